@@ -1,0 +1,193 @@
+/**
+ * Task options (spec section 1) and their validation.
+ *
+ * @module
+ */
+import { describeValue, parseDuration } from "./duration.js"
+
+/** Options for a task, accepted by `task()`, `delayed()`, `client.with()` and `map`/`starmap`. */
+export interface TaskOptions {
+  /** Default `true`: equal calls share one key and one computation (spec section 4). */
+  readonly pure?: boolean
+  /** How often to re-run a failed attempt: a count, or a policy. `retries: N` means up to N+1 attempts. */
+  readonly retries?: number | RetryPolicy
+  /** Milliseconds, or a duration such as `"10 seconds"`; an attempt that runs longer fails with `TimeoutError`. */
+  readonly timeout?: number | string
+  /** Higher runs first; default 0. */
+  readonly priority?: number
+  /** Per call only: use this key instead of a computed one. */
+  readonly key?: string
+}
+
+/** When and how often to retry a failed attempt. */
+export interface RetryPolicy<E = unknown> {
+  /** How many retries at most (so `times + 1` attempts). */
+  readonly times: number
+  /** Wait before each retry: milliseconds or a duration string. Default 0. */
+  readonly delay?: number | string
+  /** `"constant"` (default) waits `delay` each time; `"exponential"` doubles it after each retry. */
+  readonly backoff?: "constant" | "exponential"
+  /** Retry only the errors this accepts (it sees the rebuilt error). */
+  readonly while?: (error: E) => boolean
+}
+
+/** Task options after validation: durations in milliseconds, retries as a policy. */
+export interface NormalizedTaskOptions {
+  readonly pure: boolean
+  readonly retries: NormalizedRetryPolicy | undefined
+  readonly timeoutMs: number | undefined
+  readonly priority: number
+  readonly key: string | undefined
+}
+
+/** A retry policy after validation. */
+export interface NormalizedRetryPolicy {
+  readonly times: number
+  readonly delayMs: number
+  readonly backoff: "constant" | "exponential"
+  readonly while: ((error: unknown) => boolean) | undefined
+}
+
+const optionNames = ["pure", "retries", "timeout", "priority", "key"] as const
+const policyNames = ["times", "delay", "backoff", "while"] as const
+
+/** The options of a call that sets none. */
+const defaults: NormalizedTaskOptions = Object.freeze({
+  pure: true,
+  retries: undefined,
+  timeoutMs: undefined,
+  priority: 0,
+  key: undefined
+})
+
+// Messages: each names the call, the option, the bad value and what to write instead.
+const notAnObject = (where: string, got: unknown) =>
+  `${where}: options must be an object such as { retries: 3, timeout: "10 seconds" }, got ${describeValue(got)}.`
+const unknownName = (where: string, kind: string, name: string, valid: readonly string[]) =>
+  `${where}: unknown ${kind} "${name}"${didYouMean(name, valid)}. Valid ${kind}s are: ${valid.join(", ")}.`
+const notBoolean = (where: string, got: unknown) =>
+  `${where}: option "pure" must be true or false, got ${describeValue(got)}.`
+const badRetries = (where: string, got: unknown) =>
+  `${where}: option "retries" must be a whole number >= 0 (retries: 3 means up to 4 attempts) or a policy such as ` +
+  `{ times: 3, delay: "1 second", backoff: "exponential" }, got ${describeValue(got)}.`
+const badTimes = (where: string, got: unknown) =>
+  `${where}: option "retries.times" must be a whole number >= 0 (times: 3 means up to 4 attempts), got ${describeValue(got)}.`
+const badBackoff = (where: string, got: unknown) =>
+  `${where}: option "retries.backoff" must be "constant" or "exponential", got ${describeValue(got)}.`
+const badWhile = (where: string, got: unknown) =>
+  `${where}: option "retries.while" must be a function such as (error) => error instanceof NetworkError, got ${describeValue(got)}.`
+const badTimeout = (where: string, got: unknown) =>
+  `${where}: option "timeout" must be a positive number of milliseconds or a duration such as "10 seconds", got ${describeValue(got)}.`
+const badPriority = (where: string, got: unknown) =>
+  `${where}: option "priority" must be a finite number (higher runs first, default 0), got ${describeValue(got)}.`
+const badKey = (where: string, got: unknown) =>
+  `${where}: option "key" must be a non-empty string, got ${describeValue(got)}.`
+
+/** ` (did you mean "retries"?)` when a valid name is close (two edits, or a common stem), else nothing. */
+const didYouMean = (name: string, valid: readonly string[]): string => {
+  const lower = name.toLowerCase()
+  const close = valid.find((v) => editDistance(lower, v) <= 2 || (lower.length >= 4 && v.startsWith(lower.slice(0, 4))))
+  return close === undefined ? "" : ` (did you mean "${close}"?)`
+}
+
+const editDistance = (a: string, b: string): number => {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.length]
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0
+
+/**
+ * Checks task options and normalizes them (durations to milliseconds, a retry count to a policy,
+ * defaults filled in), so that a mistake fails at the call that made it, not later on a worker.
+ * `where` names that call in the messages (`"client.map"`). `undefined` means no options; an
+ * option set to `undefined` counts as not given. Throws `TypeError` for anything invalid.
+ */
+export const validateTaskOptions = (options: unknown, where: string): NormalizedTaskOptions => {
+  if (options === undefined) return defaults
+  if (!isRecord(options)) throw new TypeError(notAnObject(where, options))
+  for (const name of Object.keys(options)) {
+    if (!(optionNames as readonly string[]).includes(name)) {
+      throw new TypeError(unknownName(where, "option", name, optionNames))
+    }
+  }
+  const { pure, retries, timeout, priority, key } = options
+  if (pure !== undefined && typeof pure !== "boolean") throw new TypeError(notBoolean(where, pure))
+  if (priority !== undefined && !(typeof priority === "number" && Number.isFinite(priority))) {
+    throw new TypeError(badPriority(where, priority))
+  }
+  if (key !== undefined && !(typeof key === "string" && key !== "")) throw new TypeError(badKey(where, key))
+  return {
+    pure: pure ?? true,
+    retries: validateRetries(retries, where),
+    timeoutMs: validateTimeout(timeout, where),
+    priority: priority ?? 0,
+    key
+  }
+}
+
+const validateRetries = (retries: unknown, where: string): NormalizedRetryPolicy | undefined => {
+  if (retries === undefined) return undefined
+  if (typeof retries === "number") {
+    if (!isCount(retries)) throw new TypeError(badRetries(where, retries))
+    return retries === 0 ? undefined : { times: retries, delayMs: 0, backoff: "constant", while: undefined }
+  }
+  if (!isRecord(retries)) throw new TypeError(badRetries(where, retries))
+  for (const name of Object.keys(retries)) {
+    if (!(policyNames as readonly string[]).includes(name)) {
+      throw new TypeError(unknownName(where, "retry policy field", name, policyNames))
+    }
+  }
+  const { times, delay, backoff, while: accept } = retries
+  if (!isCount(times)) throw new TypeError(badTimes(where, times))
+  const delayMs = delay === undefined ? 0 : parseDuration(delay as number | string, `${where}: option "retries.delay"`)
+  if (backoff !== undefined && backoff !== "constant" && backoff !== "exponential") {
+    throw new TypeError(badBackoff(where, backoff))
+  }
+  if (accept !== undefined && typeof accept !== "function") throw new TypeError(badWhile(where, accept))
+  if (times === 0) return undefined
+  return {
+    times,
+    delayMs,
+    backoff: backoff ?? "constant",
+    while: accept as ((error: unknown) => boolean) | undefined
+  }
+}
+
+const validateTimeout = (timeout: unknown, where: string): number | undefined => {
+  if (timeout === undefined) return undefined
+  if (typeof timeout === "number") {
+    if (Number.isFinite(timeout) && timeout > 0) return timeout
+    throw new TypeError(badTimeout(where, timeout))
+  }
+  if (typeof timeout !== "string") throw new TypeError(badTimeout(where, timeout))
+  const ms = parseDuration(timeout, `${where}: option "timeout"`)
+  if (ms <= 0) throw new TypeError(badTimeout(where, timeout))
+  return ms
+}
+
+/**
+ * Options of `override` over those of `base`, one level deep (a retry policy is replaced whole,
+ * not merged). An option that `override` sets to `undefined` keeps `base`'s. Used for
+ * `client.with(...)` over a registered task's options, and a call's options over both.
+ */
+export const mergeTaskOptions = (base: TaskOptions | undefined, override: TaskOptions | undefined): TaskOptions => {
+  if (override === undefined) return base ?? {}
+  // Not an object: hand it on unmerged, so that validateTaskOptions reports it.
+  if (base === undefined || !isRecord(override)) return override
+  const merged: Record<string, unknown> = { ...base }
+  for (const [name, value] of Object.entries(override)) {
+    if (value !== undefined) merged[name] = value
+  }
+  return merged as TaskOptions
+}

@@ -1,0 +1,413 @@
+/**
+ * Deterministic tokens of values: the `token` in a pure call's key `${name}-${token}` (spec
+ * section 4) and in a scattered value's key `${typeName}-${token}`.
+ *
+ * How it works: one pass writes a compact, type-tagged, prefix-free encoding of the value into a
+ * single string, which is hashed once with md5 (32 lowercase hex characters, as in Dask). Every
+ * encoded form either has a fixed length, ends in a terminator its content cannot contain, or
+ * carries its length up front, so no two different values share an encoding (`["a,b"]` and
+ * `["a", "b"]` differ). Hashing is the dominant cost, so the encoder avoids JSON.stringify,
+ * per-value hashing and per-value closures.
+ *
+ * Measured with Node 20.20 on the development container (`npx tsx`, 1e6 calls after warm-up):
+ * `tokenize("<64 hex chars>", 1)` ≈ 0.8 µs, `tokenize("<64 hex chars>", { a: 1, b: [1, 2] })`
+ * ≈ 1.1 µs, of which ≈ 0.7 µs is the md5 call itself.
+ *
+ * Decisions worth knowing (each one is what a value that travels by structured clone needs):
+ * - Plain objects are encoded by their sorted own enumerable string keys; symbol keys are ignored
+ *   (structured clone drops them) and a null prototype counts as a plain object.
+ * - Array holes encode as `undefined`, so `[, 1]` and `[undefined, 1]` tokenize alike.
+ * - Map entries and Set elements are encoded one by one and sorted by their encodings (for a Map
+ *   the key's encoding comes first, so this is "sorted by key, then by value"), which makes the
+ *   token independent of insertion order.
+ * - Shared sub-objects are encoded wherever they occur, so a token does not depend on sharing:
+ *   `[x, x]` and `[x, structuredClone(x)]` tokenize alike (as in Dask). The price is that a
+ *   pathological DAG (each level referring twice to the next) costs time exponential in its depth.
+ * - A cycle is encoded as a back-reference to the position, on the path from the root, of the
+ *   object it returns to, so cyclic values terminate and tokenize deterministically.
+ * - Typed arrays and DataViews are tokenized by their intrinsic kind (a Node `Buffer` counts as a
+ *   `Uint8Array`, which is what it becomes after structured clone) and the bytes they view; an
+ *   ArrayBuffer by its kind and all its bytes. More than 64 bytes are folded into their own md5.
+ * - Functions are tokenized by name and source text; two bound or native functions of one name
+ *   therefore tokenize alike.
+ * - Symbols are tokenized by their registry key (`Symbol.for`) or, when unregistered, by their
+ *   description: two distinct `Symbol("x")` tokenize alike.
+ * - Errors are tokenized by name and message; class instances by constructor name and own
+ *   enumerable properties (private fields are invisible: give such a class a
+ *   `[tokenizeSymbol]()` method). Boxed primitives by their primitive value.
+ * - WeakMap, WeakSet, WeakRef, Promise and FinalizationRegistry cannot be inspected, so each one
+ *   gets a token of its identity: equal only to itself, and only within this process.
+ * - Nesting depth is bounded by memory, not by the JavaScript stack: the walk keeps its own stack.
+ *
+ * @module
+ */
+import * as nodeCrypto from "node:crypto"
+
+/**
+ * The method an object implements to choose its own token: `tokenize` encodes what
+ * `value[tokenizeSymbol]()` returns instead of the object. Futures and Delayeds return
+ * `["Future", key]` / `["Delayed", key]`, so they tokenize by their key.
+ */
+export const tokenizeSymbol: unique symbol = Symbol.for("weft/tokenize")
+
+/** An object that chooses its own token (see {@link tokenizeSymbol}). */
+export interface Tokenizable {
+  [tokenizeSymbol](): unknown
+}
+
+/**
+ * A deterministic token of the given values: 32 lowercase hex characters (md5), equal for equal
+ * values in every run and process, different for different values. `tokenize(a, b)` and
+ * `tokenize([a, b])` differ. See the module comment for how each kind of value counts.
+ */
+export const tokenize = (...values: unknown[]): string => {
+  let out = values.length + ":"
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    out += typeof v === "object" && v !== null ? encTree(v) : encLeaf(v)
+  }
+  return digest(out)
+}
+
+/**
+ * The type name that prefixes a scattered value's key (`${typeName(x)}-${tokenize(x)}`, like
+ * Dask's `type(x).__name__`): `typeof` for primitives and functions (`number`, `string`,
+ * `undefined`, ...), `null`, and the constructor name for objects (`Array`, `Object`, `Map`,
+ * `Uint8Array`, a class's name; `Object` for a null prototype or an anonymous class).
+ */
+export const typeName = (value: unknown): string => {
+  if (value === null) return "null"
+  if (typeof value !== "object") return typeof value
+  const proto: unknown = Object.getPrototypeOf(value)
+  if (proto === null || proto === Object.prototype) return "Object"
+  const ctor = (proto as { constructor?: unknown }).constructor
+  return typeof ctor === "function" && ctor.name !== "" ? ctor.name : "Object"
+}
+
+const md5: (data: string | Buffer) => string =
+  typeof nodeCrypto.hash === "function"
+    ? (data) => nodeCrypto.hash("md5", data, "hex")
+    : (data) => nodeCrypto.createHash("md5").update(data).digest("hex")
+
+/**
+ * UTF-8 cannot encode a lone surrogate (it would become U+FFFD and collide), so such an encoding
+ * is hashed as UTF-16LE instead. The two byte streams cannot coincide: an encoding starts with two
+ * ASCII characters (a digit, then a digit or ':'), so in UTF-8 its second byte is never 0, while
+ * in UTF-16LE it always is.
+ */
+const digest = (encoding: string): string =>
+  (encoding as unknown as { isWellFormed(): boolean }).isWellFormed()
+    ? md5(encoding)
+    : md5(Buffer.from(encoding, "utf16le"))
+
+/*
+ * Tags: u undefined, n null, T/F booleans, d number, b bigint, s string, Y/y symbol, f function,
+ * r back-reference, t custom token, a array, c array subclass, o plain object, C class instance,
+ * M map, S set, D date, R regexp, E error, x binary data, P boxed primitive, I identity.
+ */
+
+/** The encoding of a value that cannot hold references: a primitive or a function. */
+const encLeaf = (v: unknown): string => {
+  switch (typeof v) {
+    case "string":
+      return "s" + v.length + ":" + v
+    case "number":
+      return v === 0 && 1 / v < 0 ? "d-0;" : "d" + v + ";"
+    case "boolean":
+      return v ? "T" : "F"
+    case "undefined":
+      return "u"
+    case "bigint":
+      return "b" + v + ";"
+    case "symbol": {
+      const key = Symbol.keyFor(v)
+      if (key !== undefined) return "Y" + key.length + ":" + key
+      return v.description === undefined ? "y-" : "y" + v.description.length + ":" + v.description
+    }
+    case "function": {
+      const source = Function.prototype.toString.call(v)
+      const name = String(v.name) // a class may declare a static `name` that is not a string
+      return "f" + name.length + ":" + name + source.length + ":" + source
+    }
+    default:
+      return "n"
+  }
+}
+
+/** Encode `items[0..n)` in order (arrays, and a custom token's single value). */
+const Items = 0
+/** Encode each of `keys`, then its value in `o`. */
+const Fields = 1
+/** Encode `items` in groups of `group` (Set elements, Map key-value pairs) into sorted `parts`. */
+const Collection = 2
+
+/** An object being encoded: its place on the path from the root, and how far its encoding got. */
+interface Frame {
+  readonly o: object
+  readonly kind: typeof Items | typeof Fields | typeof Collection
+  readonly items: ArrayLike<unknown>
+  readonly keys: readonly string[]
+  readonly n: number
+  i: number
+  readonly group: number
+  readonly parts: string[]
+  /** For a collection, the encoding written before it, while its parts are encoded on their own. */
+  readonly saved: string
+}
+
+const noKeys: readonly string[] = []
+const noItems: readonly unknown[] = []
+const noParts: string[] = []
+
+/** Beyond this depth the path gets a Map index; scanning the frames is cheaper until then. */
+const indexFrom = 32
+
+/**
+ * The encoding of an object, walked with an explicit stack of frames rather than recursion, so
+ * that nesting depth is bounded by memory, not by the JavaScript stack. The frames from the root
+ * to the current object are also the path that cycles refer back to.
+ *
+ * Arrays and objects write their leading primitive children at once and get a frame only when
+ * they reach an object child (a frame is needed only as an ancestor): most arguments are flat.
+ */
+const encTree = (root: object): string => {
+  const frames: Frame[] = []
+  let index: Map<object, number> | undefined
+  let out = ""
+  let v: unknown = root
+  for (;;) {
+    // Encode v. A container that reaches an object child pushes its frame, makes that child the
+    // next v and continues; everything else falls through to find the next value.
+    if (typeof v !== "object" || v === null) {
+      out += encLeaf(v)
+    } else {
+      let at = -1
+      if (index !== undefined) at = index.get(v) ?? -1
+      else {
+        for (let j = 0; j < frames.length; j++) {
+          if (frames[j].o === v) {
+            at = j
+            break
+          }
+        }
+      }
+      if (at >= 0) {
+        out += "r" + at + ";"
+      } else {
+        const o: object = v
+        const custom = (o as { [tokenizeSymbol]?: unknown })[tokenizeSymbol]
+        if (typeof custom === "function") {
+          out += "t"
+          v = custom.call(o)
+          index = push(frames, index, itemsFrame(o, noItems, 0))
+          continue
+        }
+        if (Array.isArray(o)) {
+          if (Object.getPrototypeOf(o) !== Array.prototype) out += named("c", o)
+          const n = o.length
+          out += "a" + n + ":"
+          let i = 0
+          for (; i < n; i++) {
+            const item: unknown = o[i]
+            if (typeof item === "object" && item !== null) {
+              v = item
+              break
+            }
+            out += encLeaf(item)
+          }
+          if (i < n) {
+            index = push(frames, index, itemsFrame(o, o, i + 1))
+            continue
+          }
+        } else {
+          const proto: unknown = Object.getPrototypeOf(o)
+          let fieldsTag: string | undefined
+          if (proto === Object.prototype || proto === null) fieldsTag = "o"
+          else if (o instanceof Map) {
+            const items: unknown[] = []
+            for (const [key, value] of o) items.push(key, value)
+            index = push(frames, index, collectionFrame(o, items, 2, out + "M"))
+          } else if (o instanceof Set) {
+            index = push(frames, index, collectionFrame(o, [...o], 1, out + "S"))
+          } else {
+            const leaf = encObjectLeaf(o)
+            if (leaf !== undefined) out += leaf
+            else fieldsTag = named("C", o)
+          }
+          if (fieldsTag !== undefined) {
+            const keys = sortedKeys(o)
+            const n = keys.length
+            out += fieldsTag + n + ":"
+            let i = 0
+            for (; i < n; i++) {
+              const k = keys[i]
+              const value = (o as Record<string, unknown>)[k]
+              out += k.length + ":" + k
+              if (typeof value === "object" && value !== null) {
+                v = value
+                break
+              }
+              out += encLeaf(value)
+            }
+            if (i < n) {
+              index = push(frames, index, fieldsFrame(o, keys, i + 1))
+              continue
+            }
+          }
+        }
+      }
+    }
+
+    // Find the next value to encode: the next child of the innermost unfinished frame.
+    for (;;) {
+      // Test the length first: reading frames[-1] would take V8's slow path.
+      if (frames.length === 0) return out
+      const f = frames[frames.length - 1]
+      if (f.kind === Items) {
+        if (f.i < f.n) {
+          v = f.items[f.i++]
+          break
+        }
+      } else if (f.kind === Fields) {
+        if (f.i < f.n) {
+          const k = f.keys[f.i++]
+          out += k.length + ":" + k
+          v = (f.o as Record<string, unknown>)[k]
+          break
+        }
+      } else if (f.i % f.group !== 0) {
+        v = f.items[f.i++]
+        break
+      } else {
+        if (f.i > 0) f.parts.push(out)
+        if (f.i < f.n) {
+          out = ""
+          v = f.items[f.i++]
+          break
+        }
+        f.parts.sort()
+        out = f.saved + f.parts.length + ":" + f.parts.join("")
+      }
+      frames.pop()
+      if (index !== undefined) index.delete(f.o)
+    }
+  }
+}
+
+/** Pushes a frame; returns the path index, created once the path gets long. */
+const push = (frames: Frame[], index: Map<object, number> | undefined, frame: Frame): Map<object, number> | undefined => {
+  frames.push(frame)
+  if (index !== undefined) index.set(frame.o, frames.length - 1)
+  else if (frames.length > indexFrom) return new Map(frames.map((f, j) => [f.o, j]))
+  return index
+}
+
+/** An object's own enumerable string keys, sorted by UTF-16 code units. */
+const sortedKeys = (o: object): string[] => {
+  const keys = Object.keys(o)
+  // Array.prototype.sort costs ~40 ns per call before comparing anything; an insertion sort is
+  // several times faster for the handful of keys that arguments usually have (and free when the
+  // keys are in order already, as literals often are).
+  if (keys.length > 16) return keys.sort()
+  for (let j = 1; j < keys.length; j++) {
+    const k = keys[j]
+    let i = j - 1
+    while (i >= 0 && keys[i] > k) {
+      keys[i + 1] = keys[i]
+      i--
+    }
+    keys[i + 1] = k
+  }
+  return keys
+}
+
+/** A frame whose children `items[i..)` are still to be encoded (`v` holds the one before). */
+const itemsFrame = (o: object, items: ArrayLike<unknown>, i: number): Frame => ({
+  o,
+  kind: Items,
+  items,
+  keys: noKeys,
+  n: items.length,
+  i,
+  group: 1,
+  parts: noParts,
+  saved: ""
+})
+
+/** A frame whose fields `keys[i..)` are still to be encoded (`v` holds the one before). */
+const fieldsFrame = (o: object, keys: string[], i: number): Frame => ({
+  o,
+  kind: Fields,
+  items: noItems,
+  keys,
+  n: keys.length,
+  i,
+  group: 1,
+  parts: noParts,
+  saved: ""
+})
+
+const collectionFrame = (o: object, items: unknown[], group: number, saved: string): Frame => ({
+  o,
+  kind: Collection,
+  items,
+  keys: noKeys,
+  n: items.length,
+  i: 0,
+  group,
+  parts: [],
+  saved
+})
+
+const named = (tag: string, o: object): string => {
+  const name = typeName(o)
+  return tag + name.length + ":" + name
+}
+
+/** The getter that tells a typed array's intrinsic kind (`undefined` for anything else). */
+const typedArrayKind = Object.getOwnPropertyDescriptor(
+  Object.getPrototypeOf(Uint8Array.prototype) as object,
+  Symbol.toStringTag
+)!.get! as (this: unknown) => string | undefined
+
+const inlineBytes = 64
+
+const encBytes = (kind: string, buffer: ArrayBufferLike, offset: number, length: number): string => {
+  const bytes = Buffer.from(buffer, offset, length)
+  return "x" + kind + ";" + length + (length <= inlineBytes ? ":" + bytes.toString("hex") : "#" + md5(bytes))
+}
+
+const opaque = new WeakMap<object, string>()
+const opaqueRun: string = nodeCrypto.randomBytes(8).toString("hex")
+let opaqueCount = 0
+
+/** The encoding of a built-in object that holds no references, or `undefined` for anything else. */
+const encObjectLeaf = (o: object): string | undefined => {
+  if (ArrayBuffer.isView(o)) return encBytes(typedArrayKind.call(o) ?? "DataView", o.buffer, o.byteOffset, o.byteLength)
+  if (o instanceof ArrayBuffer) return encBytes("ArrayBuffer", o, 0, o.byteLength)
+  if (typeof SharedArrayBuffer === "function" && o instanceof SharedArrayBuffer) {
+    return encBytes("SharedArrayBuffer", o, 0, o.byteLength)
+  }
+  if (o instanceof Date) return "D" + encLeaf(o.getTime())
+  if (o instanceof RegExp) return "R" + o.source.length + ":" + o.source + o.flags.length + ":" + o.flags
+  if (o instanceof Error) {
+    const name = String(o.name)
+    const message = String(o.message)
+    return "E" + name.length + ":" + name + message.length + ":" + message
+  }
+  if (o instanceof Number || o instanceof String || o instanceof Boolean || o instanceof BigInt || o instanceof Symbol) {
+    return "P" + encLeaf(o.valueOf())
+  }
+  if (
+    o instanceof WeakMap ||
+    o instanceof WeakSet ||
+    o instanceof WeakRef ||
+    o instanceof Promise ||
+    o instanceof FinalizationRegistry
+  ) {
+    let id = opaque.get(o)
+    if (id === undefined) opaque.set(o, (id = opaqueRun + (opaqueCount++).toString(36)))
+    return "I" + id + ";"
+  }
+  return undefined
+}

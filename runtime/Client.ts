@@ -1,0 +1,274 @@
+/**
+ * The client: a local cluster on tinypool workers and the futures API (spec sections 2, 3, 5, 6).
+ *
+ * @module
+ */
+import { tokenize, typeName } from "../dsl/tokenize.js"
+import { mergeTaskOptions, validateTaskOptions, type NormalizedTaskOptions, type TaskOptions } from "../dsl/options.js"
+import { Future } from "./Future.js"
+import { scanArgs, type ScannedArgs } from "./internal/args.js"
+import { validateClientOptions, type ClientOptions } from "./internal/client-options.js"
+import { Engine, randomHex, type TaskRecordOf } from "./internal/engine.js"
+import { makeInProcessExecutor } from "./internal/executor/in-process.js"
+import { makeTinypoolExecutor } from "./internal/executor/tinypool.js"
+import { describeFunction, type FnInfo } from "./internal/function-ref.js"
+import { futuresIn, gatherInto, gatherMode } from "./internal/gather.js"
+import { retryStepOf } from "./internal/retry.js"
+import type { AnyFunction, Args, Arg, Gathered, TaskFailure, TaskResult } from "./types.js"
+
+export type { ClientOptions, FaultPlan } from "./internal/client-options.js"
+
+/** `submit`, `map` and `starmap` with options set once: what `client.with(options)` returns. */
+export interface ClientView {
+  /** Like `client.submit`, with the view's options. */
+  submit<F extends AnyFunction>(fn: F, ...args: Args<Parameters<F>>): Future<TaskResult<F>, TaskFailure<F>>
+  /** Like `client.map`, with the view's options (merged under the call's own). */
+  map<F extends AnyFunction>(fn: F, items: Iterable<Arg<Parameters<F>[0]>>, options?: TaskOptions): Future<TaskResult<F>, TaskFailure<F>>[]
+  /** Like `client.starmap`, with the view's options (merged under the call's own). */
+  starmap<F extends AnyFunction>(fn: F, argLists: Iterable<Args<Parameters<F>>>, options?: TaskOptions): Future<TaskResult<F>, TaskFailure<F>>[]
+}
+
+let defaultClient: Client | undefined
+
+const defaults: NormalizedTaskOptions = validateTaskOptions({}, "client")
+
+const describeValue = (value: unknown): string =>
+  value === null ? "null" : typeof value === "object" ? `an ${Array.isArray(value) ? "array" : "object"}` : `${typeof value} ${String(value)}`
+
+/**
+ * A connection to a cluster: submits tasks, holds Futures, moves data.
+ *
+ * ```ts
+ * await using client = await Client.local({ workers: 4 })
+ * const x = client.submit(inc, 1)
+ * await x.result() // 2
+ * ```
+ */
+export class Client implements ClientView {
+  /** @internal */
+  readonly engine: Engine
+  #closing: Promise<void> | undefined
+
+  /** @internal Use `Client.local()`. */
+  constructor(engine: Engine) {
+    this.engine = engine
+  }
+
+  /**
+   * Starts a local cluster and resolves when it can take work. The first client started becomes
+   * the default (`Client.current()`). `workers: 0` runs tasks in this thread, with no workers.
+   * Unknown or invalid options reject with `TypeError`.
+   */
+  static async local(options?: ClientOptions): Promise<Client> {
+    const settings = validateClientOptions(options)
+    const executor =
+      settings.workers === 0
+        ? makeInProcessExecutor()
+        : await makeTinypoolExecutor({
+            workers: settings.workers,
+            isolation: settings.isolation,
+            memoryLimitBytes: settings.memoryLimitBytes
+          })
+    const client = new Client(new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }))
+    defaultClient ??= client
+    return client
+  }
+
+  /** The default client: the first one started and not yet closed, or `undefined`. */
+  static current(): Client | undefined {
+    return defaultClient
+  }
+
+  /** Runs `fn(...args)` on the cluster. Arguments may be Futures, or arrays and plain objects containing them. */
+  submit<F extends AnyFunction>(fn: F, ...args: Args<Parameters<F>>): Future<TaskResult<F>, TaskFailure<F>> {
+    return this.#submitWith(fn, args as unknown[], undefined, "submit")
+  }
+
+  /** One task per item: `fn(item)`. Returns at once; each Future settles on its own. */
+  map<F extends AnyFunction>(fn: F, items: Iterable<Arg<Parameters<F>[0]>>, options?: TaskOptions): Future<TaskResult<F>, TaskFailure<F>>[] {
+    return this.#mapWith(fn, items, options, undefined, "map", false)
+  }
+
+  /** One task per argument list: `fn(...args)`. */
+  starmap<F extends AnyFunction>(fn: F, argLists: Iterable<Args<Parameters<F>>>, options?: TaskOptions): Future<TaskResult<F>, TaskFailure<F>>[] {
+    return this.#mapWith(fn, argLists, options, undefined, "starmap", true)
+  }
+
+  /** A view whose `submit`, `map` and `starmap` use these options (`key` applies to `submit` only). */
+  with(options: TaskOptions): ClientView {
+    this.engine.assertOpen()
+    validateTaskOptions(options, "client.with")
+    return {
+      submit: (fn, ...args) => this.#submitWith(fn, args as unknown[], options, "submit"),
+      map: (fn, items, more) => this.#mapWith(fn, items, more, options, "map", false),
+      starmap: (fn, argLists, more) => this.#mapWith(fn, argLists, more, options, "starmap", true)
+    }
+  }
+
+  /**
+   * Puts a value on the cluster: a Future that is already finished. Its key is
+   * `${typeName}-${tokenize(value)}`, or random with `{ hash: false }`.
+   */
+  scatter<T>(value: T, options?: { hash?: boolean }): Future<T> {
+    this.engine.assertOpen()
+    let hash = true
+    if (options !== undefined) {
+      for (const key of Object.keys(options)) {
+        if (key !== "hash") throw new TypeError(`scatter: unknown option "${key}"; the only option is hash (boolean).`)
+      }
+      if (options.hash !== undefined && typeof options.hash !== "boolean") throw new TypeError("scatter: hash must be a boolean.")
+      hash = options.hash ?? true
+    }
+    return this.#scatterOne(value, hash)
+  }
+
+  /** One finished Future per value. */
+  scatterMany<T>(values: Iterable<T>): Future<T>[] {
+    this.engine.assertOpen()
+    const list = Array.from(values)
+    const copies = list.map((value, i) => cloneForCluster(value, `scatterMany: item ${i}`))
+    return copies.map((copy, i) => this.#scatterCopy(list[i], copy, true))
+  }
+
+  /**
+   * The values of the Futures in `x` (a Future, or arrays and plain objects of them at any depth),
+   * in the same shape. `errors: "raise"` (default) rejects with the first error; `"skip"` leaves
+   * errored and cancelled Futures out of arrays and objects.
+   */
+  gather<X>(x: X, options?: { errors?: "raise" | "skip" }): Promise<Gathered<X>> {
+    this.engine.assertOpen()
+    const mode = gatherMode(options)
+    return new Promise((resolve, reject) => {
+      gatherInto(this.engine, x, mode, (exit) => (exit.ok ? resolve(exit.value as Gathered<X>) : reject(exit.error)))
+    })
+  }
+
+  /** Cancels the Futures in `futures` (any structure) and everything that depends on them. */
+  cancel(futures: unknown): Promise<void> {
+    this.engine.assertOpen()
+    this.engine.cancel(futuresIn(this.engine, futures).map((f) => Future.recordOf(f)))
+    return Promise.resolve()
+  }
+
+  /** Runs the errored Futures in `futures` again, with their errored inputs. */
+  retry(futures: unknown): Promise<void> {
+    this.engine.assertOpen()
+    this.engine.retry(futuresIn(this.engine, futures).map((f) => Future.recordOf(f)))
+    return Promise.resolve()
+  }
+
+  /** The keys whose results the cluster holds now. */
+  heldKeys(): string[] {
+    this.engine.assertOpen()
+    return this.engine.heldKeys()
+  }
+
+  /**
+   * Cancels what is pending (every waiting `result()` rejects with `ClientClosedError`) and stops
+   * the workers. Idempotent. Afterwards every method throws `ClientClosedError`.
+   */
+  close(): Promise<void> {
+    if (defaultClient === this) defaultClient = undefined
+    return (this.#closing ??= this.engine.close())
+  }
+
+  /** `await using client = await Client.local()` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  // -----------------------------------------------------------------------------------------------
+
+  #describe(fn: unknown, where: string): FnInfo {
+    if (typeof fn !== "function") {
+      throw new TypeError(`${where}: the first argument must be the function to run, got ${describeValue(fn)}.`)
+    }
+    return describeFunction(fn)
+  }
+
+  /** Call options merged over view options over a registered task's own, validated once per call. */
+  #options(info: FnInfo, call: TaskOptions | undefined, view: TaskOptions | undefined, where: string): NormalizedTaskOptions {
+    const own = info.meta?.rawOptions
+    if (call === undefined && view === undefined) return info.meta?.options ?? defaults
+    const merged = mergeTaskOptions(mergeTaskOptions(own, view), call)
+    const normalized = validateTaskOptions(merged, where)
+    // A Schedule from the Effect API rides on the policy under a symbol key: carry it over.
+    const step = retryStepOf(merged.retries)
+    return step === undefined || normalized.retries === undefined ? normalized : { ...normalized, retries: { ...normalized.retries, step } as NormalizedTaskOptions["retries"] }
+  }
+
+  #inputs(scanned: ScannedArgs): TaskRecordOf[] {
+    const inputs = scanned.inputs as unknown as Future<unknown, unknown>[]
+    if (inputs.length === 0) return []
+    return inputs.map((future) => {
+      if (Future.engineOf(future) !== this.engine) {
+        throw new TypeError(`The Future ${future.key} was created by another client: gather its value and pass that, or submit with its own client.`)
+      }
+      return Future.recordOf(future)
+    })
+  }
+
+  #submitWith(fn: AnyFunction, args: unknown[], view: TaskOptions | undefined, where: string): Future<any, any> {
+    this.engine.assertOpen()
+    const info = this.#describe(fn, where)
+    const options = this.#options(info, undefined, view, `${where}(${info.name})`)
+    const scanned = scanArgs(args, `${where}(${info.name})`)
+    const inputs = this.#inputs(scanned)
+    return new Future(this.engine, this.engine.submitCall(info, args, scanned, inputs, options))
+  }
+
+  #mapWith(fn: AnyFunction, items: Iterable<unknown>, call: TaskOptions | undefined, view: TaskOptions | undefined, where: string, spread: boolean): Future<any, any>[] {
+    this.engine.assertOpen()
+    const info = this.#describe(fn, where)
+    if (items === null || typeof items !== "object" || typeof (items as Iterable<unknown>)[Symbol.iterator] !== "function") {
+      throw new TypeError(`${where}(${info.name}): the items must be an iterable (an array, a Set, a generator...), got ${describeValue(items)}.`)
+    }
+    const named = `${where}(${info.name})`
+    let options = this.#options(info, call, view, named)
+    // As in Dask's map, a `key` names the prefix of every key: `${key}-${token}`.
+    const prefix = options.key
+    if (prefix !== undefined) options = { ...options, key: undefined }
+    const list = Array.from(items)
+    const argLists: unknown[][] = new Array(list.length)
+    const scans: ScannedArgs[] = new Array(list.length)
+    const inputs: TaskRecordOf[][] = new Array(list.length)
+    // Check every item before submitting any: bad input submits nothing.
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i]
+      if (spread && !Array.isArray(item)) throw new TypeError(`${named}: item ${i} must be an array of arguments, got ${describeValue(item)}.`)
+      const args = spread ? (item as unknown[]) : [item]
+      argLists[i] = args
+      scans[i] = scanArgs(args, `${named} item ${i}`)
+      inputs[i] = this.#inputs(scans[i])
+    }
+    const target = prefix === undefined ? info : { ...info, name: prefix }
+    const futures: Future<any, any>[] = new Array(list.length)
+    for (let i = 0; i < list.length; i++) {
+      futures[i] = new Future(this.engine, this.engine.submitCall(target, argLists[i], scans[i], inputs[i], options))
+    }
+    return futures
+  }
+
+  #scatterOne<T>(value: T, hash: boolean): Future<T> {
+    return this.#scatterCopy(value, cloneForCluster(value, "scatter"), hash)
+  }
+
+  #scatterCopy<T>(value: T, copy: unknown, hash: boolean): Future<T> {
+    const name = typeName(value)
+    const key = `${name}-${hash ? tokenize(value) : randomHex()}`
+    return new Future(this.engine, this.engine.addValue(key, name, copy, defaults))
+  }
+}
+
+/** A copy of what the cluster will hold, so that later changes to the caller's object do not leak in. */
+const cloneForCluster = (value: unknown, where: string): unknown => {
+  try {
+    return structuredClone(value)
+  } catch (error) {
+    throw new TypeError(
+      `${where}: the value cannot be sent to workers (${error instanceof Error ? error.message : String(error)}). ` +
+        "Scatter plain data: numbers, strings, arrays, plain objects, Maps, Sets, typed arrays.",
+      { cause: error }
+    )
+  }
+}

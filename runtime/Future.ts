@@ -1,0 +1,163 @@
+/**
+ * A Future: a handle on a task's result held by the cluster (spec section 5).
+ *
+ * All Futures of one key share one task record, so finishing, failing, retrying or cancelling is
+ * seen by each of them. A Future is deliberately not thenable: it is a value to pass to other
+ * tasks; `await future.result()` fetches the value.
+ *
+ * @module
+ */
+import { inspect } from "node:util"
+import { tokenizeSymbol } from "../dsl/tokenize.js"
+import { futureBrand } from "./internal/args.js"
+import type { Engine, Outcome, TaskRecordOf } from "./internal/engine.js"
+import { futureStatus } from "./internal/scheduler/state.js"
+import { parseDuration } from "../dsl/duration.js"
+import { TimeoutError } from "./errors.js"
+
+/** The status of a Future, as in Dask. */
+export type FutureStatus = "pending" | "finished" | "error" | "cancelled" | "lost"
+
+const tracebackSymbol = Symbol.for("weft/traceback")
+
+/**
+ * A handle on the result of a task running, or finished, on the cluster.
+ *
+ * `T` is the task's value; `E` is the typed error of a task that returns an `Effect<T, E>`.
+ */
+export class Future<T, E = never> {
+  /** @internal */
+  readonly [futureBrand] = true as const
+  /** @internal */
+  readonly #engine: Engine
+  /** @internal */
+  readonly #record: TaskRecordOf
+  #released = false
+  /** Phantom: the typed error channel, for the Effect API. */
+  declare readonly _E: E
+
+  /** @internal Futures are made by a Client. */
+  constructor(engine: Engine, record: TaskRecordOf) {
+    this.#engine = engine
+    this.#record = record
+    engine.scheduler.acquire(record)
+    engine.track(this, record)
+  }
+
+  /** The task's key: `${name}-${token}` for a pure call (spec section 4). */
+  get key(): string {
+    return this.#record.key
+  }
+
+  /** `"pending"`, `"finished"`, `"error"`, `"cancelled"` or `"lost"`. A released Future reads `"cancelled"`. */
+  get status(): FutureStatus {
+    if (this.#released) return "cancelled"
+    return futureStatus(this.#record.state)
+  }
+
+  /** True once the task finished, failed or was cancelled. */
+  done(): boolean {
+    const status = this.status
+    return status === "finished" || status === "error" || status === "cancelled"
+  }
+
+  /**
+   * The task's value. Rejects with the task's own error (rebuilt from the worker), with
+   * `CancelledError`, with `ClientClosedError`, or with `TimeoutError` when `timeout` passes first
+   * (which only stops waiting: the task goes on).
+   */
+  result(options?: { timeout?: number | string }): Promise<T> {
+    return this.#wait(options, "result").then(unwrap) as Promise<T>
+  }
+
+  /** The task's error once it is done: `undefined` when it succeeded or was cancelled. */
+  exception(options?: { timeout?: number | string }): Promise<Error | undefined> {
+    return this.#wait(options, "exception").then((outcome) =>
+      outcome.ok || outcome.cancelled ? undefined : (outcome.error as Error)
+    )
+  }
+
+  /** The worker-side stack of the task's error, or `undefined` when it did not fail. */
+  traceback(options?: { timeout?: number | string }): Promise<string | undefined> {
+    return this.exception(options).then((error) => {
+      if (error === undefined) return undefined
+      const traced = (error as unknown as Record<symbol, unknown>)[tracebackSymbol]
+      return typeof traced === "string" ? traced : error.stack
+    })
+  }
+
+  /** Cancels the task and every task that depends on it; a running task is stopped. */
+  cancel(): Promise<void> {
+    this.#engine.cancel([this.#record])
+    return Promise.resolve()
+  }
+
+  /** Runs an errored task again, with its errored inputs. */
+  retry(): Promise<void> {
+    this.#engine.retry([this.#record])
+    return Promise.resolve()
+  }
+
+  /** Lets go of the result: when every Future of a key is released and no pending task needs it, the cluster forgets it. */
+  release(): void {
+    if (this.#released) return
+    this.#released = true
+    this.#engine.release(this, this.#record)
+  }
+
+  /** `using f = client.submit(...)` releases it at the end of the block. */
+  [Symbol.dispose](): void {
+    this.release()
+  }
+
+  /** Calls `callback(this)` once the task is done (finished, failed or cancelled), also when it already is. */
+  onDone(callback: (future: Future<T, E>) => void): void {
+    this.#engine.whenSettled(this.#record, () => callback(this))
+  }
+
+  /** Futures tokenize by key: a task taking a Future as argument gets a key that names it. */
+  [tokenizeSymbol](): unknown {
+    return ["weft.Future", this.#record.key]
+  }
+
+  /** `<Future: finished, key: inc-...>`, as in Dask. */
+  toString(): string {
+    return `<Future: ${this.status}, key: ${this.key}>`
+  }
+
+  [inspect.custom](): string {
+    return this.toString()
+  }
+
+  /** @internal The shared task record. */
+  static recordOf(future: Future<unknown, unknown>): TaskRecordOf {
+    return future.#record
+  }
+
+  /** @internal The engine of the client that made it. */
+  static engineOf(future: Future<unknown, unknown>): Engine {
+    return future.#engine
+  }
+
+  /** @internal Whether this handle was released. */
+  static isReleased(future: Future<unknown, unknown>): boolean {
+    return future.#released
+  }
+
+  #wait(options: { timeout?: number | string } | undefined, method: string): Promise<Outcome> {
+    const timeoutMs = options?.timeout === undefined ? undefined : parseDuration(options.timeout, `${method}({ timeout })`)
+    return this.#engine.outcome(this.#record, timeoutMs === undefined ? undefined : {
+      ms: timeoutMs,
+      error: () => new TimeoutError(`${method}() of ${this.key} timed out after ${timeoutMs / 1000} s.`, timeoutMs)
+    })
+  }
+}
+
+const unwrap = (outcome: Outcome): unknown => {
+  if (outcome.ok) return outcome.value
+  throw outcome.error
+}
+
+/** True for Futures (of any client). */
+export const isFuture = (value: unknown): value is Future<unknown, unknown> =>
+  typeof value === "object" && value !== null && futureBrand in value

@@ -1,0 +1,11 @@
+/**
+ * weft's Effect API (`import { Weft } from "weft/effect"`, or `import * as Weft from "weft/effect"`).
+ *
+ * @module
+ */
+export * from "./Weft.js"
+export * as Weft from "./Weft.js"
+export { Future, type FutureStatus } from "./Future.js"
+export type { ClientOptions, FaultPlan } from "./Client.js"
+export { task, type Task } from "../dsl/task.js"
+export type { TaskOptions, RetryPolicy } from "../dsl/options.js"

@@ -1,0 +1,29 @@
+/**
+ * weft: Dask.distributed's futures model for TypeScript. This is the Promise API (`import ... from "weft"`);
+ * the same capabilities as Effect values are in `weft/effect`.
+ *
+ * @module
+ */
+
+// The cluster and the futures API
+export { Client, type ClientOptions, type ClientView, type FaultPlan } from "./Client.js"
+export { Future, isFuture, type FutureStatus } from "./Future.js"
+export { fireAndForget } from "./fire-and-forget.js"
+
+// Task functions, options and keys
+export { task, type Task, type TaskMeta } from "../dsl/task.js"
+export type { TaskOptions, RetryPolicy } from "../dsl/options.js"
+export { tokenize, tokenizeSymbol } from "../dsl/tokenize.js"
+
+// Errors
+export {
+  TaskError,
+  CancelledError,
+  TimeoutError,
+  KilledWorkerError,
+  ClientClosedError,
+  TaskDefinitionError
+} from "./errors.js"
+
+// Types of calls and results
+export type { AnyFunction, Arg, Args, Gathered, TaskResult, TaskFailure } from "./types.js"

@@ -1,0 +1,90 @@
+/**
+ * `Client.local` options and their validation.
+ *
+ * @internal
+ */
+import { availableParallelism } from "node:os"
+import { parseBytes } from "../../dsl/duration.js"
+
+/** Injected transient failures (spec section 11): the same seed injects the same faults. */
+export interface FaultPlan {
+  /** Seed of the pseudo-random choice; default 0. */
+  readonly seed?: number
+  /** Chance, from 0 to 1, that an attempt fails with an injected transient error. */
+  readonly rate: number
+  /** At most this many injected failures per task; default: the task's retries, so results never change. */
+  readonly maxPerTask?: number
+}
+
+/** Options of `Client.local`. */
+export interface ClientOptions {
+  /** Worker threads (or processes); default `os.availableParallelism()`. `0` runs tasks in this thread. */
+  readonly workers?: number
+  /** `"thread"` (default): worker threads; `"process"`: child processes, which isolate native crashes and `process.exit`. */
+  readonly isolation?: "thread" | "process"
+  /** Per worker, bytes or a size such as `"512 MB"`: a worker over it is recycled after its task. */
+  readonly memoryLimit?: number | string
+  /** Worker deaths a task may cause before it fails with `KilledWorkerError`; default 3. */
+  readonly allowedFailures?: number
+  /** Inject transient failures, to test that retries make results unchanged. */
+  readonly faults?: FaultPlan
+}
+
+/** Client options after validation. */
+export interface ClientSettings {
+  readonly workers: number
+  readonly isolation: "thread" | "process"
+  readonly memoryLimitBytes: number | undefined
+  readonly allowedFailures: number
+  readonly faults: Required<Omit<FaultPlan, "maxPerTask">> & { readonly maxPerTask: number | undefined } | undefined
+}
+
+const known = ["workers", "isolation", "memoryLimit", "allowedFailures", "faults"]
+
+const bad = (what: string, fix: string) => new TypeError(`Client.local: ${what}. ${fix}`)
+
+const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0
+
+/** Validates `Client.local` options; throws `TypeError` naming what is wrong and how to fix it. */
+export function validateClientOptions(options: unknown): ClientSettings {
+  if (options === undefined) options = {}
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw bad(`options must be an object, got ${options === null ? "null" : typeof options}`, "Pass e.g. { workers: 4 }.")
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw bad(`unknown option "${key}"`, `Valid options: ${known.join(", ")}.`)
+  }
+  const o = options as ClientOptions
+  if (o.workers !== undefined && !isCount(o.workers)) {
+    throw bad(`workers must be a whole number >= 0, got ${String(o.workers)}`, "Use 0 to run tasks in this thread, or omit it for one worker per core.")
+  }
+  if (o.isolation !== undefined && o.isolation !== "thread" && o.isolation !== "process") {
+    throw bad(`isolation must be "thread" or "process", got ${JSON.stringify(o.isolation)}`, `"process" isolates native crashes and process.exit.`)
+  }
+  if (o.allowedFailures !== undefined && !isCount(o.allowedFailures)) {
+    throw bad(`allowedFailures must be a whole number >= 0, got ${String(o.allowedFailures)}`, "It is how many worker deaths a task may cause; default 3.")
+  }
+  const memoryLimitBytes = o.memoryLimit === undefined ? undefined : parseBytes(o.memoryLimit, "Client.local memoryLimit")
+  return {
+    workers: o.workers ?? availableParallelism(),
+    isolation: o.isolation ?? "thread",
+    memoryLimitBytes,
+    allowedFailures: o.allowedFailures ?? 3,
+    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.local faults")
+  }
+}
+
+/** Validates a `FaultPlan`. */
+export function validateFaultPlan(plan: unknown, where: string): NonNullable<ClientSettings["faults"]> {
+  if (typeof plan !== "object" || plan === null) throw new TypeError(`${where}: a fault plan is an object such as { rate: 0.1, seed: 1 }.`)
+  for (const key of Object.keys(plan)) {
+    if (key !== "seed" && key !== "rate" && key !== "maxPerTask") {
+      throw new TypeError(`${where}: unknown field "${key}"; a fault plan has seed, rate and maxPerTask.`)
+    }
+  }
+  const { seed, rate, maxPerTask } = plan as FaultPlan
+  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) throw new TypeError(`${where}: rate must be a number from 0 to 1, got ${String(rate)}.`)
+  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed))) throw new TypeError(`${where}: seed must be an integer, got ${String(seed)}.`)
+  if (maxPerTask !== undefined && !isCount(maxPerTask)) throw new TypeError(`${where}: maxPerTask must be a whole number >= 0, got ${String(maxPerTask)}.`)
+  return { seed: seed ?? 0, rate, maxPerTask }
+}

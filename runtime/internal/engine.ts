@@ -1,0 +1,495 @@
+/**
+ * The engine: one implementation under both the Promise API and the Effect API. It owns the
+ * scheduler (task table, states, release) and an executor, turns ready tasks into batches, and
+ * turns batch results back into state changes.
+ *
+ * Everything per task here is plain data and plain callbacks: no fiber, Deferred or Promise per
+ * task (each costs 8-10 µs in Effect, the whole per-task budget). Promises are made only when a
+ * user asks for one (`result()`, `gather`).
+ *
+ * @internal
+ */
+import { randomUUID } from "node:crypto"
+import type { NormalizedTaskOptions } from "../../dsl/options.js"
+import { tokenize } from "../../dsl/tokenize.js"
+import { CancelledError, ClientClosedError, KilledWorkerError, TimeoutError } from "../errors.js"
+import { fillTemplate, type ScannedArgs } from "./args.js"
+import { decodeError } from "./error-codec.js"
+import { ExecutorFailure, type Executor } from "./executor/executor.js"
+import type { FnInfo } from "./function-ref.js"
+import type { EncodedError, FnRef, WireBatch, WireBatchResult } from "./protocol.js"
+import type { ClientSettings } from "./client-options.js"
+import { retryDelay } from "./retry.js"
+import { Scheduler, type TaskRecord } from "./scheduler/scheduler.js"
+
+/** What the engine keeps per task, next to the scheduler's fields. */
+export interface Payload {
+  /** The function; undefined for a scattered value. */
+  readonly fn: FnInfo | undefined
+  /** The arguments, Futures replaced by `InputRef`s. */
+  readonly template: ReadonlyArray<unknown>
+  /** The records of the Futures in the arguments, in `InputRef` order. */
+  readonly inputs: ReadonlyArray<TaskRecordOf>
+  readonly options: NormalizedTaskOptions
+  /** Callbacks waiting for the task to settle. */
+  listeners: Array<(task: TaskRecordOf) => void> | undefined
+  /** The batch running it, while processing. */
+  flight: Flight | undefined
+  /** Pending retry timer. */
+  retryTimer: NodeJS.Timeout | undefined
+  /** Worker deaths while running it. */
+  deaths: number
+  /** Run alone in a batch (after a worker death, or because of a timeout). */
+  alone: boolean
+  /** Per-task retry state of an Effect Schedule. */
+  retryState: unknown
+  /** Failures injected by a fault plan so far. */
+  injected: number
+}
+
+/** A task record as the engine uses it. */
+export type TaskRecordOf = TaskRecord<Payload>
+
+/** How a task ended, for the user. */
+export type Outcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown; readonly cancelled: boolean }
+
+/** A batch on its way through the executor. */
+interface Flight {
+  readonly tasks: TaskRecordOf[]
+  readonly controller: AbortController
+  timer: NodeJS.Timeout | undefined
+  timedOut: boolean
+}
+
+/** The engine's settings. */
+export interface EngineOptions {
+  readonly executor: Executor
+  /** Worker deaths a task may cause before it fails with `KilledWorkerError`. */
+  readonly allowedFailures: number
+  /** Injected transient failures, when testing. */
+  readonly faults?: ClientSettings["faults"]
+}
+
+/** Largest batch: bounds the latency of the first results of a long map. */
+const maxBatch = 1024
+/** Aim for batches that keep a worker busy this long, once task durations are known. */
+const targetBatchMs = 4
+/** Batches in flight per worker: one running, one waiting in the worker's queue. */
+const depth = 2
+
+const noListeners = undefined
+
+/** The engine: submit, dispatch, collect. */
+export class Engine {
+  readonly scheduler: Scheduler<Payload>
+  readonly executor: Executor
+  readonly allowedFailures: number
+  readonly #faults: ClientSettings["faults"]
+  #closed = false
+  #inFlight = 0
+  readonly #maxInFlight: number
+  #pumpScheduled = false
+  /** Moving average of task run time in ms; -1 until the first batch returns. */
+  #avgTaskMs = -1
+  readonly #timers = new Set<NodeJS.Timeout>()
+  readonly #flights = new Set<Flight>()
+  /** Releases the record of a Future that was garbage-collected without `release()`. */
+  readonly #collected = new FinalizationRegistry<TaskRecordOf>((record) => {
+    if (!this.#closed) this.scheduler.release(record)
+  })
+  /** Observers of every settled task (asCompleted, progress). */
+  readonly #observers = new Set<(task: TaskRecordOf) => void>()
+
+  constructor(options: EngineOptions) {
+    this.executor = options.executor
+    this.allowedFailures = options.allowedFailures
+    this.#faults = options.faults
+    this.#maxInFlight = Math.max(1, options.executor.workers * depth)
+    this.scheduler = new Scheduler<Payload>({
+      onSettled: (task) => this.#settled(task),
+      onAbort: (task) => this.#abort(task)
+    })
+  }
+
+  /** True after `close()` started. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Throws `ClientClosedError` after close: every client method calls it first. */
+  assertOpen(): void {
+    if (this.#closed) throw new ClientClosedError()
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Submission
+
+  /**
+   * Adds one call. `inputs` are the records of the Futures in its arguments (in `InputRef` order).
+   * Returns the record of its key: an existing one when the same pure call is already known.
+   */
+  submitCall(fn: FnInfo, args: ReadonlyArray<unknown>, scanned: ScannedArgs, inputs: ReadonlyArray<TaskRecordOf>, options: NormalizedTaskOptions): TaskRecordOf {
+    const key =
+      options.key ?? (options.pure ? `${fn.name}-${tokenize(fn.identity, ...args)}` : `${fn.name}-${randomHex()}`)
+    const existing = this.scheduler.get(key)
+    if (existing !== undefined && existing.state !== "cancelled") return existing
+    const payload: Payload = {
+      fn,
+      template: scanned.template,
+      inputs,
+      options,
+      listeners: noListeners,
+      flight: undefined,
+      retryTimer: undefined,
+      deaths: 0,
+      alone: options.timeoutMs !== undefined,
+      retryState: undefined,
+      injected: 0
+    }
+    const record = this.scheduler.add(key, fn.name, payload, distinct(inputs), options.priority)
+    this.#schedulePump()
+    return record
+  }
+
+  /** Adds a value that is already known (scatter). */
+  addValue(key: string, name: string, value: unknown, options: NormalizedTaskOptions): TaskRecordOf {
+    const payload: Payload = {
+      fn: undefined,
+      template: [],
+      inputs: [],
+      options,
+      listeners: noListeners,
+      flight: undefined,
+      retryTimer: undefined,
+      deaths: 0,
+      alone: false,
+      retryState: undefined,
+      injected: 0
+    }
+    return this.scheduler.addValue(key, name, payload, value)
+  }
+
+  /** Registers a Future object, so that its garbage collection releases its record. */
+  track(future: object, record: TaskRecordOf): void {
+    this.#collected.register(future, record, future)
+  }
+
+  /** A Future's explicit release. */
+  release(future: object, record: TaskRecordOf): void {
+    this.#collected.unregister(future)
+    if (!this.#closed) this.scheduler.release(record)
+  }
+
+  /** Keeps tasks running to the end with no Future held (fireAndForget). */
+  keep(records: Iterable<TaskRecordOf>): void {
+    for (const record of records) if (record.inTable) this.scheduler.keep(record)
+  }
+
+  /** Cancels tasks and their dependents. */
+  cancel(records: Iterable<TaskRecordOf>, reason = "cancel"): void {
+    for (const record of records) if (record.inTable) this.scheduler.cancel(record, reason)
+    this.#schedulePump()
+  }
+
+  /** Runs errored tasks again. */
+  retry(records: Iterable<TaskRecordOf>): void {
+    this.assertOpen()
+    for (const record of records) if (record.state === "erred") this.scheduler.retry(record)
+    this.#schedulePump()
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Waiting
+
+  /** Calls `callback` once the record settles; at once when it already has. */
+  whenSettled(record: TaskRecordOf, callback: (task: TaskRecordOf) => void): void {
+    if (isSettled(record)) {
+      callback(record)
+      return
+    }
+    ;(record.payload.listeners ??= []).push(callback)
+  }
+
+  /** Stops waiting: removes a callback given to `whenSettled`. */
+  unlisten(record: TaskRecordOf, callback: (task: TaskRecordOf) => void): void {
+    const listeners = record.payload.listeners
+    if (listeners === undefined) return
+    const index = listeners.indexOf(callback)
+    if (index >= 0) listeners.splice(index, 1)
+  }
+
+  /** Watches every task that settles from now on; returns the function that stops watching. */
+  observe(observer: (task: TaskRecordOf) => void): () => void {
+    this.#observers.add(observer)
+    return () => this.#observers.delete(observer)
+  }
+
+  /** The outcome of a settled record. */
+  outcomeOf(record: TaskRecordOf): Outcome {
+    switch (record.state) {
+      case "memory":
+        return { ok: true, value: record.value }
+      case "erred":
+        return { ok: false, error: record.error, cancelled: false }
+      case "cancelled":
+        return {
+          ok: false,
+          error: record.cancelReason === closedReason ? new ClientClosedError() : new CancelledError(record.key, record.cancelReason),
+          cancelled: true
+        }
+      default:
+        return { ok: false, error: new CancelledError(record.key, "lost"), cancelled: true }
+    }
+  }
+
+  /** A Promise of the outcome, optionally bounded by a timeout. */
+  outcome(record: TaskRecordOf, timeout?: { ms: number; error: () => Error }): Promise<Outcome> {
+    if (isSettled(record)) return Promise.resolve(this.outcomeOf(record))
+    return new Promise<Outcome>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const done = (task: TaskRecordOf) => {
+        if (timer !== undefined) clearTimeout(timer)
+        resolve(this.outcomeOf(task))
+      }
+      this.whenSettled(record, done)
+      if (timeout !== undefined) {
+        timer = setTimeout(() => {
+          this.unlisten(record, done)
+          reject(timeout.error())
+        }, timeout.ms)
+      }
+    })
+  }
+
+  /** Keys whose results the cluster holds now. */
+  heldKeys(): string[] {
+    return this.scheduler.heldKeys()
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Dispatch
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled || this.#closed) return
+    this.#pumpScheduled = true
+    // A microtask: a synchronous loop of submits (client.map) finishes first, so that the ready
+    // tasks go out in a few large batches instead of one message per task.
+    queueMicrotask(this.#pump)
+  }
+
+  readonly #pump = (): void => {
+    this.#pumpScheduled = false
+    const scheduler = this.scheduler
+    while (!this.#closed && this.#inFlight < this.#maxInFlight && scheduler.readyCount > 0) {
+      const size = this.#batchSize(scheduler.readyCount)
+      const tasks: TaskRecordOf[] = []
+      while (tasks.length < size) {
+        const task = scheduler.popReady()
+        if (task === undefined) break
+        if (task.payload.alone) this.#dispatch([task])
+        else tasks.push(task)
+      }
+      if (tasks.length > 0) this.#dispatch(tasks)
+    }
+  }
+
+  /** Enough tasks per batch to spread the ready ones over the workers, fewer once tasks are known to be slow. */
+  #batchSize(ready: number): number {
+    let size = Math.min(maxBatch, Math.ceil(ready / this.#maxInFlight))
+    if (this.#avgTaskMs > 0) size = Math.min(size, Math.max(1, Math.floor(targetBatchMs / this.#avgTaskMs)))
+    return Math.max(1, size)
+  }
+
+  #dispatch(tasks: TaskRecordOf[]): void {
+    const fns: FnRef[] = []
+    const fnIndex: number[] = new Array(tasks.length)
+    const args: unknown[][] = new Array(tasks.length)
+    let lastFn: FnInfo | undefined
+    let lastIndex = -1
+    for (let i = 0; i < tasks.length; i++) {
+      const payload = tasks[i].payload
+      const fn = payload.fn as FnInfo
+      if (fn !== lastFn) {
+        lastFn = fn
+        lastIndex = fns.indexOf(fn.ref)
+        if (lastIndex < 0) lastIndex = fns.push(fn.ref) - 1
+      }
+      fnIndex[i] = lastIndex
+      const inputs = payload.inputs
+      if (inputs.length === 0) args[i] = payload.template as unknown[]
+      else {
+        const values = new Array(inputs.length)
+        for (let j = 0; j < inputs.length; j++) values[j] = inputs[j].value
+        args[i] = fillTemplate(payload.template, values)
+      }
+    }
+    const batch: WireBatch = this.#faults === undefined ? { fns, fn: fnIndex, args } : { fns, fn: fnIndex, args, inject: this.#injections(tasks) }
+    const flight: Flight = { tasks, controller: new AbortController(), timer: undefined, timedOut: false }
+    for (const task of tasks) task.payload.flight = flight
+    if (tasks.length === 1 && tasks[0].payload.options.timeoutMs !== undefined) {
+      flight.timer = setTimeout(() => {
+        flight.timedOut = true
+        flight.controller.abort()
+      }, tasks[0].payload.options.timeoutMs)
+    }
+    this.#inFlight++
+    this.#flights.add(flight)
+    this.executor.run(batch, flight.controller.signal).then(
+      (result) => this.#landed(flight, result),
+      (error: unknown) => this.#crashed(flight, error)
+    )
+  }
+
+  /** Which attempts of a batch fail by the fault plan: a hash of (seed, key, attempt), so the same seed injects the same faults whatever the timing. */
+  #injections(tasks: TaskRecordOf[]): boolean[] {
+    const plan = this.#faults!
+    return tasks.map((task) => {
+      const payload = task.payload
+      const limit = plan.maxPerTask ?? payload.options.retries?.times ?? 0
+      if (payload.injected >= limit || chance(`${plan.seed}:${task.key}:${task.attempts}`) >= plan.rate) return false
+      payload.injected++
+      return true
+    })
+  }
+
+  #landed(flight: Flight, result: WireBatchResult): void {
+    this.#finishFlight(flight)
+    const { tasks } = flight
+    const { results, failed } = result
+    const scheduler = this.scheduler
+    let nextFailed = failed.length > 0 ? failed[0] : -1
+    let f = 0
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i]
+      task.payload.flight = undefined
+      if (i === nextFailed) {
+        nextFailed = ++f < failed.length ? failed[f] : -1
+        if (task.state === "processing") this.#attemptFailed(task, decodeError(results[i] as EncodedError))
+      } else if (task.state === "processing") scheduler.succeed(task, results[i])
+    }
+    const perTask = result.elapsedMs / tasks.length
+    this.#avgTaskMs = this.#avgTaskMs < 0 ? perTask : this.#avgTaskMs * 0.7 + perTask * 0.3
+    this.#pump()
+  }
+
+  #crashed(flight: Flight, error: unknown): void {
+    this.#finishFlight(flight)
+    if (this.#closed) return
+    const reason = error instanceof ExecutorFailure ? error.reason : "transport"
+    for (const task of flight.tasks) {
+      task.payload.flight = undefined
+      if (task.state !== "processing") continue
+      if (reason === "aborted") {
+        if (flight.timedOut) {
+          const ms = task.payload.options.timeoutMs ?? 0
+          this.#attemptFailed(task, new TimeoutError(`Task ${task.key} ran longer than its timeout of ${ms / 1000} s; its worker was replaced.`, ms))
+        } else this.scheduler.requeue(task) // aborted because another task of its batch was cancelled
+      } else if (reason === "worker-died") {
+        task.payload.deaths++
+        task.payload.alone = true // find the culprit: run the batch's tasks one by one from now on
+        if (task.payload.deaths > this.allowedFailures) {
+          this.scheduler.fail(task, new KilledWorkerError(task.key, task.payload.deaths, errorMessage(error)))
+        } else this.scheduler.requeue(task)
+      } else this.scheduler.fail(task, error)
+    }
+    this.#pump()
+  }
+
+  #finishFlight(flight: Flight): void {
+    this.#inFlight--
+    this.#flights.delete(flight)
+    if (flight.timer !== undefined) clearTimeout(flight.timer)
+  }
+
+  /** An attempt failed: retry it when its policy says so, else the task errs. */
+  #attemptFailed(task: TaskRecordOf, error: unknown): void {
+    const delay = retryDelay(task, error)
+    if (delay === undefined) {
+      this.scheduler.fail(task, error)
+      return
+    }
+    if (delay <= 0) {
+      this.scheduler.requeue(task)
+      return
+    }
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      task.payload.retryTimer = undefined
+      if (task.state === "processing" && !this.#closed) {
+        this.scheduler.requeue(task)
+        this.#pump()
+      }
+    }, delay)
+    task.payload.retryTimer = timer
+    this.#timers.add(timer)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Scheduler hooks
+
+  #settled(task: TaskRecordOf): void {
+    const listeners = task.payload.listeners
+    if (listeners !== undefined) {
+      task.payload.listeners = undefined
+      for (let i = 0; i < listeners.length; i++) listeners[i](task)
+    }
+    if (this.#observers.size > 0) for (const observer of this.#observers) observer(task)
+  }
+
+  /** A running task was cancelled or released: stop its batch (the other tasks of the batch are requeued). */
+  #abort(task: TaskRecordOf): void {
+    const payload = task.payload
+    if (payload.retryTimer !== undefined) {
+      clearTimeout(payload.retryTimer)
+      this.#timers.delete(payload.retryTimer)
+      payload.retryTimer = undefined
+    }
+    payload.flight?.controller.abort()
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Shutdown
+
+  /** Cancels everything pending (their `result()` rejects with `ClientClosedError`) and stops the workers. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    const pending: TaskRecordOf[] = []
+    for (const task of this.scheduler.tasks()) if (!isSettled(task)) pending.push(task)
+    for (const task of pending) if (task.inTable && !isSettled(task)) this.scheduler.cancel(task, closedReason)
+    this.#closed = true
+    for (const timer of this.#timers) clearTimeout(timer)
+    this.#timers.clear()
+    for (const flight of this.#flights) flight.controller.abort()
+    await this.executor.close()
+  }
+}
+
+/** The cancel reason of tasks cancelled by `close()`: their `result()` rejects with `ClientClosedError`. */
+export const closedReason = "client closed"
+
+/** True when a record will not change state on its own any more. */
+export const isSettled = (record: TaskRecordOf): boolean => {
+  const state = record.state
+  return state === "memory" || state === "erred" || state === "cancelled" || state === "lost" || (state === "released" && !record.inTable)
+}
+
+const distinct = (records: ReadonlyArray<TaskRecordOf>): TaskRecordOf[] => {
+  if (records.length < 2) return records as TaskRecordOf[]
+  const out: TaskRecordOf[] = []
+  for (const record of records) if (!out.includes(record)) out.push(record)
+  return out
+}
+
+/** 32 random lowercase hex characters: the token of an impure call. */
+export const randomHex = (): string => randomUUID().replace(/-/g, "")
+
+/** A number in [0, 1) from a string (FNV-1a). */
+const chance = (text: string): number => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return (hash >>> 0) / 0x100000000
+}
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))

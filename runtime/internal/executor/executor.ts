@@ -1,0 +1,51 @@
+/**
+ * The one interface behind which tasks run. Every implementation passes the shared conformance
+ * suite in `test/executor/conformance.ts`: the in-process executor (the main thread), the tinypool
+ * executor (worker threads) and, later, a distributed one.
+ *
+ * An executor knows nothing of keys, dependencies or retries: it runs batches of ready task
+ * attempts and reports each attempt's value or encoded error. The scheduler and the engine above it
+ * decide what runs, when and how often.
+ *
+ * @internal
+ */
+import type { WireBatch, WireBatchResult } from "../protocol.js"
+
+/** Why a whole batch failed to run (as opposed to a task in it failing). */
+export type ExecutorFailureReason =
+  /** The `signal` passed to `run` was aborted; the worker that ran the batch was replaced. */
+  | "aborted"
+  /** The worker died while running the batch (`process.exit`, out of memory, a native crash). */
+  | "worker-died"
+  /** The executor was closed before or while the batch ran. */
+  | "closed"
+  /** The batch or its results could not be sent between threads. */
+  | "transport"
+
+/** A batch that did not run to the end. Task errors never reject `run`: they come back in the result. */
+export class ExecutorFailure extends Error {
+  override readonly name = "ExecutorFailure"
+  constructor(
+    readonly reason: ExecutorFailureReason,
+    message: string,
+    options?: { cause?: unknown }
+  ) {
+    super(message, options)
+  }
+}
+
+/** Runs batches of task attempts. */
+export interface Executor {
+  /** `"in-process"`, `"tinypool"`, ...: for messages and benchmarks. */
+  readonly kind: string
+  /** How many batches run at the same time (worker count; 1 in process). */
+  readonly workers: number
+  /**
+   * Runs every task of the batch and resolves with one outcome per task, in order. Rejects only
+   * with an `ExecutorFailure`, when the batch as a whole could not run to the end; then none of its
+   * outcomes is known. Aborting `signal` stops the batch (a worker running it is replaced).
+   */
+  run(batch: WireBatch, signal?: AbortSignal): Promise<WireBatchResult>
+  /** Stops every worker. Batches still running reject with `ExecutorFailure("closed")`. Idempotent. */
+  close(): Promise<void>
+}

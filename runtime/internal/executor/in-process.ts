@@ -1,0 +1,114 @@
+/**
+ * The executor that runs batches on the calling thread: for `compute()` without a client, for
+ * tests, and as the reference the tinypool executor is compared with.
+ *
+ * It behaves like a worker where a user could notice: submission is asynchronous (a batch starts
+ * on a later macrotask), arguments and results are structured-cloned (prototypes are lost, a
+ * function argument fails), and batches run one at a time.
+ *
+ * What it cannot do like a worker: stop a running batch. Aborting `signal` while a batch runs
+ * rejects `run` at once and starts the next batch, but the task keeps running on this thread to
+ * its end (a synchronous function cannot be interrupted) and its results are dropped.
+ *
+ * @internal
+ */
+import type { WireBatch, WireBatchResult } from "../protocol.js"
+import { runBatch } from "../worker/run-batch.js"
+import { ExecutorFailure, type Executor } from "./executor.js"
+
+interface Queued {
+  readonly batch: WireBatch
+  readonly signal: AbortSignal | undefined
+  readonly resolve: (result: WireBatchResult) => void
+  readonly reject: (error: ExecutorFailure) => void
+  /** The abort listener, removed once the batch settles; set when there is a signal. */
+  onAbort: (() => void) | undefined
+  settled: boolean
+}
+
+const aborted = () => new ExecutorFailure("aborted", "The batch was aborted before it finished")
+const closed = () => new ExecutorFailure("closed", "The executor is closed")
+
+/** An executor that runs batches on this thread, one at a time (`kind: "in-process"`, `workers: 1`). */
+export function makeInProcessExecutor(): Executor {
+  const queue: Queued[] = []
+  let current: Queued | undefined
+  let scheduled = false
+  let isClosed = false
+
+  const schedule = () => {
+    if (scheduled || current !== undefined || queue.length === 0 || isClosed) return
+    scheduled = true
+    setImmediate(next)
+  }
+
+  /** Settles `item` once, whether it is queued, running or neither. */
+  const settle = (item: Queued, outcome: () => void) => {
+    if (item.settled) return
+    item.settled = true
+    if (item.onAbort !== undefined) item.signal?.removeEventListener("abort", item.onAbort)
+    outcome()
+    if (current === item) current = undefined
+    schedule()
+  }
+
+  const fail = (item: Queued, error: ExecutorFailure) => settle(item, () => item.reject(error))
+
+  function next(): void {
+    scheduled = false
+    if (isClosed) return
+    const item = queue.shift()
+    if (item === undefined) return
+    current = item
+    let args: WireBatch["args"]
+    try {
+      args = structuredClone(item.batch.args)
+    } catch (error) {
+      fail(item, new ExecutorFailure("transport", `The batch's arguments cannot be cloned: ${String(error)}`, { cause: error }))
+      return
+    }
+    runBatch({ ...item.batch, args }).then(
+      (result) => {
+        let results: WireBatchResult["results"]
+        try {
+          results = structuredClone(result.results)
+        } catch (error) {
+          fail(item, new ExecutorFailure("transport", `The batch's results cannot be cloned: ${String(error)}`, { cause: error }))
+          return
+        }
+        settle(item, () => item.resolve({ results, failed: result.failed, elapsedMs: result.elapsedMs }))
+      },
+      (error: unknown) => fail(item, new ExecutorFailure("transport", `The batch could not run: ${String(error)}`, { cause: error }))
+    )
+  }
+
+  return {
+    kind: "in-process",
+    workers: 1,
+    run(batch, signal) {
+      if (isClosed) return Promise.reject(closed())
+      if (signal?.aborted) return Promise.reject(aborted())
+      return new Promise<WireBatchResult>((resolve, reject) => {
+        const item: Queued = { batch, signal, resolve, reject, onAbort: undefined, settled: false }
+        if (signal !== undefined) {
+          item.onAbort = () => {
+            const at = queue.indexOf(item)
+            if (at >= 0) queue.splice(at, 1)
+            fail(item, aborted())
+          }
+          signal.addEventListener("abort", item.onAbort, { once: true })
+        }
+        queue.push(item)
+        schedule()
+      })
+    },
+    close() {
+      if (isClosed) return Promise.resolve()
+      isClosed = true
+      for (const item of queue.splice(0)) fail(item, closed())
+      // The running batch cannot be stopped; its caller hears "closed" now and its results are dropped.
+      if (current !== undefined) fail(current, closed())
+      return Promise.resolve()
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Turns a user function into what a worker needs to run it (`FnRef`) and what keys need to name
+ * it (its identity), once per function object.
+ *
+ * @internal
+ */
+import { createHash } from "node:crypto"
+import { taskMetaOf, type TaskMeta } from "../../dsl/task.js"
+import { TaskDefinitionError } from "../errors.js"
+import type { FnRef } from "./protocol.js"
+
+/** A function described for the runtime. */
+export interface FnInfo {
+  readonly ref: FnRef
+  /** The key prefix: the function's name, or `lambda`. */
+  readonly name: string
+  /** What `tokenize` hashes first in a pure key: an inline function's source text, or a registered task's `module#name@hash`. */
+  readonly identity: string
+  /** A registered task's options, when it is one. */
+  readonly meta: TaskMeta | undefined
+}
+
+const cache = new WeakMap<Function, FnInfo>()
+
+/** Strings, template literals and comments removed, so that a search for `this` sees code only. */
+const codeOnly = (source: string): string =>
+  source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|`(?:\\[\s\S]|[^`\\])*`|'(?:\\[\s\S]|[^'\\])*'|"(?:\\[\s\S]|[^"\\])*"/g, " ")
+
+const refuse = (name: string, why: string) =>
+  new TaskDefinitionError(
+    `${name} cannot be sent to a worker: ${why}. Inline tasks travel as source text; ` +
+      `wrap the call in a self-contained function (x => Math.max(x, 0)) or register the function with task(import.meta, fn).`,
+    { task: name }
+  )
+
+/** Describes `fn`, or throws `TaskDefinitionError` when it has no usable source text. */
+export function describeFunction(fn: Function): FnInfo {
+  const cached = cache.get(fn)
+  if (cached !== undefined) return cached
+  const info = describeUncached(fn)
+  cache.set(fn, info)
+  return info
+}
+
+function describeUncached(fn: Function): FnInfo {
+  const meta = taskMetaOf(fn)
+  if (meta !== undefined) {
+    const id = `${meta.module}#${meta.name}@${meta.hash}`
+    return { ref: { kind: "registered", id, module: meta.module, name: meta.name, index: meta.index }, name: meta.name, identity: id, meta }
+  }
+  const name = fn.name || "lambda"
+  const source = Function.prototype.toString.call(fn)
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    throw refuse(name, `it has no source text (a built-in such as Math.max, or a bound function)`)
+  }
+  if (/^class\b/.test(source)) throw refuse(name, "it is a class")
+  const isArrow = /^(async\s*)?(\([^)]*\)|[\w$]+)\s*=>/.test(source)
+  if (!isArrow && /\bthis\b/.test(codeOnly(source))) {
+    throw refuse(name, "it uses `this`, which does not exist in a worker (a method of an object or class)")
+  }
+  if (/^(async\s*)?(function\s*)?\*|^async\s*\*/.test(source)) throw refuse(name, "it is a generator function")
+  const id = createHash("sha256").update(source).digest("hex")
+  return { ref: { kind: "inline", id, source, name }, name, identity: source, meta: undefined }
+}

@@ -1,0 +1,88 @@
+/**
+ * The messages between the client and an executor. Plain data that survives the structured clone
+ * algorithm, shaped for the hot path: one batch carries many tasks (a thread wake-up costs ~86 µs,
+ * so only many tasks per message get near the floor), parallel arrays instead of one object per
+ * task, and each function's source or module reference once per batch.
+ *
+ * @internal
+ */
+
+/** How a worker finds the function to run. */
+export type FnRef =
+  | {
+      /** A self-contained function shipped as source text, compiled once per worker and cached by `id`. */
+      readonly kind: "inline"
+      /** sha256 of `source` (hex); the worker's compile cache key. */
+      readonly id: string
+      readonly source: string
+      /** `fn.name`, or `"lambda"`; used in messages. */
+      readonly name: string
+    }
+  | {
+      /** A function registered with `task(import.meta, fn)`: the worker imports `module` and looks `name` up in the registry. */
+      readonly kind: "registered"
+      /** `module#name@hash`. */
+      readonly id: string
+      /** The module's URL (`import.meta.url` at registration). */
+      readonly module: string
+      readonly name: string
+      /**
+       * The order of its `task()` call among the module's registrations. The fallback lookup: a
+       * transform may rename a function (vite turns \`function inc\` into \`inc2\` when it shadows
+       * \`export const inc\`) while the worker's loader keeps the name; the order is the same in both.
+       */
+      readonly index: number
+    }
+
+/** Many task attempts for one executor call. */
+export interface WireBatch {
+  /** The functions this batch uses, each once. */
+  readonly fns: ReadonlyArray<FnRef>
+  /** For task i, the index in `fns` of its function. */
+  readonly fn: ReadonlyArray<number>
+  /** For task i, its arguments with every Future already replaced by its value. */
+  readonly args: ReadonlyArray<ReadonlyArray<unknown>>
+  /**
+   * Injected transient failures (fault plans, section 11): for task i, when `inject[i]` is true the
+   * worker fails that attempt with an injected error instead of running the function.
+   */
+  readonly inject?: ReadonlyArray<boolean>
+}
+
+/** An error as it crosses the worker boundary: whatever was thrown, as plain cloneable data. */
+export interface EncodedError {
+  /**
+   * - `"thrown"`: the function threw or its Promise rejected (or an Effect died);
+   * - `"typed"`: a task returning an Effect failed with a value in its error channel (`E`);
+   * - `"definition"`: the function could not be found, compiled or used a free identifier;
+   * - `"interrupted"`: an Effect task was interrupted.
+   */
+  readonly kind: "thrown" | "typed" | "definition" | "interrupted"
+  /** The error's `name`, or `typeof` of a thrown non-Error value. */
+  readonly name: string
+  readonly message: string
+  /** The stack as the worker saw it. */
+  readonly stack?: string
+  /** The built-in class to rebuild it with, when it was one (`TypeError`, `RangeError`, ...). */
+  readonly builtin?: string
+  /** Own enumerable properties that survive cloning (`code`, `_tag`, fields of a tagged error, ...). */
+  readonly props: Record<string, unknown>
+  /** `cause`, encoded the same way when it is an Error, as `{ value }` otherwise. */
+  readonly cause?: EncodedError | { readonly value: unknown }
+  /** The inner errors of an `AggregateError`. */
+  readonly errors?: ReadonlyArray<EncodedError>
+  /** A thrown value that is not an Error (a string, a plain object), when it can be cloned. */
+  readonly value?: unknown
+  /** True when the message or stack was cut to keep the error small. */
+  readonly truncated?: boolean
+}
+
+/** What an executor gives back for one batch, index-aligned with the batch's tasks. */
+export interface WireBatchResult {
+  /** For task i: its value, or, when i is in `failed`, its `EncodedError`. */
+  readonly results: ReadonlyArray<unknown>
+  /** The indices of the tasks that failed, ascending; usually empty. */
+  readonly failed: ReadonlyArray<number>
+  /** Wall time the worker spent running the batch's functions, in milliseconds. */
+  readonly elapsedMs: number
+}

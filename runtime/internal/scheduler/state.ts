@@ -1,0 +1,112 @@
+/**
+ * Task states and the transition table, after the Dask scheduler's: a task's life is an explicit
+ * state machine, so that every move can be checked against one table and property-tested without
+ * I/O. The scheduler (`scheduler.ts`) is the only writer of a record's state.
+ *
+ * @internal
+ * @module
+ */
+
+/**
+ * Where a task is in its life.
+ * - `released`: not yet placed (a record being added), or forgotten (out of the table);
+ * - `waiting`: some input is not in memory yet;
+ * - `queued`: every input is in memory; in the ready queue;
+ * - `processing`: popped by the engine, running on an executor;
+ * - `memory`: finished, `value` holds the result;
+ * - `erred`: failed (itself, or one of its inputs: see `erredKey`);
+ * - `cancelled`: cancelled, by a user or because an input was lost or nobody wanted it;
+ * - `lost`: its result was in memory and is gone (reserved for executors that hold results remotely).
+ */
+export type TaskState = "released" | "waiting" | "queued" | "processing" | "memory" | "erred" | "cancelled" | "lost"
+
+/** What a Future reports as its `status` (Dask's five statuses). */
+export type FutureStatus = "pending" | "finished" | "error" | "cancelled" | "lost"
+
+/** Every state, in life order; handy for exhaustive tests. */
+export const taskStates: ReadonlyArray<TaskState> = Object.freeze([
+  "released",
+  "waiting",
+  "queued",
+  "processing",
+  "memory",
+  "erred",
+  "cancelled",
+  "lost"
+] as const)
+
+/**
+ * The legal moves: `transitions[from]` lists the states `from` may go to. Any other move is a bug
+ * in the scheduler (never a user error) and makes it throw.
+ *
+ * `released -> memory` is there for `addValue` (scatter): a value that arrives finished.
+ */
+export const transitions: Readonly<Record<TaskState, ReadonlyArray<TaskState>>> = Object.freeze({
+  released: Object.freeze(["waiting", "queued", "memory", "erred", "cancelled"] as const),
+  waiting: Object.freeze(["queued", "erred", "cancelled", "released"] as const),
+  queued: Object.freeze(["processing", "erred", "cancelled", "released"] as const),
+  processing: Object.freeze(["memory", "erred", "queued", "cancelled", "released"] as const),
+  memory: Object.freeze(["released", "lost"] as const),
+  erred: Object.freeze(["released", "waiting", "queued"] as const),
+  cancelled: Object.freeze(["released"] as const),
+  lost: Object.freeze(["released", "waiting", "queued"] as const)
+})
+
+// The table again as bit masks, so that the check on every transition is two property loads and an
+// AND instead of a search through an array.
+const bit: Readonly<Record<TaskState, number>> = Object.freeze({
+  released: 1,
+  waiting: 2,
+  queued: 4,
+  processing: 8,
+  memory: 16,
+  erred: 32,
+  cancelled: 64,
+  lost: 128
+})
+
+const allowed: Readonly<Record<TaskState, number>> = (() => {
+  const masks = {} as Record<TaskState, number>
+  for (const from of taskStates) {
+    let mask = 0
+    for (const to of transitions[from]) mask |= bit[to]
+    masks[from] = mask
+  }
+  return Object.freeze(masks)
+})()
+
+/** True when the table allows `from -> to`. */
+export function canTransition(from: TaskState, to: TaskState): boolean {
+  // `| 0` keeps this false (not a TypeError) for a value outside the union, e.g. from a bad cast.
+  return ((allowed[from] | 0) & (bit[to] | 0)) !== 0
+}
+
+/** True for the states a task ends in: memory, erred, cancelled, lost (a Future is no longer pending). */
+export function isTerminal(state: TaskState): boolean {
+  return state === "memory" || state === "erred" || state === "cancelled" || state === "lost"
+}
+
+/**
+ * True for the states of a task that still has to run: waiting, queued, processing. A record in one
+ * of them keeps its inputs alive (it is a "pending dependent" for the release rules).
+ */
+export function isPending(state: TaskState): boolean {
+  return state === "waiting" || state === "queued" || state === "processing"
+}
+
+/** The user-facing status of a task in `state`. */
+export function futureStatus(state: TaskState): FutureStatus {
+  switch (state) {
+    case "memory":
+      return "finished"
+    case "erred":
+      return "error"
+    case "cancelled":
+      return "cancelled"
+    case "lost":
+      return "lost"
+    default:
+      // released, waiting, queued, processing: not done yet.
+      return "pending"
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The module tinypool loads in every worker. Its default export runs one batch.
+ *
+ * It must never throw while loading: tinypool then marks the pool as failing during bootstrap,
+ * stops replacing workers and leaves later runs pending forever. So it imports nothing at load
+ * (not even `run-batch.js`: a broken install then fails batches, not the pool), and never
+ * `effect` or tinypool.
+ *
+ * @internal
+ */
+import type { WireBatch, WireBatchResult } from "../protocol.js"
+
+type RunBatch = (batch: WireBatch) => Promise<WireBatchResult>
+
+let runBatch: RunBatch | undefined
+let loading: Promise<RunBatch> | undefined
+
+/** Runs `batch` in this worker (tinypool's handler). */
+export default function run(batch: WireBatch): Promise<WireBatchResult> {
+  if (runBatch !== undefined) return runBatch(batch)
+  loading ??= import("./run-batch.js").then(
+    (module) => (runBatch = module.runBatch),
+    (error: unknown) => {
+      loading = undefined // let the next batch try again
+      throw error
+    }
+  )
+  return loading.then((run) => run(batch))
+}

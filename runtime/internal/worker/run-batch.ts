@@ -1,0 +1,351 @@
+/**
+ * Runs one `WireBatch` in the current thread: finds each function once, runs the tasks one after
+ * another in order, and turns every failure into an `EncodedError`. Pure JavaScript with no
+ * dependency on tinypool, so the worker entry and the in-process executor share it.
+ *
+ * Hot path: a synchronous task costs a call, a `typeof` check of its result and no microtask; only
+ * thenables are awaited, and `effect` is imported the first time a task returns an Effect (loading
+ * it costs 120+ ms, which a worker that never sees one should not pay).
+ *
+ * @internal
+ */
+import { isMainThread } from "node:worker_threads"
+import { registry, registryIndexKeyOf, registryKeyOf } from "../../../dsl/registry.js"
+import { TaskDefinitionError } from "../../errors.js"
+import { encodeError } from "../error-codec.js"
+import type { EncodedError, FnRef, WireBatch, WireBatchResult } from "../protocol.js"
+import { compileInline, explainReferenceError } from "./compile.js"
+
+/** The failure of every task that a fault plan picked (spec section 11). */
+const injectedFault: EncodedError = {
+  kind: "thrown",
+  name: "InjectedFault",
+  message: "weft injected a transient failure (fault plan)",
+  props: {}
+}
+
+const effectTypeId = Symbol.for("effect/Effect")
+
+/** A function ready to call, or why it cannot be. */
+type Resolved = Function | EncodedError
+
+/**
+ * Runs every task of `batch` and reports each value or encoded error, index-aligned. Never
+ * rejects for a task's failure; a task never fails another.
+ */
+export async function runBatch(batch: WireBatch): Promise<WireBatchResult> {
+  const start = performance.now()
+  const refs = batch.fns
+  const resolved = new Array<Resolved>(refs.length)
+  let loading: Array<Promise<void>> | undefined
+  for (let f = 0; f < refs.length; f++) {
+    const ref = refs[f]
+    if (ref.kind === "inline") resolved[f] = resolveInline(ref)
+    else if (loadedModules.has(ref.module)) resolved[f] = lookUp(ref)
+    else {
+      ;(loading ??= []).push(
+        loadModule(ref.module).then(
+          () => void (resolved[f] = lookUp(ref)),
+          (error: unknown) => void (resolved[f] = importFailure(ref, error))
+        )
+      )
+    }
+  }
+  if (loading !== undefined) await Promise.all(loading)
+
+  const taskFns = batch.fn
+  const args = batch.args
+  const inject = batch.inject
+  const n = taskFns.length
+  const results = new Array<unknown>(n)
+  const failed: number[] = []
+  for (let i = 0; i < n; i++) {
+    if (inject !== undefined && inject[i] === true) {
+      results[i] = injectedFault
+      failed.push(i)
+      continue
+    }
+    const fn = resolved[taskFns[i]]
+    if (typeof fn !== "function") {
+      results[i] = fn
+      failed.push(i)
+      continue
+    }
+    let value: unknown
+    try {
+      value = fn(...args[i])
+      if (typeof value === "object" && value !== null) {
+        if (typeof (value as PromiseLike<unknown>).then === "function") value = await value
+        if (typeof value === "object" && value !== null && effectTypeId in value) {
+          const exit = await runEffect(value, refs[taskFns[i]])
+          if (exit.failure !== undefined) {
+            results[i] = exit.failure
+            failed.push(i)
+            continue
+          }
+          value = exit.value
+        }
+      } else if (typeof value === "function" && typeof (value as Partial<PromiseLike<unknown>>).then === "function") {
+        value = await value
+      }
+    } catch (error) {
+      results[i] = encodeThrown(error, refs[taskFns[i]], "thrown")
+      failed.push(i)
+      continue
+    }
+    if (typeof value === "object" || typeof value === "function" || typeof value === "symbol") {
+      const reason = value === null ? undefined : uncloneableReason(value)
+      if (reason !== undefined) {
+        results[i] = { kind: "thrown", name: "TypeError", builtin: "TypeError", message: reason, props: {} } satisfies EncodedError
+        failed.push(i)
+        continue
+      }
+    }
+    results[i] = value
+  }
+  return { results, failed, elapsedMs: performance.now() - start }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding functions
+
+function resolveInline(ref: Extract<FnRef, { kind: "inline" }>): Resolved {
+  try {
+    return compileInline(ref)
+  } catch (error) {
+    return encodeError(error, "definition")
+  }
+}
+
+/** Module URLs imported successfully in this thread: their tasks are looked up without awaiting. */
+const loadedModules = new Set<string>()
+/** One import per module URL at a time; a failed import is forgotten so a later batch tries again. */
+const loadingModules = new Map<string, Promise<unknown>>()
+
+function loadModule(url: string): Promise<unknown> {
+  let loading = loadingModules.get(url)
+  if (loading === undefined) {
+    const ready = typeScriptReady(url)
+    loading = (ready === undefined ? import(url) : ready.then(() => import(url))).then(
+      (namespace: unknown) => {
+        loadedModules.add(url)
+        loadingModules.delete(url)
+        return namespace
+      },
+      (error: unknown) => {
+        loadingModules.delete(url)
+        throw error
+      }
+    )
+    loadingModules.set(url, loading)
+  }
+  return loading
+}
+
+/**
+ * tsx registers its module hooks on the main thread only (tsx 4 checks `isMainThread`), so a worker
+ * thread of an app started with `tsx app.ts` or `node --import tsx` cannot import the app's `.ts`
+ * task modules, although it inherits the flag. Before the first such import, the worker registers
+ * tsx itself: from the URL the parent's flag names (the tsx CLI passes `--import file:///.../tsx/dist/loader.mjs`),
+ * else `tsx/esm/api` as resolved from weft. Processes need nothing: tsx registers itself there.
+ */
+function typeScriptReady(url: string): Promise<void> | undefined {
+  if (isMainThread || !/\.[cm]?tsx?(?:[?#]|$)/.test(url)) return undefined
+  if (typeScriptLoader === undefined && tsxFlags().length === 0) return undefined
+  return registerTypeScriptLoader()
+}
+
+let typeScriptLoader: Promise<void> | undefined
+
+/** The module specifiers of tsx given to this process with `--import`/`--loader`, in `execArgv` or `NODE_OPTIONS`. */
+function tsxFlags(): string[] {
+  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)]
+  const found: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const match = /^--(?:import|loader|experimental-loader)(?:=(.*))?$/.exec(args[i])
+    if (match === null) continue
+    const specifier = match[1] ?? args[++i]
+    if (specifier !== undefined && /(^|[/\\])tsx([/\\]|$)/.test(specifier)) found.push(specifier)
+  }
+  return found
+}
+
+function registerTypeScriptLoader(): Promise<void> {
+  return (typeScriptLoader ??= (async () => {
+    const candidates = tsxFlags()
+      .filter((specifier) => specifier.startsWith("file:"))
+      .map((loader) => new URL("./esm/api/index.mjs", loader).href)
+    candidates.push("tsx/esm/api")
+    for (const candidate of candidates) {
+      try {
+        const api = (await import(candidate)) as { register?: () => unknown }
+        if (typeof api.register === "function") {
+          api.register()
+          return
+        }
+      } catch {
+        // Try the next; if none works, the import itself reports the missing loader.
+      }
+    }
+  })())
+}
+
+function lookUp(ref: Extract<FnRef, { kind: "registered" }>): Resolved {
+  const table = registry()
+  const entry = table.get(registryKeyOf(ref.module, ref.name)) ?? table.get(registryIndexKeyOf(ref.module, ref.index))
+  if (entry !== undefined) return entry.fn
+  return encodeError(
+    new TaskDefinitionError(
+      `Task "${ref.name}" is not registered in ${ref.module}: export it with task(import.meta, fn) at module level`,
+      { task: ref.name }
+    ),
+    "definition"
+  )
+}
+
+function importFailure(ref: Extract<FnRef, { kind: "registered" }>, error: unknown): EncodedError {
+  const message = error instanceof Error ? error.message : String(error)
+  const failure = new TaskDefinitionError(`Task "${ref.name}" could not be loaded: importing ${ref.module} threw: ${message}`, {
+    task: ref.name
+  })
+  Object.defineProperty(failure, "cause", { value: error, enumerable: false, writable: true, configurable: true })
+  return encodeError(failure, "definition")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures
+
+/** Encodes what a task threw; a free identifier in an inline function becomes a definition error. */
+function encodeThrown(error: unknown, ref: FnRef, kind: EncodedError["kind"]): EncodedError {
+  if (ref.kind === "inline" && error instanceof ReferenceError) {
+    const explained = explainReferenceError(error, ref)
+    if (explained !== undefined) return encodeError(explained, "definition")
+  }
+  return encodeError(error, kind)
+}
+
+type EffectModule = typeof import("effect")
+let effectModule: Promise<EffectModule> | undefined
+
+function loadEffect(): Promise<EffectModule> {
+  if (effectModule === undefined) {
+    const loading = import("effect")
+    effectModule = loading
+    // A failed import is not cached: the next Effect task tries again.
+    loading.catch(() => {
+      if (effectModule === loading) effectModule = undefined
+    })
+  }
+  return effectModule
+}
+
+/**
+ * Runs a returned Effect to its exit: its error channel is a `"typed"` failure (a
+ * `Data.TaggedError` keeps `_tag` and fields), a defect is `"thrown"`, an interruption
+ * `"interrupted"`.
+ */
+async function runEffect(effect: object, ref: FnRef): Promise<{ value?: unknown; failure?: EncodedError }> {
+  const loading = loadEffect()
+  const { Effect, Cause, Option } = await loading
+  const exit = await Effect.runPromiseExit(effect as import("effect").Effect.Effect<unknown, unknown, never>)
+  if (exit._tag === "Success") return { value: exit.value }
+  const cause = exit.cause
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) return { failure: encodeError(failure.value, "typed") }
+  const defect = Cause.dieOption(cause)
+  if (Option.isSome(defect)) return { failure: encodeThrown(defect.value, ref, "thrown") }
+  if (Cause.isInterruptedOnly(cause)) {
+    return { failure: { kind: "interrupted", name: "InterruptedError", message: `Task "${ref.name}" was interrupted`, props: {} } }
+  }
+  return { failure: encodeError(Cause.squash(cause), "thrown") }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clone check
+//
+// A value the structured clone rejects does not fail one task: it fails the reply of the whole
+// batch (tinypool even replaces the worker). Checking first lets only that task fail, with a
+// message that names the path. Only what the clone rejects is rejected: functions, symbols,
+// WeakMap, WeakSet, WeakRef, FinalizationRegistry, Promise, and containers holding them. Class
+// instances pass: the clone keeps their fields and drops the prototype, as the spec says.
+
+const identifier = /^[A-Za-z_$][\w$]*$/
+
+const keyPath = (path: string, key: string): string => (identifier.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`)
+
+/** Why `value` (found at `path`) cannot be cloned, or `undefined`. Only for objects and functions. */
+const leafProblem = (value: object): string | undefined => {
+  if (typeof value === "function") return "is a function"
+  if (value instanceof Promise) return "is a Promise (await it inside the task)"
+  if (value instanceof WeakMap) return "is a WeakMap"
+  if (value instanceof WeakSet) return "is a WeakSet"
+  if (value instanceof WeakRef) return "is a WeakRef"
+  if (value instanceof FinalizationRegistry) return "is a FinalizationRegistry"
+  return undefined
+}
+
+/**
+ * Returns a message naming the first part of `value` that cannot be sent back from a worker
+ * (`result.items[3].fn is a function, which cannot be sent back from a worker`), or `undefined`
+ * when it can. Primitives cost one `typeof`.
+ */
+export function uncloneableReason(value: unknown, root = "result"): string | undefined {
+  const type = typeof value
+  if (type === "symbol") return `${root} is a symbol, which cannot be sent back from a worker`
+  if (type !== "object" && type !== "function") return undefined
+  if (value === null) return undefined
+  const problem = walk(value as object, root, new Set())
+  return problem === undefined ? undefined : `${problem}, which cannot be sent back from a worker`
+}
+
+function walk(value: object, path: string, seen: Set<object>): string | undefined {
+  if (seen.has(value)) return undefined
+  seen.add(value)
+  const leaf = leafProblem(value)
+  if (leaf !== undefined) return `${path} ${leaf}`
+  // Leaves the clone copies without looking at their properties.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) {
+    return undefined
+  }
+  if (value instanceof Error) return undefined
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = check(value[i], `${path}[${i}]`, seen)
+      if (problem !== undefined) return problem
+    }
+    return undefined
+  }
+  if (value instanceof Map) {
+    let i = 0
+    for (const [k, v] of value) {
+      const label = typeof k === "string" || typeof k === "number" ? JSON.stringify(k) : `<key ${i}>`
+      const problem = check(k, `${path}.keys()[${i}]`, seen) ?? check(v, `${path}.get(${label})`, seen)
+      if (problem !== undefined) return problem
+      i++
+    }
+    return undefined
+  }
+  if (value instanceof Set) {
+    let i = 0
+    for (const v of value) {
+      const problem = check(v, `${path}.values()[${i}]`, seen)
+      if (problem !== undefined) return problem
+      i++
+    }
+    return undefined
+  }
+  // Plain objects and class instances alike: the clone copies own enumerable string keys.
+  for (const key of Object.keys(value)) {
+    const problem = check((value as Record<string, unknown>)[key], keyPath(path, key), seen)
+    if (problem !== undefined) return problem
+  }
+  return undefined
+}
+
+function check(value: unknown, path: string, seen: Set<object>): string | undefined {
+  const type = typeof value
+  if (type === "symbol") return `${path} is a symbol`
+  if (type !== "object" && type !== "function") return undefined
+  if (value === null) return undefined
+  return walk(value as object, path, seen)
+}

@@ -1,0 +1,84 @@
+import { describe, expect, test } from "vitest"
+import { Client, ClientClosedError, TaskDefinitionError } from "weft"
+import { inc } from "../fixtures/client-tasks.js"
+import { useClient } from "./helpers.js"
+
+const client = useClient()
+
+/** Runs `f`, which must throw, and checks that the cluster holds and runs nothing new. */
+const refuses = (f: () => unknown, expected: RegExp | (new (...args: never[]) => Error)) => {
+  const c = client()
+  const before = c.engine.scheduler.size
+  expect(f).toThrow(expected as never)
+  expect(c.engine.scheduler.size).toBe(before)
+}
+
+describe("bad input throws at the call and submits nothing", () => {
+  test("submit(42) names what it got", () => {
+    refuses(() => client().submit(42 as never), /first argument must be the function to run, got number 42/)
+    refuses(() => client().map("inc" as never, [1]), /got string inc/)
+  })
+
+  test("functions without source are refused with TaskDefinitionError", () => {
+    refuses(() => client().submit(Math.max, 1, 2), TaskDefinitionError)
+    refuses(() => client().submit(inc.bind(null), 1), /no source text/)
+    const counter = {
+      n: 1,
+      next(x: number) {
+        return this.n + x
+      }
+    }
+    refuses(() => client().submit(counter.next, 1), /uses `this`/)
+    refuses(() => client().submit(class Point {} as never), /is a class/)
+  })
+
+  test("invalid options throw TypeError naming the option", () => {
+    refuses(() => client().map(inc, [1], { retries: -1 }), TypeError)
+    refuses(() => client().map(inc, [1], { retry: 3 } as never), /unknown option "retry"/)
+    refuses(() => client().with({ key: 42 } as never), /key/)
+    refuses(() => client().with({ timeout: "soon" }), /timeout/)
+    refuses(() => client().with({ priority: Number.NaN }), /priority/)
+  })
+
+  test("arguments that cannot be cloned are refused with their path", () => {
+    refuses(() => client().submit((o: unknown) => o, { handler: () => 1 }), /args\[0\]\.handler is a function/)
+    refuses(() => client().submit((o: unknown) => o, [1, Symbol("s")]), /args\[0\]\[1\] is a symbol/)
+    refuses(() => client().submit((o: unknown) => o, new WeakMap()), /WeakMap/)
+    refuses(() => client().submit((o: unknown) => o, Promise.resolve(1)), /Promise/)
+  })
+
+  test("map checks every item before submitting any", () => {
+    refuses(() => client().map((o: unknown) => o, [1, 2, () => 3]), /item 2/)
+    refuses(() => client().map(inc, 5 as never), /iterable/)
+    refuses(() => client().starmap((a: number, b: number) => a + b, [[1, 2], 3 as never]), /item 1 must be an array/)
+  })
+
+  test("scatter of a value that cannot be cloned is refused", () => {
+    refuses(() => client().scatter({ f: () => 1 }), /cannot be sent to workers/)
+    refuses(() => client().scatter(1, { hash: "yes" } as never), /hash must be a boolean/)
+  })
+
+  test("gather with a bad errors option is refused", () => {
+    expect(() => client().gather([], { errors: "ignore" } as never)).toThrow(/errors must be "raise" or "skip"/)
+  })
+
+  test("Client.local rejects unknown or invalid options", async () => {
+    await expect(Client.local({ wrkers: 2 } as never)).rejects.toThrow(/unknown option "wrkers"/)
+    await expect(Client.local({ workers: -1 })).rejects.toThrow(TypeError)
+    await expect(Client.local({ isolation: "vm" } as never)).rejects.toThrow(/isolation/)
+    await expect(Client.local({ memoryLimit: "lots" })).rejects.toThrow(/memoryLimit/)
+  })
+
+  test("every method throws ClientClosedError after close", async () => {
+    const c = await Client.local({ workers: 0 })
+    const f = c.submit(inc, 1)
+    await c.close()
+    expect(() => c.submit(inc, 1)).toThrow(ClientClosedError)
+    expect(() => c.map(inc, [1])).toThrow(ClientClosedError)
+    expect(() => c.scatter(1)).toThrow(ClientClosedError)
+    expect(() => c.gather(f)).toThrow(ClientClosedError)
+    expect(() => c.heldKeys()).toThrow(ClientClosedError)
+    expect(() => c.with({})).toThrow(ClientClosedError)
+    await c.close() // idempotent
+  })
+})

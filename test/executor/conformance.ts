@@ -1,0 +1,415 @@
+/**
+ * The shared conformance suite of `Executor` implementations (Hono's router suite, for executors):
+ * every implementation must pass all of it, so that what a task sees and what comes back does not
+ * depend on where it ran.
+ */
+import { createHash } from "node:crypto"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { decodeError, tracebackSymbol } from "../../dist/runtime/internal/error-codec.js"
+import { ExecutorFailure, type Executor } from "../../dist/runtime/internal/executor/executor.js"
+import type { EncodedError, FnRef, WireBatch, WireBatchResult } from "../../dist/runtime/internal/protocol.js"
+import { TaskDefinitionError, TaskError } from "../../dist/runtime/errors.js"
+
+/** An inline reference to `fn`, as the client builds it. */
+export const inline = (fn: Function | string, name?: string): FnRef => {
+  const source = typeof fn === "string" ? fn : Function.prototype.toString.call(fn)
+  const id = createHash("sha256").update(source).digest("hex")
+  return { kind: "inline", id, source, name: name ?? (typeof fn === "function" && fn.name !== "" ? fn.name : "lambda") }
+}
+
+/** A registered reference to `name` in a fixture module. */
+export const registered = (fixture: string, name: string): FnRef => {
+  const module = new URL(`../fixtures/${fixture}`, import.meta.url).href
+  return { kind: "registered", id: `${module}#${name}@test`, module, name, index: -1 }
+}
+
+/** A batch of one function applied to each argument list. */
+export const batchOf = (ref: FnRef, argLists: ReadonlyArray<ReadonlyArray<unknown>>, inject?: boolean[]): WireBatch => ({
+  fns: [ref],
+  fn: argLists.map(() => 0),
+  args: argLists,
+  ...(inject ? { inject } : {})
+})
+
+/** The value of task `i`, or a failing expectation when it failed. */
+const valueOf = (result: WireBatchResult, i: number): unknown => {
+  expect(result.failed, `task ${i} failed: ${JSON.stringify(result.results[i])}`).not.toContain(i)
+  return result.results[i]
+}
+
+/** The rebuilt error of task `i`, which must have failed. */
+const errorOf = (result: WireBatchResult, i: number): Error & Record<string, unknown> => {
+  expect(result.failed).toContain(i)
+  return decodeError(result.results[i] as EncodedError) as Error & Record<string, unknown>
+}
+
+const encodedOf = (result: WireBatchResult, i: number): EncodedError => {
+  expect(result.failed).toContain(i)
+  return result.results[i] as EncodedError
+}
+
+const rejectionOf = async (promise: Promise<unknown>): Promise<ExecutorFailure> => {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e
+  )
+  expect(error).toBeInstanceOf(ExecutorFailure)
+  return error as ExecutorFailure
+}
+
+/** What tsx (esbuild `keepNames`) really emits for a function with inner named functions. */
+const tsxSource =
+  'function scale(values,factor){const times=__name(v=>v*factor,"times");function label(v){return`${v}`}' +
+  '__name(label,"label");return values.map(times).map(label).join(",")+"|"+times.name+","+label.name}'
+
+/** Defines the conformance suite for the executor that `make` starts. */
+export function executorConformance(name: string, make: () => Promise<Executor>): void {
+  describe(`${name} executor conformance`, () => {
+    let executor: Executor
+    const run = (batch: WireBatch, signal?: AbortSignal) => executor.run(batch, signal)
+
+    beforeAll(async () => {
+      executor = await make()
+    })
+    afterAll(async () => {
+      await executor?.close()
+    })
+
+    describe("inline functions", () => {
+      it("runs function declarations, async functions, arrows and async arrows", async () => {
+        const result = await run({
+          fns: [
+            inline(function inc(x: number) {
+              return x + 1
+            }),
+            inline(async function incLater(x: number) {
+              await new Promise((resolve) => setTimeout(resolve, 1))
+              return x + 1
+            }),
+            inline((x: number) => x * 10),
+            inline(async (x: number) => x * 100)
+          ],
+          fn: [0, 1, 2, 3],
+          args: [[1], [2], [3], [4]]
+        })
+        expect(result.failed).toEqual([])
+        expect(result.results).toEqual([2, 3, 30, 400])
+        expect(result.elapsedMs).toBeGreaterThanOrEqual(0)
+      })
+
+      it("runs method shorthand, sync and async", async () => {
+        const methods = {
+          inc(x: number) {
+            return x + 1
+          },
+          async dec(x: number) {
+            return x - 1
+          }
+        }
+        const result = await run({ fns: [inline(methods.inc), inline(methods.dec)], fn: [0, 1], args: [[1], [1]] })
+        expect(result.results).toEqual([2, 0])
+      })
+
+      it("runs source compiled by tsx, which calls __name", async () => {
+        const result = await run(batchOf(inline(tsxSource, "scale"), [[[1, 2], 3]]))
+        expect(valueOf(result, 0)).toBe("3,6|times,label")
+      })
+
+      it("returns results in task order", async () => {
+        const args = Array.from({ length: 50 }, (_, i) => [i])
+        const result = await run(batchOf(inline(async (i: number) => {
+          await new Promise((resolve) => setTimeout(resolve, (i * 7) % 5))
+          return `task-${i}`
+        }), args))
+        expect(result.results).toEqual(args.map(([i]) => `task-${i}`))
+      })
+
+      it("runs 1,000 tasks in one batch", async () => {
+        const args = Array.from({ length: 1_000 }, (_, i) => [i])
+        const result = await run(batchOf(inline((x: number) => x * 2), args))
+        expect(result.failed).toEqual([])
+        expect(result.results).toEqual(args.map(([i]) => i * 2))
+      })
+
+      it("clones arguments and results: class instances arrive as plain objects", async () => {
+        class Point {
+          constructor(
+            readonly x: number,
+            readonly y: number
+          ) {}
+        }
+        const result = await run(
+          batchOf(inline((p: { x: number; y: number }) => ({ proto: Object.getPrototypeOf(p) === Object.prototype, sum: p.x + p.y, map: new Map([[1, "a"]]) })), [[new Point(1, 2)]])
+        )
+        expect(valueOf(result, 0)).toEqual({ proto: true, sum: 3, map: new Map([[1, "a"]]) })
+      })
+    })
+
+    describe("failures", () => {
+      it("keeps the other tasks of a batch when some fail", async () => {
+        const result = await run(
+          batchOf(
+            inline((x: number) => {
+              if (x % 3 === 0) throw new Error(`bad ${x}`)
+              return x
+            }),
+            [[1], [3], [4], [6], [7]]
+          )
+        )
+        expect(result.failed).toEqual([1, 3])
+        expect([0, 2, 4].map((i) => result.results[i])).toEqual([1, 4, 7])
+        expect(errorOf(result, 3).message).toBe("bad 6")
+      })
+
+      it("keeps name, message, own properties, cause and the worker's stack", async () => {
+        const result = await run(
+          batchOf(
+            inline(function failing() {
+              const cause = new Error("root cause")
+              throw Object.assign(new Error("outer", { cause }), { code: "E_OUTER", details: { attempt: 2 } })
+            }),
+            [[]]
+          )
+        )
+        const error = errorOf(result, 0)
+        expect(error).toBeInstanceOf(Error)
+        expect(error).toBeInstanceOf(TaskError)
+        expect(error.name).toBe("Error")
+        expect(error.message).toBe("outer")
+        expect(error.code).toBe("E_OUTER")
+        expect(error.details).toEqual({ attempt: 2 })
+        expect((error.cause as Error).message).toBe("root cause")
+        expect(error.cause).toBeInstanceOf(TaskError)
+        expect(error.stack).toContain("failing")
+        expect((error as unknown as Record<symbol, unknown>)[tracebackSymbol]).toBe(error.stack)
+        expect(encodedOf(result, 0).kind).toBe("thrown")
+      })
+
+      it("restores built-in classes", async () => {
+        const result = await run({
+          fns: [
+            inline(() => {
+              throw new TypeError("wrong type")
+            }),
+            inline(() => {
+              throw new RangeError("out of range")
+            }),
+            inline(() => {
+              throw new AggregateError([new SyntaxError("one"), new URIError("two")], "several")
+            })
+          ],
+          fn: [0, 1, 2],
+          args: [[], [], []]
+        })
+        const type = errorOf(result, 0)
+        expect(type).toBeInstanceOf(TypeError)
+        expect(type).toBeInstanceOf(TaskError)
+        expect(type.message).toBe("wrong type")
+        expect(errorOf(result, 1)).toBeInstanceOf(RangeError)
+        const aggregate = errorOf(result, 2) as unknown as AggregateError
+        expect(aggregate).toBeInstanceOf(AggregateError)
+        expect(aggregate.errors.map((e: Error) => [e.constructor, e.message])).toEqual([
+          [SyntaxError, "one"],
+          [URIError, "two"]
+        ])
+      })
+
+      it("gives a custom class back as a TaskError with the original name and fields", async () => {
+        const result = await run(
+          batchOf(
+            inline(() => {
+              class QuotaExceeded extends Error {
+                override readonly name = "QuotaExceeded"
+                readonly limit = 10
+              }
+              throw new QuotaExceeded("too many")
+            }),
+            [[]]
+          )
+        )
+        const error = errorOf(result, 0)
+        expect(error).toBeInstanceOf(TaskError)
+        expect(error.name).toBe("QuotaExceeded")
+        expect(error.message).toBe("too many")
+        expect(error.limit).toBe(10)
+      })
+
+      it("reports a thrown non-Error value", async () => {
+        const result = await run(
+          batchOf(
+            inline(() => {
+              throw "just a string"
+            }),
+            [[]]
+          )
+        )
+        const error = errorOf(result, 0)
+        expect(error).toBeInstanceOf(TaskError)
+        expect(error.message).toBe("Task threw a non-Error value: just a string")
+        expect(error.value).toBe("just a string")
+      })
+
+      it("reports a free identifier of an inline function as a definition error naming it", async () => {
+        const result = await run(batchOf(inline("(x) => x + offset", "addOffset"), [[1]]))
+        const error = errorOf(result, 0)
+        expect(encodedOf(result, 0).kind).toBe("definition")
+        expect(error).toBeInstanceOf(TaskDefinitionError)
+        expect(error).toBeInstanceOf(TaskError)
+        expect(error.message).toContain('"offset"')
+        expect(error.message).toContain("task(import.meta, fn)")
+        expect((error as unknown as TaskDefinitionError).details).toEqual({ task: "addOffset", identifier: "offset" })
+      })
+
+      it("reports source that does not compile as a definition error", async () => {
+        const result = await run(batchOf(inline("(x) => { return x +", "broken"), [[1]]))
+        const error = errorOf(result, 0)
+        expect(error).toBeInstanceOf(TaskDefinitionError)
+        expect(error.message).toContain('"broken"')
+      })
+
+      it("fails a result that cannot be cloned, naming its path", async () => {
+        const result = await run({
+          fns: [inline(() => ({ items: [1, 2, 3, { fn: () => 1 }] })), inline((x: number) => x)],
+          fn: [0, 1],
+          args: [[], [5]]
+        })
+        const error = errorOf(result, 0)
+        expect(error).toBeInstanceOf(TypeError)
+        expect(error.message).toBe("result.items[3].fn is a function, which cannot be sent back from a worker")
+        expect(valueOf(result, 1)).toBe(5)
+      })
+
+      it("fails injected tasks without running them", async () => {
+        const result = await run(
+          batchOf(
+            inline((x: number) => {
+              if (x === 2) throw new Error("task 2 must not run")
+              return x
+            }),
+            [[1], [2], [3]],
+            [false, true, false]
+          )
+        )
+        expect(result.failed).toEqual([1])
+        expect(result.results[0]).toBe(1)
+        expect(result.results[2]).toBe(3)
+        expect(encodedOf(result, 1)).toMatchObject({ kind: "thrown", name: "InjectedFault", message: "weft injected a transient failure (fault plan)" })
+      })
+    })
+
+    describe("registered tasks", () => {
+      it("imports the module and runs the task, closures over module scope included", async () => {
+        const result = await run({
+          fns: [registered("registered.ts", "double"), registered("registered.ts", "addOffset")],
+          fn: [0, 1, 0],
+          args: [[21], [1], [2]]
+        })
+        expect(result.failed).toEqual([])
+        expect(result.results).toEqual([42, 101, 4])
+      })
+
+      it("keeps fields of errors from registered async tasks", async () => {
+        const result = await run(batchOf(registered("registered.ts", "failsWithCode"), [["E_REG"]]))
+        const error = errorOf(result, 0)
+        expect(error.message).toBe("failed with E_REG")
+        expect(error.code).toBe("E_REG")
+      })
+
+      it("fails a name that the module does not register", async () => {
+        const result = await run(batchOf(registered("registered.ts", "missing"), [[1]]))
+        const error = errorOf(result, 0)
+        expect(error).toBeInstanceOf(TaskDefinitionError)
+        expect(error.message).toContain('Task "missing" is not registered in')
+        expect(error.message).toContain("task(import.meta, fn)")
+      })
+
+      it("fails the tasks of a module that throws at load, and runs the next batch", async () => {
+        const result = await run({
+          fns: [registered("throws-at-load.ts", "neverRegistered"), inline((x: number) => x + 1)],
+          fn: [0, 1],
+          args: [[], [1]]
+        })
+        const error = errorOf(result, 0)
+        expect(encodedOf(result, 0).kind).toBe("definition")
+        expect(error).toBeInstanceOf(TaskDefinitionError)
+        expect(error.message).toContain("fixture module failed while loading")
+        expect(valueOf(result, 1)).toBe(2)
+        const next = await run(batchOf(registered("registered.ts", "double"), [[4]]))
+        expect(valueOf(next, 0)).toBe(8)
+        const again = await run(batchOf(registered("throws-at-load.ts", "neverRegistered"), [[]]))
+        expect(errorOf(again, 0)).toBeInstanceOf(TaskDefinitionError)
+      })
+    })
+
+    describe("Effect tasks", () => {
+      it("runs a returned Effect to its value, also from a Promise", async () => {
+        const result = await run({
+          fns: [registered("effect-tasks.ts", "lookup"), registered("effect-tasks.ts", "lookupLater")],
+          fn: [0, 1],
+          args: [[7], [8]]
+        })
+        expect(result.failed).toEqual([])
+        expect(result.results).toEqual([
+          { id: 7, name: "item-7" },
+          { id: 8, name: "item-8" }
+        ])
+      })
+
+      it("reports a typed failure with its _tag and fields", async () => {
+        const result = await run(batchOf(registered("effect-tasks.ts", "lookup"), [[-1]]))
+        const encoded = encodedOf(result, 0)
+        expect(encoded.kind).toBe("typed")
+        const error = errorOf(result, 0)
+        expect(error).toBeInstanceOf(TaskError)
+        expect(error._tag).toBe("NotFound")
+        expect(error.name).toBe("NotFound")
+        expect(error.id).toBe(-1)
+        expect(error.path).toBe("/items")
+      })
+
+      it("reports a defect as thrown and an interruption as interrupted", async () => {
+        const result = await run({
+          fns: [registered("effect-tasks.ts", "dies"), registered("effect-tasks.ts", "interrupted")],
+          fn: [0, 1],
+          args: [[], []]
+        })
+        expect(encodedOf(result, 0).kind).toBe("thrown")
+        expect(errorOf(result, 0)).toBeInstanceOf(RangeError)
+        expect(encodedOf(result, 1).kind).toBe("interrupted")
+      })
+    })
+
+    describe("abort and close", () => {
+      it("rejects a batch whose signal is already aborted, and keeps working", async () => {
+        const controller = new AbortController()
+        controller.abort()
+        const failure = await rejectionOf(run(batchOf(inline((x: number) => x), [[1]]), controller.signal))
+        expect(failure.reason).toBe("aborted")
+        expect((await run(batchOf(inline((x: number) => x + 1), [[1]]))).results).toEqual([2])
+      })
+
+      it("rejects a running batch when its signal is aborted, and keeps working", async () => {
+        const controller = new AbortController()
+        const pending = run(
+          batchOf(inline(() => new Promise((resolve) => setTimeout(resolve, 1_500))), [[]]),
+          controller.signal
+        )
+        setTimeout(() => controller.abort(), 50)
+        const failure = await rejectionOf(pending)
+        expect(failure.reason).toBe("aborted")
+        expect((await run(batchOf(inline((x: number) => x + 1), [[2]]))).results).toEqual([3])
+      })
+
+      it("rejects running and queued batches on close(), and close() is idempotent", async () => {
+        const own = await make()
+        const slow = inline(() => new Promise((resolve) => setTimeout(() => resolve("late"), 1_000)))
+        const pending = Array.from({ length: own.workers + 2 }, () => rejectionOf(own.run(batchOf(slow, [[]]))))
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        await own.close()
+        for (const failure of await Promise.all(pending)) expect(failure.reason).toBe("closed")
+        expect((await rejectionOf(own.run(batchOf(slow, [[]])))).reason).toBe("closed")
+        await own.close()
+      })
+    })
+  })
+}

@@ -1,0 +1,81 @@
+/**
+ * The types are part of the API: these fail to compile when a call would be accepted with
+ * arguments of the wrong type, or a Future's value type is not what the function produces.
+ */
+import { Effect, Data } from "effect"
+import { describe, expectTypeOf, test } from "vitest"
+import { Client, type Future } from "weft"
+import { Weft } from "weft/effect"
+
+declare const client: Client
+const inc = (x: number) => x + 1
+const add = (x: number, y: number) => x + y
+const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+const fetchText = async (url: string) => url.length
+class NotFound extends Data.TaggedError("NotFound")<{ readonly path: string }> {}
+const load = (path: string) => (path ? Effect.succeed({ size: path.length }) : Effect.fail(new NotFound({ path })))
+
+describe("submit", () => {
+  test("infers Future<R> from the function's result", () => {
+    expectTypeOf(client.submit(inc, 1)).toEqualTypeOf<Future<number, never>>()
+    expectTypeOf(client.submit(fetchText, "u")).toEqualTypeOf<Future<number, never>>()
+  })
+
+  test("an Effect-returning task gives Future<A, E>", () => {
+    expectTypeOf(client.submit(load, "a")).toEqualTypeOf<Future<{ size: number }, NotFound>>()
+  })
+
+  test("rejects arguments of the wrong type", () => {
+    // @ts-expect-error inc takes a number
+    client.submit(inc, "x")
+    // @ts-expect-error add takes two arguments
+    client.submit(add, 1)
+    // @ts-expect-error a Future of a string is not a number
+    client.submit(inc, client.submit((s: string) => s, "a"))
+  })
+
+  test("accepts Futures in place of values, at any depth", () => {
+    const x = client.submit(inc, 1)
+    expectTypeOf(client.submit(add, x, 2)).toEqualTypeOf<Future<number, never>>()
+    expectTypeOf(client.submit(total, [x, 1, x])).toEqualTypeOf<Future<number, never>>()
+    const pick = (o: { a: number; b: { c: number } }) => o.a + o.b.c
+    expectTypeOf(client.submit(pick, { a: x, b: { c: x } })).toEqualTypeOf<Future<number, never>>()
+  })
+})
+
+describe("map, starmap and gather", () => {
+  test("map checks items against the first parameter", () => {
+    expectTypeOf(client.map(inc, [1, 2, 3])).toEqualTypeOf<Future<number, never>[]>()
+    // @ts-expect-error strings are not numbers
+    client.map(inc, ["a"])
+  })
+
+  test("starmap checks each argument list", () => {
+    expectTypeOf(client.starmap(add, [[1, 2], [3, 4]])).toEqualTypeOf<Future<number, never>[]>()
+    // @ts-expect-error the second argument is missing
+    client.starmap(add, [[1]])
+  })
+
+  test("gather keeps the shape and gives values", async () => {
+    const x = client.submit(inc, 1)
+    const s = client.submit((v: string) => v, "a")
+    expectTypeOf(await client.gather(x)).toEqualTypeOf<number>()
+    expectTypeOf(await client.gather([x, x])).toEqualTypeOf<number[]>()
+    expectTypeOf(await client.gather({ a: x, b: [s] })).toEqualTypeOf<{ a: number; b: string[] }>()
+  })
+})
+
+describe("Effect API", () => {
+  test("Weft.result fails with the task's typed error", () => {
+    const program = Effect.gen(function* () {
+      const f = yield* Weft.submit(load, "a")
+      return yield* Weft.result(f)
+    })
+    expectTypeOf(program).toEqualTypeOf<Effect.Effect<{ size: number }, NotFound | Weft.ResultError | Weft.ClientClosed | Weft.TaskDefinitionError, Weft.Client>>()
+  })
+
+  test("Weft.submit rejects wrong arguments too", () => {
+    // @ts-expect-error inc takes a number
+    Weft.submit(inc, "x")
+  })
+})
