@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config"
 
-// Tests run in forked processes with tsx loaded, so that worker threads started by weft
-// inherit it (Node passes the parent's execArgv to workers) and can import registered-task
-// modules written in TypeScript, exactly as a user running `tsx app.ts` would.
+// Tests run in forked processes started with `--import tsx`, as a user running `tsx app.ts` would.
+// Worker threads inherit the flag, but tsx installs its hooks on the main thread only; weft's
+// worker registers tsx itself before it imports a `.ts` task module (runtime/internal/worker/run-batch.ts).
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "dsl/**/*.test.ts", "runtime/**/*.test.ts", "testing/**/*.test.ts", "compiler/**/*.test.ts"],

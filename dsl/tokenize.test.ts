@@ -604,7 +604,6 @@ describe("tokenize examples", () => {
   })
 
   test("array holes count as undefined (documented)", () => {
-    // eslint-disable-next-line no-sparse-arrays
     expect(tokenize([, 1])).toBe(tokenize([undefined, 1]))
     expect(tokenize([1])).not.toBe(tokenize([1, undefined]))
   })

@@ -85,6 +85,7 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
     maxThreads: workers,
     idleTimeout,
     runtime: threads ? "worker_threads" : "child_process",
+    execArgv: workerExecArgv(process.execArgv),
     ...(threads ? {} : { serialization: "advanced" as const, env: { ...process.env } as Record<string, string> }),
     ...(memoryLimitBytes !== undefined ? { maxMemoryLimitBeforeRecycle: memoryLimitBytes } : {})
   })
@@ -202,4 +203,27 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
     timer = setTimeout(resolve, ms, undefined)
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/**
+ * The parent's Node flags minus those that only make sense for the main program: workers inherit
+ * `execArgv`, and Node refuses `--input-type` in a worker (`node --input-type=module -e "..."`
+ * would otherwise be unable to start a cluster), and `--eval`/`--print` would run their code again.
+ */
+export function workerExecArgv(execArgv: ReadonlyArray<string>): string[] {
+  const out: string[] = []
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i]
+    if (/^--input-type(=|$)/.test(flag)) {
+      if (!flag.includes("=")) i++
+      continue
+    }
+    if (flag === "-e" || flag === "--eval" || flag === "-p" || flag === "--print") {
+      i++
+      continue
+    }
+    if (/^--(eval|print)=/.test(flag)) continue
+    out.push(flag)
+  }
+  return out
 }
