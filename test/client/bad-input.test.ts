@@ -15,8 +15,8 @@ const refuses = (f: () => unknown, expected: RegExp | (new (...args: never[]) =>
 
 describe("bad input throws at the call and submits nothing", () => {
   test("submit(42) names what it got", () => {
-    refuses(() => client().submit(42 as never), /first argument must be the function to run, got number 42/)
-    refuses(() => client().map("inc" as never, [1]), /got string inc/)
+    refuses(() => client().submit(42 as unknown as () => void), /first argument must be the function to run, got number 42/)
+    refuses(() => client().map("inc" as unknown as (x: number) => number, [1]), /got string inc/)
   })
 
   test("functions without source are refused with TaskDefinitionError", () => {
@@ -29,7 +29,7 @@ describe("bad input throws at the call and submits nothing", () => {
       }
     }
     refuses(() => client().submit(counter.next, 1), /uses `this`/)
-    refuses(() => client().submit(class Point {} as never), /is a class/)
+    refuses(() => client().submit(class Point {} as unknown as () => void), /is a class/)
   })
 
   test("invalid options throw TypeError naming the option", () => {

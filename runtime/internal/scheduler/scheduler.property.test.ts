@@ -20,6 +20,7 @@ interface Spec {
 type Op =
   | { readonly t: "submit"; readonly k: number; readonly prio: number; readonly viaHandle: boolean; readonly h: number }
   | { readonly t: "pop" }
+  | { readonly t: "scatter"; readonly k: number }
   | { readonly t: "finish"; readonly r: number; readonly outcome: "ok" | "fail" | "retryable" }
   | { readonly t: "stale"; readonly r: number; readonly kind: "succeed" | "fail" | "requeue" }
   | { readonly t: "cancel" | "release" | "retry" | "keep"; readonly h: number }
@@ -40,6 +41,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     })
   },
   { weight: 6, arbitrary: fc.record({ t: fc.constant("pop" as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("scatter" as const), k: fc.nat() }) },
   {
     weight: 6,
     arbitrary: fc.record({
@@ -157,6 +159,8 @@ class Driver {
         return this.submit(op.k % this.spec.deps.length, op.prio, op.viaHandle, op.h)
       case "pop":
         return this.pop()
+      case "scatter":
+        return this.scatter(op.k % this.spec.deps.length)
       case "finish":
         return this.finish(op.r, op.outcome)
       case "stale":
@@ -175,8 +179,10 @@ class Driver {
           this.s.release(h.rec)
         } else if (op.t === "retry") {
           this.s.retry(h.rec)
-          if (before === "erred") expect(["waiting", "queued"]).toContain(h.rec.state)
+          // Cancelled when an input it needs was a scattered value that has been forgotten.
+          if (before === "erred") expect(["waiting", "queued", "cancelled"]).toContain(h.rec.state)
           else expect(h.rec.state).toBe(before)
+          if (before === "erred" && h.rec.state === "cancelled") expect(h.rec.cancelReason).toBe("lost dependencies")
         } else {
           this.s.keep(h.rec)
         }
@@ -208,6 +214,15 @@ class Driver {
     for (const r of held) this.s.release(r)
   }
 
+  /** Scatters key k's reference value (an existing record of k is returned unchanged, as for add). */
+  private scatter(k: number): void {
+    const rec = this.s.addValue(key(k), "k", k, this.ref[k])
+    this.s.acquire(rec)
+    this.handles.push({ rec, released: false })
+    this.seen.add(rec)
+    expect(rec.state === "memory" ? rec.value : this.ref[k]).toBe(this.ref[k])
+  }
+
   private pop(): void {
     const t = this.s.popReady()
     if (t === undefined) {
@@ -223,6 +238,7 @@ class Driver {
   private checkPopped(t: Rec): void {
     expect(t.state).toBe("processing")
     expect(t.heapIndex).toBe(-1)
+    expect(t.scattered, `${t.key} was scattered: nothing to run`).toBe(false)
     const i = t.payload
     expect(t.dependencies.map((d) => d.key)).toEqual(this.spec.deps[i].map(key))
     for (const d of t.dependencies) {

@@ -229,6 +229,34 @@ describe("adding tasks", () => {
     expect(y.erredKey).toBe("e")
   })
 
+  it("a task on a scattered value is queued at once and reads it", () => {
+    const { s, submit, step } = harness()
+    let v: Rec | undefined
+    step(() => {
+      v = s.addValue("v", "int", "scatter", 10)
+      s.acquire(v)
+    })
+    expect(v!.scattered).toBe(true)
+    const y = submit("y", [v!])
+    expect(y.state).toBe("queued")
+    expect(y.scattered).toBe(false)
+    expect(s.popReady()!.dependencies[0].value).toBe(10)
+  })
+
+  it("scattering a cancelled key again gives a finished record", () => {
+    const { s, submit, step } = harness()
+    const x = submit("x")
+    step(() => s.cancel(x, "cancel"))
+    let v: Rec | undefined
+    step(() => {
+      v = s.addValue("x", "int", "scatter", 1)
+      s.acquire(v)
+    })
+    expect(v).not.toBe(x)
+    expect(v!.state).toBe("memory")
+    expect(x.state).toBe("cancelled")
+  })
+
   it("addValue adds a finished value and an existing key is returned unchanged", () => {
     const { s, step, settled } = harness()
     let v: Rec | undefined
@@ -634,6 +662,26 @@ describe("retry", () => {
     step(() => s.retry(inner))
     expect([x.state, inner.state, out.state]).toEqual(["erred", "erred", "erred"])
     expect(settled.length).toBe(before)
+    expect(s.readyCount).toBe(0)
+  })
+
+  it("retry cannot recompute a forgotten scattered input and cancels what needs it", () => {
+    const { s, step, submit, crash, settled } = harness()
+    let v: Rec | undefined
+    step(() => {
+      v = s.addValue("v", "int", "scatter", 10)
+      s.acquire(v)
+    })
+    const y = submit("y", [v!])
+    const z = submit("z", [y])
+    crash("y", "bad")
+    step(() => s.release(v!))
+    expect(v!.inTable).toBe(false) // y settled: the value went
+    step(() => s.retry(z))
+    expect(v!.inTable).toBe(false)
+    expect([y.state, z.state]).toEqual(["cancelled", "cancelled"])
+    expect(y.cancelReason).toBe("lost dependencies")
+    expect(settled.slice(-2)).toEqual(["y:cancelled", "z:cancelled"])
     expect(s.readyCount).toBe(0)
   })
 

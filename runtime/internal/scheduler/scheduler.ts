@@ -61,6 +61,12 @@ export interface TaskRecord<P> {
   /** False once forgotten (removed from the table). */
   inTable: boolean
   /**
+   * Added to the contract: made by `addValue` (scatter). Such a record has nothing to run, so retry
+   * cannot recompute it once forgotten: its dependents are cancelled for lost dependencies, as Dask
+   * does with lost scattered data.
+   */
+  readonly scattered: boolean
+  /**
    * Scheduler-internal (added to the contract): how many `dependents` are waiting, queued or
    * processing. Kept as a count so that "is this record still wanted?" is O(1) even for an input
    * shared by 20,000 tasks.
@@ -75,9 +81,9 @@ export interface TaskRecord<P> {
 }
 
 /**
- * What the scheduler tells the engine. Hooks run synchronously in the middle of a scheduler call
- * and must not call back into the scheduler (queue that work instead): the table may be between
- * two steps of a cascade when they run.
+ * What the scheduler tells the engine. Hooks run synchronously in the middle of a scheduler call,
+ * possibly between two steps of a cascade: they must not call back into the scheduler (queue that
+ * work, e.g. resolve a Deferred) and must not throw.
  */
 export interface SchedulerHooks<P> {
   /** A task reached memory, erred or cancelled (or lost). Called once per such transition, synchronously. */
@@ -102,7 +108,8 @@ function newRecord<P>(
   payload: P,
   priority: number,
   seq: number,
-  dependencies: TaskRecord<P>[]
+  dependencies: TaskRecord<P>[],
+  scattered: boolean
 ): TaskRecord<P> {
   return {
     key,
@@ -122,6 +129,7 @@ function newRecord<P>(
     cancelReason: undefined,
     attempts: 0,
     inTable: false,
+    scattered,
     pendingDependents: 0,
     dependencySlots: empty,
     dependentSlots: empty,
@@ -244,7 +252,7 @@ export class Scheduler<P> {
       this.detach(existing)
     }
     const deps = dependencies.length === 0 ? empty : distinct(dependencies)
-    const task = newRecord(key, name, payload, priority, this.nextSeq++, deps)
+    const task = newRecord(key, name, payload, priority, this.nextSeq++, deps, false)
     this.insert(task)
     this.place(task)
     // The replaced record no longer holds its inputs (they are checked once the new one holds its own).
@@ -263,7 +271,7 @@ export class Scheduler<P> {
       if (existing.state !== "cancelled") return existing
       this.detach(existing)
     }
-    const task = newRecord(key, name, payload, 0, this.nextSeq++, empty as TaskRecord<P>[])
+    const task = newRecord(key, name, payload, 0, this.nextSeq++, empty as TaskRecord<P>[], true)
     this.insert(task)
     this.transition(task, "memory")
     task.value = value
@@ -399,7 +407,9 @@ export class Scheduler<P> {
    * its record object. When a forgotten dependency's key is held by another record now, the
    * dependency slot is pointed at that record instead (same key, same computation); a cancelled
    * ancestor is replaced by a fresh copy (the cancelled object keeps its state, as in `add`).
-   * attempts is reset to 0 on every revived record. Any other state, or a record that nothing
+   * attempts is reset to 0 on every revived record. A forgotten scattered value (addValue) has
+   * nothing to run: it stays forgotten and the records that need it are cancelled with "lost
+   * dependencies", as Dask does with lost scattered data. Any other state, or a record that nothing
    * holds (no handle, no keep: an inner record kept only by settled dependents): no-op.
    */
   retry(task: TaskRecord<P>): void {
@@ -416,6 +426,10 @@ export class Scheduler<P> {
       t.attempts = 0
       this.place(t)
     }
+    // Records cancelled on the way (a scattered input is gone) may be unwanted.
+    let settled: TaskRecord<P>[] | undefined
+    for (let i = 0; i < order.length; i++) if (isTerminal(order[i].state)) (settled ??= []).push(order[i])
+    if (settled !== undefined) this.afterSettledAll(settled)
   }
 
   /** Keys of the records in memory. */
@@ -446,7 +460,13 @@ export class Scheduler<P> {
         if (d.dependents[slot] !== t || d.dependentSlots[slot] !== i) broken(t, `not in dependents of ${d.key}`)
         if (d.inTable ? this.table.get(d.key) !== d : d.state !== "released" && d.state !== "cancelled")
           broken(t, `dependency ${d.key} is ${d.state}, inTable ${d.inTable}, but not the table's record`)
-        if (d.state !== "memory") notInMemory++
+        if (d.state !== "memory") {
+          notInMemory++
+          // A pending record waits only on inputs that will still come: an erred or cancelled
+          // input errs or cancels it at once, and its inputs cannot be forgotten under it.
+          if (isPending(t.state) && (!d.inTable || !isPending(d.state)))
+            broken(t, `pending on input ${d.key}, which is ${d.state}${d.inTable ? "" : " and forgotten"}`)
+        }
       }
       const dependents = t.dependents
       if (t.dependentSlots.length !== dependents.length) broken(t, "dependentSlots length")
@@ -523,8 +543,9 @@ export class Scheduler<P> {
 
   /**
    * Moves a record that is released (new or being revived), erred or lost to the state its
-   * dependencies allow: erred (an input erred), cancelled (an input is cancelled or forgotten),
-   * waiting or queued. Retry calls it deps-first, so that revived inputs are pending by then.
+   * dependencies allow: erred (an input erred), cancelled (an input is cancelled or forgotten, or
+   * a lost scattered value), waiting or queued. Retry calls it deps-first, so that revived inputs
+   * are pending by then.
    */
   private place(task: TaskRecord<P>): void {
     const deps = task.dependencies
@@ -536,7 +557,7 @@ export class Scheduler<P> {
       const s = d.state
       if (s === "memory") continue
       if (s === "erred") erredDep ??= d
-      else if (s === "cancelled" || !d.inTable) lost = true
+      else if (s === "cancelled" || !d.inTable || (s === "lost" && d.scattered)) lost = true
       else waitingOn++
     }
     if (erredDep !== undefined) {
@@ -545,6 +566,9 @@ export class Scheduler<P> {
       task.erredKey = erredDep.erredKey
       this.hooks.onSettled(task)
     } else if (lost) {
+      // A retried record (erred or lost) whose input cannot come back (a forgotten scattered
+      // value): pending again, then cancelled, as a new task on that input would be.
+      if (task.state !== "released") this.transition(task, "waiting")
       this.transition(task, "cancelled")
       task.cancelReason = "lost dependencies"
       this.hooks.onSettled(task)
@@ -721,6 +745,8 @@ export class Scheduler<P> {
     if (!d.inTable) {
       const current = this.table.get(d.key)
       if (current === undefined) {
+        // A scattered value has nothing to run: it stays forgotten and `place` cancels the dependent.
+        if (d.scattered) return undefined
         // Put it back. A cancelled object keeps its state (handles may still read it): copy it.
         const revived = d.state === "cancelled" ? this.copyOf(d) : d
         this.insert(revived)
@@ -732,8 +758,9 @@ export class Scheduler<P> {
     }
     switch (d.state) {
       case "erred":
-      case "lost":
         return d
+      case "lost":
+        return d.scattered ? undefined : d
       case "cancelled": {
         // The copy links to the same inputs, so none of them stops being wanted.
         const fresh = this.copyOf(d)
@@ -751,6 +778,6 @@ export class Scheduler<P> {
   /** A fresh released record with the key, computation and inputs of `task` (a new seq). */
   private copyOf(task: TaskRecord<P>): TaskRecord<P> {
     const deps = task.dependencies.length === 0 ? task.dependencies : task.dependencies.slice()
-    return newRecord(task.key, task.name, task.payload, task.priority, this.nextSeq++, deps)
+    return newRecord(task.key, task.name, task.payload, task.priority, this.nextSeq++, deps, task.scattered)
   }
 }

@@ -52,33 +52,32 @@ export const transitions: Readonly<Record<TaskState, ReadonlyArray<TaskState>>> 
   lost: Object.freeze(["released", "waiting", "queued"] as const)
 })
 
-// The table again as bit masks, so that the check on every transition is two property loads and an
-// AND instead of a search through an array.
-const bit: Readonly<Record<TaskState, number>> = Object.freeze({
-  released: 1,
-  waiting: 2,
-  queued: 4,
-  processing: 8,
-  memory: 16,
-  erred: 32,
-  cancelled: 64,
-  lost: 128
-})
-
-const allowed: Readonly<Record<TaskState, number>> = (() => {
-  const masks = {} as Record<TaskState, number>
-  for (const from of taskStates) {
-    let mask = 0
-    for (const to of transitions[from]) mask |= bit[to]
-    masks[from] = mask
-  }
-  return Object.freeze(masks)
-})()
-
-/** True when the table allows `from -> to`. */
+/**
+ * True when the table allows `from -> to`. Written as a switch rather than a lookup in
+ * `transitions`: it runs on every state change, and comparisons of the interned state strings
+ * are cheaper than keyed property loads (state.test.ts checks it against the table, pair by pair).
+ */
 export function canTransition(from: TaskState, to: TaskState): boolean {
-  // `| 0` keeps this false (not a TypeError) for a value outside the union, e.g. from a bad cast.
-  return ((allowed[from] | 0) & (bit[to] | 0)) !== 0
+  switch (from) {
+    case "released":
+      return to === "queued" || to === "waiting" || to === "memory" || to === "erred" || to === "cancelled"
+    case "waiting":
+      return to === "queued" || to === "erred" || to === "cancelled" || to === "released"
+    case "queued":
+      return to === "processing" || to === "erred" || to === "cancelled" || to === "released"
+    case "processing":
+      return to === "memory" || to === "erred" || to === "queued" || to === "cancelled" || to === "released"
+    case "memory":
+      return to === "released" || to === "lost"
+    case "erred":
+      return to === "released" || to === "waiting" || to === "queued"
+    case "cancelled":
+      return to === "released"
+    case "lost":
+      return to === "released" || to === "waiting" || to === "queued"
+    default:
+      return false
+  }
 }
 
 /** True for the states a task ends in: memory, erred, cancelled, lost (a Future is no longer pending). */

@@ -1,0 +1,17 @@
+// Profiling aid for scenario 2a (plain node, built weft):
+//   node --cpu-prof --cpu-prof-dir=/tmp/weft-prof bench/profile/chain.mjs [reps=3]
+import { Client } from "weft"
+
+const reps = Number(process.argv[2] ?? 3)
+const inc = (x) => x + 1
+const client = await Client.local({ workers: 2 })
+for (let rep = 0; rep <= reps; rep++) {
+  const base = (rep + 1) * 1_000_000
+  const start = performance.now()
+  let f = client.submit(inc, base)
+  for (let i = 1; i < 10_000; i++) f = client.submit(inc, f)
+  const v = await f.result()
+  console.log(`${rep === 0 ? "warm-up" : `run ${rep}`}: ${((performance.now() - start) / 10).toFixed(1)} µs/task (${v - base})`)
+  f.release()
+}
+await client.close()

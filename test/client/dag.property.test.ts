@@ -1,0 +1,127 @@
+/**
+ * Random graphs of submissions through the real client, compared with a reference evaluation:
+ * every future settles, values equal the reference, a failing task's dependents fail with a root
+ * failure's error, injected transient faults (within retries) change nothing, and once every
+ * future is released the cluster holds nothing.
+ */
+import { fc, test } from "@fast-check/vitest"
+import { describe, expect } from "vitest"
+import { Client, type Future } from "weft"
+
+interface Node {
+  readonly deps: number[]
+  readonly fails: boolean
+  readonly priority: number
+}
+
+const graph = fc
+  .integer({ min: 1, max: 25 })
+  .chain((n) =>
+    fc.tuple(
+      ...Array.from({ length: n }, (_, i) =>
+        fc.record({
+          deps: fc.uniqueArray(fc.integer({ min: 0, max: Math.max(0, i - 1) }), { maxLength: i === 0 ? 0 : Math.min(i, 4) }),
+          fails: fc.integer({ min: 0, max: 9 }).map((x) => x === 0),
+          priority: fc.integer({ min: -2, max: 2 })
+        })
+      )
+    )
+  ) as fc.Arbitrary<Node[]>
+
+/** What each node must give: a value, or the set of root errors it may fail with. */
+function reference(nodes: Node[]): Array<{ value: number } | { roots: Set<number> }> {
+  const out: Array<{ value: number } | { roots: Set<number> }> = []
+  nodes.forEach((node, i) => {
+    const roots = new Set<number>()
+    for (const d of node.deps) {
+      const r = out[d]
+      if ("roots" in r) for (const x of r.roots) roots.add(x)
+    }
+    if (roots.size > 0) out.push({ roots })
+    else if (node.fails) out.push({ roots: new Set([i]) })
+    else out.push({ value: i + node.deps.reduce((s, d) => s + (out[d] as { value: number }).value, 0) })
+  })
+  return out
+}
+
+// The task: node i adds its inputs to i, or fails naming itself.
+const step = (i: number, fails: boolean, inputs: number[]) => {
+  if (fails) throw new Error(`node ${i} failed`)
+  return i + inputs.reduce((s, v) => s + v, 0)
+}
+
+async function runGraph(client: Client, nodes: Node[], retries: number) {
+  const futures: Future<number>[] = []
+  nodes.forEach((node, i) => {
+    futures.push(client.with({ retries, priority: node.priority, pure: true }).submit(step, i, node.fails, node.deps.map((d) => futures[d])))
+  })
+  const expected = reference(nodes)
+  const outcomes = await Promise.allSettled(futures.map((f) => f.result()))
+  outcomes.forEach((outcome, i) => {
+    const want = expected[i]
+    if ("value" in want) {
+      expect(outcome).toEqual({ status: "fulfilled", value: want.value })
+      expect(futures[i].status).toBe("finished")
+    } else {
+      expect(outcome.status).toBe("rejected")
+      const match = /node (\d+) failed/.exec(String((outcome as PromiseRejectedResult).reason?.message))
+      expect(match).not.toBeNull()
+      expect(want.roots.has(Number(match![1]))).toBe(true)
+      expect(futures[i].status).toBe("error")
+    }
+  })
+  for (const f of futures) f.release()
+  expect(client.heldKeys()).toEqual([])
+  expect(client.engine.scheduler.size).toBe(0)
+}
+
+describe("fault plans", () => {
+  test("inject failures up to the task's retries: attempts grow, the result does not change", async () => {
+    await using client = await Client.local({ workers: 0, faults: { seed: 7, rate: 1 } })
+    const f = client.with({ retries: 3 }).submit(step, 5, false, [1, 2])
+    expect(await f.result()).toBe(8)
+    expect(client.engine.scheduler.get(f.key)?.attempts).toBe(4)
+    const limited = await Client.local({ workers: 0, faults: { seed: 7, rate: 1, maxPerTask: 1 } })
+    const g = limited.with({ retries: 3 }).submit(step, 6, false, [])
+    expect(await g.result()).toBe(6)
+    expect(limited.engine.scheduler.get(g.key)?.attempts).toBe(2)
+    await limited.close()
+  })
+
+  test("without retries a fault plan injects nothing (maxPerTask defaults to the retries)", async () => {
+    await using client = await Client.local({ workers: 0, faults: { seed: 1, rate: 1 } })
+    expect(await client.submit(step, 1, false, []).result()).toBe(1)
+  })
+})
+
+describe("random graphs of submissions", () => {
+  test.prop([graph], { numRuns: 60 })("in process: values equal the reference and nothing is held after release", async (nodes) => {
+    const client = await Client.local({ workers: 0 })
+    try {
+      await runGraph(client, nodes, 0)
+    } finally {
+      await client.close()
+    }
+  })
+
+  test.prop([graph, fc.integer(), fc.double({ min: 0, max: 0.6, noNaN: true })], { numRuns: 40 })(
+    "transient failures within retries change no result",
+    async (nodes, seed, rate) => {
+      const client = await Client.local({ workers: 0, faults: { seed, rate } })
+      try {
+        await runGraph(client, nodes, 3)
+      } finally {
+        await client.close()
+      }
+    }
+  )
+
+  test.prop([graph], { numRuns: 8 })("on worker threads: the same", async (nodes) => {
+    const client = await Client.local({ workers: 2 })
+    try {
+      await runGraph(client, nodes, 0)
+    } finally {
+      await client.close()
+    }
+  })
+})
