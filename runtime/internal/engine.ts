@@ -28,8 +28,12 @@ export interface Payload {
   readonly fn: FnInfo | undefined
   /** The arguments, Futures replaced by `InputRef`s. */
   readonly template: ReadonlyArray<unknown>
-  /** The records of the Futures in the arguments, in `InputRef` order. */
-  readonly inputs: ReadonlyArray<TaskRecordOf>
+  /**
+   * For input i (`InputRef.index`), its position in the record's `dependencies`. Values are read
+   * through `dependencies`, never through the Futures' records: a retry may point a dependency at
+   * a newer record of the same key.
+   */
+  readonly inputSlots: ReadonlyArray<number>
   readonly options: NormalizedTaskOptions
   /** Callbacks waiting for the task to settle. */
   listeners: Array<(task: TaskRecordOf) => void> | undefined
@@ -135,10 +139,11 @@ export class Engine {
       options.key ?? (options.pure ? `${fn.name}-${tokenize(fn.identity, ...args)}` : `${fn.name}-${randomHex()}`)
     const existing = this.scheduler.get(key)
     if (existing !== undefined && existing.state !== "cancelled") return existing
+    const dependencies = distinct(inputs)
     const payload: Payload = {
       fn,
       template: scanned.template,
-      inputs,
+      inputSlots: dependencies === inputs ? identitySlots(inputs.length) : inputs.map((record) => dependencies.indexOf(record)),
       options,
       listeners: noListeners,
       flight: undefined,
@@ -148,7 +153,7 @@ export class Engine {
       retryState: undefined,
       injected: 0
     }
-    const record = this.scheduler.add(key, fn.name, payload, distinct(inputs), options.priority)
+    const record = this.scheduler.add(key, fn.name, payload, dependencies as TaskRecordOf[], options.priority)
     this.#schedulePump()
     return record
   }
@@ -158,7 +163,7 @@ export class Engine {
     const payload: Payload = {
       fn: undefined,
       template: [],
-      inputs: [],
+      inputSlots: [],
       options,
       listeners: noListeners,
       flight: undefined,
@@ -317,11 +322,12 @@ export class Engine {
         if (lastIndex < 0) lastIndex = fns.push(fn.ref) - 1
       }
       fnIndex[i] = lastIndex
-      const inputs = payload.inputs
-      if (inputs.length === 0) args[i] = payload.template as unknown[]
+      const slots = payload.inputSlots
+      if (slots.length === 0) args[i] = payload.template as unknown[]
       else {
-        const values = new Array(inputs.length)
-        for (let j = 0; j < inputs.length; j++) values[j] = inputs[j].value
+        const dependencies = tasks[i].dependencies
+        const values = new Array(slots.length)
+        for (let j = 0; j < slots.length; j++) values[j] = dependencies[slots[j]].value
         args[i] = fillTemplate(payload.template, values)
       }
     }
@@ -475,12 +481,20 @@ export const isSettled = (record: TaskRecordOf): boolean => {
   return state === "memory" || state === "erred" || state === "cancelled" || state === "lost" || (state === "released" && !record.inTable)
 }
 
-const distinct = (records: ReadonlyArray<TaskRecordOf>): TaskRecordOf[] => {
-  if (records.length < 2) return records as TaskRecordOf[]
+/** The records without repeats; the same array when there are none. */
+const distinct = (records: ReadonlyArray<TaskRecordOf>): ReadonlyArray<TaskRecordOf> => {
+  if (records.length < 2) return records
+  let repeats = false
+  for (let i = 1; i < records.length && !repeats; i++) repeats = records.lastIndexOf(records[i], i - 1) >= 0
+  if (!repeats) return records
   const out: TaskRecordOf[] = []
   for (const record of records) if (!out.includes(record)) out.push(record)
   return out
 }
+
+const slotCache: number[][] = []
+/** [0, 1, ..., n - 1], shared. */
+const identitySlots = (n: number): ReadonlyArray<number> => (slotCache[n] ??= Array.from({ length: n }, (_, i) => i))
 
 /** 32 random lowercase hex characters: the token of an impure call. */
 export const randomHex = (): string => randomUUID().replace(/-/g, "")

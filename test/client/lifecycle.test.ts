@@ -3,7 +3,7 @@ import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { describe, expect, test } from "vitest"
 import { CancelledError, Client, ClientClosedError, fireAndForget } from "weft"
-import { countedInc, failsThenSucceeds, inc, sleepy } from "../fixtures/client-tasks.js"
+import { countedInc, failsFirstRun, failsThenSucceeds, inc, sleepy } from "../fixtures/client-tasks.js"
 import { runCount, runLog } from "./helpers.js"
 
 setFlagsFromString("--expose-gc")
@@ -154,6 +154,20 @@ describe("cancel and retry", () => {
     await slow.cancel()
     expect(await client.submit(inc, 41).result()).toBe(42)
     expect(Date.now() - started).toBeLessThan(5_000)
+  })
+
+  test("retry() re-runs on an input that was forgotten and computed again meanwhile", async () => {
+    await using client = await Client.local({ workers: 1 })
+    const log = runLog()
+    const x = client.submit(inc, 700)
+    const y = client.submit(failsFirstRun, log, x)
+    await expect(y.result()).rejects.toThrow("first run fails")
+    x.release() // y has erred, so nothing needs x: its result is forgotten
+    expect(client.heldKeys()).not.toContain(x.key)
+    const again = client.submit(inc, 700)
+    expect(await again.result()).toBe(701)
+    await y.retry()
+    expect(await y.result()).toBe(7010)
   })
 
   test("retry() runs an errored future again", async () => {

@@ -287,7 +287,7 @@ describe("the ready queue order", () => {
   it("a task that becomes ready later still pops by priority, then by when it was added", () => {
     const { submit, run, pop } = harness()
     const x = submit("x", [], 10)
-    submit("late", [x]) // added before "early-free" but waits for x
+    submit("late", [x]) // added before "free", but waits for x
     submit("free", [])
     run("x", 1)
     pop("late")
