@@ -47,7 +47,7 @@ import * as nodeCrypto from "node:crypto"
 /**
  * The method an object implements to choose its own token: `tokenize` encodes what
  * `value[tokenizeSymbol]()` returns instead of the object. Futures and Delayeds return
- * `["Future", key]` / `["Delayed", key]`, so they tokenize by their key.
+ * `["weft.Future", key]` (and, later, Delayeds likewise), so they tokenize by their key.
  */
 export const tokenizeSymbol: unique symbol = Symbol.for("weft/tokenize")
 

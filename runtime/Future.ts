@@ -67,14 +67,14 @@ export class Future<T, E = never> {
    * (which only stops waiting: the task goes on).
    */
   result(options?: { timeout?: number | string }): Promise<T> {
-    return this.#wait(options, "result").then(unwrap) as Promise<T>
+    // The callback holds `this`: a Future being awaited must not be garbage-collected (and so
+    // released, cancelling its task) while nothing else references it.
+    return this.#wait(options, "result").then((outcome) => unwrap(outcome, this)) as Promise<T>
   }
 
   /** The task's error once it is done: `undefined` when it succeeded or was cancelled. */
   exception(options?: { timeout?: number | string }): Promise<Error | undefined> {
-    return this.#wait(options, "exception").then((outcome) =>
-      outcome.ok || outcome.cancelled ? undefined : (outcome.error as Error)
-    )
+    return this.#wait(options, "exception").then((outcome) => exceptionOf(outcome, this))
   }
 
   /** The worker-side stack of the task's error, or `undefined` when it did not fail. */
@@ -125,6 +125,7 @@ export class Future<T, E = never> {
     return `<Future: ${this.status}, key: ${this.key}>`
   }
 
+  /** Node's `util.inspect` shows the same as `toString()`. */
   [inspect.custom](): string {
     return this.toString()
   }
@@ -153,7 +154,12 @@ export class Future<T, E = never> {
   }
 }
 
-const unwrap = (outcome: Outcome): unknown => {
+/** The error of a failed outcome; undefined for success and cancellation. Takes the Future to keep it reachable while awaited. */
+const exceptionOf = (outcome: Outcome, _keepAlive: Future<unknown, unknown>): Error | undefined =>
+  outcome.ok || outcome.cancelled ? undefined : (outcome.error as Error)
+
+/** The value of an outcome, or its error thrown. Takes the Future to keep it reachable while awaited. */
+const unwrap = (outcome: Outcome, _keepAlive: Future<unknown, unknown>): unknown => {
   if (outcome.ok) return outcome.value
   throw outcome.error
 }

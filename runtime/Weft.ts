@@ -30,6 +30,7 @@ export class Client extends Context.Tag("weft/Client")<Client, PromiseClient>() 
 
 /** What a plain (non-Effect) task threw, or an Effect task's defect; `error` is the rebuilt error. */
 export class TaskFailed extends Data.TaggedError("TaskFailed")<{ readonly error: unknown }> {
+  /** The rebuilt error's message. */
   override get message(): string {
     return this.error instanceof Error ? this.error.message : String(this.error)
   }
@@ -51,6 +52,7 @@ export type KilledWorker = KilledWorkerError
 export const ClientClosed = ClientClosedError
 /** @see ClientClosed */
 export type ClientClosed = ClientClosedError
+/** A function that cannot be a task (`_tag: "TaskDefinitionError"`); the same class as in `weft`. */
 export { TaskDefinitionError }
 
 /** The errors `Weft.result` may fail with, besides the task's own typed error `E`. */
@@ -62,7 +64,8 @@ export type ResultError = TaskFailed | Cancelled | Timeout | KilledWorker | Clie
  * retried up to `times` without asking it).
  */
 export interface EffectTaskOptions<E = unknown> extends Omit<TaskOptions, "retries"> {
-  readonly retries?: number | RetryPolicy<E> | Schedule.Schedule<unknown, E | TaskFailed>
+  /** A count, a policy whose `while` sees `E`, or a Schedule fed with each failed attempt's rebuilt error (`E`, or what was thrown). */
+  readonly retries?: number | RetryPolicy<E> | Schedule.Schedule<unknown, E | Error>
 }
 
 /** A scoped layer: starts a local cluster, and shuts it down when the scope closes. */
@@ -132,7 +135,8 @@ export const result = <A, E>(future: Future<A, E>): Effect.Effect<A, E | ResultE
   Effect.async<A, E | ResultError>((resume) => {
     const engine = Future.engineOf(future as Future<unknown, unknown>)
     const record = Future.recordOf(future as Future<unknown, unknown>)
-    const settled = (task: TaskRecordOf) => resume(fromOutcome(engine.outcomeOf(task)) as Effect.Effect<A, E | ResultError>)
+    // Mentions `future` so that a Future being awaited is not garbage-collected (and released).
+    const settled = (task: TaskRecordOf) => resume(fromOutcome(engine.outcomeOf(task), future) as Effect.Effect<A, E | ResultError>)
     if (isSettled(record)) return void settled(record)
     engine.whenSettled(record, settled)
     return Effect.sync(() => engine.unlisten(record, settled))
@@ -158,7 +162,7 @@ export type GatheredFailure<X> =
 
 // -------------------------------------------------------------------------------------------------
 
-const fromOutcome = (outcome: Outcome): Effect.Effect<unknown, unknown> =>
+const fromOutcome = (outcome: Outcome, _keepAlive?: unknown): Effect.Effect<unknown, unknown> =>
   outcome.ok ? Effect.succeed(outcome.value) : failWith(outcome.error)
 
 /** Sorts an engine error into the error channel: weft's own tagged errors and typed failures as they are, anything else as `TaskFailed`. */

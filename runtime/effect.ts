@@ -4,6 +4,7 @@
  * @module
  */
 export * from "./Weft.js"
+/** The whole Effect API as one namespace: `Weft.submit`, `Weft.result`, `Weft.Client`, ... */
 export * as Weft from "./Weft.js"
 export { Future, type FutureStatus } from "./Future.js"
 export type { ClientOptions, FaultPlan } from "./Client.js"

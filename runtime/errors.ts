@@ -19,9 +19,11 @@ export const taskErrorMarker: unique symbol = Symbol.for("weft/TaskError") as ne
  * every error that a task threw, built-in or not.
  */
 export class TaskError extends Error {
+  /** True for every error rebuilt from a task, whatever its class (`TypeError`, `TaskError`, ...). */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === "object" && value !== null && taskErrorMarker in value
   }
+  /** Made by weft when it rebuilds a task's error; `name` is then set to the original class name. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
     Object.defineProperty(this, taskErrorMarker, { value: true, enumerable: false })
@@ -30,12 +32,14 @@ export class TaskError extends Error {
 
 /** A future's task was cancelled (by `cancel()`, by a cancelled input, or by `close()`). */
 export class CancelledError extends Error {
+  /** For `Effect.catchTag("Cancelled")`. */
   readonly _tag = "Cancelled" as const
+  /** `"CancelledError"`. */
   override readonly name = "CancelledError"
   constructor(
     /** The key of the cancelled task. */
     readonly key: string,
-    /** Why it was cancelled: `"cancel"`, `"lost dependencies"`, `"client closed"`, ... */
+    /** Why it was cancelled: `"cancel"`, `"lost dependencies"`, `"released"`, ... (a close rejects with `ClientClosedError` instead). */
     readonly reason: string = "unknown"
   ) {
     super(`${key} cancelled for reason: ${reason}.`)
@@ -44,7 +48,9 @@ export class CancelledError extends Error {
 
 /** Waiting took longer than the `timeout` given to `result()`, `wait()`, ..., or a task attempt ran past its `timeout` option. */
 export class TimeoutError extends Error {
+  /** For `Effect.catchTag("Timeout")`. */
   readonly _tag = "Timeout" as const
+  /** `"TimeoutError"`. */
   override readonly name = "TimeoutError"
   constructor(
     message: string,
@@ -57,13 +63,16 @@ export class TimeoutError extends Error {
 
 /** A task whose workers died `allowedFailures` times while running it. */
 export class KilledWorkerError extends Error {
+  /** For `Effect.catchTag("KilledWorker")`. */
   readonly _tag = "KilledWorker" as const
+  /** `"KilledWorkerError"`. */
   override readonly name = "KilledWorkerError"
   constructor(
     /** The key of the task. */
     readonly key: string,
     /** How many workers died while running it. */
     readonly failures: number,
+    /** What the last death looked like, when known. */
     detail?: string
   ) {
     super(
@@ -76,7 +85,9 @@ export class KilledWorkerError extends Error {
 
 /** The client was closed: thrown by every method after `close()`, and the rejection of every pending `result()`. */
 export class ClientClosedError extends Error {
+  /** For `Effect.catchTag("ClientClosed")`. */
   readonly _tag = "ClientClosed" as const
+  /** `"ClientClosedError"`. */
   override readonly name = "ClientClosedError"
   constructor(message = "The weft client is closed: start a new one with Client.local().") {
     super(message)
@@ -85,10 +96,13 @@ export class ClientClosedError extends Error {
 
 /** A function that cannot be a task: no source text, a free identifier, a bad registration. */
 export class TaskDefinitionError extends Error {
+  /** For `Effect.catchTag("TaskDefinitionError")`. */
   readonly _tag = "TaskDefinitionError" as const
+  /** `"TaskDefinitionError"`. */
   override readonly name = "TaskDefinitionError"
   constructor(
     message: string,
+    /** What the error is about. */
     readonly details: {
       /** The task's name, when known. */
       readonly task?: string

@@ -1,8 +1,20 @@
 // Profiling aid for scenario 2a (plain node, built weft):
-//   node --cpu-prof --cpu-prof-dir=/tmp/weft-prof bench/profile/chain.mjs [reps=3]
+//   node --cpu-prof --cpu-prof-dir=/tmp/weft-prof bench/profile/chain.mjs [reps=3] [drop-signal]
+// "drop-signal" is an experiment, not a mode of weft: it patches tinypool's `run` in this process
+// so that weft's per-batch AbortSignal is not passed on (what the signal costs; cancelling a
+// running task then no longer works).
+import { Tinypool } from "tinypool"
 import { Client } from "weft"
 
 const reps = Number(process.argv[2] ?? 3)
+if (process.argv[3] === "drop-signal") {
+  const run = Tinypool.prototype.run
+  Tinypool.prototype.run = function (task, options) {
+    if (options?.signal === undefined) return run.call(this, task, options)
+    const { signal: _dropped, ...rest } = options
+    return run.call(this, task, rest)
+  }
+}
 const inc = (x) => x + 1
 const client = await Client.local({ workers: 2 })
 for (let rep = 0; rep <= reps; rep++) {

@@ -38,6 +38,8 @@ const uncloneable = (where: string, path: string, what: string) =>
 class Scan {
   inputs: Branded[] | undefined
   seen: Set<object> | undefined
+  /** Inside a Map, Set or class instance: containers whose Futures would not be replaced. */
+  opaque = 0
   constructor(readonly where: string) {}
 
   input(future: Branded): InputRef {
@@ -57,7 +59,15 @@ class Scan {
     }
     if (value === null) return value
     const object = value as object
-    if (futureBrand in object) return this.input(object as Branded)
+    if (futureBrand in object) {
+      if (this.opaque > 0) {
+        throw new TypeError(
+          `${this.where}: ${path} is a Future inside a Map, Set or class instance, where it would reach the task as it is. ` +
+            `Put Futures in arrays or plain objects (they are replaced by their values there), or gather the value first.`
+        )
+      }
+      return this.input(object as Branded)
+    }
     const seen = (this.seen ??= new Set())
     if (seen.has(object)) return value // a cycle: structured clone keeps it, nothing to replace
     seen.add(object)
@@ -65,7 +75,12 @@ class Scan {
       if (Array.isArray(object)) return this.array(object, path)
       const proto = Object.getPrototypeOf(object)
       if (proto === Object.prototype || proto === null) return this.record(object as Record<string, unknown>, path)
-      this.check(object, path)
+      this.opaque++
+      try {
+        this.check(object, path)
+      } finally {
+        this.opaque--
+      }
       return value
     } finally {
       seen.delete(object)
@@ -99,6 +114,10 @@ class Scan {
     if (object instanceof Promise) throw uncloneable(this.where, path, "a Promise (await it first, or pass a Future)")
     if (object instanceof WeakMap || object instanceof WeakSet || object instanceof WeakRef) {
       throw uncloneable(this.where, path, `a ${object.constructor.name}`)
+    }
+    // Cloneable only when transferred, which weft does not do for arguments.
+    if (object instanceof MessagePort || (typeof ReadableStream !== "undefined" && object instanceof ReadableStream)) {
+      throw uncloneable(this.where, path, `a ${object.constructor.name} (it can only be transferred, not copied)`)
     }
     if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer || object instanceof Date || object instanceof RegExp) return
     if (object instanceof Map) {

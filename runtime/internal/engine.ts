@@ -49,6 +49,8 @@ export interface Payload {
   retryState: unknown
   /** Failures injected by a fault plan so far. */
   injected: number
+  /** Attempts that failed (threw, rejected or timed out): what retries count. Worker deaths and aborts do not. */
+  failures: number
 }
 
 /** A task record as the engine uses it. */
@@ -98,6 +100,8 @@ export class Engine {
   /** Moving average of task run time in ms; -1 until the first batch returns. */
   #avgTaskMs = -1
   readonly #timers = new Set<NodeJS.Timeout>()
+  /** Tasks with a timeout, popped and waiting for an idle worker so that their clock starts when they start. */
+  readonly #waitingForIdle: TaskRecordOf[] = []
   readonly #flights = new Set<Flight>()
   /** Releases the record of a Future that was garbage-collected without `release()`. */
   readonly #collected = new FinalizationRegistry<TaskRecordOf>((record) => {
@@ -113,7 +117,11 @@ export class Engine {
     this.#maxInFlight = Math.max(1, options.executor.workers * depth)
     this.scheduler = new Scheduler<Payload>({
       onSettled: (task) => this.#settled(task),
-      onAbort: (task) => this.#abort(task)
+      onAbort: (task) => this.#abort(task),
+      onTransition: (task, from) => {
+        // retry(): a fresh budget of retries and worker deaths, as for a new task.
+        if (from === "erred") resetCounters(task.payload)
+      }
     })
   }
 
@@ -151,7 +159,8 @@ export class Engine {
       deaths: 0,
       alone: options.timeoutMs !== undefined,
       retryState: undefined,
-      injected: 0
+      injected: 0,
+      failures: 0
     }
     const record = this.scheduler.add(key, fn.name, payload, dependencies as TaskRecordOf[], options.priority)
     this.#schedulePump()
@@ -171,7 +180,8 @@ export class Engine {
       deaths: 0,
       alone: false,
       retryState: undefined,
-      injected: 0
+      injected: 0,
+      failures: 0
     }
     return this.scheduler.addValue(key, name, payload, value)
   }
@@ -286,6 +296,8 @@ export class Engine {
 
   readonly #pump = (): void => {
     this.#pumpScheduled = false
+    if (this.#closed) return
+    this.#startTimed()
     const scheduler = this.scheduler
     while (!this.#closed && this.#inFlight < this.#maxInFlight && scheduler.readyCount > 0) {
       const size = this.#batchSize(scheduler.readyCount)
@@ -293,10 +305,24 @@ export class Engine {
       while (tasks.length < size) {
         const task = scheduler.popReady()
         if (task === undefined) break
-        if (task.payload.alone) this.#dispatch([task])
+        if (task.payload.options.timeoutMs !== undefined) this.#waitingForIdle.push(task)
+        else if (task.payload.alone) this.#dispatch([task])
         else tasks.push(task)
       }
       if (tasks.length > 0) this.#dispatch(tasks)
+      this.#startTimed()
+    }
+  }
+
+  /**
+   * Sends tasks that have a timeout, one per batch, only while some worker is idle: a batch handed
+   * to a busy pool waits in its queue, and the timeout must not run while the task has not started.
+   */
+  #startTimed(): void {
+    const waiting = this.#waitingForIdle
+    while (waiting.length > 0 && this.#inFlight < this.executor.workers) {
+      const task = waiting.shift()!
+      if (task.state === "processing" && task.payload.flight === undefined && task.payload.retryTimer === undefined) this.#dispatch([task])
     }
   }
 
@@ -398,7 +424,16 @@ export class Engine {
         if (task.payload.deaths > this.allowedFailures) {
           this.scheduler.fail(task, new KilledWorkerError(task.key, task.payload.deaths, errorMessage(error)))
         } else this.scheduler.requeue(task)
-      } else this.scheduler.fail(task, error)
+      } else if (flight.tasks.length > 1 && !task.payload.alone) {
+        // Something in the batch could not cross the thread boundary: run each task alone to find which.
+        task.payload.alone = true
+        this.scheduler.requeue(task)
+      } else {
+        this.scheduler.fail(
+          task,
+          new TypeError(`Task ${task.key}: its arguments or its result could not be sent between threads (${errorMessage(error)}).`, { cause: error })
+        )
+      }
     }
     this.#pump()
   }
@@ -411,6 +446,7 @@ export class Engine {
 
   /** An attempt failed: retry it when its policy says so, else the task errs. */
   #attemptFailed(task: TaskRecordOf, error: unknown): void {
+    task.payload.failures++
     const delay = retryDelay(task, error)
     if (delay === undefined) {
       this.scheduler.fail(task, error)
@@ -470,6 +506,13 @@ export class Engine {
     for (const flight of this.#flights) flight.controller.abort()
     await this.executor.close()
   }
+}
+
+const resetCounters = (payload: Payload): void => {
+  payload.failures = 0
+  payload.deaths = 0
+  payload.injected = 0
+  payload.retryState = undefined
 }
 
 /** The cancel reason of tasks cancelled by `close()`: their `result()` rejects with `ClientClosedError`. */

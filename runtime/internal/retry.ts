@@ -32,12 +32,13 @@ const final = (error: unknown): boolean => error instanceof TaskDefinitionError 
 
 /**
  * The delay in ms before retrying `task` after `error`, or undefined when it must fail now.
- * `task.attempts` counts the attempts started, so the retry about to happen is number `attempts`.
+ * `payload.failures` counts the failed attempts (this one included), so the retry about to happen
+ * is number `failures`; worker deaths and aborted batches are not failures and use up no retry.
  */
 export function retryDelay(task: TaskRecordOf, error: unknown): number | undefined {
   const policy = task.payload.options.retries as ScheduledRetryPolicy | undefined
   if (policy === undefined || final(error)) return undefined
-  const retry = task.attempts
+  const retry = task.payload.failures
   if (retry > policy.times) return undefined
   if (policy.while !== undefined && !accepts(policy.while, error)) return undefined
   if (policy.step !== undefined) {

@@ -45,6 +45,16 @@ describe("bad input throws at the call and submits nothing", () => {
     refuses(() => client().submit((o: unknown) => o, [1, Symbol("s")]), /args\[0\]\[1\] is a symbol/)
     refuses(() => client().submit((o: unknown) => o, new WeakMap()), /WeakMap/)
     refuses(() => client().submit((o: unknown) => o, Promise.resolve(1)), /Promise/)
+    const { port1, port2 } = new MessageChannel()
+    refuses(() => client().submit((o: unknown) => o, { port: port1 }), /args\[0\]\.port is a MessagePort/)
+    port1.close()
+    port2.close()
+  })
+
+  test("Futures inside a Map, Set or class instance are refused: they would not be replaced", () => {
+    const x = client().scatter(1)
+    refuses(() => client().submit((m: Map<string, unknown>) => m.size, new Map([["x", x]])), /Future inside a Map, Set or class instance/)
+    refuses(() => client().submit((s: Set<unknown>) => s.size, new Set([x])), /args\[0\]<item 0>/)
   })
 
   test("map checks every item before submitting any", () => {

@@ -180,3 +180,15 @@ describe("cancel and retry", () => {
     expect(await f.result()).toBe(2)
   })
 })
+
+describe("garbage collection while waiting", () => {
+  test("a Future awaited through result() alone is not collected and released mid-wait", async () => {
+    await using client = await Client.local({ workers: 1 })
+    const waiting = client.submit(sleepy, 400).result()
+    for (let i = 0; i < 10; i++) {
+      gc()
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    await expect(waiting).resolves.toBe(400)
+  })
+})

@@ -205,25 +205,25 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
+/** Flags a worker thread accepts and needs in order to load code as the main thread does (loaders, conditions). */
+const keptWithValue = new Set(["--import", "--require", "-r", "--loader", "--experimental-loader", "--conditions", "-C", "--disable-warning"])
+const keptAlone = /^--(enable-source-maps|no-warnings|no-deprecation|(no-)?experimental-[\w-]+)$/
+
 /**
- * The parent's Node flags minus those that only make sense for the main program: workers inherit
- * `execArgv`, and Node refuses `--input-type` in a worker (`node --input-type=module -e "..."`
- * would otherwise be unable to start a cluster), and `--eval`/`--print` would run their code again.
+ * The parent's Node flags that workers should inherit: those that decide how code loads (`--import
+ * tsx`, `--conditions`, ...). Workers would inherit all of `execArgv`, but Node refuses many flags in a
+ * worker (`--input-type`, `--expose-gc`, ...: `ERR_WORKER_INVALID_EXEC_ARGV`) and `--eval` would run
+ * its code again, so the rest are dropped.
  */
 export function workerExecArgv(execArgv: ReadonlyArray<string>): string[] {
   const out: string[] = []
   for (let i = 0; i < execArgv.length; i++) {
     const flag = execArgv[i]
-    if (/^--input-type(=|$)/.test(flag)) {
-      if (!flag.includes("=")) i++
-      continue
-    }
-    if (flag === "-e" || flag === "--eval" || flag === "-p" || flag === "--print") {
-      i++
-      continue
-    }
-    if (/^--(eval|print)=/.test(flag)) continue
-    out.push(flag)
+    const name = flag.split("=", 1)[0]
+    if (keptWithValue.has(name)) {
+      if (flag.includes("=")) out.push(flag)
+      else if (i + 1 < execArgv.length) out.push(flag, execArgv[++i])
+    } else if (keptAlone.test(flag)) out.push(flag)
   }
   return out
 }

@@ -1,0 +1,53 @@
+import { describe, expect, test } from "vitest"
+import { KilledWorkerError, TimeoutError } from "weft"
+import { crashy, inc, sleepy } from "../fixtures/client-tasks.js"
+import { runCount, runLog, useClient } from "./helpers.js"
+
+const client = useClient({ workers: 1 })
+
+describe("worker deaths, timeouts and transport failures", () => {
+  test("a worker death does not use up a retry: the task runs again on a fresh worker", async () => {
+    const log = runLog()
+    const f = client().with({ retries: 1 }).submit(crashy, log, [1], [2])
+    // run 1: the worker dies; run 2: throws (the one retry); run 3: succeeds
+    expect(await f.result()).toBe(3)
+    expect(runCount(log)).toBe(3)
+  })
+
+  test("after allowedFailures + 1 deaths the task fails with KilledWorkerError, and so do its dependents", async () => {
+    const log = runLog()
+    const f = client().submit(crashy, log, [1, 2, 3, 4, 5], [])
+    const g = client().submit(inc, f)
+    const error = await f.exception()
+    expect(error).toBeInstanceOf(KilledWorkerError)
+    expect(error?.message).toMatch(/on 4 different workers/)
+    await expect(g.result()).rejects.toBe(error)
+    expect(await client().submit(inc, 1).result()).toBe(2)
+  })
+
+  test("a timeout stops an attempt that runs too long, and counts as a failure that retries retry", async () => {
+    const f = client().with({ timeout: 100 }).submit(sleepy, 2_000)
+    const error = await f.exception()
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error?.message).toMatch(/ran longer than its timeout of 0.1 s/)
+    expect(await client().submit(inc, 2).result()).toBe(3)
+    const retried = client().with({ timeout: 100, retries: 1 }).submit(sleepy, 2_001)
+    await expect(retried.result()).rejects.toBeInstanceOf(TimeoutError)
+    expect(client().engine.scheduler.get(retried.key)?.attempts).toBe(2)
+  })
+
+  test("a timeout's clock starts when the task starts, not while it waits for a busy worker", async () => {
+    const busy = client().submit(sleepy, 600)
+    const quick = client().with({ timeout: 300 }).submit(sleepy, 5)
+    expect(await quick.result()).toBe(5)
+    expect(await busy.result()).toBe(600)
+  })
+
+  test("a result that cannot be sent back fails its own task only", async () => {
+    const c = client()
+    const fs = c.map((i: number) => (i === 2 ? new Proxy({}, {}) : i), [0, 1, 2, 3])
+    const outcomes = await Promise.allSettled(fs.map((f) => f.result()))
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"])
+    expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(Error)
+  })
+})
