@@ -33,12 +33,14 @@ export async function elapsed(fn: () => Promise<unknown>): Promise<number> {
 export type Side = () => Promise<number>
 
 /**
- * Runs every side once untimed (warm-up: JIT, worker modules, caches), then `reps` timed rounds,
- * alternating the order of the sides from one round to the next.
+ * Runs every side `warmups` times untimed (default 2: JIT of both the client code and the
+ * workers, worker modules, caches), then `reps` timed rounds, alternating the order of the sides
+ * from one round to the next.
  */
-export async function compare<K extends string>(reps: number, sides: Record<K, Side>, options?: { warmup?: boolean }): Promise<Record<K, Stats>> {
+export async function compare<K extends string>(reps: number, sides: Record<K, Side>, options?: { warmups?: number }): Promise<Record<K, Stats>> {
   const names = Object.keys(sides) as K[]
-  if (options?.warmup !== false) for (const name of names) await sides[name]()
+  const warmups = options?.warmups ?? 2
+  for (let i = 0; i < warmups; i++) for (const name of names) await sides[name]()
   const samples = {} as Record<K, number[]>
   for (const name of names) samples[name] = []
   for (let rep = 0; rep < reps; rep++) {

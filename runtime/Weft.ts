@@ -13,6 +13,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
 import type { RetryPolicy, TaskOptions } from "../dsl/options.js"
@@ -22,6 +23,7 @@ import { Future } from "./Future.js"
 import { isSettled, type Outcome, type TaskRecordOf } from "./internal/engine.js"
 import { typedFailure } from "./internal/error-kind.js"
 import { gatherInto, gatherMode } from "./internal/gather.js"
+import { futureList, waitInto, waitSettings, type DoneAndNotDone, type ReturnWhen } from "./internal/waiting.js"
 import { retryStepKey, type RetryStep } from "./internal/retry.js"
 import type { AnyFunction, Arg, Args, Gathered, TaskFailure, TaskResult } from "./types.js"
 
@@ -154,6 +156,53 @@ export const gather = <X>(
       )
       return Effect.sync(stop)
     })
+  )
+
+/** `wait` as an Effect: the Futures done and not done; fails with `Timeout` when `timeout` passes first. */
+export const wait = <F extends Future<any, any>>(
+  futures: F | Iterable<F>,
+  options?: { timeout?: number | string; returnWhen?: ReturnWhen }
+): Effect.Effect<DoneAndNotDone<F>, Timeout> =>
+  Effect.suspend(() => {
+    const list = futureList(futures, "Weft.wait") as F[]
+    const settings = waitSettings(options)
+    return Effect.async<DoneAndNotDone<F>, Timeout>((resume) => {
+      const stop = waitInto(list, settings, (exit) => resume(exit.ok ? Effect.succeed(exit.value) : Effect.fail(exit.error)))
+      return Effect.sync(stop)
+    })
+  })
+
+/**
+ * The Futures as they complete (finished, errored or cancelled alike), as a `Stream` that ends
+ * when all have. Pair it with `Weft.result` to read each one.
+ */
+export const asCompleted = <F extends Future<any, any>>(futures: F | Iterable<F>): Stream.Stream<F> =>
+  Stream.asyncPush<F>(
+    (emit) =>
+      Effect.acquireRelease(
+        Effect.sync(() => {
+          const list = futureList(futures, "Weft.asCompleted") as F[]
+          const listening: Array<[F, TaskRecordOf, () => void]> = []
+          let remaining = list.length + 1 // one held while registering
+          const arrived = (future: F) => {
+            emit.single(future)
+            if (--remaining === 0) emit.end()
+          }
+          for (const future of list) {
+            const record = Future.recordOf(future)
+            if (future.done() || isSettled(record)) arrived(future)
+            else {
+              const listener = () => arrived(future)
+              listening.push([future, record, listener])
+              Future.engineOf(future).whenSettled(record, listener)
+            }
+          }
+          if (--remaining === 0) emit.end()
+          return listening
+        }),
+        (listening) => Effect.sync(() => listening.forEach(([future, record, listener]) => Future.engineOf(future).unlisten(record, listener)))
+      ),
+    { bufferSize: "unbounded" }
   )
 
 /** The typed errors of the Futures in a structure. */

@@ -10,6 +10,10 @@ export { Client, type ClientOptions, type ClientView, type FaultPlan } from "./C
 export { Future, isFuture, type FutureStatus } from "./Future.js"
 export { fireAndForget } from "./fire-and-forget.js"
 
+// Waiting on many Futures
+export { wait, asCompleted, AsCompleted, type AsCompletedOptions, type DoneAndNotDone, type ReturnWhen, type FutureValue } from "./waiting.js"
+export { progress, type ProgressOptions } from "./progress.js"
+
 // Task functions, options and keys
 export { task, type Task, type TaskMeta } from "../dsl/task.js"
 export type { TaskOptions, RetryPolicy } from "../dsl/options.js"

@@ -66,7 +66,7 @@ export const cpuScenario: Scenario = {
   async run({ reps }) {
     // The loop waits on the wall clock, so serial time hardly depends on load: 3 runs are plenty.
     const serialMs = stats(range(0, Math.min(3, reps)).map(serial))
-    const results = await withBoth((client, pool) => compare(reps, { weft: weftSide(client), raw: rawSide(pool) }))
+    const results = await withBoth((client, pool) => compare(reps, { weft: weftSide(client), raw: rawSide(pool) }, { warmups: 1 }))
     const weftSpeedUp = serialMs.median / results.weft.median
     const rawSpeedUp = serialMs.median / results.raw.median
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Schedule } from "effect"
+import { Chunk, Effect, Exit, Schedule, Stream } from "effect"
 import { Weft } from "weft/effect"
 import { dies, failsThenSucceeds, inc, load, NotFound, overQuota } from "../fixtures/client-tasks.js"
 import { runCount, runLog } from "../client/helpers.js"
@@ -96,3 +96,36 @@ describe("Weft (Effect API)", () => {
 
 /** Builds the layer in a scope and hands out the client, which closes when the scope does. */
 const Layer_build = () => Effect.flatMap(Weft.Client, Effect.succeed).pipe(Effect.provide(Weft.local({ workers: 0 })))
+
+describe("Weft waiting", () => {
+  it.effect("Weft.wait splits done and not done, and fails with Timeout", () =>
+    Effect.gen(function* () {
+      const ok = yield* Weft.submit(inc, 1)
+      const bad = yield* Weft.submit(overQuota, 1)
+      const { done, notDone } = yield* Weft.wait([ok, bad])
+      expect(done).toEqual([ok, bad])
+      expect(notDone).toEqual([])
+      const slow = yield* Weft.submit(async (ms: number) => new Promise((r) => setTimeout(r, ms)), 2_000)
+      const timedOut = yield* Effect.flip(Weft.wait([slow], { timeout: 30 }))
+      expect(timedOut._tag).toBe("Timeout")
+      yield* Effect.promise(() => slow.cancel())
+    }).pipe(Effect.provide(cluster))
+  )
+
+  it.effect("Weft.asCompleted is a Stream of the futures in completion order", () =>
+    Effect.gen(function* () {
+      const slow = yield* Weft.submit(async (ms: number) => new Promise((r) => setTimeout(() => r(ms), ms)), 300)
+      // Inline functions: a registered task's first run also imports its module, which may take longer than `slow`.
+      const fast = yield* Weft.submit((x: number) => x + 1, 2)
+      const bad = yield* Weft.submit((x: number) => {
+        throw new RangeError(`bad ${x}`)
+      }, 2)
+      const order = yield* Stream.runCollect(Weft.asCompleted([slow, fast, bad]))
+      expect(Chunk.toReadonlyArray(order)).toHaveLength(3)
+      expect(Chunk.unsafeLast(order)).toBe(slow)
+      const values = yield* Weft.asCompleted([fast]).pipe(Stream.mapEffect(Weft.result), Stream.runCollect)
+      expect(Chunk.toReadonlyArray(values)).toEqual([3])
+      expect(Chunk.size(yield* Stream.runCollect(Weft.asCompleted([])))).toBe(0)
+    }).pipe(Effect.provide(cluster))
+  )
+})

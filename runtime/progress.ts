@@ -1,0 +1,120 @@
+/**
+ * `progress`: one bar per task name while Futures complete (spec section 7).
+ *
+ * @module
+ */
+import { Future } from "./Future.js"
+import type { TaskRecordOf } from "./internal/engine.js"
+
+/** Options of `progress`. */
+export interface ProgressOptions {
+  /** Where to draw; default `process.stdout`. */
+  readonly stream?: NodeJS.WritableStream & { isTTY?: boolean }
+  /** Milliseconds between redraws: default 100 on a terminal, 1000 otherwise. */
+  readonly interval?: number
+}
+
+interface Group {
+  readonly name: string
+  total: number
+  done: number
+  errors: number
+  cancelled: number
+}
+
+const barWidth = 30
+
+/** The Futures in `value`: a Future, or arrays and plain objects of them at any depth. */
+const collect = (value: unknown, out: Future<unknown, unknown>[], seen: Set<object>): void => {
+  if (typeof value !== "object" || value === null || seen.has(value)) return
+  seen.add(value)
+  if (value instanceof Future) out.push(value)
+  else if (Array.isArray(value)) for (const item of value) collect(item, out, seen)
+  else if (Object.getPrototypeOf(value) === Object.prototype) for (const item of Object.values(value)) collect(item, out, seen)
+  else if (typeof (value as Iterable<unknown>)[Symbol.iterator] === "function") for (const item of value as Iterable<unknown>) collect(item, out, seen)
+}
+
+/** One line of the display: `inc  [##########----------]  10/20  2 errors  1.3 s`. */
+export function progressLine(group: Group, nameWidth: number, elapsedMs: number): string {
+  const settled = group.done + group.errors + group.cancelled
+  const filled = group.total === 0 ? barWidth : Math.round((settled / group.total) * barWidth)
+  const bar = "#".repeat(filled) + "-".repeat(barWidth - filled)
+  const percent = group.total === 0 ? 100 : Math.floor((settled / group.total) * 100)
+  const extra = [group.errors > 0 ? `${group.errors} error${group.errors === 1 ? "" : "s"}` : "", group.cancelled > 0 ? `${group.cancelled} cancelled` : ""]
+    .filter(Boolean)
+    .join(", ")
+  return `${group.name.padEnd(nameWidth)} [${bar}] ${String(percent).padStart(3)}% ${settled}/${group.total}${extra ? `  ${extra}` : ""}  ${(elapsedMs / 1000).toFixed(1)} s`
+}
+
+/**
+ * Draws one live bar per task name (`inc`, `add`, ...) with done/total, errors and elapsed time,
+ * redrawn in place on a terminal and as plain periodic lines otherwise. Resolves when every
+ * Future is done; failed tasks show as errors and never make it reject.
+ */
+export function progress(futures: unknown, options: ProgressOptions = {}): Promise<void> {
+  for (const key of Object.keys(options)) {
+    if (key !== "stream" && key !== "interval") throw new TypeError(`progress: unknown option "${key}"; the options are stream and interval.`)
+  }
+  const stream = options.stream ?? process.stdout
+  const tty = stream.isTTY === true
+  const interval = options.interval ?? (tty ? 100 : 1000)
+  if (!(interval > 0) || !Number.isFinite(interval)) throw new TypeError(`progress: interval must be a positive number of milliseconds, got ${String(interval)}.`)
+  const list: Future<unknown, unknown>[] = []
+  collect(futures, list, new Set())
+
+  const started = performance.now()
+  const groups = new Map<string, Group>()
+  const records = new Map<TaskRecordOf, Future<unknown, unknown>>()
+  for (const future of list) {
+    const record = Future.recordOf(future)
+    if (records.has(record)) continue
+    records.set(record, future)
+    const name = record.name
+    let group = groups.get(name)
+    if (group === undefined) groups.set(name, (group = { name, total: 0, done: 0, errors: 0, cancelled: 0 }))
+    group.total++
+  }
+  const nameWidth = Math.max(0, ...[...groups.keys()].map((n) => n.length))
+  let drawnLines = 0
+
+  const draw = (final: boolean) => {
+    const elapsed = performance.now() - started
+    const lines = [...groups.values()].map((g) => progressLine(g, nameWidth, elapsed))
+    if (tty) {
+      // Move up over the previous drawing and redraw it in place.
+      const up = drawnLines > 0 ? `\x1b[${drawnLines}F` : ""
+      stream.write(up + lines.map((l) => `\x1b[2K${l}\n`).join(""))
+      drawnLines = lines.length
+    } else if (final || lines.length > 0) {
+      stream.write(lines.map((l) => `${final ? "done" : "    "} ${l}\n`).join(""))
+    }
+  }
+
+  return new Promise<void>((resolve) => {
+    let remaining = 0
+    let timer: NodeJS.Timeout | undefined
+    const finish = () => {
+      if (timer !== undefined) clearInterval(timer)
+      draw(true)
+      resolve()
+    }
+    const settled = (task: TaskRecordOf) => {
+      const group = groups.get(task.name)!
+      if (task.state === "memory") group.done++
+      else if (task.state === "erred") group.errors++
+      else group.cancelled++
+      if (--remaining === 0) finish()
+    }
+    // One extra count held while registering: records that are already settled call back at once.
+    remaining = records.size + 1
+    for (const [record, future] of records) Future.engineOf(future).whenSettled(record, settled)
+    if (--remaining === 0) {
+      finish()
+      return
+    }
+    draw(false)
+    timer = setInterval(() => draw(false), interval)
+    // The drawing alone must not keep the process alive.
+    timer.unref()
+  })
+}
