@@ -1,0 +1,210 @@
+/**
+ * Model-based test (fast-check `commands`): random sequences of submit, cancel, release, retry and
+ * wait on random graphs, checked against a simple model of what each Future's status and result
+ * must be. Runs in process (`workers: 0`), where nothing runs between two commands until a `wait`,
+ * so the model can say exactly which tasks ran.
+ */
+import { fc, test } from "@fast-check/vitest"
+import { describe, expect } from "vitest"
+import { CancelledError, Client, wait, type Future } from "weft"
+
+type State = "pending" | "finished" | "error" | "cancelled"
+
+interface ModelNode {
+  readonly id: number
+  readonly deps: number[]
+  readonly failTimes: number
+  runs: number
+  state: State
+  value?: number
+  /** Ids of the nodes whose failure this one may report. */
+  roots: Set<number>
+  /** The error message it must report when it failed by itself. */
+  ownError?: string
+  released: boolean
+}
+
+interface Model {
+  nodes: ModelNode[]
+}
+
+interface Real {
+  client: Client
+  futures: Future<number>[]
+}
+
+// The task: counts its runs in this thread (in-process executor), fails its first `failTimes` runs.
+const step = (id: number, failTimes: number, inputs: number[]) => {
+  const g = globalThis as unknown as { __weftModelRuns: Map<number, number> }
+  const run = (g.__weftModelRuns.get(id) ?? 0) + 1
+  g.__weftModelRuns.set(id, run)
+  if (run <= failTimes) throw new Error(`node ${id} failed run ${run}`)
+  return id + inputs.reduce((a, b) => a + b, 0)
+}
+
+const live = (m: Model) => m.nodes.filter((n) => !n.released)
+
+/** Cancels a node and every pending node that depends on it, transitively. */
+const cancelFrom = (m: Model, id: number) => {
+  const doomed = new Set([id])
+  for (const node of m.nodes) {
+    if (node.id === id || node.deps.some((d) => doomed.has(d))) {
+      if (node.state === "pending") {
+        doomed.add(node.id)
+        node.state = "cancelled"
+      }
+    }
+  }
+}
+
+/** What the cluster must have done once everything pending has run. */
+const settle = (m: Model) => {
+  for (const node of m.nodes) {
+    if (node.state !== "pending") continue
+    const deps = node.deps.map((d) => m.nodes[d])
+    const erred = deps.filter((d) => d.state === "error")
+    if (deps.some((d) => d.state === "cancelled")) {
+      node.state = "cancelled"
+    } else if (erred.length > 0) {
+      node.state = "error"
+      node.roots = new Set(erred.flatMap((d) => [...d.roots]))
+      node.ownError = undefined
+    } else {
+      node.runs++
+      if (node.runs <= node.failTimes) {
+        node.state = "error"
+        node.roots = new Set([node.id])
+        node.ownError = `node ${node.id} failed run ${node.runs}`
+      } else {
+        node.state = "finished"
+        node.value = node.id + deps.reduce((s, d) => s + (d.value as number), 0)
+      }
+    }
+  }
+}
+
+class Submit implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly picks: number[], readonly failTimes: number) {}
+  check = () => true
+  async run(m: Model, r: Real) {
+    const candidates = live(m)
+    const deps = candidates.length === 0 ? [] : [...new Set(this.picks.map((p) => candidates[p % candidates.length].id))].sort((a, b) => a - b)
+    const id = m.nodes.length
+    const cancelled = deps.some((d) => m.nodes[d].state === "cancelled")
+    const erred = deps.filter((d) => m.nodes[d].state === "error")
+    const node: ModelNode = { id, deps, failTimes: this.failTimes, runs: 0, state: "pending", roots: new Set(), released: false }
+    if (cancelled) node.state = "cancelled"
+    else if (erred.length > 0) {
+      node.state = "error"
+      node.roots = new Set(erred.flatMap((d) => [...m.nodes[d].roots]))
+    }
+    m.nodes.push(node)
+    r.futures.push(r.client.with({ pure: false }).submit(step, id, this.failTimes, deps.map((d) => r.futures[d])))
+  }
+  toString = () => `submit(deps ${this.picks}, fails ${this.failTimes})`
+}
+
+class Cancel implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => live(m as Model).length > 0
+  async run(m: Model, r: Real) {
+    const node = live(m)[this.pick % live(m).length]
+    if (node.state === "pending") cancelFrom(m, node.id)
+    await r.futures[node.id].cancel()
+  }
+  toString = () => `cancel(${this.pick})`
+}
+
+class Release implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  // Only settled Futures: what a released pending task does depends on who else needs it.
+  check = (m: Readonly<Model>) => live(m as Model).some((n) => n.state !== "pending")
+  async run(m: Model, r: Real) {
+    const settled = live(m).filter((n) => n.state !== "pending")
+    const node = settled[this.pick % settled.length]
+    node.released = true
+    r.futures[node.id].release()
+    expect(r.futures[node.id].status).toBe("cancelled")
+  }
+  toString = () => `release(${this.pick})`
+}
+
+class Retry implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => live(m as Model).length > 0
+  async run(m: Model, r: Real) {
+    const node = live(m)[this.pick % live(m).length]
+    if (node.state === "error") {
+      // The node and its erred inputs back to the roots run again.
+      const walk = (n: ModelNode) => {
+        if (n.state !== "error") return
+        n.state = "pending"
+        n.roots = new Set()
+        for (const d of n.deps) walk(m.nodes[d])
+      }
+      walk(node)
+    }
+    await r.futures[node.id].retry()
+    expect(r.futures[node.id].status).toBe(node.state === "pending" ? "pending" : node.state)
+  }
+  toString = () => `retry(${this.pick})`
+}
+
+class Settle implements fc.AsyncCommand<Model, Real> {
+  check = () => true
+  async run(m: Model, r: Real) {
+    settle(m)
+    const held = live(m).map((n) => r.futures[n.id])
+    const { notDone } = await wait(held, { timeout: 5_000 })
+    expect(notDone).toEqual([])
+    for (const node of m.nodes) {
+      const future = r.futures[node.id]
+      if (node.released) {
+        expect(future.status).toBe("cancelled")
+        continue
+      }
+      expect(future.status, `node ${node.id}`).toBe(node.state)
+      if (node.state === "finished") expect(await future.result()).toBe(node.value)
+      if (node.state === "cancelled") {
+        await expect(future.result()).rejects.toBeInstanceOf(CancelledError)
+        expect(await future.exception()).toBeUndefined()
+      }
+      if (node.state === "error") {
+        const message = (await future.exception())?.message ?? ""
+        if (node.ownError !== undefined) expect(message).toBe(node.ownError)
+        const root = Number(/^node (\d+) failed/.exec(message)?.[1])
+        expect(node.roots.has(root), `node ${node.id} reported ${message}`).toBe(true)
+      }
+    }
+    const runs = (globalThis as unknown as { __weftModelRuns: Map<number, number> }).__weftModelRuns
+    for (const node of m.nodes) expect(runs.get(node.id) ?? 0, `runs of node ${node.id}`).toBe(node.runs)
+  }
+  toString = () => "wait(all)"
+}
+
+const commands = [
+  fc.tuple(fc.array(fc.nat(), { maxLength: 3 }), fc.constantFrom(0, 0, 0, 1, 99)).map(([picks, fails]) => new Submit(picks, fails)),
+  fc.nat().map((p) => new Cancel(p)),
+  fc.nat().map((p) => new Release(p)),
+  fc.nat().map((p) => new Retry(p)),
+  fc.constant(new Settle())
+]
+
+describe("model-based: submit, cancel, release, retry and wait", () => {
+  test.prop([fc.commands(commands, { maxCommands: 60 })], { numRuns: 300 })(
+    "every Future matches the model, and nothing stays held after release",
+    async (cmds) => {
+      ;(globalThis as unknown as { __weftModelRuns: Map<number, number> }).__weftModelRuns = new Map()
+      const client = await Client.local({ workers: 0 })
+      const real: Real = { client, futures: [] }
+      try {
+        await fc.asyncModelRun(() => ({ model: { nodes: [] }, real }), [...cmds, new Settle()])
+        for (const f of real.futures) f.release()
+        expect(client.heldKeys()).toEqual([])
+        expect(client.engine.scheduler.size).toBe(0)
+      } finally {
+        await client.close()
+      }
+    }
+  )
+})
