@@ -2,7 +2,7 @@
  * Dask's "Futures - non-blocking distributed calculations" tutorial, in weft.
  * Run it with `npm run demo`.
  */
-import { Client } from "weft"
+import { asCompleted, Client, progress, wait } from "weft"
 import { add, flakyInc, inc, sum } from "./tutorial-tasks.js"
 
 const log = (...parts: unknown[]) => console.log(...parts)
@@ -42,14 +42,30 @@ log("## map and gather")
 const squares = client.map((n: number) => n * n, [1, 2, 3, 4, 5])
 log(`client.map(n => n * n, [1..5]) then gather -> ${JSON.stringify(await client.gather(squares))}\n`)
 
+// Other ways to wait: wait, progress, asCompleted
+log("## Waiting: wait, progress and asCompleted")
+const batch = client.map(inc, [10, 20, 30, 40])
+const { done, notDone } = await wait(batch, { returnWhen: "FIRST_COMPLETED" })
+log(`wait(..., FIRST_COMPLETED) -> ${done.length} done, ${notDone.length} not done yet`)
+await progress([...batch, client.map(inc, [50, 60, 70, 80])])
+for await (const [f, value] of asCompleted(client.map(inc, [1, 2, 3]), { withResults: true })) {
+  log(`asCompleted: ${f.key.slice(0, 12)}... -> ${value}`)
+}
+log("")
+
 // futures = client.map(flaky_inc, range(10)); some of them fail
 log("## A sporadically failing task")
 const range10 = Array.from({ length: 10 }, (_, i) => i)
 const flaky = client.map(flakyInc, range10, { pure: false })
-await Promise.all(flaky.map((f) => f.exception()))
+await wait(flaky)
 log(flaky.map((f, i) => `${i} ${f.status}`).join("\n"))
 const failed = flaky.filter((f) => f.status === "error")
 if (failed.length > 0) log(`the first failure: ${(await failed[0].exception())?.message}`)
+
+// You can rerun those specific futures to try to get the task to successfully complete
+await client.retry(failed)
+await wait(flaky)
+log(`after client.retry(failed): ${flaky.map((f) => f.status).join(", ")}`)
 
 // futures = client.map(flaky_inc, range(10), retries=5, pure=False)
 log("\n## The same with retries=5 and pure=false")
