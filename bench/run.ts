@@ -39,12 +39,18 @@ function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<strin
   return { reps, only }
 }
 
-const gitCommit = (): string | undefined => {
+const git = (...args: string[]): string | undefined => {
   try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
+    return execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
   } catch {
     return undefined
   }
+}
+/** The commit measured, and whether the library's sources differ from it (uncommitted work). */
+const gitState = (): { commit: string | undefined; dirty: boolean | undefined } => {
+  const commit = git("rev-parse", "--short", "HEAD")
+  const changes = git("status", "--porcelain", "--", "runtime", "dsl", "compiler", "testing", "package.json")
+  return { commit, dirty: changes === undefined ? undefined : changes.length > 0 }
 }
 
 const { reps, only } = parseArgs(process.argv.slice(2))
@@ -65,11 +71,14 @@ for (const scenario of scenarios) {
   data[scenario.id] = result.data
 }
 const loadAfter = os.loadavg()
+const { commit, dirty } = gitState()
 
 const footer = [
   `ratio = raw tinypool time / weft time (above 1: weft is faster). Every figure is the median of ${reps} timed runs per side`,
-  `(scenario 3: ${Math.max(5, reps)} spawns each), sides alternating, after one untimed warm-up run; best and all samples: bench/results/latest.json.`,
-  `${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}), node ${process.version}, load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after.`
+  `(scenario 3: ${Math.max(5, reps)} spawns each), sides alternating, after untimed warm-up runs (2 per side; 1 in scenarios 3 and 4).`,
+  "Best run and all samples: bench/results/latest.json.",
+  `${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}), node ${process.version}, load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after;`,
+  `weft at commit ${commit ?? "?"}${dirty === true ? " plus uncommitted changes to its sources" : ""}, ${started.toISOString()}.`
 ]
 console.log(`\n${formatTable(rows)}\n\n${footer.join("\n")}`)
 
@@ -80,7 +89,8 @@ writeFileSync(
   `${JSON.stringify(
     {
       date: started.toISOString(),
-      commit: gitCommit(),
+      commit,
+      dirty,
       node: process.version,
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model.trim(),

@@ -13,8 +13,10 @@ import { makeInProcessExecutor } from "./internal/executor/in-process.js"
 import { makeTinypoolExecutor } from "./internal/executor/tinypool.js"
 import { describeFunction, type FnInfo } from "./internal/function-ref.js"
 import { futuresIn, gatherInto, gatherMode } from "./internal/gather.js"
+import { materialize } from "./internal/graph.js"
+import { Delayed, isDelayed } from "../dsl/delayed.js"
 import { retryStepOf } from "./internal/retry.js"
-import type { AnyFunction, Args, Arg, Gathered, TaskFailure, TaskResult } from "./types.js"
+import type { AnyFunction, Args, Arg, Computed, Gathered, TaskFailure, TaskResult } from "./types.js"
 
 export type { ClientOptions, FaultPlan } from "./internal/client-options.js"
 
@@ -26,6 +28,10 @@ export interface ClientView {
   map<F extends AnyFunction>(fn: F, items: Iterable<Arg<Parameters<F>[0]>>, options?: TaskOptions): Future<TaskResult<F>, TaskFailure<F>>[]
   /** Like `client.starmap`, with the view's options (merged under the call's own). */
   starmap<F extends AnyFunction>(fn: F, argLists: Iterable<Args<Parameters<F>>>, options?: TaskOptions): Future<TaskResult<F>, TaskFailure<F>>[]
+  /** Like `client.compute`, with the view's options applied to every task of the graphs. */
+  compute<X>(x: X): Computed<X>
+  /** Like `client.persist`, with the view's options applied to every task of the graphs. */
+  persist<X>(x: X): X
 }
 
 let defaultClient: Client | undefined
@@ -74,6 +80,14 @@ export class Client implements ClientView {
     return client
   }
 
+  /**
+   * @internal A client that runs tasks in this thread and is never the default: what runs a graph
+   * when no client is started (`Delayed.compute()`, `compute(...)`).
+   */
+  static inProcess(): Client {
+    return new Client(new Engine({ executor: makeInProcessExecutor(), allowedFailures: 3 }))
+  }
+
   /** The default client: the first one started and not yet closed, or `undefined`. */
   static current(): Client | undefined {
     return defaultClient
@@ -101,8 +115,28 @@ export class Client implements ClientView {
     return {
       submit: (fn, ...args) => this.#submitWith(fn, args as unknown[], options, "submit"),
       map: (fn, items, more) => this.#mapWith(fn, items, more, options, "map", false),
-      starmap: (fn, argLists, more) => this.#mapWith(fn, argLists, more, options, "starmap", true)
+      starmap: (fn, argLists, more) => this.#mapWith(fn, argLists, more, options, "starmap", true),
+      compute: (x) => this.#computeWith(x, options, "compute"),
+      persist: (x) => this.#computeWith(x, options, "persist")
     }
+  }
+
+  /**
+   * Starts computing the Delayeds in `x` (one, or arrays and plain objects of them at any depth)
+   * and returns at once the same shape with a Future for each, whose key is the Delayed's key.
+   * Other values pass through. Only what the Delayeds need runs.
+   */
+  compute<X>(x: X): Computed<X> {
+    return this.#computeWith(x, undefined, "compute")
+  }
+
+  /**
+   * Starts computing the Delayeds in `x` and returns at once the same shape with each Delayed
+   * replaced by one backed by its running Future: its graph holds the Future in place of the
+   * tasks, so later computations on it start from that result.
+   */
+  persist<X>(x: X): X {
+    return this.#computeWith(x, undefined, "persist")
   }
 
   /**
@@ -197,10 +231,20 @@ export class Client implements ClientView {
     return step === undefined || normalized.retries === undefined ? normalized : { ...normalized, retries: { ...normalized.retries, step } as NormalizedTaskOptions["retries"] }
   }
 
-  #inputs(scanned: ScannedArgs): TaskRecordOf[] {
-    const inputs = scanned.inputs as unknown as Future<unknown, unknown>[]
+  /**
+   * The records of a call's inputs. Delayeds among them are added to the cluster first (their
+   * graphs); `holds` collects the functions that let go of those graphs' intermediates once the
+   * call that needs them is submitted.
+   */
+  #inputs(scanned: ScannedArgs, holds: Array<() => void>): TaskRecordOf[] {
+    const inputs = scanned.inputs
     if (inputs.length === 0) return []
-    return inputs.map((future) => {
+    const delayeds = inputs.filter(isDelayed)
+    const graph = delayeds.length > 0 ? materialize(this.engine, delayeds) : undefined
+    if (graph !== undefined) holds.push(graph.release)
+    return inputs.map((input) => {
+      if (isDelayed(input)) return graph!.outputs[delayeds.indexOf(input)]
+      const future = input as Future<unknown, unknown>
       if (Future.engineOf(future) !== this.engine) {
         throw new TypeError(`The Future ${future.key} was created by another client: gather its value and pass that, or submit with its own client.`)
       }
@@ -213,8 +257,13 @@ export class Client implements ClientView {
     const info = this.#describe(fn, where)
     const options = this.#options(info, undefined, view, `${where}(${info.name})`)
     const scanned = scanArgs(args, `${where}(${info.name})`)
-    const inputs = this.#inputs(scanned)
-    return new Future(this.engine, this.engine.submitCall(info, args, scanned, inputs, options))
+    const holds: Array<() => void> = []
+    try {
+      const inputs = this.#inputs(scanned, holds)
+      return new Future(this.engine, this.engine.submitCall(info, args, scanned, inputs, options))
+    } finally {
+      for (const release of holds) release()
+    }
   }
 
   #mapWith(fn: AnyFunction, items: Iterable<unknown>, call: TaskOptions | undefined, view: TaskOptions | undefined, where: string, spread: boolean): Future<any, any>[] {
@@ -239,14 +288,38 @@ export class Client implements ClientView {
       const args = spread ? (item as unknown[]) : [item]
       argLists[i] = args
       scans[i] = scanArgs(args, `${named} item ${i}`)
-      inputs[i] = this.#inputs(scans[i])
     }
-    const target = prefix === undefined ? info : { ...info, name: prefix }
-    const futures: Future<any, any>[] = new Array(list.length)
-    for (let i = 0; i < list.length; i++) {
-      futures[i] = new Future(this.engine, this.engine.submitCall(target, argLists[i], scans[i], inputs[i], options))
+    const holds: Array<() => void> = []
+    try {
+      for (let i = 0; i < list.length; i++) inputs[i] = this.#inputs(scans[i], holds)
+      const target = prefix === undefined ? info : { ...info, name: prefix }
+      const futures: Future<any, any>[] = new Array(list.length)
+      for (let i = 0; i < list.length; i++) {
+        futures[i] = new Future(this.engine, this.engine.submitCall(target, argLists[i], scans[i], inputs[i], options))
+      }
+      return futures
+    } finally {
+      for (const release of holds) release()
     }
-    return futures
+  }
+
+  #computeWith<X>(x: X, view: TaskOptions | undefined, how: "compute" | "persist"): any {
+    this.engine.assertOpen()
+    const override = view === undefined ? undefined : validateTaskOptions(view, `client.with(...).${how}`)
+    if (override?.key !== undefined) throw new TypeError(`${how}: the "key" option names one call; a graph has many.`)
+    const found: Delayed<unknown>[] = []
+    collectDelayeds(x, found, new Set())
+    const graph = materialize(this.engine, found, override === undefined ? undefined : (own) => overrideOptions(own, view!, override))
+    try {
+      const replaced = new Map<Delayed<unknown>, unknown>()
+      found.forEach((d, i) => {
+        const future = new Future(this.engine, graph.outputs[i])
+        replaced.set(d, how === "compute" ? future : new Delayed(d.key, { kind: "future", future }))
+      })
+      return replaceDelayeds(x, replaced, new Map())
+    } finally {
+      graph.release()
+    }
   }
 
   #scatterOne<T>(value: T, hash: boolean): Future<T> {
@@ -272,3 +345,46 @@ const cloneForCluster = (value: unknown, where: string): unknown => {
     )
   }
 }
+
+/** The Delayeds in `value` (arrays and plain objects at any depth), each once, in order. */
+function collectDelayeds(value: unknown, out: Delayed<unknown>[], seen: Set<object>): void {
+  if (typeof value !== "object" || value === null || seen.has(value)) return
+  seen.add(value)
+  if (isDelayed(value)) out.push(value)
+  else if (Array.isArray(value)) for (const item of value) collectDelayeds(item, out, seen)
+  else if (isPlainObject(value)) for (const item of Object.values(value)) collectDelayeds(item, out, seen)
+}
+
+/** `value` with each Delayed replaced as `replaced` says; containers without one come back as they are. */
+function replaceDelayeds(value: unknown, replaced: Map<Delayed<unknown>, unknown>, seen: Map<object, unknown>): unknown {
+  if (typeof value !== "object" || value === null) return value
+  if (isDelayed(value)) return replaced.get(value)
+  if (seen.has(value)) return seen.get(value)
+  if (Array.isArray(value)) {
+    const out: unknown[] = []
+    seen.set(value, out)
+    for (const item of value) out.push(replaceDelayeds(item, replaced, seen))
+    return out
+  }
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {}
+    seen.set(value, out)
+    for (const [key, item] of Object.entries(value)) out[key] = replaceDelayeds(item, replaced, seen)
+    return out
+  }
+  return value
+}
+
+const isPlainObject = (value: object): boolean => {
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** A graph task's options with those given to `client.with(...)` on top (as Dask's `compute(retries=...)` annotates every task). */
+const overrideOptions = (own: NormalizedTaskOptions, given: TaskOptions, normalized: NormalizedTaskOptions): NormalizedTaskOptions => ({
+  pure: own.pure,
+  retries: given.retries !== undefined ? normalized.retries : own.retries,
+  timeoutMs: given.timeout !== undefined ? normalized.timeoutMs : own.timeoutMs,
+  priority: given.priority !== undefined ? normalized.priority : own.priority,
+  key: undefined
+})

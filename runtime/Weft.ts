@@ -25,7 +25,7 @@ import { typedFailure } from "./internal/error-kind.js"
 import { gatherInto, gatherMode } from "./internal/gather.js"
 import { futureList, waitInto, waitSettings, type DoneAndNotDone, type ReturnWhen } from "./internal/waiting.js"
 import { retryStepKey, type RetryStep } from "./internal/retry.js"
-import type { AnyFunction, Arg, Args, Gathered, TaskFailure, TaskResult } from "./types.js"
+import type { AnyFunction, Arg, Args, Computed, Gathered, TaskFailure, TaskResult } from "./types.js"
 
 /** The cluster client as an Effect service. Provide it with `Weft.local(options)`. */
 export class Client extends Context.Tag("weft/Client")<Client, PromiseClient>() {}
@@ -119,6 +119,13 @@ export const starmap = <F extends AnyFunction>(
 /** `client.with(options)` as an Effect: a view whose calls use these options. */
 export const withOptions = <E = unknown>(options: EffectTaskOptions<E>): Effect.Effect<ClientView, ClientClosed, Client> =>
   call((client) => client.with(toTaskOptions(options) ?? {})) as Effect.Effect<ClientView, ClientClosed, Client>
+
+/** `client.compute` as an Effect: the same shape with a Future for each Delayed (read them with `Weft.gather` or `Weft.result`). */
+export const compute = <X>(x: X): Effect.Effect<Computed<X>, ClientClosed | TaskDefinitionError, Client> =>
+  call((client) => client.compute(x))
+
+/** `client.persist` as an Effect: the same shape with each Delayed backed by its running Future. */
+export const persist = <X>(x: X): Effect.Effect<X, ClientClosed | TaskDefinitionError, Client> => call((client) => client.persist(x))
 
 /** `client.scatter` as an Effect. */
 export const scatter = <T>(value: T, options?: { hash?: boolean }): Effect.Effect<Future<T>, ClientClosed, Client> =>

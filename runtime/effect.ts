@@ -3,10 +3,13 @@
  *
  * @module
  */
+// Registers what runs Delayed.compute() / persist().
+import "./compute.js"
 export * from "./Weft.js"
 /** The whole Effect API as one namespace: `Weft.submit`, `Weft.result`, `Weft.Client`, ... */
 export * as Weft from "./Weft.js"
 export { Future, type FutureStatus } from "./Future.js"
 export type { ClientOptions, FaultPlan } from "./Client.js"
 export { task, type Task } from "../dsl/task.js"
+export { delayed, Delayed } from "../dsl/delayed.js"
 export type { TaskOptions, RetryPolicy } from "../dsl/options.js"

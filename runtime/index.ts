@@ -14,6 +14,10 @@ export { fireAndForget } from "./fire-and-forget.js"
 export { wait, asCompleted, AsCompleted, type AsCompletedOptions, type DoneAndNotDone, type ReturnWhen, type FutureValue } from "./waiting.js"
 export { progress, type ProgressOptions } from "./progress.js"
 
+// Lazy graphs
+export { delayed, Delayed, isDelayed, type TaskGraph, type GraphTask } from "../dsl/delayed.js"
+export { compute, persist } from "./compute.js"
+
 // Task functions, options and keys
 export { task, type Task, type TaskMeta } from "../dsl/task.js"
 export type { TaskOptions, RetryPolicy } from "../dsl/options.js"
@@ -30,4 +34,4 @@ export {
 } from "./errors.js"
 
 // Types of calls and results
-export type { AnyFunction, Arg, Args, Gathered, TaskResult, TaskFailure } from "./types.js"
+export type { AnyFunction, Arg, Args, Computed, ComputedValue, Gathered, TaskResult, TaskFailure } from "./types.js"

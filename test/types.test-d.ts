@@ -79,3 +79,20 @@ describe("Effect API", () => {
     Weft.submit(inc, "x")
   })
 })
+
+describe("lazy graphs", () => {
+  test("delayed calls are typed by the function", async () => {
+    const { delayed, compute } = await import("weft")
+    const x = delayed(inc)(1)
+    expectTypeOf(x.key).toEqualTypeOf<string>()
+    expectTypeOf(x.compute()).toEqualTypeOf<Promise<number>>()
+    // @ts-expect-error inc takes a number
+    delayed(inc)("x")
+    // @ts-expect-error a Delayed of a string is not a number
+    delayed(inc)(delayed((s: string) => s)("a"))
+    expectTypeOf(delayed(total)([x, 2, client.submit(inc, 1)]).compute()).toEqualTypeOf<Promise<number>>()
+    expectTypeOf(client.submit(add, x, 2)).toEqualTypeOf<Future<number, never>>()
+    expectTypeOf(client.compute({ a: x, b: [x], c: 3 })).toEqualTypeOf<{ a: Future<number>; b: Future<number>[]; c: number }>()
+    expectTypeOf(await compute(x, [x])).toEqualTypeOf<[number, number[]]>()
+  })
+})

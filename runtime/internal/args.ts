@@ -9,10 +9,14 @@
 /** Brand carried by every Future, so that this module needs no import of the Future class. */
 export const futureBrand: unique symbol = Symbol.for("weft/Future") as never
 
-/** Anything carrying the Future brand. */
-export interface Branded {
-  readonly [futureBrand]: true
-}
+/** Brand carried by every Delayed (a lazy call): an input like a Future, computed first. */
+export const delayedBrand: unique symbol = Symbol.for("weft/Delayed") as never
+
+/** A Future or a Delayed: what stands for a value that the cluster computes. */
+export type Branded = { readonly [futureBrand]: true } | { readonly [delayedBrand]: true }
+
+/** True for Futures and Delayeds. */
+export const isInput = (value: object): value is Branded => futureBrand in value || delayedBrand in value
 
 /** The place of an input's value in an argument template: `inputs[index]`. */
 export class InputRef {
@@ -59,11 +63,11 @@ class Scan {
     }
     if (value === null) return value
     const object = value as object
-    if (futureBrand in object) {
+    if (isInput(object)) {
       if (this.opaque > 0) {
         throw new TypeError(
-          `${this.where}: ${path} is a Future inside a Map, Set or class instance, where it would reach the task as it is. ` +
-            `Put Futures in arrays or plain objects (they are replaced by their values there), or gather the value first.`
+          `${this.where}: ${path} is a Future or Delayed inside a Map, Set or class instance, where it would reach the task as it is. ` +
+            `Put them in arrays or plain objects (they are replaced by their values there), or gather the value first.`
         )
       }
       return this.input(object as Branded)

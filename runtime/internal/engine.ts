@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { randomUUID } from "node:crypto"
+import { randomKeyToken } from "../../dsl/keys.js"
 import type { NormalizedTaskOptions } from "../../dsl/options.js"
 import { tokenize } from "../../dsl/tokenize.js"
 import { CancelledError, ClientClosedError, KilledWorkerError, TimeoutError } from "../errors.js"
@@ -17,7 +17,7 @@ import { fillTemplate, type ScannedArgs } from "./args.js"
 import { decodeError } from "./error-codec.js"
 import { ExecutorFailure, type Executor } from "./executor/executor.js"
 import type { FnInfo } from "./function-ref.js"
-import type { EncodedError, FnRef, WireBatch, WireBatchResult } from "./protocol.js"
+import type { EncodedError, FnRef, InterruptOutcome, WireBatch, WireBatchResult } from "./protocol.js"
 import type { ClientSettings } from "./client-options.js"
 import { retryDelay } from "./retry.js"
 import { Scheduler, type TaskRecord } from "./scheduler/scheduler.js"
@@ -64,9 +64,13 @@ export type Outcome =
 /** A batch on its way through the executor. */
 interface Flight {
   readonly tasks: TaskRecordOf[]
+  /** For task i, its attempt id (`WireBatch.ids`); undefined when the executor cannot interrupt. */
+  readonly ids: number[] | undefined
   readonly controller: AbortController
   timer: NodeJS.Timeout | undefined
   timedOut: boolean
+  /** Its batch settled: aborting it would do nothing. */
+  done: boolean
 }
 
 /** The engine's settings. */
@@ -84,6 +88,14 @@ const maxBatch = 1024
 const targetBatchMs = 4
 /** Batches in flight per worker: one running, one waiting in the worker's queue. */
 const depth = 2
+/**
+ * How long a worker has to answer an interrupt before the engine aborts the task's batch
+ * (replacing the worker). A worker that can answer does so within a millisecond or two, at its
+ * next await; no answer means it is stuck in synchronous code (a busy loop) or the batch is still
+ * waiting for a worker. 150 ms tolerates a GC pause or a short synchronous stretch, yet a
+ * cancelled busy loop stops within ~200 ms (grace plus the ~30 ms of a worker replacement).
+ */
+const interruptGraceMs = 150
 
 const noListeners = undefined
 
@@ -94,7 +106,11 @@ export class Engine {
   readonly allowedFailures: number
   readonly #faults: ClientSettings["faults"]
   #closed = false
+  /** `close()` started cancelling: running tasks are stopped by aborting, the workers are going away anyway. */
+  #closing = false
   #inFlight = 0
+  /** The last attempt id given (`WireBatch.ids`), when the executor can interrupt. */
+  #lastAttempt = 0
   readonly #maxInFlight: number
   #pumpScheduled = false
   /** Moving average of task run time in ms; -1 until the first batch returns. */
@@ -145,12 +161,17 @@ export class Engine {
   submitCall(fn: FnInfo, args: ReadonlyArray<unknown>, scanned: ScannedArgs, inputs: ReadonlyArray<TaskRecordOf>, options: NormalizedTaskOptions): TaskRecordOf {
     const key =
       options.key ?? (options.pure ? `${fn.name}-${tokenize(fn.identity, ...args)}` : `${fn.name}-${randomHex()}`)
+    return this.submitKeyed(key, fn, scanned.template, inputs, options)
+  }
+
+  /** Adds one call whose key is known (a Delayed's): the record of that key, existing or new. */
+  submitKeyed(key: string, fn: FnInfo, template: ReadonlyArray<unknown>, inputs: ReadonlyArray<TaskRecordOf>, options: NormalizedTaskOptions): TaskRecordOf {
     const existing = this.scheduler.get(key)
     if (existing !== undefined && existing.state !== "cancelled") return existing
     const dependencies = distinct(inputs)
     const payload: Payload = {
       fn,
-      template: scanned.template,
+      template,
       inputSlots: dependencies === inputs ? identitySlots(inputs.length) : inputs.map((record) => dependencies.indexOf(record)),
       options,
       listeners: noListeners,
@@ -357,8 +378,19 @@ export class Engine {
         args[i] = fillTemplate(payload.template, values)
       }
     }
-    const batch: WireBatch = this.#faults === undefined ? { fns, fn: fnIndex, args } : { fns, fn: fnIndex, args, inject: this.#injections(tasks) }
-    const flight: Flight = { tasks, controller: new AbortController(), timer: undefined, timedOut: false }
+    let ids: number[] | undefined
+    if (this.executor.interrupt !== undefined) {
+      ids = new Array<number>(tasks.length)
+      for (let i = 0; i < tasks.length; i++) ids[i] = ++this.#lastAttempt
+    }
+    const batch: WireBatch = {
+      fns,
+      fn: fnIndex,
+      args,
+      ...(this.#faults === undefined ? {} : { inject: this.#injections(tasks) }),
+      ...(ids === undefined ? {} : { ids })
+    }
+    const flight: Flight = { tasks, ids, controller: new AbortController(), timer: undefined, timedOut: false, done: false }
     for (const task of tasks) task.payload.flight = flight
     if (tasks.length === 1 && tasks[0].payload.options.timeoutMs !== undefined) {
       flight.timer = setTimeout(() => {
@@ -379,8 +411,12 @@ export class Engine {
     const plan = this.#faults!
     return tasks.map((task) => {
       const payload = task.payload
-      const limit = plan.maxPerTask ?? payload.options.retries?.times ?? 0
-      if (payload.injected >= limit || chance(`${plan.seed}:${task.key}:${task.attempts}`) >= plan.rate) return false
+      const times = payload.options.retries?.times ?? 0
+      const limit = plan.maxPerTask ?? times
+      // Never on an attempt after which no retry is left: an injected fault must not become the
+      // task's final error (a task that fails for real still reports its own error).
+      if (payload.injected >= limit || payload.failures >= times) return false
+      if (chance(`${plan.seed}:${task.key}:${task.attempts}`) >= plan.rate) return false
       payload.injected++
       return true
     })
@@ -439,6 +475,7 @@ export class Engine {
   }
 
   #finishFlight(flight: Flight): void {
+    flight.done = true
     this.#inFlight--
     this.#flights.delete(flight)
     if (flight.timer !== undefined) clearTimeout(flight.timer)
@@ -480,7 +517,14 @@ export class Engine {
     if (this.#observers.size > 0) for (const observer of this.#observers) observer(task)
   }
 
-  /** A running task was cancelled or released: stop its batch (the other tasks of the batch are requeued). */
+  /**
+   * A running task was cancelled or released: stop it. First ask the executor to interrupt it in
+   * its worker (an Effect task's fiber is interrupted and its finalizers run; a task that has not
+   * started is skipped); its batch then goes on and returns, and the task's late outcome is
+   * ignored (it is no longer processing). When that cannot work (no `interrupt`, a plain function
+   * running, or no answer within `interruptGraceMs`: a synchronous function blocks its worker),
+   * abort the batch: its worker is replaced and its other tasks are requeued.
+   */
   #abort(task: TaskRecordOf): void {
     const payload = task.payload
     if (payload.retryTimer !== undefined) {
@@ -488,7 +532,21 @@ export class Engine {
       this.#timers.delete(payload.retryTimer)
       payload.retryTimer = undefined
     }
-    payload.flight?.controller.abort()
+    const flight = payload.flight
+    if (flight === undefined) return
+    if (flight.ids === undefined || this.executor.interrupt === undefined || this.#closing) {
+      flight.controller.abort()
+      return
+    }
+    const id = flight.ids[flight.tasks.indexOf(task)]
+    this.executor.interrupt(id, interruptGraceMs).then(
+      (outcome) => {
+        if (!stoppedInside(outcome) && !flight.done) flight.controller.abort()
+      },
+      () => {
+        if (!flight.done) flight.controller.abort()
+      }
+    )
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -497,6 +555,7 @@ export class Engine {
   /** Cancels everything pending (their `result()` rejects with `ClientClosedError`) and stops the workers. */
   async close(): Promise<void> {
     if (this.#closed) return
+    this.#closing = true
     const pending: TaskRecordOf[] = []
     for (const task of this.scheduler.tasks()) if (!isSettled(task)) pending.push(task)
     for (const task of pending) if (task.inTable && !isSettled(task)) this.scheduler.cancel(task, closedReason)
@@ -507,6 +566,9 @@ export class Engine {
     await this.executor.close()
   }
 }
+
+/** True when an interrupt left nothing to stop: the task was interrupted, skipped, or had ended. */
+const stoppedInside = (outcome: InterruptOutcome): boolean => outcome === "interrupted" || outcome === "not-started" || outcome === "finished"
 
 const resetCounters = (payload: Payload): void => {
   payload.failures = 0
@@ -540,7 +602,7 @@ const slotCache: number[][] = []
 const identitySlots = (n: number): ReadonlyArray<number> => (slotCache[n] ??= Array.from({ length: n }, (_, i) => i))
 
 /** 32 random lowercase hex characters: the token of an impure call. */
-export const randomHex = (): string => randomUUID().replace(/-/g, "")
+export const randomHex = randomKeyToken
 
 /** A number in [0, 1) from a string (FNV-1a). */
 const chance = (text: string): number => {

@@ -47,6 +47,62 @@ export interface WireBatch {
    * worker fails that attempt with an injected error instead of running the function.
    */
   readonly inject?: ReadonlyArray<boolean>
+  /**
+   * For task i, its attempt id: a number the engine gives each attempt it dispatches, unique per
+   * client (a retry gets a new one). What `Executor.interrupt` names. Set only when the executor
+   * can interrupt; one number per task, nothing else per task.
+   */
+  readonly ids?: ReadonlyArray<number>
+  /**
+   * The name of the `BroadcastChannel` on which the worker running this batch listens for
+   * `InterruptRequest`s and posts `InterruptAnswer`s (one name per tinypool executor, worker
+   * threads only). Set by the executor, not the engine; with `ids`.
+   */
+  readonly control?: string
+  /**
+   * Attempt ids (of `ids`) interrupted while the batch waited in the pool for a worker: skipped
+   * without running, each answered `"not-started"` on `control`. Added by the executor to its own
+   * copy of the batch, which the pool clones only when it hands the batch to a worker.
+   */
+  skip?: number[]
+}
+
+/**
+ * What became of an interrupt request for one task attempt:
+ * - `"interrupted"`: it was an Effect being run; its fiber was interrupted and has exited (its
+ *   finalizers ran). Its outcome, an `"interrupted"` error, comes back with its batch, which goes
+ *   on with its next task;
+ * - `"not-started"`: it had not started; it will be skipped (reported as an `"interrupted"` error
+ *   without running) and the rest of its batch runs;
+ * - `"finished"`: it had already ended; its outcome comes back with its batch;
+ * - `"uninterruptible"`: it is running and cannot be stopped from inside (a plain function's
+ *   Promise): only replacing its worker stops it;
+ * - `"unknown"`: no worker answered in time: the worker is blocked in synchronous code, or the batch
+ *   has not reached a worker yet, or the executor cannot tell.
+ */
+export type InterruptOutcome = "interrupted" | "not-started" | "finished" | "uninterruptible" | "unknown"
+
+/**
+ * Posted by the client on a batch's `control` channel: interrupt these attempts. The requests made
+ * in one tick travel together (cancelling a whole `map` is one message, not thousands).
+ */
+export interface InterruptRequest {
+  readonly interrupt: ReadonlyArray<number>
+  /**
+   * How long the client waits for answers. A worker that does not hold an attempt remembers the
+   * request that long: a batch that reaches it meanwhile (it was still queued in the pool) skips
+   * the attempt and answers `"not-started"`.
+   */
+  readonly graceMs: number
+}
+
+/**
+ * Posted back by the worker that holds the attempts, index-aligned: one message for the answers it
+ * knows at once, one more per Effect task once its fiber has exited. Other workers stay silent.
+ */
+export interface InterruptAnswer {
+  readonly ids: ReadonlyArray<number>
+  readonly outcomes: ReadonlyArray<Exclude<InterruptOutcome, "unknown">>
 }
 
 /** An error as it crosses the worker boundary: whatever was thrown, as plain cloneable data. */

@@ -125,3 +125,11 @@ describe("random graphs of submissions", () => {
     }
   })
 })
+
+describe("fault plans and real failures", () => {
+  test("an injected fault never becomes a failing task's final error", async () => {
+    await using client = await Client.local({ workers: 0, faults: { seed: 3, rate: 1 } })
+    const f = client.with({ retries: 2 }).submit(step, 9, true, [])
+    await expect(f.result()).rejects.toThrow("node 9 failed")
+  })
+})

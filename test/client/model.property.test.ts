@@ -22,7 +22,15 @@ interface ModelNode {
   /** The error message it must report when it failed by itself. */
   ownError?: string
   released: boolean
+  /**
+   * A retry of a dependent re-runs a cancelled input as a fresh copy of the same call (its own
+   * Future stays cancelled): the copy's outcome is what dependents see.
+   */
+  copy?: { state: State; value?: number; roots: Set<number> }
 }
+
+/** The outcome dependents see: the fresh copy's, when a retry made one. */
+const effective = (n: ModelNode) => n.copy ?? n
 
 interface Model {
   nodes: ModelNode[]
@@ -57,29 +65,43 @@ const cancelFrom = (m: Model, id: number) => {
   }
 }
 
+/** Runs one pending computation of `node` (itself or its copy) against its inputs' outcomes. */
+const evaluate = (m: Model, node: ModelNode, target: { state: State; value?: number; roots: Set<number>; ownError?: string }) => {
+  const deps = node.deps.map((d) => effective(m.nodes[d]))
+  const erred = deps.filter((d) => d.state === "error")
+  if (erred.length > 0) {
+    target.state = "error"
+    target.roots = new Set(erred.flatMap((d) => [...d.roots]))
+    target.ownError = undefined
+  } else if (deps.some((d) => d.state === "cancelled")) {
+    target.state = "cancelled"
+  } else {
+    node.runs++
+    if (node.runs <= node.failTimes) {
+      target.state = "error"
+      target.roots = new Set([node.id])
+      target.ownError = `node ${node.id} failed run ${node.runs}`
+    } else {
+      target.state = "finished"
+      target.value = node.id + deps.reduce((s, d) => s + (d.value as number), 0)
+    }
+  }
+}
+
 /** What the cluster must have done once everything pending has run. */
 const settle = (m: Model) => {
+  // A computation that nothing wants any more (its Future released, or a copy, and every task that
+  // needed it cancelled) is dropped without running. Dependents have higher ids: go downwards.
+  const wanted = (id: number) =>
+    m.nodes.some((x) => (x.state === "pending" || x.copy?.state === "pending") && x.deps.includes(id))
+  for (let i = m.nodes.length - 1; i >= 0; i--) {
+    const node = m.nodes[i]
+    if (node.state === "pending" && node.released && !wanted(i)) node.state = "cancelled"
+    if (node.copy?.state === "pending" && !wanted(i)) node.copy.state = "cancelled"
+  }
   for (const node of m.nodes) {
-    if (node.state !== "pending") continue
-    const deps = node.deps.map((d) => m.nodes[d])
-    const erred = deps.filter((d) => d.state === "error")
-    if (deps.some((d) => d.state === "cancelled")) {
-      node.state = "cancelled"
-    } else if (erred.length > 0) {
-      node.state = "error"
-      node.roots = new Set(erred.flatMap((d) => [...d.roots]))
-      node.ownError = undefined
-    } else {
-      node.runs++
-      if (node.runs <= node.failTimes) {
-        node.state = "error"
-        node.roots = new Set([node.id])
-        node.ownError = `node ${node.id} failed run ${node.runs}`
-      } else {
-        node.state = "finished"
-        node.value = node.id + deps.reduce((s, d) => s + (d.value as number), 0)
-      }
-    }
+    if (node.copy?.state === "pending") evaluate(m, node, node.copy)
+    if (node.state === "pending") evaluate(m, node, node)
   }
 }
 
@@ -93,11 +115,11 @@ class Submit implements fc.AsyncCommand<Model, Real> {
     const cancelled = deps.some((d) => m.nodes[d].state === "cancelled")
     const erred = deps.filter((d) => m.nodes[d].state === "error")
     const node: ModelNode = { id, deps, failTimes: this.failTimes, runs: 0, state: "pending", roots: new Set(), released: false }
-    if (cancelled) node.state = "cancelled"
-    else if (erred.length > 0) {
+    // An erred input wins over a cancelled one (scheduler contract: the root's error propagates).
+    if (erred.length > 0) {
       node.state = "error"
       node.roots = new Set(erred.flatMap((d) => [...m.nodes[d].roots]))
-    }
+    } else if (cancelled) node.state = "cancelled"
     m.nodes.push(node)
     r.futures.push(r.client.with({ pure: false }).submit(step, id, this.failTimes, deps.map((d) => r.futures[d])))
   }
@@ -135,9 +157,27 @@ class Retry implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     const node = live(m)[this.pick % live(m).length]
     if (node.state === "error") {
-      // The node and its erred inputs back to the roots run again.
+      // The node and its erred inputs back to the roots run again; so does an input whose result
+      // was forgotten (its Future released, and no pending task needed it).
+      // Decided before anything is reset: what is forgotten now.
+      const gone = new Set(
+        m.nodes.filter((n) => n.state === "finished" && n.released && !m.nodes.some((x) => x.state === "pending" && x.deps.includes(n.id))).map((n) => n.id)
+      )
+      const forgotten = (n: ModelNode) => gone.has(n.id) && n.state === "finished"
       const walk = (n: ModelNode) => {
-        if (n.state !== "error") return
+        if (n.state === "cancelled" && n.copy?.state !== "finished") {
+          n.copy = { state: "pending", roots: new Set() }
+          for (const d of n.deps) walk(m.nodes[d])
+          return
+        }
+        if (n.copy !== undefined) {
+          if (n.copy.state === "error") {
+            n.copy = { state: "pending", roots: new Set() }
+            for (const d of n.deps) walk(m.nodes[d])
+          }
+          return
+        }
+        if (n.state !== "error" && !forgotten(n)) return
         n.state = "pending"
         n.roots = new Set()
         for (const d of n.deps) walk(m.nodes[d])

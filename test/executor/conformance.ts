@@ -4,6 +4,9 @@
  * depend on where it ran.
  */
 import { createHash } from "node:crypto"
+import { existsSync, mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { decodeError, tracebackSymbol } from "../../dist/runtime/internal/error-codec.js"
 import { ExecutorFailure, type Executor } from "../../dist/runtime/internal/executor/executor.js"
@@ -56,6 +59,22 @@ const rejectionOf = async (promise: Promise<unknown>): Promise<ExecutorFailure> 
   expect(error).toBeInstanceOf(ExecutorFailure)
   return error as ExecutorFailure
 }
+
+/** A fresh marker path for the tasks of `interrupt-tasks.ts`. */
+const freshMarker = (): string => join(mkdtempSync(join(tmpdir(), "weft-interrupt-")), "task")
+
+/** Resolves once `path` exists; fails after `ms`. */
+const fileAppears = async (path: string, ms = 10_000): Promise<void> => {
+  const deadline = Date.now() + ms
+  while (!existsSync(path)) {
+    if (Date.now() > deadline) throw new Error(`${path} did not appear within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** Attempt ids for the batches of the interrupt cases: unique per executor, as the engine's are. */
+let lastId = 0
+const idsFor = (n: number): number[] => Array.from({ length: n }, () => ++lastId)
 
 /** What tsx (esbuild `keepNames`) really emits for a function with inner named functions. */
 const tsxSource =
@@ -376,6 +395,109 @@ export function executorConformance(name: string, make: () => Promise<Executor>)
         expect(encodedOf(result, 0).kind).toBe("thrown")
         expect(errorOf(result, 0)).toBeInstanceOf(RangeError)
         expect(encodedOf(result, 1).kind).toBe("interrupted")
+      })
+    })
+
+    describe("interrupt (executors that implement it)", () => {
+      const tasks = "interrupt-tasks.ts"
+
+      it("interrupts a running Effect task: its acquireRelease finalizer runs and the rest of the batch returns", async (context) => {
+        if (executor.interrupt === undefined) return context.skip()
+        const marker = freshMarker()
+        const ids = idsFor(2)
+        const pending = run({ fns: [registered(tasks, "guarded"), registered("registered.ts", "double")], fn: [0, 1], args: [[marker, 30_000], [21]], ids })
+        await fileAppears(`${marker}.started`)
+        expect(await executor.interrupt(ids[0], 5_000)).toBe("interrupted")
+        expect(existsSync(`${marker}.released`)).toBe(true) // the answer comes after the fiber exited
+        const result = await pending
+        expect(encodedOf(result, 0).kind).toBe("interrupted")
+        expect(valueOf(result, 1)).toBe(42)
+      })
+
+      it("runs Effect.onInterrupt and Effect.ensuring finalizers", async (context) => {
+        if (executor.interrupt === undefined) return context.skip()
+        const marker = freshMarker()
+        const ids = idsFor(1)
+        const pending = run({ ...batchOf(registered(tasks, "ensured"), [[marker, 30_000]]), ids })
+        await fileAppears(`${marker}.started`)
+        expect(await executor.interrupt(ids[0], 5_000)).toBe("interrupted")
+        expect(existsSync(`${marker}.interrupted`)).toBe(true)
+        expect(existsSync(`${marker}.released`)).toBe(true)
+        expect(encodedOf(await pending, 0).kind).toBe("interrupted")
+      })
+
+      it("skips a task that has not started, runs the others, and reports a finished one", async (context) => {
+        if (executor.interrupt === undefined) return context.skip()
+        const running = freshMarker()
+        const skipped = freshMarker()
+        const ids = idsFor(4)
+        const pending = run({
+          fns: [registered("registered.ts", "double"), registered(tasks, "guarded"), registered(tasks, "touch")],
+          fn: [0, 1, 2, 0],
+          args: [[1], [running, 30_000], [skipped], [4]],
+          ids
+        })
+        await fileAppears(`${running}.started`)
+        expect(await executor.interrupt(ids[2], 5_000)).toBe("not-started")
+        expect(await executor.interrupt(ids[0], 5_000)).toBe("finished")
+        expect(await executor.interrupt(ids[1], 5_000)).toBe("interrupted")
+        const result = await pending
+        expect(result.failed).toEqual([1, 2])
+        expect(valueOf(result, 0)).toBe(2)
+        expect(encodedOf(result, 1).kind).toBe("interrupted")
+        expect(encodedOf(result, 2)).toMatchObject({ kind: "interrupted", name: "InterruptedError" })
+        expect(existsSync(`${skipped}.ran`)).toBe(false)
+        expect(valueOf(result, 3)).toBe(8)
+      })
+
+      it("skips an attempt of a batch still waiting for a worker", async (context) => {
+        if (executor.interrupt === undefined) return context.skip()
+        // Every worker busy with an Effect task until it is interrupted; then the queued batch runs.
+        const busy = Array.from({ length: executor.workers }, () => {
+          const marker = freshMarker()
+          const ids = idsFor(1)
+          return { marker, ids, done: run({ ...batchOf(registered(tasks, "guarded"), [[marker, 30_000]]), ids }) }
+        })
+        await Promise.all(busy.map(({ marker }) => fileAppears(`${marker}.started`)))
+        const marker = freshMarker()
+        const ids = idsFor(2)
+        const queued = run({ fns: [registered(tasks, "touch"), registered("registered.ts", "double")], fn: [0, 1], args: [[marker], [5]], ids })
+        const skipped = executor.interrupt(ids[0], 10_000)
+        for (const { ids } of busy) expect(await executor.interrupt(ids[0], 5_000)).toBe("interrupted")
+        expect(await skipped).toBe("not-started")
+        const result = await queued
+        expect(encodedOf(result, 0).kind).toBe("interrupted")
+        expect(existsSync(`${marker}.ran`)).toBe(false)
+        expect(valueOf(result, 1)).toBe(10)
+        for (const { done } of busy) expect(encodedOf(await done, 0).kind).toBe("interrupted")
+      })
+
+      it("reports a running plain async task as uninterruptible and lets it finish", async (context) => {
+        if (executor.interrupt === undefined) return context.skip()
+        const marker = freshMarker()
+        const ids = idsFor(1)
+        const pending = run({ ...batchOf(registered(tasks, "asleep"), [[marker, 300]]), ids })
+        await fileAppears(`${marker}.started`)
+        expect(await executor.interrupt(ids[0], 5_000)).toBe("uninterruptible")
+        expect(valueOf(await pending, 0)).toBe(300)
+      })
+
+      it("stops an uninterruptible task by aborting, and keeps working", async (context) => {
+        if (executor.interrupt === undefined) return context.skip()
+        const marker = freshMarker()
+        const ids = idsFor(1)
+        const controller = new AbortController()
+        const pending = run({ ...batchOf(registered(tasks, "asleep"), [[marker, 30_000]]), ids }, controller.signal)
+        await fileAppears(`${marker}.started`)
+        expect(await executor.interrupt(ids[0], 5_000)).toBe("uninterruptible")
+        controller.abort()
+        expect((await rejectionOf(pending)).reason).toBe("aborted")
+        expect((await run({ ...batchOf(inline((x: number) => x + 1), [[1]]), ids: idsFor(1) })).results).toEqual([2])
+      })
+
+      it("answers unknown for an attempt it does not hold", async (context) => {
+        if (executor.interrupt === undefined) return context.skip()
+        expect(await executor.interrupt(idsFor(1)[0], 50)).toBe("unknown")
       })
     })
 

@@ -9,7 +9,9 @@
  *
  * @internal
  */
-import type { WireBatch, WireBatchResult } from "../protocol.js"
+import type { InterruptOutcome, WireBatch, WireBatchResult } from "../protocol.js"
+
+export type { InterruptOutcome } from "../protocol.js"
 
 /** Why a whole batch failed to run (as opposed to a task in it failing). */
 export type ExecutorFailureReason =
@@ -46,6 +48,23 @@ export interface Executor {
    * outcomes is known. Aborting `signal` stops the batch (a worker running it is replaced).
    */
   run(batch: WireBatch, signal?: AbortSignal): Promise<WireBatchResult>
+  /**
+   * Optional: stops one task attempt of a running or queued batch from inside its worker, without
+   * stopping the batch or the worker. `id` is one of the batch's `ids` (the engine sets them only
+   * for an executor that has this method). Resolves, never rejects, with (see `InterruptOutcome`):
+   * - `"interrupted"` once an Effect task's fiber was interrupted and exited (finalizers ran);
+   * - `"not-started"` when the attempt had not started: it is skipped;
+   * - `"finished"` when it had already ended;
+   * - `"uninterruptible"` when a plain function is running it (a Promise cannot be stopped);
+   * - `"unknown"` when no answer came within `graceMs` (a worker blocked in synchronous code
+   *   cannot read messages) or the attempt is not found.
+   * In every case the batch's `run` still settles as usual: after `"interrupted"`,
+   * `"not-started"` or `"finished"` it resolves with an outcome for every task (the interrupted
+   * one an `"interrupted"` error); after `"uninterruptible"` or `"unknown"` the caller stops the
+   * task by aborting the batch's `signal`. An executor without this method (child processes,
+   * which share no channel with this thread) is only ever stopped by aborting.
+   */
+  interrupt?(id: number, graceMs: number): Promise<InterruptOutcome>
   /** Stops every worker. Batches still running reject with `ExecutorFailure("closed")`. Idempotent. */
   close(): Promise<void>
 }

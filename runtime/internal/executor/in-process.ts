@@ -10,10 +10,15 @@
  * rejects `run` at once and starts the next batch, but the task keeps running on this thread to
  * its end (a synchronous function cannot be interrupted) and its results are dropped.
  *
+ * What it can do: `interrupt` a task attempt directly, with no channel: the running batch's
+ * `BatchControl` (or a queued batch's) answers at once, with the same outcomes as a worker thread.
+ * A synchronous task cannot be running while this thread calls `interrupt`, so `"unknown"` comes
+ * only for an attempt it does not hold, or an Effect whose finalizers outlast `graceMs`.
+ *
  * @internal
  */
-import type { WireBatch, WireBatchResult } from "../protocol.js"
-import { runBatch } from "../worker/run-batch.js"
+import type { InterruptOutcome, WireBatch, WireBatchResult } from "../protocol.js"
+import { BatchControl, interruptAttempt, runBatch } from "../worker/run-batch.js"
 import { ExecutorFailure, type Executor } from "./executor.js"
 
 interface Queued {
@@ -24,6 +29,17 @@ interface Queued {
   /** The abort listener, removed once the batch settles; set when there is a signal. */
   onAbort: (() => void) | undefined
   settled: boolean
+  /** Where `interrupt` finds the batch's tasks; made when the batch has `ids` and starts, or is first interrupted. */
+  control: BatchControl | undefined
+}
+
+/** `promise`'s outcome, or `"unknown"` after `ms`. */
+const within = (promise: Promise<InterruptOutcome>, ms: number): Promise<InterruptOutcome> => {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<InterruptOutcome>((resolve) => {
+    timer = setTimeout(resolve, ms, "unknown")
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
 
 const aborted = () => new ExecutorFailure("aborted", "The batch was aborted before it finished")
@@ -67,7 +83,8 @@ export function makeInProcessExecutor(): Executor {
       fail(item, new ExecutorFailure("transport", `The batch's arguments cannot be cloned: ${String(error)}`, { cause: error }))
       return
     }
-    runBatch({ ...item.batch, args }).then(
+    if (item.batch.ids !== undefined) item.control ??= new BatchControl(item.batch.ids)
+    runBatch({ ...item.batch, args }, item.control).then(
       (result) => {
         let results: WireBatchResult["results"]
         try {
@@ -89,7 +106,7 @@ export function makeInProcessExecutor(): Executor {
       if (isClosed) return Promise.reject(closed())
       if (signal?.aborted) return Promise.reject(aborted())
       return new Promise<WireBatchResult>((resolve, reject) => {
-        const item: Queued = { batch, signal, resolve, reject, onAbort: undefined, settled: false }
+        const item: Queued = { batch, signal, resolve, reject, onAbort: undefined, settled: false, control: undefined }
         if (signal !== undefined) {
           item.onAbort = () => {
             const at = queue.indexOf(item)
@@ -101,6 +118,21 @@ export function makeInProcessExecutor(): Executor {
         queue.push(item)
         schedule()
       })
+    },
+    interrupt(id, graceMs): Promise<InterruptOutcome> {
+      if (current !== undefined && current.control !== undefined && !current.settled) {
+        const outcome = interruptAttempt(current.control, id)
+        if (typeof outcome === "string") return Promise.resolve(outcome)
+        // An Effect being interrupted: "unknown" when its finalizers outlast the grace period, as in a worker.
+        if (outcome !== undefined) return within(outcome, graceMs)
+      }
+      for (const item of queue) {
+        const ids = item.batch.ids
+        if (ids === undefined || !ids.includes(id)) continue
+        // Not started: its control, made now, skips the task when the batch runs.
+        return Promise.resolve(interruptAttempt((item.control ??= new BatchControl(ids)), id) ?? "unknown")
+      }
+      return Promise.resolve("unknown")
     },
     close() {
       if (isClosed) return Promise.resolve()

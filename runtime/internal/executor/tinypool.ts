@@ -11,12 +11,31 @@
  * - child processes get the parent's environment and the `advanced` serialization, so that they
  *   clone values as worker threads do (tinypool's defaults: an empty environment and JSON).
  *
- * Hot path: `run` is one `pool.run` and one shared rejection mapper per batch, nothing per task.
+ * Interrupts (worker threads only): every batch with attempt `ids` also carries the name of this
+ * executor's control `BroadcastChannel` (worker threads of one process share BroadcastChannels by
+ * name). `interrupt(id)` opens it on first use; the ids asked in one tick are posted together
+ * at its end, `{ interrupt: ids, graceMs }`, and the worker holding an attempt answers
+ * `{ ids, outcomes }`; other workers stay silent, but remember the request for `graceMs`: a batch
+ * still queued in the pool that reaches one of them meanwhile skips the attempt and answers
+ * `"not-started"`. A worker busy in synchronous code cannot read the request, so no answer within
+ * `graceMs` is `"unknown"` (one timer per request, not per id). A batch still waiting in the pool
+ * when a request is sent gets the ids it holds in its `skip` list (the pool clones a batch only
+ * when it hands it to a worker), so an attempt asked to stop never starts later.
+ * Child processes (`isolation: "process"`) share no BroadcastChannel with this thread: that
+ * executor has no `interrupt`, and a running task there is stopped by aborting its batch only.
+ * (tinypool's per-task `channel` option could carry requests to a process, but only to a task it
+ * was given to at `run`; not worth a second protocol for a rarely used isolation mode.)
+ *
+ * Hot path: `run` is one `pool.run` and one shared rejection mapper per batch, nothing per task
+ * (with `ids`, one shallow copy of the batch to add the channel's name). The channel is touched on
+ * interrupts only.
  *
  * @internal
  */
+import { randomUUID } from "node:crypto"
+import { BroadcastChannel } from "node:worker_threads"
 import { Tinypool, type TinypoolWorker } from "tinypool"
-import type { WireBatch, WireBatchResult } from "../protocol.js"
+import type { InterruptAnswer, InterruptOutcome, InterruptRequest, WireBatch, WireBatchResult } from "../protocol.js"
 import { ExecutorFailure, type Executor } from "./executor.js"
 
 /** How a tinypool executor is started. */
@@ -148,8 +167,81 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
     throw toFailure(error)
   }
 
+  // Interrupts: the control channel, opened on the first interrupt; the attempts waiting for an
+  // answer; the ids asked in this tick, posted together in one request at its end.
+  const controlName = `weft-control-${randomUUID()}`
+  let control: BroadcastChannel | undefined
+  const asked = new Map<number, { readonly answered: Promise<InterruptOutcome>; readonly resolve: (outcome: InterruptOutcome) => void; readonly round: number }>()
+  let outgoing: number[] | undefined
+  let outgoingGraceMs = 0
+  let round = 0
+  /** The batches with `ids` given to the pool and not settled: running, or queued for a worker. */
+  const unsettled = new Set<WireBatch>()
+
+  const settle = (id: number, outcome: InterruptOutcome, inRound?: number): void => {
+    const waiting = asked.get(id)
+    if (waiting === undefined || (inRound !== undefined && waiting.round !== inRound)) return
+    asked.delete(id)
+    waiting.resolve(outcome)
+  }
+
+  const send = (): void => {
+    const ids = outgoing!
+    const graceMs = outgoingGraceMs
+    const sent = round++
+    outgoing = undefined
+    if (closing || control === undefined) {
+      for (const id of ids) settle(id, "unknown")
+      return
+    }
+    // A batch still queued in the pool is cloned when the pool hands it to a worker: marking the
+    // attempts there skips them whenever it starts (a batch already handed over ignores the mark,
+    // and its worker answers the request instead). Nothing that was asked to stop starts late.
+    const wanted = new Set(ids)
+    for (const batch of unsettled) {
+      const batchIds = batch.ids!
+      for (let i = 0; i < batchIds.length; i++) if (wanted.has(batchIds[i])) (batch.skip ??= []).push(batchIds[i])
+    }
+    control.postMessage({ interrupt: ids, graceMs } satisfies InterruptRequest)
+    // No answer in time: the worker is stuck in synchronous code, or the batch is still queued.
+    setTimeout(() => {
+      for (const id of ids) settle(id, "unknown", sent)
+    }, graceMs)
+  }
+
+  const interrupt = (id: number, graceMs: number): Promise<InterruptOutcome> => {
+    if (closing) return Promise.resolve("unknown")
+    const pending = asked.get(id)
+    if (pending !== undefined) return pending.answered
+    if (control === undefined) {
+      const channel = new BroadcastChannel(controlName)
+      channel.onmessage = (event) => {
+        const data = (event as MessageEvent).data as Partial<InterruptAnswer> | null
+        const ids = data?.ids
+        const outcomes = data?.outcomes
+        if (!Array.isArray(ids) || !Array.isArray(outcomes)) return // a request, or not ours
+        for (let i = 0; i < ids.length; i++) settle(ids[i] as number, outcomes[i] as InterruptOutcome)
+      }
+      channel.unref() // never keeps the process alive
+      control = channel
+    }
+    let resolve!: (outcome: InterruptOutcome) => void
+    const answered = new Promise<InterruptOutcome>((r) => (resolve = r))
+    asked.set(id, { answered, resolve, round })
+    if (outgoing === undefined) {
+      outgoing = []
+      outgoingGraceMs = 0
+      queueMicrotask(send)
+    }
+    outgoing.push(id)
+    outgoingGraceMs = Math.max(outgoingGraceMs, graceMs)
+    return answered
+  }
+
   const stop = async (): Promise<void> => {
     closing = true
+    for (const id of [...asked.keys()]) settle(id, "unknown")
+    control?.close()
     process.off("worker", onWorker)
     watchNew() // child processes started since the last look
     const destroyed = await within(pool.destroy().then(() => true, () => true), destroyGraceMs)
@@ -172,8 +264,17 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
     },
     run(batch: WireBatch, signal?: AbortSignal): Promise<WireBatchResult> {
       if (closing) return Promise.reject(new ExecutorFailure("closed", "The executor is closed"))
-      return pool.run(batch, signal === undefined ? noOptions : { signal }).catch(rethrow)
+      const options = signal === undefined ? noOptions : { signal }
+      if (!threads || batch.ids === undefined) return pool.run(batch, options).catch(rethrow)
+      const sent: WireBatch = { ...batch, control: controlName }
+      unsettled.add(sent)
+      const done = () => unsettled.delete(sent)
+      return pool.run(sent, options).then(
+        (result: WireBatchResult) => (done(), result),
+        (error: unknown) => (done(), rethrow(error))
+      )
     },
+    ...(threads ? { interrupt } : {}),
     close(): Promise<void> {
       return (closed ??= stop())
     }

@@ -803,3 +803,74 @@ describe("long chains use no recursion", () => {
     expect(s.size).toBe(1)
   })
 })
+
+describe("claims (fusion: a task runs in the batch of its inputs)", () => {
+  const make = () => {
+    const settled: string[] = []
+    const s = new Scheduler<null>({ onSettled: (t) => settled.push(`${t.key}:${t.state}`), onAbort: () => {} })
+    return { s, settled }
+  }
+
+  it("a claimed task counts its inputs down as they succeed and is not queued again", () => {
+    const { s } = make()
+    const a = s.add("a", "a", null, [], 0)
+    const b = s.add("b", "b", null, [a], 0)
+    s.acquire(b)
+    expect(s.popReady()).toBe(a)
+    s.claim(b)
+    expect(b.state).toBe("processing")
+    expect(b.attempts).toBe(1)
+    s.checkInvariants()
+    s.succeed(a, 1)
+    expect(b.state).toBe("processing")
+    expect(b.waitingOn).toBe(0)
+    expect(s.readyCount).toBe(0)
+    s.succeed(b, 2)
+    expect(b.value).toBe(2)
+    s.checkInvariants()
+  })
+
+  it("an unclaimed task waits again when its input is requeued, and is queued once the input succeeds", () => {
+    const { s } = make()
+    const a = s.add("a", "a", null, [], 0)
+    const b = s.add("b", "b", null, [a], 0)
+    s.acquire(b)
+    s.popReady()
+    s.claim(b)
+    s.requeue(a)
+    s.unclaim(b)
+    expect(b.state).toBe("waiting")
+    s.checkInvariants()
+    expect(s.popReady()).toBe(a)
+    s.succeed(a, 1)
+    expect(b.state).toBe("queued")
+    s.checkInvariants()
+  })
+
+  it("requeueing a claimed task whose inputs are in memory queues it", () => {
+    const { s } = make()
+    const a = s.add("a", "a", null, [], 0)
+    const b = s.add("b", "b", null, [a], 0)
+    s.acquire(b)
+    s.popReady()
+    s.claim(b)
+    s.succeed(a, 1)
+    s.requeue(b)
+    expect(b.state).toBe("queued")
+    s.checkInvariants()
+  })
+
+  it("a failed input errs its claimed dependents with its error", () => {
+    const { s } = make()
+    const a = s.add("a", "a", null, [], 0)
+    const b = s.add("b", "b", null, [a], 0)
+    s.acquire(b)
+    s.popReady()
+    s.claim(b)
+    s.fail(a, "boom")
+    expect(b.state).toBe("erred")
+    expect(b.error).toBe("boom")
+    expect(b.erredKey).toBe("a")
+    s.checkInvariants()
+  })
+})

@@ -317,7 +317,31 @@ export class Scheduler<P> {
   }
 
   /**
-   * processing -> memory; each waiting dependent's waitingOn--, those reaching 0 become queued;
+   * waiting -> processing (attempts++): the engine runs the task in the same batch as the inputs
+   * it still waits for, each of which must be processing (fusion: a worker computes a whole branch
+   * in one message). Its `waitingOn` keeps counting those inputs until they succeed.
+   */
+  claim(task: TaskRecord<P>): void {
+    this.transition(task, "processing")
+    task.attempts++
+  }
+
+  /**
+   * processing -> waiting, or queued when its inputs are all in memory: a claimed task whose batch
+   * did not run to the end, or whose input in the batch failed and will be retried. A stale call
+   * (the task is no longer processing) is ignored.
+   */
+  unclaim(task: TaskRecord<P>): void {
+    if (task.state !== "processing") return
+    if (task.waitingOn === 0) {
+      this.transition(task, "queued")
+      this.ready.push(task)
+    } else this.transition(task, "waiting")
+  }
+
+  /**
+   * processing -> memory; each waiting dependent's waitingOn--, those reaching 0 become queued
+   * (a claimed dependent, already processing, only counts down);
    * then the release rules run on the task (a fireAndForget task with no refs is forgotten) and on
    * its dependencies. A stale outcome (the task is no longer processing: cancelled or released
    * while it ran) is ignored.
@@ -330,10 +354,12 @@ export class Scheduler<P> {
     const dependents = task.dependents
     for (let i = 0; i < dependents.length; i++) {
       const d = dependents[i]
-      if (d.state === "waiting" && --d.waitingOn === 0) {
-        this.transition(d, "queued")
-        this.ready.push(d)
-      }
+      if (d.state === "waiting") {
+        if (--d.waitingOn === 0) {
+          this.transition(d, "queued")
+          this.ready.push(d)
+        }
+      } else if (d.state === "processing" && d.waitingOn > 0) d.waitingOn--
     }
     this.afterSettled(task)
   }
@@ -375,9 +401,8 @@ export class Scheduler<P> {
    * engine counts attempts against its retry policy (`attempts`). A stale outcome is ignored.
    */
   requeue(task: TaskRecord<P>): void {
-    if (task.state !== "processing") return
-    this.transition(task, "queued")
-    this.ready.push(task)
+    // The same as giving back a claim: a claimed task whose inputs are not all in memory waits.
+    this.unclaim(task)
   }
 
   /**
@@ -489,7 +514,9 @@ export class Scheduler<P> {
           if (this.ready.items()[t.heapIndex] !== t) broken(t, "queued but not in the ready queue")
           break
         case "processing":
-          if (notInMemory !== 0) broken(t, "processing with an input not in memory")
+          // A claimed task (fusion) may wait on inputs that run in its batch.
+          if (t.waitingOn !== notInMemory) broken(t, `processing: waitingOn ${t.waitingOn}, counted ${notInMemory}`)
+          for (const d of deps) if (d.state !== "memory" && d.state !== "processing") broken(t, `processing on input ${d.key}, which is ${d.state}`)
           break
         case "erred":
           if (t.erredKey === undefined) broken(t, "erred without erredKey")

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest"
 import { canTransition, futureStatus, isPending, isTerminal, taskStates, transitions, type TaskState } from "./state.js"
 
 // The table of contract.md, written out again independently of state.ts, plus released -> memory
-// (addValue), so that a typo in either shows up here.
+// (addValue) and the fusion claim (waiting -> processing, processing -> waiting), so that a typo
+// in either shows up here.
 const legal: ReadonlyArray<readonly [TaskState, TaskState]> = [
   ["released", "waiting"],
   ["released", "queued"],
@@ -10,6 +11,7 @@ const legal: ReadonlyArray<readonly [TaskState, TaskState]> = [
   ["released", "erred"],
   ["released", "cancelled"],
   ["waiting", "queued"],
+  ["waiting", "processing"],
   ["waiting", "erred"],
   ["waiting", "cancelled"],
   ["waiting", "released"],
@@ -20,6 +22,7 @@ const legal: ReadonlyArray<readonly [TaskState, TaskState]> = [
   ["processing", "memory"],
   ["processing", "erred"],
   ["processing", "queued"],
+  ["processing", "waiting"],
   ["processing", "cancelled"],
   ["processing", "released"],
   ["memory", "released"],
@@ -40,7 +43,6 @@ describe("the transition table", () => {
 
   it.each([
     ["released", "processing"],
-    ["waiting", "processing"],
     ["waiting", "memory"],
     ["queued", "memory"],
     ["queued", "waiting"],
@@ -52,7 +54,7 @@ describe("the transition table", () => {
     ["cancelled", "queued"],
     ["cancelled", "waiting"],
     ["lost", "memory"],
-    ["processing", "waiting"]
+    ["processing", "lost"]
   ] as const)("refuses %s -> %s", (from, to) => {
     expect(canTransition(from, to)).toBe(false)
   })

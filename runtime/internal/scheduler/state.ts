@@ -40,12 +40,14 @@ export const taskStates: ReadonlyArray<TaskState> = Object.freeze([
  * in the scheduler (never a user error) and makes it throw.
  *
  * `released -> memory` is there for `addValue` (scatter): a value that arrives finished.
+ * `waiting -> processing` is a *claim*: the task runs in the same batch as the inputs it waits for
+ * (fusion), and `processing -> waiting` gives it back when that batch did not produce them.
  */
 export const transitions: Readonly<Record<TaskState, ReadonlyArray<TaskState>>> = Object.freeze({
   released: Object.freeze(["waiting", "queued", "memory", "erred", "cancelled"] as const),
-  waiting: Object.freeze(["queued", "erred", "cancelled", "released"] as const),
+  waiting: Object.freeze(["queued", "processing", "erred", "cancelled", "released"] as const),
   queued: Object.freeze(["processing", "erred", "cancelled", "released"] as const),
-  processing: Object.freeze(["memory", "erred", "queued", "cancelled", "released"] as const),
+  processing: Object.freeze(["memory", "erred", "queued", "waiting", "cancelled", "released"] as const),
   memory: Object.freeze(["released", "lost"] as const),
   erred: Object.freeze(["released", "waiting", "queued"] as const),
   cancelled: Object.freeze(["released"] as const),
@@ -62,11 +64,11 @@ export function canTransition(from: TaskState, to: TaskState): boolean {
     case "released":
       return to === "queued" || to === "waiting" || to === "memory" || to === "erred" || to === "cancelled"
     case "waiting":
-      return to === "queued" || to === "erred" || to === "cancelled" || to === "released"
+      return to === "queued" || to === "processing" || to === "erred" || to === "cancelled" || to === "released"
     case "queued":
       return to === "processing" || to === "erred" || to === "cancelled" || to === "released"
     case "processing":
-      return to === "memory" || to === "erred" || to === "queued" || to === "cancelled" || to === "released"
+      return to === "memory" || to === "erred" || to === "queued" || to === "waiting" || to === "cancelled" || to === "released"
     case "memory":
       return to === "released" || to === "lost"
     case "erred":

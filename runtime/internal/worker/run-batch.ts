@@ -7,13 +7,20 @@
  * thenables are awaited, and `effect` is imported the first time a task returns an Effect (loading
  * it costs 120+ ms, which a worker that never sees one should not pay).
  *
+ * Interrupts (`Executor.interrupt`): a batch that carries attempt `ids` can be told, while it
+ * awaits, to skip a task that has not started or to interrupt the fiber of the Effect task it is
+ * running. The in-process executor passes a `BatchControl` and calls `interruptAttempt` itself; in
+ * a worker thread, a batch that names a `control` channel registers its `BatchControl` with this
+ * thread's listener on that `BroadcastChannel`. A synchronous task pays nothing for it: the
+ * control's state is written only before an await, the only moments a request can be read.
+ *
  * @internal
  */
-import { isMainThread } from "node:worker_threads"
+import { BroadcastChannel, isMainThread } from "node:worker_threads"
 import { registry, registryIndexKeyOf, registryKeyOf } from "../../../dsl/registry.js"
 import { TaskDefinitionError } from "../../errors.js"
 import { encodeError } from "../error-codec.js"
-import type { EncodedError, FnRef, WireBatch, WireBatchResult } from "../protocol.js"
+import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptRequest, WireBatch, WireBatchResult } from "../protocol.js"
 import { compileInline, explainReferenceError } from "./compile.js"
 
 /** The failure of every task that a fault plan picked (spec section 11). */
@@ -32,8 +39,21 @@ type Resolved = Function | EncodedError
 /**
  * Runs every task of `batch` and reports each value or encoded error, index-aligned. Never
  * rejects for a task's failure; a task never fails another.
+ *
+ * `control`, given by a caller that interrupts tasks itself (the in-process executor), is where
+ * `interruptAttempt` finds the batch. Without it, a batch with `ids` and a `control` channel
+ * name listens on that channel while it runs (a worker thread).
  */
-export async function runBatch(batch: WireBatch): Promise<WireBatchResult> {
+export function runBatch(batch: WireBatch, control?: BatchControl): Promise<WireBatchResult> {
+  if (control !== undefined || batch.control === undefined || batch.ids === undefined) return run(batch, control)
+  const own = new BatchControl(batch.ids)
+  const channel = listen(batch.control)
+  if (unclaimed.size > 0 || batch.skip !== undefined) claim(own, channel, batch.skip)
+  listening.add(own)
+  return run(batch, own).finally(() => listening.delete(own))
+}
+
+async function run(batch: WireBatch, control: BatchControl | undefined): Promise<WireBatchResult> {
   const start = performance.now()
   const refs = batch.fns
   const resolved = new Array<Resolved>(refs.length)
@@ -60,6 +80,12 @@ export async function runBatch(batch: WireBatch): Promise<WireBatchResult> {
   const results = new Array<unknown>(n)
   const failed: number[] = []
   for (let i = 0; i < n; i++) {
+    const skipped = control?.skipped
+    if (skipped !== undefined && skipped.has(i)) {
+      results[i] = notStarted(refs[taskFns[i]])
+      failed.push(i)
+      continue
+    }
     if (inject !== undefined && inject[i] === true) {
       results[i] = injectedFault
       failed.push(i)
@@ -75,9 +101,13 @@ export async function runBatch(batch: WireBatch): Promise<WireBatchResult> {
     try {
       value = fn(...args[i])
       if (typeof value === "object" && value !== null) {
-        if (typeof (value as PromiseLike<unknown>).then === "function") value = await value
+        if (typeof (value as PromiseLike<unknown>).then === "function") {
+          if (control !== undefined) control.awaits(i, awaitingPromise)
+          value = await value
+        }
         if (typeof value === "object" && value !== null && effectTypeId in value) {
-          const exit = await runEffect(value, refs[taskFns[i]])
+          if (control !== undefined) control.awaits(i, awaitingEffect)
+          const exit = await runEffect(value, refs[taskFns[i]], control)
           if (exit.failure !== undefined) {
             results[i] = exit.failure
             failed.push(i)
@@ -86,6 +116,7 @@ export async function runBatch(batch: WireBatch): Promise<WireBatchResult> {
           value = exit.value
         }
       } else if (typeof value === "function" && typeof (value as Partial<PromiseLike<unknown>>).then === "function") {
+        if (control !== undefined) control.awaits(i, awaitingPromise)
         value = await value
       }
     } catch (error) {
@@ -103,7 +134,154 @@ export async function runBatch(batch: WireBatch): Promise<WireBatchResult> {
     }
     results[i] = value
   }
+  if (control !== undefined) control.current = n
   return { results, failed, elapsedMs: performance.now() - start }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interrupts
+
+const awaitingPromise = 0
+const awaitingEffect = 1
+
+type Fiber = import("effect").Fiber.RuntimeFiber<unknown, unknown>
+
+/**
+ * Where an interrupt finds a running batch. Requests are only ever read while the batch awaits
+ * (a message or a caller on the same thread cannot run during synchronous code), so the state is
+ * written just before each await, never for a synchronous task.
+ */
+export class BatchControl {
+  /** The task that awaits now: -1 while the batch loads its functions, the task count once it is done. */
+  current = -1
+  /** What task `current` awaits: a Promise (cannot be stopped) or an Effect. */
+  awaiting: typeof awaitingPromise | typeof awaitingEffect = awaitingPromise
+  /** The fiber running task `current`'s Effect, once forked and until it exits. */
+  fiber: Fiber | undefined = undefined
+  /** Task `current` is an Effect interrupted before its fiber started (`effect` was loading): it never starts. */
+  stopBeforeStart = false
+  /** Indices of tasks interrupted before they started: skipped. */
+  skipped: Set<number> | undefined = undefined
+
+  constructor(readonly ids: ReadonlyArray<number>) {}
+
+  awaits(index: number, what: typeof awaitingPromise | typeof awaitingEffect): void {
+    this.current = index
+    this.awaiting = what
+    this.stopBeforeStart = false
+  }
+}
+
+/**
+ * Interrupts attempt `id` of the batch `control` belongs to (see `InterruptOutcome`), or returns
+ * `undefined` when the batch has no such attempt. `"interrupted"` for a running Effect comes once
+ * its fiber has exited, finalizers included; a fiber that never exits (a finalizer that hangs)
+ * never answers, and the caller's grace period decides.
+ */
+export function interruptAttempt(
+  control: BatchControl,
+  id: number
+): Exclude<InterruptOutcome, "unknown"> | Promise<Exclude<InterruptOutcome, "unknown">> | undefined {
+  const index = control.ids.indexOf(id)
+  if (index < 0) return undefined
+  if (index > control.current) {
+    ;(control.skipped ??= new Set()).add(index)
+    return "not-started"
+  }
+  if (index < control.current) return "finished"
+  if (control.awaiting === awaitingPromise) return "uninterruptible"
+  const fiber = control.fiber
+  if (fiber === undefined) {
+    control.stopBeforeStart = true
+    return "interrupted"
+  }
+  return new Promise((resolve) => {
+    fiber.addObserver(() => resolve("interrupted"))
+    fiber.unsafeInterruptAsFork(fiber.id()) // as `Effect.runPromiseExit` does on its signal's abort
+  })
+}
+
+/** What a skipped task reports. */
+const notStarted = (ref: FnRef): EncodedError => ({
+  kind: "interrupted",
+  name: "InterruptedError",
+  message: `Task "${ref.name}" was interrupted before it started`,
+  props: {}
+})
+
+/** The batches running in this thread that listen on a control channel (a worker runs one at a time). */
+const listening = new Set<BatchControl>()
+/** This thread's control channels by name, opened on the first batch that names one. */
+const channels = new Map<string, BroadcastChannel>()
+
+/**
+ * Requests for attempts this thread did not hold when they came, by id, with the time
+ * (`Date.now()`) until which the client waits for an answer. Their batch may still have been
+ * queued in the pool: if it reaches this thread in time, the attempt is skipped (`claim`).
+ */
+const unclaimed = new Map<number, number>()
+
+/** Opens (once) control channel `name`. It is unref'd: it never keeps the worker alive. */
+function listen(name: string): BroadcastChannel {
+  let channel = channels.get(name)
+  if (channel === undefined) {
+    const opened = new BroadcastChannel(name)
+    opened.onmessage = (event) => answer(opened, (event as MessageEvent).data)
+    opened.unref()
+    channels.set(name, opened)
+    channel = opened
+  }
+  return channel
+}
+
+type Answered = InterruptAnswer["outcomes"][number]
+
+const post = (channel: BroadcastChannel, ids: number[], outcomes: Answered[]): void =>
+  channel.postMessage({ ids, outcomes } satisfies InterruptAnswer)
+
+/**
+ * Handles one message of a control channel: answers, in one message, for the requested attempts
+ * this thread holds (an Effect being interrupted answers on its own once its fiber exits), and
+ * remembers the others for `graceMs`. Anything else (another worker's answer) is ignored.
+ */
+function answer(channel: BroadcastChannel, data: unknown): void {
+  const request = typeof data === "object" && data !== null ? (data as Partial<InterruptRequest>) : undefined
+  const requested = request?.interrupt
+  if (!Array.isArray(requested)) return
+  const graceMs = typeof request!.graceMs === "number" ? request!.graceMs : 0
+  const ids: number[] = []
+  const outcomes: Answered[] = []
+  let until = 0
+  for (const id of requested as number[]) {
+    let outcome: ReturnType<typeof interruptAttempt>
+    for (const control of listening) if ((outcome = interruptAttempt(control, id)) !== undefined) break
+    if (outcome === undefined) {
+      if (graceMs > 0) unclaimed.set(id, (until ||= Date.now() + graceMs))
+    } else if (typeof outcome === "string") {
+      ids.push(id)
+      outcomes.push(outcome)
+    } else void outcome.then((late) => post(channel, [id], [late]))
+  }
+  if (ids.length > 0) post(channel, ids, outcomes)
+}
+
+/**
+ * A batch starts while requests are unclaimed, or with attempts to `skip` (interrupted while it
+ * was queued): it skips the attempts they name that it holds, and answers `"not-started"` for them.
+ */
+function claim(control: BatchControl, channel: BroadcastChannel, skip: ReadonlyArray<number> | undefined): void {
+  const now = Date.now()
+  for (const [id, until] of unclaimed) if (until < now) unclaimed.delete(id)
+  const ids = control.ids
+  const skipping = skip === undefined ? undefined : new Set(skip)
+  const skipped: number[] = []
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]
+    if (!unclaimed.delete(id) && (skipping === undefined || !skipping.has(id))) continue
+    ;(control.skipped ??= new Set()).add(i)
+    skipped.push(id)
+  }
+  if (skipped.length > 0) post(channel, skipped, skipped.map((): Answered => "not-started"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,12 +420,24 @@ function loadEffect(): Promise<EffectModule> {
 /**
  * Runs a returned Effect to its exit: its error channel is a `"typed"` failure (a
  * `Data.TaggedError` keeps `_tag` and fields), a defect is `"thrown"`, an interruption
- * `"interrupted"`.
+ * `"interrupted"`. With a `control`, its fiber is there while it runs, for `interruptAttempt`.
  */
-async function runEffect(effect: object, ref: FnRef): Promise<{ value?: unknown; failure?: EncodedError }> {
+async function runEffect(effect: object, ref: FnRef, control: BatchControl | undefined): Promise<{ value?: unknown; failure?: EncodedError }> {
   const loading = loadEffect()
   const { Effect, Cause, Option } = await loading
-  const exit = await Effect.runPromiseExit(effect as import("effect").Effect.Effect<unknown, unknown, never>)
+  if (control !== undefined && control.stopBeforeStart) {
+    control.stopBeforeStart = false
+    return { failure: { kind: "interrupted", name: "InterruptedError", message: `Task "${ref.name}" was interrupted`, props: {} } }
+  }
+  // What `Effect.runPromiseExit` does, keeping the fiber.
+  const fiber = Effect.runFork(effect as import("effect").Effect.Effect<unknown, unknown, never>)
+  if (control !== undefined) control.fiber = fiber
+  const exit = await new Promise<import("effect").Exit.Exit<unknown, unknown>>((resolve) =>
+    fiber.addObserver((exit) => {
+      if (control !== undefined && control.fiber === fiber) control.fiber = undefined
+      resolve(exit)
+    })
+  )
   if (exit._tag === "Success") return { value: exit.value }
   const cause = exit.cause
   const failure = Cause.failureOption(cause)

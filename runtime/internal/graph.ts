@@ -1,0 +1,64 @@
+/**
+ * Graph submission: the Delayeds reachable from some outputs become task records in one pass, in
+ * one call into the engine (no fiber, Promise or message per task).
+ *
+ * Records are added in depth-first post-order from the outputs. The ready queue breaks priority
+ * ties by the order of addition, so when many tasks are ready the ones that finish a branch run
+ * first (the idea of `dask.order`) and intermediate results can be released early. Only what the
+ * outputs need is visited, so only that runs (culling).
+ *
+ * @internal
+ */
+import { walk, type Delayed } from "../../dsl/delayed.js"
+import type { NormalizedTaskOptions } from "../../dsl/options.js"
+import { Future } from "../Future.js"
+import type { Branded } from "./args.js"
+import { futureBrand } from "./args.js"
+import type { Engine, TaskRecordOf } from "./engine.js"
+
+/** The records of some outputs, and a function that lets go of the intermediates once the outputs are held. */
+export interface Materialized {
+  readonly outputs: TaskRecordOf[]
+  /** Call once the outputs are held by Futures: the intermediates are then kept only while needed. */
+  readonly release: () => void
+}
+
+/** Adds the graphs of `outputs` to the engine. Throws when a Future in them belongs to another client. */
+export function materialize(
+  engine: Engine,
+  outputs: ReadonlyArray<Delayed<unknown>>,
+  options?: (own: NormalizedTaskOptions) => NormalizedTaskOptions
+): Materialized {
+  const records = new Map<Delayed<unknown>, TaskRecordOf>()
+  const held: TaskRecordOf[] = []
+  const recordOfInput = (input: Branded): TaskRecordOf => {
+    if (futureBrand in input) return recordOfFuture(engine, input as Future<unknown, unknown>)
+    return records.get(input as Delayed<unknown>)!
+  }
+  for (const d of walk(outputs)) {
+    const node = d.node
+    if (node.kind === "future") {
+      records.set(d, recordOfFuture(engine, node.future)) // held by its Future already
+      continue
+    }
+    const inputs = node.inputs.length === 0 ? [] : node.inputs.map(recordOfInput)
+    const record = engine.submitKeyed(d.key, node.fn, node.template, inputs, options === undefined ? node.options : options(node.options))
+    // Hold every record until the outputs are held: a record nobody wants would be let go at once.
+    engine.scheduler.acquire(record)
+    held.push(record)
+    records.set(d, record)
+  }
+  return {
+    outputs: outputs.map((d) => records.get(d)!),
+    release: () => {
+      for (const record of held) engine.scheduler.release(record)
+    }
+  }
+}
+
+const recordOfFuture = (engine: Engine, future: Future<unknown, unknown>): TaskRecordOf => {
+  if (Future.engineOf(future) !== engine) {
+    throw new TypeError(`The Future ${future.key} in this graph was created by another client: compute the graph with that client.`)
+  }
+  return Future.recordOf(future)
+}
