@@ -51,6 +51,9 @@ export interface Payload {
   injected: number
   /** Attempts that failed (threw, rejected or timed out): what retries count. Worker deaths and aborts do not. */
   failures: number
+  /** The batch being built that holds it (a stamp), and its index there: for fusion. */
+  batchStamp: number
+  batchIndex: number
 }
 
 /** A task record as the engine uses it. */
@@ -84,6 +87,10 @@ export interface EngineOptions {
 
 /** Largest batch: bounds the latency of the first results of a long map. */
 const maxBatch = 1024
+/** Batch size while task durations are unknown: small, so that slow tasks are not piled on one worker. */
+const firstBatch = 32
+/** Marks a reference to an earlier task's result inside a fused batch (random: user data cannot match it). */
+const refKey = `__weftBatchRef_${randomKeyToken().slice(0, 12)}`
 /** Aim for batches that keep a worker busy this long, once task durations are known. */
 const targetBatchMs = 4
 /** Batches in flight per worker: one running, one waiting in the worker's queue. */
@@ -113,6 +120,8 @@ export class Engine {
   #lastAttempt = 0
   readonly #maxInFlight: number
   #pumpScheduled = false
+  /** Stamps the batch being built, for fusion. */
+  #stamp = 0
   /** Moving average of task run time in ms; -1 until the first batch returns. */
   #avgTaskMs = -1
   readonly #timers = new Set<NodeJS.Timeout>()
@@ -181,7 +190,9 @@ export class Engine {
       alone: options.timeoutMs !== undefined,
       retryState: undefined,
       injected: 0,
-      failures: 0
+      failures: 0,
+      batchStamp: 0,
+      batchIndex: -1
     }
     const record = this.scheduler.add(key, fn.name, payload, dependencies as TaskRecordOf[], options.priority)
     this.#schedulePump()
@@ -202,7 +213,9 @@ export class Engine {
       alone: false,
       retryState: undefined,
       injected: 0,
-      failures: 0
+      failures: 0,
+      batchStamp: 0,
+      batchIndex: -1
     }
     return this.scheduler.addValue(key, name, payload, value)
   }
@@ -321,14 +334,22 @@ export class Engine {
     this.#startTimed()
     const scheduler = this.scheduler
     while (!this.#closed && this.#inFlight < this.#maxInFlight && scheduler.readyCount > 0) {
-      const size = this.#batchSize(scheduler.readyCount)
+      const cap = this.#batchCap()
+      // Spread the ready tasks over the batches in flight; fused dependents fill up to the cap.
+      const share = Math.min(cap, Math.ceil(scheduler.readyCount / this.#maxInFlight))
       const tasks: TaskRecordOf[] = []
-      while (tasks.length < size) {
+      const stamp = ++this.#stamp
+      let taken = 0
+      while (taken < share && tasks.length < cap) {
         const task = scheduler.popReady()
         if (task === undefined) break
         if (task.payload.options.timeoutMs !== undefined) this.#waitingForIdle.push(task)
         else if (task.payload.alone) this.#dispatch([task])
-        else tasks.push(task)
+        else {
+          taken++
+          this.#place(task, tasks, stamp)
+          if (task.dependents.length > 0) this.#fuse(task, tasks, cap, stamp)
+        }
       }
       if (tasks.length > 0) this.#dispatch(tasks)
       this.#startTimed()
@@ -347,11 +368,44 @@ export class Engine {
     }
   }
 
-  /** Enough tasks per batch to spread the ready ones over the workers, fewer once tasks are known to be slow. */
-  #batchSize(ready: number): number {
-    let size = Math.min(maxBatch, Math.ceil(ready / this.#maxInFlight))
-    if (this.#avgTaskMs > 0) size = Math.min(size, Math.max(1, Math.floor(targetBatchMs / this.#avgTaskMs)))
-    return Math.max(1, size)
+  /** Tasks per batch: about `targetBatchMs` of work once durations are known, a few until then. */
+  #batchCap(): number {
+    if (this.#avgTaskMs < 0) return firstBatch
+    if (this.#avgTaskMs === 0) return maxBatch
+    return Math.max(1, Math.min(maxBatch, Math.floor(targetBatchMs / this.#avgTaskMs)))
+  }
+
+  #place(task: TaskRecordOf, tasks: TaskRecordOf[], stamp: number): void {
+    task.payload.batchStamp = stamp
+    task.payload.batchIndex = tasks.length
+    tasks.push(task)
+  }
+
+  /**
+   * Fusion: claims the dependents of `root` whose inputs are all in memory or in this batch, and
+   * theirs in turn, so that a worker computes a whole branch (a chain, a subtree of a reduction)
+   * in one message and only its results come back. Ready tasks pop in depth-first order, so a
+   * batch fills with complete branches.
+   */
+  #fuse(root: TaskRecordOf, tasks: TaskRecordOf[], cap: number, stamp: number): void {
+    const stack = [root]
+    while (stack.length > 0 && tasks.length < cap) {
+      const dependents = stack.pop()!.dependents
+      for (let i = 0; i < dependents.length && tasks.length < cap; i++) {
+        const d = dependents[i]
+        if (d.state !== "waiting" || d.payload.alone || d.payload.options.timeoutMs !== undefined) continue
+        const inputs = d.dependencies
+        let ready = true
+        for (let j = 0; j < inputs.length && ready; j++) {
+          const input = inputs[j]
+          ready = input.state === "memory" || (input.state === "processing" && input.payload.batchStamp === stamp)
+        }
+        if (!ready) continue
+        this.scheduler.claim(d)
+        this.#place(d, tasks, stamp)
+        stack.push(d)
+      }
+    }
   }
 
   #dispatch(tasks: TaskRecordOf[]): void {
@@ -360,6 +414,7 @@ export class Engine {
     const args: unknown[][] = new Array(tasks.length)
     let lastFn: FnInfo | undefined
     let lastIndex = -1
+    let linked: boolean[] | undefined
     for (let i = 0; i < tasks.length; i++) {
       const payload = tasks[i].payload
       const fn = payload.fn as FnInfo
@@ -374,7 +429,15 @@ export class Engine {
       else {
         const dependencies = tasks[i].dependencies
         const values = new Array(slots.length)
-        for (let j = 0; j < slots.length; j++) values[j] = dependencies[slots[j]].value
+        for (let j = 0; j < slots.length; j++) {
+          const input = dependencies[slots[j]]
+          if (input.state === "memory") values[j] = input.value
+          else {
+            // Computed earlier in this batch: the worker puts the value in.
+            values[j] = { [refKey]: input.payload.batchIndex }
+            ;(linked ??= new Array<boolean>(tasks.length).fill(false))[i] = true
+          }
+        }
         args[i] = fillTemplate(payload.template, values)
       }
     }
@@ -388,7 +451,8 @@ export class Engine {
       fn: fnIndex,
       args,
       ...(this.#faults === undefined ? {} : { inject: this.#injections(tasks) }),
-      ...(ids === undefined ? {} : { ids })
+      ...(ids === undefined ? {} : { ids }),
+      ...(linked === undefined ? {} : { linked, refKey })
     }
     const flight: Flight = { tasks, ids, controller: new AbortController(), timer: undefined, timedOut: false, done: false }
     for (const task of tasks) task.payload.flight = flight
@@ -434,7 +498,11 @@ export class Engine {
       task.payload.flight = undefined
       if (i === nextFailed) {
         nextFailed = ++f < failed.length ? failed[f] : -1
-        if (task.state === "processing") this.#attemptFailed(task, decodeError(results[i] as EncodedError))
+        if (task.state !== "processing") continue
+        const encoded = results[i] as EncodedError
+        // An input earlier in the batch failed and will be retried: wait for it again.
+        if (encoded.kind === "skipped") this.scheduler.unclaim(task)
+        else this.#attemptFailed(task, decodeError(encoded))
       } else if (task.state === "processing") scheduler.succeed(task, results[i])
     }
     const perTask = result.elapsedMs / tasks.length

@@ -54,6 +54,14 @@ export interface WireBatch {
    */
   readonly ids?: ReadonlyArray<number>
   /**
+   * Fusion: for task i, true when its arguments hold results of earlier tasks of this batch, as
+   * plain objects `{ [refKey]: j }` (j the index of the task in the batch). The worker puts the
+   * value in; when task j failed, task i is skipped (kind `"skipped"`).
+   */
+  readonly linked?: ReadonlyArray<boolean>
+  /** The property name that marks such a reference: random per client process, so user data cannot match it. */
+  readonly refKey?: string
+  /**
    * The name of the `BroadcastChannel` on which the worker running this batch listens for
    * `InterruptRequest`s and posts `InterruptAnswer`s (one name per tinypool executor, worker
    * threads only). Set by the executor, not the engine; with `ids`.
@@ -112,8 +120,9 @@ export interface EncodedError {
    * - `"typed"`: a task returning an Effect failed with a value in its error channel (`E`);
    * - `"definition"`: the function could not be found, compiled or used a free identifier;
    * - `"interrupted"`: an Effect task was interrupted.
+   * - `"skipped"`: an input computed earlier in the same batch failed, so the task did not run.
    */
-  readonly kind: "thrown" | "typed" | "definition" | "interrupted"
+  readonly kind: "thrown" | "typed" | "definition" | "interrupted" | "skipped"
   /** The error's `name`, or `typeof` of a thrown non-Error value. */
   readonly name: string
   readonly message: string

@@ -82,7 +82,7 @@ const tsxSource =
   '__name(label,"label");return values.map(times).map(label).join(",")+"|"+times.name+","+label.name}'
 
 /** Defines the conformance suite for the executor that `make` starts. */
-export function executorConformance(name: string, make: () => Promise<Executor>): void {
+export function executorConformance(name: string, make: () => Promise<Executor>, capabilities: { interrupts?: boolean } = {}): void {
   describe(`${name} executor conformance`, () => {
     let executor: Executor
     const run = (batch: WireBatch, signal?: AbortSignal) => executor.run(batch, signal)
@@ -398,36 +398,37 @@ export function executorConformance(name: string, make: () => Promise<Executor>)
       })
     })
 
-    describe("interrupt (executors that implement it)", () => {
+    if (capabilities.interrupts === false) {
+      it("has no interrupt(): cancelling a running task falls back to stopping its worker", () => {
+        expect(executor.interrupt).toBeUndefined()
+      })
+    } else describe("interrupt (executors that implement it)", () => {
       const tasks = "interrupt-tasks.ts"
 
-      it("interrupts a running Effect task: its acquireRelease finalizer runs and the rest of the batch returns", async (context) => {
-        if (executor.interrupt === undefined) return context.skip()
+      it("interrupts a running Effect task: its acquireRelease finalizer runs and the rest of the batch returns", async () => {
         const marker = freshMarker()
         const ids = idsFor(2)
         const pending = run({ fns: [registered(tasks, "guarded"), registered("registered.ts", "double")], fn: [0, 1], args: [[marker, 30_000], [21]], ids })
         await fileAppears(`${marker}.started`)
-        expect(await executor.interrupt(ids[0], 5_000)).toBe("interrupted")
+        expect(await executor.interrupt!(ids[0], 5_000)).toBe("interrupted")
         expect(existsSync(`${marker}.released`)).toBe(true) // the answer comes after the fiber exited
         const result = await pending
         expect(encodedOf(result, 0).kind).toBe("interrupted")
         expect(valueOf(result, 1)).toBe(42)
       })
 
-      it("runs Effect.onInterrupt and Effect.ensuring finalizers", async (context) => {
-        if (executor.interrupt === undefined) return context.skip()
+      it("runs Effect.onInterrupt and Effect.ensuring finalizers", async () => {
         const marker = freshMarker()
         const ids = idsFor(1)
         const pending = run({ ...batchOf(registered(tasks, "ensured"), [[marker, 30_000]]), ids })
         await fileAppears(`${marker}.started`)
-        expect(await executor.interrupt(ids[0], 5_000)).toBe("interrupted")
+        expect(await executor.interrupt!(ids[0], 5_000)).toBe("interrupted")
         expect(existsSync(`${marker}.interrupted`)).toBe(true)
         expect(existsSync(`${marker}.released`)).toBe(true)
         expect(encodedOf(await pending, 0).kind).toBe("interrupted")
       })
 
-      it("skips a task that has not started, runs the others, and reports a finished one", async (context) => {
-        if (executor.interrupt === undefined) return context.skip()
+      it("skips a task that has not started, runs the others, and reports a finished one", async () => {
         const running = freshMarker()
         const skipped = freshMarker()
         const ids = idsFor(4)
@@ -438,9 +439,9 @@ export function executorConformance(name: string, make: () => Promise<Executor>)
           ids
         })
         await fileAppears(`${running}.started`)
-        expect(await executor.interrupt(ids[2], 5_000)).toBe("not-started")
-        expect(await executor.interrupt(ids[0], 5_000)).toBe("finished")
-        expect(await executor.interrupt(ids[1], 5_000)).toBe("interrupted")
+        expect(await executor.interrupt!(ids[2], 5_000)).toBe("not-started")
+        expect(await executor.interrupt!(ids[0], 5_000)).toBe("finished")
+        expect(await executor.interrupt!(ids[1], 5_000)).toBe("interrupted")
         const result = await pending
         expect(result.failed).toEqual([1, 2])
         expect(valueOf(result, 0)).toBe(2)
@@ -450,8 +451,7 @@ export function executorConformance(name: string, make: () => Promise<Executor>)
         expect(valueOf(result, 3)).toBe(8)
       })
 
-      it("skips an attempt of a batch still waiting for a worker", async (context) => {
-        if (executor.interrupt === undefined) return context.skip()
+      it("skips an attempt of a batch still waiting for a worker", async () => {
         // Every worker busy with an Effect task until it is interrupted; then the queued batch runs.
         const busy = Array.from({ length: executor.workers }, () => {
           const marker = freshMarker()
@@ -462,8 +462,8 @@ export function executorConformance(name: string, make: () => Promise<Executor>)
         const marker = freshMarker()
         const ids = idsFor(2)
         const queued = run({ fns: [registered(tasks, "touch"), registered("registered.ts", "double")], fn: [0, 1], args: [[marker], [5]], ids })
-        const skipped = executor.interrupt(ids[0], 10_000)
-        for (const { ids } of busy) expect(await executor.interrupt(ids[0], 5_000)).toBe("interrupted")
+        const skipped = executor.interrupt!(ids[0], 10_000)
+        for (const { ids } of busy) expect(await executor.interrupt!(ids[0], 5_000)).toBe("interrupted")
         expect(await skipped).toBe("not-started")
         const result = await queued
         expect(encodedOf(result, 0).kind).toBe("interrupted")
@@ -472,32 +472,29 @@ export function executorConformance(name: string, make: () => Promise<Executor>)
         for (const { done } of busy) expect(encodedOf(await done, 0).kind).toBe("interrupted")
       })
 
-      it("reports a running plain async task as uninterruptible and lets it finish", async (context) => {
-        if (executor.interrupt === undefined) return context.skip()
+      it("reports a running plain async task as uninterruptible and lets it finish", async () => {
         const marker = freshMarker()
         const ids = idsFor(1)
         const pending = run({ ...batchOf(registered(tasks, "asleep"), [[marker, 300]]), ids })
         await fileAppears(`${marker}.started`)
-        expect(await executor.interrupt(ids[0], 5_000)).toBe("uninterruptible")
+        expect(await executor.interrupt!(ids[0], 5_000)).toBe("uninterruptible")
         expect(valueOf(await pending, 0)).toBe(300)
       })
 
-      it("stops an uninterruptible task by aborting, and keeps working", async (context) => {
-        if (executor.interrupt === undefined) return context.skip()
+      it("stops an uninterruptible task by aborting, and keeps working", async () => {
         const marker = freshMarker()
         const ids = idsFor(1)
         const controller = new AbortController()
         const pending = run({ ...batchOf(registered(tasks, "asleep"), [[marker, 30_000]]), ids }, controller.signal)
         await fileAppears(`${marker}.started`)
-        expect(await executor.interrupt(ids[0], 5_000)).toBe("uninterruptible")
+        expect(await executor.interrupt!(ids[0], 5_000)).toBe("uninterruptible")
         controller.abort()
         expect((await rejectionOf(pending)).reason).toBe("aborted")
         expect((await run({ ...batchOf(inline((x: number) => x + 1), [[1]]), ids: idsFor(1) })).results).toEqual([2])
       })
 
-      it("answers unknown for an attempt it does not hold", async (context) => {
-        if (executor.interrupt === undefined) return context.skip()
-        expect(await executor.interrupt(idsFor(1)[0], 50)).toBe("unknown")
+      it("answers unknown for an attempt it does not hold", async () => {
+        expect(await executor.interrupt!(idsFor(1)[0], 50)).toBe("unknown")
       })
     })
 

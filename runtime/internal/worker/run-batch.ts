@@ -75,6 +75,7 @@ async function run(batch: WireBatch, control: BatchControl | undefined): Promise
 
   const taskFns = batch.fn
   const args = batch.args
+  const linked = batch.linked
   const inject = batch.inject
   const n = taskFns.length
   const results = new Array<unknown>(n)
@@ -97,9 +98,20 @@ async function run(batch: WireBatch, control: BatchControl | undefined): Promise
       failed.push(i)
       continue
     }
+    let taskArgs = args[i]
+    if (linked !== undefined && linked[i]) {
+      // Fusion: inputs computed earlier in this batch.
+      const filled = link(taskArgs, batch.refKey!, results, failed)
+      if (filled === skip) {
+        results[i] = skippedTask
+        failed.push(i)
+        continue
+      }
+      taskArgs = filled as ReadonlyArray<unknown>
+    }
     let value: unknown
     try {
-      value = fn(...args[i])
+      value = fn(...taskArgs)
       if (typeof value === "object" && value !== null) {
         if (typeof (value as PromiseLike<unknown>).then === "function") {
           if (control !== undefined) control.awaits(i, awaitingPromise)
@@ -538,4 +550,48 @@ function check(value: unknown, path: string, seen: Set<object>): string | undefi
   if (type !== "object" && type !== "function") return undefined
   if (value === null) return undefined
   return walk(value as object, path, seen)
+}
+
+/** What `link` returns when an input in the batch failed. */
+const skip: unique symbol = Symbol("skip")
+
+/** The outcome of a task whose input, computed earlier in the batch, failed: the client decides what happens to it. */
+const skippedTask: EncodedError = {
+  kind: "skipped",
+  name: "Skipped",
+  message: "an input computed earlier in the same batch failed",
+  props: {}
+}
+
+/**
+ * `value` with each `{ [refKey]: j }` replaced by the result of task j of this batch (copy on
+ * write), or `skip` when task j failed. `failed` is ascending and usually empty.
+ */
+function link(value: unknown, refKey: string, results: ReadonlyArray<unknown>, failed: ReadonlyArray<number>): unknown {
+  if (typeof value !== "object" || value === null) return value
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined
+    for (let k = 0; k < value.length; k++) {
+      const item = value[k]
+      const next = link(item, refKey, results, failed)
+      if (next === skip) return skip
+      if (copy === undefined && next !== item) copy = value.slice(0, k)
+      if (copy !== undefined) copy.push(next)
+    }
+    return copy ?? value
+  }
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) return value
+  const record = value as Record<string, unknown>
+  const index = record[refKey]
+  if (typeof index === "number") return failed.includes(index) ? skip : results[index]
+  let copy: Record<string, unknown> | undefined
+  for (const key of Object.keys(record)) {
+    const item = record[key]
+    const next = link(item, refKey, results, failed)
+    if (next === skip) return skip
+    if (copy === undefined && next !== item) copy = { ...record }
+    if (copy !== undefined) copy[key] = next
+  }
+  return copy ?? value
 }
