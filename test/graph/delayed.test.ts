@@ -163,3 +163,15 @@ describe("on a cluster", () => {
     expect(client().heldKeys()).not.toContain(delayed(inc)(100).key)
   })
 })
+
+describe("large graphs", () => {
+  test("a chain of 100,000 delayed calls builds, submits and computes without deep recursion", async () => {
+    const step = (x: number) => (x + 1) % 1_000_000
+    let d = delayed(step)(0)
+    for (let i = 1; i < 100_000; i++) d = delayed(step)(d)
+    expect(Object.keys(d.graph())).toHaveLength(100_000)
+    const local = Client.inProcess()
+    expect(await local.compute(d).result()).toBe(100_000)
+    await local.close()
+  })
+})
