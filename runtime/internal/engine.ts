@@ -15,7 +15,7 @@ import { tokenize } from "../../dsl/tokenize.js"
 import { CancelledError, ClientClosedError, KilledWorkerError, TimeoutError } from "../errors.js"
 import { fillTemplate, type ScannedArgs } from "./args.js"
 import { decodeError } from "./error-codec.js"
-import { ExecutorFailure, type Executor } from "./executor/executor.js"
+import { BatchAbort, ExecutorFailure, type Executor } from "./executor/executor.js"
 import type { FnInfo } from "./function-ref.js"
 import type { EncodedError, FnRef, InterruptOutcome, WireBatch, WireBatchResult } from "./protocol.js"
 import type { ClientSettings } from "./client-options.js"
@@ -69,7 +69,7 @@ interface Flight {
   readonly tasks: TaskRecordOf[]
   /** For task i, its attempt id (`WireBatch.ids`); undefined when the executor cannot interrupt. */
   readonly ids: number[] | undefined
-  readonly controller: AbortController
+  readonly controller: BatchAbort
   timer: NodeJS.Timeout | undefined
   timedOut: boolean
   /** Its batch settled: aborting it would do nothing. */
@@ -454,7 +454,7 @@ export class Engine {
       ...(ids === undefined ? {} : { ids }),
       ...(linked === undefined ? {} : { linked, refKey })
     }
-    const flight: Flight = { tasks, ids, controller: new AbortController(), timer: undefined, timedOut: false, done: false }
+    const flight: Flight = { tasks, ids, controller: new BatchAbort(), timer: undefined, timedOut: false, done: false }
     for (const task of tasks) task.payload.flight = flight
     if (tasks.length === 1 && tasks[0].payload.options.timeoutMs !== undefined) {
       flight.timer = setTimeout(() => {
@@ -464,7 +464,7 @@ export class Engine {
     }
     this.#inFlight++
     this.#flights.add(flight)
-    this.executor.run(batch, flight.controller.signal).then(
+    this.executor.run(batch, flight.controller).then(
       (result) => this.#landed(flight, result),
       (error: unknown) => this.#crashed(flight, error)
     )

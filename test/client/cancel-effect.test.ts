@@ -84,12 +84,14 @@ describe("cancelling a running task that cannot be interrupted", () => {
     await future.cancel()
     await expect(future.result()).rejects.toBeInstanceOf(CancelledError)
     const after = await workerThread(client)
-    expect(Date.now() - started).toBeLessThan(2_000)
+    // The task sleeps 30 s: done well before that means it was stopped (the bound is loose on
+    // purpose; speed is measured by npm run bench, not here).
+    expect(Date.now() - started).toBeLessThan(10_000)
     expect(after).not.toBe(before) // replaced
     expect(existsSync(`${marker}.finished`)).toBe(false)
   })
 
-  test("a synchronous busy loop is stopped within about a second", async () => {
+  test("a synchronous busy loop is stopped long before it would finish", async () => {
     await using client = await Client.local({ workers: 1 })
     const before = await workerThread(client)
     const marker = freshMarker()
@@ -99,7 +101,7 @@ describe("cancelling a running task that cannot be interrupted", () => {
     await future.cancel()
     await expect(future.result()).rejects.toBeInstanceOf(CancelledError)
     const after = await workerThread(client)
-    expect(Date.now() - started).toBeLessThan(1_500)
+    expect(Date.now() - started).toBeLessThan(10_000) // it spins for 30 s
     expect(after).not.toBe(before)
     expect(existsSync(`${marker}.finished`)).toBe(false)
   })

@@ -153,7 +153,7 @@ describe("cancel and retry", () => {
     const started = Date.now()
     await slow.cancel()
     expect(await client.submit(inc, 41).result()).toBe(42)
-    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(Date.now() - started).toBeLessThan(10_000) // the task sleeps 30 s
   })
 
   test("retry() re-runs on an input that was forgotten and computed again meanwhile", async () => {

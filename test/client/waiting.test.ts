@@ -6,6 +6,13 @@ import { useClient } from "./helpers.js"
 
 const client = useClient({ workers: 2 })
 
+// Inline tasks for ordering tests: a registered task's first run on a worker also imports its
+// module, which under load can take longer than the gaps these tests rely on.
+const sleep = (ms: number) => new Promise<number>((resolve) => setTimeout(() => resolve(ms), ms))
+const fail = (n: number): number => {
+  throw new RangeError(`failed ${n}`)
+}
+
 /** A writable that keeps what was written, optionally pretending to be a terminal. */
 const capture = (isTTY: boolean) => {
   const chunks: string[] = []
@@ -30,8 +37,8 @@ describe("wait", () => {
   })
 
   test("FIRST_COMPLETED returns when one is done", async () => {
-    const fast = client().submit(sleepy, 10)
-    const slow = client().submit(sleepy, 1_500)
+    const fast = client().submit(sleep, 10)
+    const slow = client().submit(sleep, 20_000)
     const { done, notDone } = await wait([slow, fast], { returnWhen: "FIRST_COMPLETED" })
     expect(done).toEqual([fast])
     expect(notDone).toEqual([slow])
@@ -39,8 +46,8 @@ describe("wait", () => {
   })
 
   test("FIRST_EXCEPTION returns at the first error", async () => {
-    const slow = client().submit(sleepy, 1_501)
-    const bad = client().submit(overQuota, 2)
+    const slow = client().submit(sleep, 20_001)
+    const bad = client().submit(fail, 2)
     const { done, notDone } = await wait([slow, bad], { returnWhen: "FIRST_EXCEPTION" })
     expect(done).toEqual([bad])
     expect(notDone).toEqual([slow])
@@ -48,7 +55,7 @@ describe("wait", () => {
   })
 
   test("a timeout rejects with TimeoutError; a single Future is accepted", async () => {
-    const slow = client().submit(sleepy, 1_502)
+    const slow = client().submit(sleep, 20_002)
     await expect(wait(slow, { timeout: "50 ms" })).rejects.toBeInstanceOf(TimeoutError)
     await slow.cancel()
     expect((await wait(slow)).done).toEqual([slow])
@@ -64,10 +71,10 @@ describe("wait", () => {
 
 describe("asCompleted", () => {
   test("yields each future once, in completion order, errored and cancelled ones too", async () => {
-    const slow = client().submit(sleepy, 300)
-    const fast = client().submit(sleepy, 5)
-    const bad = client().submit(overQuota, 4)
-    const cancelled = client().submit(sleepy, 10_000)
+    const slow = client().submit(sleep, 3_000)
+    const fast = client().submit(sleep, 5)
+    const bad = client().submit(fail, 4)
+    const cancelled = client().submit(sleep, 10_000)
     await cancelled.cancel()
     const seen = []
     for await (const f of asCompleted([slow, fast, bad, cancelled])) seen.push(f)

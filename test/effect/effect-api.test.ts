@@ -114,7 +114,7 @@ describe("Weft waiting", () => {
 
   it.effect("Weft.asCompleted is a Stream of the futures in completion order", () =>
     Effect.gen(function* () {
-      const slow = yield* Weft.submit(async (ms: number) => new Promise((r) => setTimeout(() => r(ms), ms)), 300)
+      const slow = yield* Weft.submit(async (ms: number) => new Promise((r) => setTimeout(() => r(ms), ms)), 2_000)
       // Inline functions: a registered task's first run also imports its module, which may take longer than `slow`.
       const fast = yield* Weft.submit((x: number) => x + 1, 2)
       const bad = yield* Weft.submit((x: number) => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { decodeError, tracebackSymbol } from "../../dist/runtime/internal/error-codec.js"
-import { ExecutorFailure, type Executor } from "../../dist/runtime/internal/executor/executor.js"
+import { BatchAbort, ExecutorFailure, type Executor } from "../../dist/runtime/internal/executor/executor.js"
 import type { EncodedError, FnRef, WireBatch, WireBatchResult } from "../../dist/runtime/internal/protocol.js"
 import { TaskDefinitionError, TaskError } from "../../dist/runtime/errors.js"
 
@@ -85,7 +85,7 @@ const tsxSource =
 export function executorConformance(name: string, make: () => Promise<Executor>, capabilities: { interrupts?: boolean } = {}): void {
   describe(`${name} executor conformance`, () => {
     let executor: Executor
-    const run = (batch: WireBatch, signal?: AbortSignal) => executor.run(batch, signal)
+    const run = (batch: WireBatch, signal?: BatchAbort) => executor.run(batch, signal)
 
     beforeAll(async () => {
       executor = await make()
@@ -484,8 +484,8 @@ export function executorConformance(name: string, make: () => Promise<Executor>,
       it("stops an uninterruptible task by aborting, and keeps working", async () => {
         const marker = freshMarker()
         const ids = idsFor(1)
-        const controller = new AbortController()
-        const pending = run({ ...batchOf(registered(tasks, "asleep"), [[marker, 30_000]]), ids }, controller.signal)
+        const controller = new BatchAbort()
+        const pending = run({ ...batchOf(registered(tasks, "asleep"), [[marker, 30_000]]), ids }, controller)
         await fileAppears(`${marker}.started`)
         expect(await executor.interrupt!(ids[0], 5_000)).toBe("uninterruptible")
         controller.abort()
@@ -500,18 +500,18 @@ export function executorConformance(name: string, make: () => Promise<Executor>,
 
     describe("abort and close", () => {
       it("rejects a batch whose signal is already aborted, and keeps working", async () => {
-        const controller = new AbortController()
+        const controller = new BatchAbort()
         controller.abort()
-        const failure = await rejectionOf(run(batchOf(inline((x: number) => x), [[1]]), controller.signal))
+        const failure = await rejectionOf(run(batchOf(inline((x: number) => x), [[1]]), controller))
         expect(failure.reason).toBe("aborted")
         expect((await run(batchOf(inline((x: number) => x + 1), [[1]]))).results).toEqual([2])
       })
 
       it("rejects a running batch when its signal is aborted, and keeps working", async () => {
-        const controller = new AbortController()
+        const controller = new BatchAbort()
         const pending = run(
           batchOf(inline(() => new Promise((resolve) => setTimeout(resolve, 1_500))), [[]]),
-          controller.signal
+          controller
         )
         setTimeout(() => controller.abort(), 50)
         const failure = await rejectionOf(pending)

@@ -36,6 +36,43 @@ export class ExecutorFailure extends Error {
   }
 }
 
+/**
+ * What `run` listens to for an abort: the part of an EventEmitter that tinypool accepts as a
+ * signal. Not an `AbortSignal`: one per batch cost 5-15 µs inside tinypool (EventTarget listeners
+ * added and removed for every batch), measured by `npm run bench` on a chain of round trips.
+ */
+export interface BatchSignal {
+  readonly aborted: boolean
+  once(type: "abort", listener: () => void): void
+  off(type: "abort", listener: () => void): void
+}
+
+/** The engine's abort switch for one batch: a plain object with a listener list. */
+export class BatchAbort implements BatchSignal {
+  aborted = false
+  #listeners: Array<() => void> | undefined
+
+  once(_type: "abort", listener: () => void): void {
+    ;(this.#listeners ??= []).push(listener)
+  }
+
+  off(_type: "abort", listener: () => void): void {
+    const listeners = this.#listeners
+    if (listeners === undefined) return
+    const at = listeners.indexOf(listener)
+    if (at >= 0) listeners.splice(at, 1)
+  }
+
+  /** Aborts once: calls each listener, then forgets them. */
+  abort(): void {
+    if (this.aborted) return
+    this.aborted = true
+    const listeners = this.#listeners
+    this.#listeners = undefined
+    if (listeners !== undefined) for (const listener of listeners) listener()
+  }
+}
+
 /** Runs batches of task attempts. */
 export interface Executor {
   /** `"in-process"`, `"tinypool"`, ...: for messages and benchmarks. */
@@ -47,7 +84,7 @@ export interface Executor {
    * with an `ExecutorFailure`, when the batch as a whole could not run to the end; then none of its
    * outcomes is known. Aborting `signal` stops the batch (a worker running it is replaced).
    */
-  run(batch: WireBatch, signal?: AbortSignal): Promise<WireBatchResult>
+  run(batch: WireBatch, signal?: BatchSignal): Promise<WireBatchResult>
   /**
    * Optional: stops one task attempt of a running or queued batch from inside its worker, without
    * stopping the batch or the worker. `id` is one of the batch's `ids` (the engine sets them only

@@ -19,11 +19,11 @@
  */
 import type { InterruptOutcome, WireBatch, WireBatchResult } from "../protocol.js"
 import { BatchControl, interruptAttempt, runBatch } from "../worker/run-batch.js"
-import { ExecutorFailure, type Executor } from "./executor.js"
+import { ExecutorFailure, type BatchSignal, type Executor } from "./executor.js"
 
 interface Queued {
   readonly batch: WireBatch
-  readonly signal: AbortSignal | undefined
+  readonly signal: BatchSignal | undefined
   readonly resolve: (result: WireBatchResult) => void
   readonly reject: (error: ExecutorFailure) => void
   /** The abort listener, removed once the batch settles; set when there is a signal. */
@@ -62,7 +62,7 @@ export function makeInProcessExecutor(): Executor {
   const settle = (item: Queued, outcome: () => void) => {
     if (item.settled) return
     item.settled = true
-    if (item.onAbort !== undefined) item.signal?.removeEventListener("abort", item.onAbort)
+    if (item.onAbort !== undefined) item.signal?.off("abort", item.onAbort)
     outcome()
     if (current === item) current = undefined
     schedule()
@@ -113,7 +113,7 @@ export function makeInProcessExecutor(): Executor {
             if (at >= 0) queue.splice(at, 1)
             fail(item, aborted())
           }
-          signal.addEventListener("abort", item.onAbort, { once: true })
+          signal.once("abort", item.onAbort)
         }
         queue.push(item)
         schedule()

@@ -36,7 +36,7 @@ import { randomUUID } from "node:crypto"
 import { BroadcastChannel } from "node:worker_threads"
 import { Tinypool, type TinypoolWorker } from "tinypool"
 import type { InterruptAnswer, InterruptOutcome, InterruptRequest, WireBatch, WireBatchResult } from "../protocol.js"
-import { ExecutorFailure, type Executor } from "./executor.js"
+import { ExecutorFailure, type BatchSignal, type Executor } from "./executor.js"
 
 /** How a tinypool executor is started. */
 export interface TinypoolExecutorOptions {
@@ -262,9 +262,10 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
       for (const state of watched.values()) if (!state.exited) live++
       return live
     },
-    run(batch: WireBatch, signal?: AbortSignal): Promise<WireBatchResult> {
+    run(batch: WireBatch, signal?: BatchSignal): Promise<WireBatchResult> {
       if (closing) return Promise.reject(new ExecutorFailure("closed", "The executor is closed"))
-      const options = signal === undefined ? noOptions : { signal }
+      // tinypool takes an EventEmitter-like signal (`once`/`off`) as well as an AbortSignal.
+      const options = signal === undefined ? noOptions : { signal: signal as unknown as AbortSignal }
       if (!threads || batch.ids === undefined) return pool.run(batch, options).catch(rethrow)
       const sent: WireBatch = { ...batch, control: controlName }
       unsettled.add(sent)
