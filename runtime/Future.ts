@@ -8,7 +8,7 @@
  * @module
  */
 import { inspect } from "node:util"
-import { tokenizeSymbol } from "../dsl/tokenize.js"
+import { tokenizeSymbol, typeName } from "../dsl/tokenize.js"
 import { futureBrand } from "./internal/args.js"
 import type { Engine, Outcome, TaskRecordOf } from "./internal/engine.js"
 import { futureStatus } from "./internal/scheduler/state.js"
@@ -120,9 +120,11 @@ export class Future<T, E = never> {
     return ["weft.Future", this.#record.key]
   }
 
-  /** `<Future: finished, key: inc-...>`, as in Dask. */
+  /** `<Future: pending, key: inc-...>`, and `<Future: finished, type: number, key: inc-...>` once done, as in Dask. */
   toString(): string {
-    return `<Future: ${this.status}, key: ${this.key}>`
+    const status = this.status
+    const type = status === "finished" ? `type: ${typeName(this.#record.value)}, ` : ""
+    return `<Future: ${status}, ${type}key: ${this.key}>`
   }
 
   /** Node's `util.inspect` shows the same as `toString()`. */

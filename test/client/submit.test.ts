@@ -89,7 +89,10 @@ describe("submit", () => {
   test("a future's repr names its status and key", async () => {
     const f = client().submit(inc, 100)
     await f.result()
-    expect(String(f)).toBe(`<Future: finished, key: ${f.key}>`)
+    expect(String(f)).toBe(`<Future: finished, type: number, key: ${f.key}>`)
+    const pending = client().submit(async (ms: number) => new Promise((r) => setTimeout(r, ms)), 5_000)
+    expect(String(pending)).toBe(`<Future: pending, key: ${pending.key}>`)
+    await pending.cancel()
   })
 
   test("onDone runs once the task is done, also when added afterwards", async () => {
