@@ -4,7 +4,7 @@
  * `bench/results/latest.json` (git-ignored) with every sample.
  *
  * Options (after `npm run bench --`): `--reps N` timed runs per side (default 5),
- * `--only map,chain,fan-in,startup,cpu` a subset of the scenarios.
+ * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph` a subset of the scenarios.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -12,14 +12,26 @@ import os from "node:os"
 import { fileURLToPath } from "node:url"
 import { workers } from "./pools.js"
 import type { Scenario, ScenarioResult } from "./scenario.js"
+import { bigGraphScenario } from "./scenarios/big-graph.js"
 import { chainScenario } from "./scenarios/chain.js"
 import { cpuScenario } from "./scenarios/cpu.js"
 import { fanInScenario } from "./scenarios/fan-in.js"
 import { mapScenario } from "./scenarios/map.js"
 import { startupScenario } from "./scenarios/startup.js"
+import { treeScenario } from "./scenarios/tree.js"
+import { waitingScenario } from "./scenarios/waiting.js"
 import { formatTable, type Row } from "./table.js"
 
-const scenarios: ReadonlyArray<Scenario> = [mapScenario, chainScenario, fanInScenario, startupScenario, cpuScenario]
+const scenarios: ReadonlyArray<Scenario> = [
+  mapScenario,
+  chainScenario,
+  fanInScenario,
+  startupScenario,
+  cpuScenario,
+  waitingScenario,
+  treeScenario,
+  bigGraphScenario
+]
 
 function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<string> | undefined } {
   let reps = 5
@@ -75,7 +87,8 @@ const { commit, dirty } = gitState()
 
 const footer = [
   `ratio = raw tinypool time / weft time (above 1: weft is faster). Every figure is the median of ${reps} timed runs per side`,
-  `(scenario 3: ${Math.max(5, reps)} spawns each), sides alternating, after untimed warm-up runs (2 per side; 1 in scenarios 3 and 4).`,
+  `(scenario 3: ${Math.max(5, reps)} spawns each), sides alternating, after untimed warm-up runs (2 per side; 1 in scenarios 3, 4 and 7).`,
+  "Scenario 5's overheads are on top of its own map + gather row; scenario 6's weft peak comes from separate untimed runs.",
   "Best run and all samples: bench/results/latest.json.",
   `${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}), node ${process.version}, load average ${loadBefore[0].toFixed(2)} before, ${loadAfter[0].toFixed(2)} after;`,
   `weft at commit ${commit ?? "?"}${dirty === true ? " plus uncommitted changes to its sources" : ""}, ${started.toISOString()}.`
