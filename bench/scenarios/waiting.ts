@@ -35,76 +35,56 @@ async function checkAndRelease(client: Client, futures: Array<Future<number>>, i
   for (let i = 0; i < items.length; i++) expect(values[i] === items[i] + 1, `${side}: item ${i}`)
   for (const future of futures) future.release()
 }
-
-const baseSide =
-  (client: Client): Side =>
+/**
+ * One timed side: `map` of fresh items, then `waitFor` on the Futures; the clock stops there, then
+ * the values are checked and the Futures released (untimed).
+ */
+const side =
+  (client: Client, label: string, waitFor: (futures: Future<number>[], items: number[]) => Promise<void>): Side =>
   async () => {
     const items = range(freshBase(), tasks)
     const start = performance.now()
     const futures = client.map(inc, items)
-    await client.gather(futures)
+    await waitFor(futures, items)
     const ms = performance.now() - start
-    await checkAndRelease(client, futures, items, "base (map + gather)")
+    await checkAndRelease(client, futures, items, label)
     return ms
   }
 
-const asCompletedSide =
-  (client: Client): Side =>
-  async () => {
-    const items = range(freshBase(), tasks)
-    const start = performance.now()
-    const futures = client.map(inc, items)
+const baseSide = (client: Client): Side =>
+  side(client, "base (map + gather)", async (futures) => {
+    await client.gather(futures)
+  })
+
+const asCompletedSide = (client: Client): Side =>
+  side(client, "asCompleted", async (futures) => {
     let seen = 0
     for await (const _future of asCompleted(futures)) seen++
-    const ms = performance.now() - start
     expect(seen === tasks, `asCompleted yielded ${seen} futures, expected ${tasks}`)
-    await checkAndRelease(client, futures, items, "asCompleted")
-    return ms
-  }
+  })
 
-const asCompletedResultSide =
-  (client: Client): Side =>
-  async () => {
-    const items = range(freshBase(), tasks)
-    const start = performance.now()
-    const futures = client.map(inc, items)
+const asCompletedResultSide = (client: Client): Side =>
+  side(client, "asCompleted + result", async (futures, items) => {
     let seen = 0
     let total = 0
     for await (const future of asCompleted(futures)) {
       total += await future.result()
       seen++
     }
-    const ms = performance.now() - start
     const expected = items.reduce((s, x) => s + x + 1, 0)
     expect(seen === tasks && total === expected, `asCompleted + result: ${seen} futures summing to ${total}, expected ${tasks} and ${expected}`)
-    await checkAndRelease(client, futures, items, "asCompleted + result")
-    return ms
-  }
+  })
 
-const waitSide =
-  (client: Client): Side =>
-  async () => {
-    const items = range(freshBase(), tasks)
-    const start = performance.now()
-    const futures = client.map(inc, items)
+const waitSide = (client: Client): Side =>
+  side(client, "wait", async (futures) => {
     const { done, notDone } = await wait(futures)
-    const ms = performance.now() - start
     expect(done.length === tasks && notDone.length === 0, `wait: ${done.length} done, ${notDone.length} not done`)
-    await checkAndRelease(client, futures, items, "wait")
-    return ms
-  }
+  })
 
-const effectSide =
-  (client: Client): Side =>
-  async () => {
-    const items = range(freshBase(), tasks)
-    const start = performance.now()
-    const futures = client.map(inc, items)
+const effectSide = (client: Client): Side =>
+  side(client, "Weft.asCompleted", async (futures) => {
     await Effect.runPromise(Stream.runDrain(Weft.asCompleted(futures)).pipe(Effect.provideService(Weft.Client, client)))
-    const ms = performance.now() - start
-    await checkAndRelease(client, futures, items, "Weft.asCompleted")
-    return ms
-  }
+  })
 
 export const waitingScenario: Scenario = {
   id: "waiting",
