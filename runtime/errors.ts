@@ -77,7 +77,7 @@ export class KilledWorkerError extends Error {
   ) {
     super(
       `Attempted to run task ${key} on ${failures} different workers, but all those workers died while running it.` +
-        (detail ? ` ${detail}` : "") +
+        (detail ? ` ${/[.!?]$/.test(detail) ? detail : `${detail}.`}` : "") +
         " The task may exhaust memory, call process.exit, or crash native code: run it on its own to see why."
     )
   }

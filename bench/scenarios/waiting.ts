@@ -35,6 +35,7 @@ async function checkAndRelease(client: Client, futures: Array<Future<number>>, i
   for (let i = 0; i < items.length; i++) expect(values[i] === items[i] + 1, `${side}: item ${i}`)
   for (const future of futures) future.release()
 }
+
 /**
  * One timed side: `map` of fresh items, then `waitFor` on the Futures; the clock stops there, then
  * the values are checked and the Futures released (untimed).

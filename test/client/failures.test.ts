@@ -25,6 +25,29 @@ describe("worker deaths, timeouts and transport failures", () => {
     expect(await client().submit(inc, 1).result()).toBe(2)
   })
 
+  test("an uncaught error in a timer kills the worker running the task: it counts as a death, and the cluster keeps working", async () => {
+    const during = client().submit(async (ms: number) => {
+      setTimeout(() => {
+        throw new Error("thrown in a timer")
+      }, 5)
+      await new Promise((resolve) => setTimeout(resolve, ms))
+      return ms
+    }, 200)
+    const error = await during.exception()
+    expect(error).toBeInstanceOf(KilledWorkerError)
+    expect(error?.message).toMatch(/thrown in a timer\./)
+    // A timer that throws after its task returned: the result stands, the next task runs.
+    const late = client().submit(() => {
+      setTimeout(() => {
+        throw new Error("late")
+      }, 5)
+      return 1
+    })
+    expect(await late.result()).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(await client().submit(inc, 9).result()).toBe(10)
+  })
+
   test("a timeout stops an attempt that runs too long, and counts as a failure that retries retry", async () => {
     const f = client().with({ timeout: 100 }).submit(sleepy, 2_000)
     const error = await f.exception()
