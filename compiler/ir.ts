@@ -14,7 +14,12 @@
 /** A JSON value whose arrays and objects may contain `{ $node: index }` references to earlier nodes. */
 export type IrValue = null | boolean | number | string | IrValue[] | { readonly [key: string]: IrValue } | IrRef
 
-/** A reference to node `$node` of the same graph. */
+/**
+ * A reference to node `$node` of the same graph. Inside a `map` body, a negative index
+ * `{ $node: -1 - i }` means node `i` of the graph one level out (a binding the `.map` callback
+ * captures, such as `offset` in `xs.map((x) => add(x, offset))`); a capture from further out is
+ * first captured by each level in between, so a negative reference is always exactly one level up.
+ */
 export interface IrRef {
   readonly $node: number
 }
