@@ -14,6 +14,7 @@ import { workers } from "./pools.js"
 import type { Scenario, ScenarioResult } from "./scenario.js"
 import { bigGraphScenario } from "./scenarios/big-graph.js"
 import { chainScenario } from "./scenarios/chain.js"
+import { compilerScenario } from "./scenarios/compiler.js"
 import { cpuScenario } from "./scenarios/cpu.js"
 import { fanInScenario } from "./scenarios/fan-in.js"
 import { mapScenario } from "./scenarios/map.js"
@@ -30,7 +31,8 @@ const scenarios: ReadonlyArray<Scenario> = [
   cpuScenario,
   waitingScenario,
   treeScenario,
-  bigGraphScenario
+  bigGraphScenario,
+  compilerScenario
 ]
 
 function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<string> | undefined } {

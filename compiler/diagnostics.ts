@@ -15,13 +15,15 @@ export const diagnosticCodes = {
   1004: "a statement or expression the graph DSL does not have",
   1005: "mapping over the result of a task (fan-out at run time is not supported yet)",
   1006: "a call in a @graph body that is not a @task or .map",
+  1007: "a @graph that is not an exported module-level function declaration",
   // @task functions
   2001: "a @task that is not declared at module level",
   2002: "a @task that captures a mutable module-level variable",
   2003: "a parameter or result type that cannot be structured-cloned",
   2004: "two tasks with the same id",
   2005: "a pure @task that calls something that is not pure",
-  2006: "a malformed @task option"
+  2006: "a malformed @task option",
+  2007: "a @task that is not exported"
 } as const
 
 /** A diagnostic code. */

@@ -477,6 +477,16 @@ export function analyzeTasks(project: Project, rootDir: string): TaskAnalysis {
       continue
     }
 
+    // WEFT2007: the compiled module imports the task by its name.
+    if (!Node.isExportable(task.statement) || !task.statement.hasExportKeyword() || task.statement.hasDefaultKeyword()) {
+      at(
+        task.nameNode,
+        2007,
+        `@task "${task.name}" is not exported, so its compiled module cannot import it`,
+        `export it by name: \`export function ${task.name}(...)\` or \`export const ${task.name} = ...\``
+      )
+    }
+
     // WEFT2002: reads of mutable module-level variables.
     const reported = new Set<string>()
     for (const { id, decl } of moduleReferences(task.fn)) {

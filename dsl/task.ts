@@ -31,6 +31,12 @@ export interface TaskMeta {
   readonly index: number
 }
 
+/** What a module compiled by `weft build` passes to `task()` besides the options. */
+export interface CompiledTaskInfo {
+  /** The compiler's source hash of the task: its text and the module-level code it uses. */
+  readonly hash: string
+}
+
 /** How many tasks each module evaluation (its `import.meta` object) registered so far. */
 const registered = new WeakMap<object, number>()
 
@@ -46,11 +52,16 @@ const duplicate = (name: string, module: string) =>
  *
  * The function needs a name (`async function load(...)`, or `const load = task(import.meta, async (p) => ...)`
  * is not enough: the arrow has no name at that point); names are unique per module.
+ *
+ * `compiled` is for modules written by `weft build`: its `hash` (the compiler's hash of the
+ * function and of the module-level code it uses) replaces the hash of the function's text, so
+ * that keys also change when a helper the task uses changes.
  */
 export function task<F extends (...args: never[]) => unknown>(
   meta: ImportMeta,
   fn: F,
-  options?: TaskOptions
+  options?: TaskOptions,
+  compiled?: CompiledTaskInfo
 ): Task<F> {
   if (typeof meta !== "object" || meta === null || typeof meta.url !== "string") {
     throw new TypeError("task(): the first argument must be import.meta, e.g. task(import.meta, function load(path) {...}).")
@@ -68,7 +79,10 @@ export function task<F extends (...args: never[]) => unknown>(
   if (normalized.key !== undefined) {
     throw new TypeError(`task(${name}): the "key" option is per call only; set it with client.with({ key }).submit(...).`)
   }
-  const hash = createHash("sha256").update(Function.prototype.toString.call(fn)).digest("hex").slice(0, 16)
+  if (compiled !== undefined && (typeof compiled !== "object" || compiled === null || typeof compiled.hash !== "string" || compiled.hash === "")) {
+    throw new TypeError(`task(${name}): the fourth argument must be { hash: string } (it is written by weft build).`)
+  }
+  const hash = compiled?.hash ?? createHash("sha256").update(Function.prototype.toString.call(fn)).digest("hex").slice(0, 16)
   const table = registry()
   const id = registryKeyOf(meta.url, name)
   const existing = table.get(id)

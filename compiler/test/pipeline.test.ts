@@ -1,0 +1,53 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import { afterAll, describe, expect, it } from "vitest"
+import { compile } from "../index.js"
+
+// The example of issue 5, built by `compile()` into a temp folder (nothing is written beside the
+// sources) and run on a local cluster from the built package.
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
+const example = join(repoRoot, "examples/pipeline")
+const dir = mkdtempSync(join(tmpdir(), "weft-pipeline-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const expectedReport = `# Sales report
+
+7 sales from 3 files, 582.25 in all.
+
+| region | total |
+| --- | ---: |
+| north | 300.00 |
+| south | 242.00 |
+| west | 40.25 |
+`
+
+describe("examples/pipeline", () => {
+  it("compiles without diagnostics and runs on a local cluster", async () => {
+    // `weft` resolves from the emitted module to this package.
+    mkdirSync(join(dir, "node_modules"))
+    symlinkSync(repoRoot, join(dir, "node_modules", "weft"), "dir")
+    const result = await compile({ project: join(example, "tsconfig.json"), outDir: join(dir, "out") })
+    expect(result.diagnostics).toEqual([])
+    expect(result.tasks.map((t) => t.id)).toEqual(["pipeline#loadSales", "pipeline#clean", "pipeline#aggregate", "pipeline#writeReport"])
+    expect(result.tasks.find((t) => t.name === "writeReport")!.options.impure).toBe(true)
+    expect(result.files.map((f) => f.path)).toEqual([join(dir, "out/pipeline.weft.ts")])
+
+    const weft = await import("weft")
+    const { salesReport } = (await import(pathToFileURL(join(dir, "out/pipeline.weft.ts")).href)) as {
+      salesReport: (paths: string[], out: string) => import("weft").Delayed<{ summary: { rows: number; total: number }; report: string }>
+    }
+    const paths = ["north", "south", "west"].map((n) => join(example, "data", `${n}.json`))
+    const out = join(dir, "report.md")
+    const client = await weft.Client.local({ workers: 2 })
+    try {
+      const value = await client.compute(salesReport(paths, out)).result()
+      expect(value.summary).toEqual({ files: 3, rows: 7, byRegion: { north: 300, south: 242, west: 40.25 }, total: 582.25 })
+      expect(value.report).toBe(expectedReport)
+      expect(readFileSync(out, "utf8")).toBe(expectedReport)
+    } finally {
+      await client.close()
+    }
+  })
+})
