@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { Node, type FunctionDeclaration, type Project, type SourceFile } from "ts-morph"
@@ -118,6 +119,12 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
   // Emitted modules are outputs, never inputs.
   for (const sf of project.getSourceFiles()) if (emittedSuffix.test(sf.getFilePath())) project.removeSourceFile(sf)
 
+  // Nothing changed since the last build (same sources, same outputs on disk): answer from the
+  // cache without analysing again (the analysis is most of a build's time).
+  const cache = inMemory ? undefined : buildCache(project, rootDir, outDir)
+  const cached = cache?.read()
+  if (cached !== undefined) return selectOnly(cached, options.only, rootDir)
+
   const analysis = analyzeTasks(project, rootDir)
   const diagnostics: WeftDiagnostic[] = [...analysis.diagnostics]
   const tasks = analysis.tasks
@@ -213,7 +220,9 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
     }
     files.push({ source, path: out, text, changed })
   }
-  return { diagnostics, files, graphs, tasks }
+  const result = { diagnostics, files, graphs, tasks }
+  if (only === undefined && write) cache?.write(result)
+  return result
 
   /** The text of one emitted module. */
   function emit(unit: Unit, relative: string, outDirOfFile: string, emittedOf: (source: string) => string): string {
@@ -296,3 +305,47 @@ function taskIdsOf(ir: GraphIr, into = new Set<string>()): Set<string> {
 }
 
 const usesTask = (ir: GraphIr, id: string): boolean => taskIdsOf(ir).has(id)
+
+/** Bump when the emitted text or the result's shape changes, so that old caches are not trusted. */
+const cacheFormat = 1
+
+/**
+ * The build cache of a project on disk: a stamp of every source file's path and text (and the
+ * options that change the output), and the result that went with it, in
+ * `node_modules/.cache/weft/` beside the tsconfig. A read succeeds only when the stamp matches and
+ * every emitted file on disk still has the text the cached result says.
+ */
+function buildCache(project: Project, rootDir: string, outDir: string | undefined) {
+  const hash = createHash("sha256").update(`${cacheFormat}\0${outDir ?? ""}\0`)
+  const sources = project.getSourceFiles().map((sf) => sf.getFilePath() as string).sort()
+  for (const file of sources) hash.update(file).update("\0").update(project.getSourceFileOrThrow(file).getFullText()).update("\0")
+  const stamp = hash.digest("hex")
+  const where = path.join(rootDir, "node_modules", ".cache", "weft", `build-${createHash("sha256").update(`${rootDir}\0${outDir ?? ""}`).digest("hex").slice(0, 16)}.json`)
+  return {
+    read(): CompileResult | undefined {
+      try {
+        const saved = JSON.parse(readFileSync(where, "utf8")) as { stamp: string; result: CompileResult }
+        if (saved.stamp !== stamp) return undefined
+        for (const file of saved.result.files) if (!existsSync(file.path) || readFileSync(file.path, "utf8") !== file.text) return undefined
+        return { ...saved.result, files: saved.result.files.map((file) => ({ ...file, changed: false })) }
+      } catch {
+        return undefined // no cache, or an unreadable one: build
+      }
+    },
+    write(result: CompileResult): void {
+      try {
+        mkdirSync(path.dirname(where), { recursive: true })
+        writeFileSync(where, JSON.stringify({ stamp, result }))
+      } catch {
+        // A cache that cannot be written only costs the next build its shortcut.
+      }
+    }
+  }
+}
+
+/** A cached result narrowed to `only` (the files a watch rebuild asked for). */
+function selectOnly(result: CompileResult, only: ReadonlyArray<string> | undefined, rootDir: string): CompileResult {
+  if (only === undefined) return result
+  const wanted = new Set(only.map((p) => path.resolve(rootDir, p)))
+  return { ...result, files: result.files.filter((file) => wanted.has(path.resolve(file.source))) }
+}

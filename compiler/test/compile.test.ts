@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -152,6 +152,27 @@ describe("compile(): in-memory projects", () => {
   it("only: emits just the listed sources", async () => {
     const result = await compile({ files, only: ["/p/src/io.ts"] })
     expect(result.files.map((f) => f.path)).toEqual(["/p/src/io.weft.ts"])
+  })
+})
+
+describe("compile(): the build cache", () => {
+  it("answers an unchanged rebuild from the cache, and rebuilds when a source or an output changes", async () => {
+    const dir = tempProject({ "src/io.ts": io, "src/flow.ts": flow })
+    const project = join(dir, "tsconfig.json")
+    const first = await compile({ project })
+    const cacheDir = join(dir, "node_modules", ".cache", "weft")
+    expect(readdirSync(cacheDir)).toHaveLength(1)
+    const second = await compile({ project })
+    expect(second).toEqual({ ...first, files: first.files.map((f) => ({ ...f, changed: false })) })
+    // An edited source: the cache does not answer, the output follows the edit.
+    writeFileSync(join(dir, "src/flow.ts"), flow.replace("x * 2", "x * 3"))
+    const edited = await compile({ project })
+    expect(edited.files.find((f) => f.path.endsWith("flow.weft.ts"))?.changed).toBe(true) // the helper's hash moved
+    // A deleted output is written again, although the sources did not change.
+    rmSync(join(dir, "src/io.weft.ts"))
+    const again = await compile({ project })
+    expect(again.files.find((f) => f.path.endsWith("io.weft.ts"))?.changed).toBe(true)
+    expect(existsSync(join(dir, "src/io.weft.ts"))).toBe(true)
   })
 })
 

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
+import { main } from "../cli.js"
 import { compile } from "../index.js"
 
-// The example of issue 5, built by `compile()` into a temp folder (nothing is written beside the
-// sources) and run on a local cluster from the built package.
+// The example of issue 5, built by `weft build` (its `main`) into a temp folder (nothing is written
+// beside the sources) and run on a local cluster from the built package.
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 const example = join(repoRoot, "examples/pipeline")
 const dir = mkdtempSync(join(tmpdir(), "weft-pipeline-"))
@@ -28,8 +29,13 @@ describe("examples/pipeline", () => {
     // `weft` resolves from the emitted module to this package.
     mkdirSync(join(dir, "node_modules"))
     symlinkSync(repoRoot, join(dir, "node_modules", "weft"), "dir")
+    const printed: string[] = []
+    const io = { stdout: { write: (t: string) => printed.push(t) }, stderr: { write: (t: string) => printed.push(t) }, cwd: repoRoot }
+    expect(await main(["build", "--project", join(example, "tsconfig.json"), "--out-dir", join(dir, "out")], io)).toBe(0)
+    expect(printed.join("")).toMatch(/pipeline\.weft\.ts/)
     const result = await compile({ project: join(example, "tsconfig.json"), outDir: join(dir, "out") })
     expect(result.diagnostics).toEqual([])
+    expect(result.files.map((f) => f.changed)).toEqual([false]) // weft build wrote it already
     expect(result.tasks.map((t) => t.id)).toEqual(["pipeline#loadSales", "pipeline#clean", "pipeline#aggregate", "pipeline#writeReport"])
     expect(result.tasks.find((t) => t.name === "writeReport")!.options.impure).toBe(true)
     expect(result.files.map((f) => f.path)).toEqual([join(dir, "out/pipeline.weft.ts")])
@@ -46,6 +52,12 @@ describe("examples/pipeline", () => {
       expect(value.summary).toEqual({ files: 3, rows: 7, byRegion: { north: 300, south: 242, west: 40.25 }, total: 582.25 })
       expect(value.report).toBe(expectedReport)
       expect(readFileSync(out, "utf8")).toBe(expectedReport)
+
+      // A compiled task's error points at the line of the original source, not the emitted module.
+      const failing = client.compute(salesReport([join(example, "data", "missing.json")], join(dir, "none.md")))
+      const traceback = await failing.traceback()
+      expect(traceback).toMatch(/ENOENT/)
+      expect(traceback).toMatch(/examples\/pipeline\/pipeline\.ts:46:/)
     } finally {
       await client.close()
     }
