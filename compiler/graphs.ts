@@ -1,6 +1,6 @@
 /**
  * Compiles the body of a `@graph` function (the dataflow DSL of spec section 10) to a `GraphIr`,
- * reporting every construct the DSL does not have as a WEFT1xxx diagnostic. Read-only: it only
+ * reporting every construct the DSL does not have as a WEFT10nn diagnostic. Read-only: it only
  * queries the AST.
  *
  * Values that come from a task call (or a `get`/`map` of one) are *lazy*: they are Delayeds when

@@ -141,7 +141,7 @@ export function toMermaidIr(ir: GraphIr): string {
 const dotString = (text: string): string => `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`
 
 /** Graphviz dot (`digraph`, top-down) of the graph. */
-export function toDot(ir: GraphIr): string {
+export function renderDot(ir: GraphIr): string {
   const lines = [`digraph ${dotString(ir.name)} {`, `  rankdir=TB;`, `  node [fontname="Helvetica"];`]
   let depth = 1
   const pad = () => "  ".repeat(depth)
@@ -179,6 +179,6 @@ export function renderGraph(ir: GraphIr, format: GraphFormat): string {
     case "mermaid":
       return toMermaidIr(ir)
     case "dot":
-      return toDot(ir)
+      return renderDot(ir)
   }
 }
