@@ -15,9 +15,10 @@
  * in under 30 s (build + compute); the ratio to the raw loop is reported.
  */
 import type { Tinypool } from "tinypool"
-import { delayed, type Client, type Delayed } from "weft"
-import { compare, expect, freshBase, range, stats, usPerTask, type Side } from "../measure.js"
+import { delayed, type Delayed } from "weft"
+import { compare, expect, freshBase, range, usPerTask, type Side } from "../measure.js"
 import { withBoth } from "../pools.js"
+import { graphSide, graphStats, graphTimes } from "../graph-side.js"
 import type { Scenario } from "../scenario.js"
 import type { Row } from "../table.js"
 
@@ -51,30 +52,6 @@ function build(base: number): Delayed<number> {
   return delayed(sum)(partials)
 }
 
-interface WeftTimes {
-  build: number[]
-  submit: number[]
-  compute: number[]
-}
-
-const weftSide =
-  (client: Client, times: WeftTimes): Side =>
-  async () => {
-    const base = freshBase()
-    const start = performance.now()
-    const total = build(base)
-    const built = performance.now()
-    const future = client.compute(total)
-    const submitted = performance.now()
-    const value = await future.result()
-    const end = performance.now()
-    expect(value === expected(base), `weft 100k graph gave ${value}, expected ${expected(base)}`)
-    future.release()
-    times.build.push(built - start)
-    times.submit.push(submitted - built)
-    times.compute.push(end - submitted)
-    return end - start
-  }
 
 const rawSide =
   (pool: Tinypool): Side =>
@@ -101,12 +78,10 @@ export const bigGraphScenario: Scenario = {
   id: "big-graph",
   title: "7. 100,101-task graph: 1,000 chains of 100 inc, summed in groups of 10",
   async run({ reps, log }) {
-    const times: WeftTimes = { build: [], submit: [], compute: [] }
-    const results = await withBoth((client, pool) => compare(reps, { weft: weftSide(client, times), raw: rawSide(pool) }, { warmups }))
-    const build = stats(times.build.slice(warmups))
-    const submit = stats(times.submit.slice(warmups))
-    const compute = stats(times.compute.slice(warmups))
-    log(`  weft build ${build.median.toFixed(0)} ms, submit ${submit.median.toFixed(0)} ms, compute ${compute.median.toFixed(0)} ms`)
+    const times = graphTimes()
+    const results = await withBoth((client, pool) => compare(reps, { weft: graphSide(client, times, "100k graph", build, expected), raw: rawSide(pool) }, { warmups }))
+    const { build: buildTimes, submit, compute } = graphStats(times, warmups)
+    log(`  weft build ${buildTimes.median.toFixed(0)} ms, submit ${submit.median.toFixed(0)} ms, compute ${compute.median.toFixed(0)} ms`)
     const weftUs = usPerTask(results.weft.median, tasks)
     const rawUs = usPerTask(results.raw.median, tasks)
     const name = `graph ${chains / 1000}k chains x ${links} inc + ${groups + 1} sums (${tasks.toLocaleString("en")})`
@@ -122,12 +97,12 @@ export const bigGraphScenario: Scenario = {
       },
       {
         scenario: `${name}: build / submit / compute`,
-        weft: `${build.median.toFixed(0)} / ${submit.median.toFixed(0)} / ${compute.median.toFixed(0)} ms`,
+        weft: `${buildTimes.median.toFixed(0)} / ${submit.median.toFixed(0)} / ${compute.median.toFixed(0)} ms`,
         raw: "-",
         ratio: undefined,
         target: "-",
         met: undefined,
-        check: `build ${usPerTask(build.median, tasks).toFixed(1)}, submit ${usPerTask(submit.median, tasks).toFixed(1)} µs/task`
+        check: `build ${usPerTask(buildTimes.median, tasks).toFixed(1)}, submit ${usPerTask(submit.median, tasks).toFixed(1)} µs/task`
       }
     ]
     return {

@@ -26,6 +26,7 @@ import type { Tinypool } from "tinypool"
 import { delayed, type Client, type Delayed } from "weft"
 import { compare, expect, freshBase, stats, usPerTask, type Side } from "../measure.js"
 import { withBoth, workers } from "../pools.js"
+import { graphSide, graphStats, graphTimes } from "../graph-side.js"
 import type { Scenario } from "../scenario.js"
 import type { Row } from "../table.js"
 
@@ -54,30 +55,6 @@ function build(base: number): Delayed<number> {
   return level[0]
 }
 
-interface WeftTimes {
-  build: number[]
-  submit: number[]
-  compute: number[]
-}
-
-const weftSide =
-  (client: Client, times: WeftTimes): Side =>
-  async () => {
-    const base = freshBase()
-    const start = performance.now()
-    const root = build(base)
-    const built = performance.now()
-    const future = client.compute(root)
-    const submitted = performance.now()
-    const value = await future.result()
-    const end = performance.now()
-    expect(value === expected(base), `weft tree gave ${value}, expected ${expected(base)}`)
-    future.release()
-    times.build.push(built - start)
-    times.submit.push(submitted - built)
-    times.compute.push(end - submitted)
-    return end - start
-  }
 
 /** One untimed weft run with the held-results sampler on: the peak seen. */
 async function weftPeak(client: Client): Promise<number> {
@@ -134,18 +111,16 @@ export const treeScenario: Scenario = {
   id: "tree",
   title: "6. tree reduction of 8,192 leaves (16,383 tasks) with delayed",
   async run({ reps }) {
-    const times: WeftTimes = { build: [], submit: [], compute: [] }
+    const times = graphTimes()
     const rawPeaks: number[] = []
     const { results, weftPeaks } = await withBoth(async (client, pool) => {
-      const results = await compare(reps, { weft: weftSide(client, times), raw: rawSide(pool, rawPeaks) }, { warmups })
+      const results = await compare(reps, { weft: graphSide(client, times, "tree", build, expected), raw: rawSide(pool, rawPeaks) }, { warmups })
       const weftPeaks: number[] = []
       for (let i = 0; i < reps; i++) weftPeaks.push(await weftPeak(client))
       return { results, weftPeaks }
     })
     // The warm-up runs pushed too: keep the timed ones.
-    const build = stats(times.build.slice(warmups))
-    const submit = stats(times.submit.slice(warmups))
-    const compute = stats(times.compute.slice(warmups))
+    const { build: buildTimes, submit, compute } = graphStats(times, warmups)
     const heldWeft = stats(weftPeaks)
     const heldRaw = stats(rawPeaks.slice(warmups))
     const weftUs = usPerTask(results.weft.median, tasks)
@@ -163,12 +138,12 @@ export const treeScenario: Scenario = {
       },
       {
         scenario: `${name}: build / submit / compute`,
-        weft: `${build.median.toFixed(0)} / ${submit.median.toFixed(0)} / ${compute.median.toFixed(0)} ms`,
+        weft: `${buildTimes.median.toFixed(0)} / ${submit.median.toFixed(0)} / ${compute.median.toFixed(0)} ms`,
         raw: "-",
         ratio: undefined,
         target: "-",
         met: undefined,
-        check: `build ${usPerTask(build.median, tasks).toFixed(1)}, submit ${usPerTask(submit.median, tasks).toFixed(1)} µs/task`
+        check: `build ${usPerTask(buildTimes.median, tasks).toFixed(1)}, submit ${usPerTask(submit.median, tasks).toFixed(1)} µs/task`
       },
       {
         scenario: `${name}: peak held results (raw: plain FIFO)`,
