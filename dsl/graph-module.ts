@@ -8,13 +8,29 @@
  *
  * @module
  */
+import type * as FastCheck from "fast-check"
 import { isIrRef, type GraphIr, type IrValue } from "../compiler/ir.js"
 import { delayed, isDelayed, type Delayed } from "./delayed.js"
+
+/**
+ * Builds a fast-check arbitrary of a graph's parameter tuple from the fast-check module it is given
+ * (`weft build --arbitraries` emits one per `@graph`; `checkGraph(graph)` from `weft/testing` uses
+ * it). Taking the module as an argument keeps fast-check out of the compiled module's imports.
+ */
+export type ParamsArbitrary<Params extends unknown[]> = (fc: typeof FastCheck) => FastCheck.Arbitrary<Params>
 
 /** A compiled graph: call it with concrete arguments to get the lazy result; `ir` is the graph as data. */
 export interface GraphModule<Params extends unknown[], Result> {
   (...params: Params): Delayed<Result>
   readonly ir: GraphIr
+  /** Arbitrary parameters for property tests, when built with `weft build --arbitraries`. */
+  readonly arbitrary?: ParamsArbitrary<Params>
+}
+
+/** What a compiled module may add to a graph besides its IR and tasks. */
+export interface GraphExtras<Params extends unknown[]> {
+  /** Emitted by `weft build --arbitraries`. */
+  readonly arbitrary?: ParamsArbitrary<Params>
 }
 
 /** The functions of a graph's tasks, by task id. */
@@ -106,7 +122,7 @@ const value = <T>(v: T): T => v
  * are its `call` nodes (and delayed reads), one each. With `.map` over a parameter, the number of
  * calls depends on the array's length and is known only when the graph is called.
  */
-export function graphModule<Params extends unknown[], Result>(ir: GraphIr, tasks: GraphTasks): GraphModule<Params, Result> {
+export function graphModule<Params extends unknown[], Result>(ir: GraphIr, tasks: GraphTasks, extras?: GraphExtras<Params>): GraphModule<Params, Result> {
   checkTasks(ir, tasks)
   const makers = new Map<string, (...args: unknown[]) => Delayed<unknown>>()
   const maker = (id: string) => {
@@ -124,6 +140,7 @@ export function graphModule<Params extends unknown[], Result>(ir: GraphIr, tasks
   }
   Object.defineProperty(build, "ir", { value: ir, enumerable: true })
   Object.defineProperty(build, "name", { value: ir.name })
+  if (extras?.arbitrary !== undefined) Object.defineProperty(build, "arbitrary", { value: extras.arbitrary, enumerable: true })
   return build as GraphModule<Params, Result>
 }
 

@@ -66,6 +66,16 @@ export class Client implements ClientView {
    * Unknown or invalid options reject with `TypeError`.
    */
   static async local(options?: ClientOptions): Promise<Client> {
+    const client = await Client.detached(options)
+    defaultClient ??= client
+    return client
+  }
+
+  /**
+   * @internal Like `local`, but never the default: clients that a library starts for itself (the
+   * `weft/testing` harness) must not become what the user's `compute()` runs on.
+   */
+  static async detached(options?: ClientOptions): Promise<Client> {
     const settings = validateClientOptions(options)
     const executor =
       settings.workers === 0
@@ -75,9 +85,7 @@ export class Client implements ClientView {
             isolation: settings.isolation,
             memoryLimitBytes: settings.memoryLimitBytes
           })
-    const client = new Client(new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }))
-    defaultClient ??= client
-    return client
+    return new Client(new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }))
   }
 
   /**

@@ -17,7 +17,7 @@ export { progress, type ProgressOptions } from "./progress.js"
 // Lazy graphs
 export { delayed, Delayed, isDelayed, type TaskGraph, type GraphTask } from "../dsl/delayed.js"
 export { compute, persist } from "./compute.js"
-export { graphModule, type GraphModule } from "../dsl/graph-module.js"
+export { graphModule, type GraphModule, type GraphExtras, type ParamsArbitrary } from "../dsl/graph-module.js"
 
 // Task functions, options and keys
 export { task, type Task, type TaskMeta } from "../dsl/task.js"

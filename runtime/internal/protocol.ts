@@ -44,7 +44,7 @@ export interface WireBatch {
   readonly args: ReadonlyArray<ReadonlyArray<unknown>>
   /**
    * Injected transient failures (fault plans, section 11): for task i, when `inject[i]` is true the
-   * worker fails that attempt with an injected error instead of running the function.
+   * worker runs the function, then fails that attempt with an injected error (its result is dropped).
    */
   readonly inject?: ReadonlyArray<boolean>
   /**

@@ -23,7 +23,7 @@ import { encodeError } from "../error-codec.js"
 import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptRequest, WireBatch, WireBatchResult } from "../protocol.js"
 import { compileInline, explainReferenceError } from "./compile.js"
 
-/** The failure of every task that a fault plan picked (spec section 11). */
+/** The failure of every attempt that a fault plan picked (spec section 11), reported after the function ran. */
 const injectedFault: EncodedError = {
   kind: "thrown",
   name: "InjectedFault",
@@ -87,11 +87,6 @@ async function run(batch: WireBatch, control: BatchControl | undefined): Promise
       failed.push(i)
       continue
     }
-    if (inject !== undefined && inject[i] === true) {
-      results[i] = injectedFault
-      failed.push(i)
-      continue
-    }
     const fn = resolved[taskFns[i]]
     if (typeof fn !== "function") {
       results[i] = fn
@@ -143,6 +138,13 @@ async function run(batch: WireBatch, control: BatchControl | undefined): Promise
         failed.push(i)
         continue
       }
+    }
+    // An injected fault strikes after the function ran, like a connection lost after the work was
+    // done: the retry runs the function again, so side effects that retries duplicate show up.
+    if (inject !== undefined && inject[i] === true) {
+      results[i] = injectedFault
+      failed.push(i)
+      continue
     }
     results[i] = value
   }

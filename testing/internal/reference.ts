@@ -1,0 +1,86 @@
+/**
+ * The reference run of `checkGraph`: a graph of Delayeds evaluated in this process one task at a
+ * time, in a topological order that fast-check chooses (so that a graph whose result depends on
+ * completion order is caught, and shrinks to the plain depth-first order when order does not
+ * matter). Retries are honoured as on the cluster, without delays.
+ *
+ * @internal
+ */
+import { walk, type Delayed } from "../../dsl/delayed.js"
+import { delayedBrand, fillTemplate, futureBrand, type Branded } from "../../runtime/internal/args.js"
+import type { Future } from "../../runtime/Future.js"
+import { runHere, settle, type Outcome } from "./outcome.js"
+
+/** What the output gave: a value, or failure with one of the root errors that reached it. */
+export type Expected = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly errors: ReadonlyArray<Error> }
+
+/** The reference result of `output`, and the task names in the order they ran. */
+export interface Reference {
+  readonly expected: Expected
+  readonly order: ReadonlyArray<string>
+}
+
+type Result = Expected
+
+/**
+ * Evaluates `output`'s graph here. `picks` chooses among the tasks that are ready at each step
+ * (`picks[step % length] % ready`); an empty `picks` runs them in depth-first order.
+ */
+export async function evaluateReference(output: Delayed<unknown>, picks: ReadonlyArray<number>): Promise<Reference> {
+  const nodes = walk([output])
+  const results = new Map<Delayed<unknown>, Result>()
+  const futures = new Map<Future<unknown, unknown>, Result>()
+  const order: string[] = []
+  const resultOfFuture = async (future: Future<unknown, unknown>): Promise<Result> => {
+    let found = futures.get(future)
+    if (found === undefined) {
+      const outcome = await settle(future.result())
+      futures.set(future, (found = outcome.ok ? outcome : { ok: false, errors: [outcome.error] }))
+    }
+    return found
+  }
+  const inputResult = (input: Branded): Promise<Result> | Result =>
+    futureBrand in input ? resultOfFuture(input as unknown as Future<unknown, unknown>) : results.get(input as unknown as Delayed<unknown>)!
+  const isReady = (d: Delayed<unknown>) =>
+    d.node.kind === "future" || d.node.inputs.every((input) => !(delayedBrand in input) || results.has(input as unknown as Delayed<unknown>))
+
+  const pending = [...nodes]
+  for (let step = 0; pending.length > 0; step++) {
+    const ready: number[] = []
+    for (let i = 0; i < pending.length; i++) if (isReady(pending[i])) ready.push(i)
+    const choice = picks.length === 0 ? 0 : picks[step % picks.length] % ready.length
+    const [d] = pending.splice(ready[choice], 1)
+    const node = d.node
+    if (node.kind === "future") {
+      results.set(d, await resultOfFuture(node.future))
+      continue
+    }
+    const inputs = await Promise.all(node.inputs.map(inputResult))
+    const failures = inputs.filter((r): r is Extract<Result, { ok: false }> => !r.ok)
+    if (failures.length > 0) {
+      // A task whose input failed does not run; it fails with a root's error, as on the cluster.
+      results.set(d, { ok: false, errors: [...new Set(failures.flatMap((f) => f.errors))] })
+      continue
+    }
+    order.push(node.fn.name)
+    const args = fillTemplate(node.template, inputs.map((r) => (r as { value: unknown }).value))
+    results.set(d, toResult(await attempts(node.fn, args, node.options.retries)))
+  }
+  return { expected: results.get(output)!, order }
+}
+
+/** Up to `retries.times + 1` attempts, as the cluster makes them (no delay between them here). */
+async function attempts(
+  fn: Parameters<typeof runHere>[0],
+  args: ReadonlyArray<unknown>,
+  retries: { readonly times: number; readonly while?: ((error: unknown) => boolean) | undefined } | undefined
+): Promise<Outcome> {
+  let outcome = await runHere(fn, args)
+  for (let n = 0; !outcome.ok && retries !== undefined && n < retries.times; n++) {
+    if (retries.while !== undefined && !retries.while(outcome.error)) break
+    outcome = await runHere(fn, args)
+  }
+  return outcome
+}
+
+const toResult = (outcome: Outcome): Result => (outcome.ok ? outcome : { ok: false, errors: [outcome.error] })
