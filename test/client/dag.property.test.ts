@@ -8,40 +8,16 @@ import { fc, test } from "@fast-check/vitest"
 import { describe, expect } from "vitest"
 import { Client, type Future } from "weft"
 
-interface Node {
-  readonly deps: number[]
-  readonly fails: boolean
-  readonly priority: number
-}
+import { arbitraries, type RandomGraph, type RandomNode } from "weft/testing"
 
-const graph = fc
-  .integer({ min: 1, max: 25 })
-  .chain((n) =>
-    fc.tuple(
-      ...Array.from({ length: n }, (_, i) =>
-        fc.record({
-          deps: fc.uniqueArray(fc.integer({ min: 0, max: Math.max(0, i - 1) }), { maxLength: i === 0 ? 0 : Math.min(i, 4) }),
-          fails: fc.integer({ min: 0, max: 9 }).map((x) => x === 0),
-          priority: fc.integer({ min: -2, max: 2 })
-        })
-      )
-    )
-  ) as fc.Arbitrary<Node[]>
+type Node = RandomNode
+
+// The same random DAGs and reference that weft/testing exports for users.
+const graph = arbitraries.graph({ maxNodes: 25, failureRate: 0.1 }).map((g: RandomGraph) => g.nodes as Node[])
 
 /** What each node must give: a value, or the set of root errors it may fail with. */
 function reference(nodes: Node[]): Array<{ value: number } | { roots: Set<number> }> {
-  const out: Array<{ value: number } | { roots: Set<number> }> = []
-  nodes.forEach((node, i) => {
-    const roots = new Set<number>()
-    for (const d of node.deps) {
-      const r = out[d]
-      if ("roots" in r) for (const x of r.roots) roots.add(x)
-    }
-    if (roots.size > 0) out.push({ roots })
-    else if (node.fails) out.push({ roots: new Set([i]) })
-    else out.push({ value: i + node.deps.reduce((s, d) => s + (out[d] as { value: number }).value, 0) })
-  })
-  return out
+  return arbitraries.evaluate({ nodes }).map((r) => (r.ok ? { value: r.value } : { roots: new Set(r.roots) }))
 }
 
 // The task: node i adds its inputs to i, or fails naming itself.

@@ -85,7 +85,7 @@ describe("checkTask: negative controls", () => {
 
 describe("checkTask and checkGraph: bad input", () => {
   test("throws TypeError naming what is wrong, and starts nothing", async () => {
-    await expect(checkTask(42 as never, fc.tuple(fc.integer()))).rejects.toThrow(/checkTask: the first argument must be a task function, got number/)
+    await expect(checkTask(42 as never, fc.tuple(fc.integer()) as never)).rejects.toThrow(/checkTask: the first argument must be a task function, got number/)
     await expect(checkTask(inc, [1] as never)).rejects.toThrow(/must be a fast-check arbitrary/)
     await expect(checkGraph(42 as never, fc.tuple())).rejects.toThrow(/checkGraph: the first argument must be a graph/)
     await expect(checkGraph((x: number) => delayed(inc)(x))).rejects.toThrow(/no arbitrary for its parameters.*weft build --arbitraries/)

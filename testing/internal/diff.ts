@@ -65,7 +65,7 @@ function compare(a: unknown, b: unknown, path: string, seen: Map<object, object>
   if (protoA !== protoB && !(isPlainProto(protoA) && isPlainProto(protoB))) {
     // Prototypes of two realms (a worker's Error, this thread's Error) count as equal by name.
     if (className(a) !== className(b) || !(a instanceof Error || types.isNativeError(a))) {
-      return at(`it was ${article(className(a))}, it is ${article(className(b))}: the prototype did not survive (structured clone keeps plain data, arrays, Maps, Sets, Dates, RegExps, typed arrays and errors only)`)
+      return at(`it was ${article(className(a))}, it is ${article(className(b))}: the prototype did not survive; a structured clone keeps plain data, arrays, Maps, Sets, Dates, RegExps, typed arrays and errors only`)
     }
   }
   if (a instanceof Error || types.isNativeError(a)) {
