@@ -3,8 +3,8 @@
  * The `weft` command (spec section 10):
  *
  * ```
- * weft build [--project tsconfig.json] [--out-dir DIR] [--watch]
- * weft check [--project tsconfig.json]                 # diagnostics only, writes nothing
+ * weft build [--project tsconfig.json] [--out-dir DIR] [--watch] [--arbitraries]
+ * weft check [--project tsconfig.json] [--arbitraries] # diagnostics only, writes nothing
  * weft graph FILE#NAME [--format mermaid|dot|json] [--project tsconfig.json]
  * weft help | weft --help
  * ```
@@ -49,11 +49,14 @@ export interface CliIo {
 }
 
 export const usage = `Usage:
-  weft build [--project tsconfig.json] [--out-dir DIR] [--watch]
+  weft build [--project tsconfig.json] [--out-dir DIR] [--watch] [--arbitraries]
       Compile the project's @task and @graph functions: x.ts gives x.weft.ts beside it
-      (or under --out-dir). With --watch, rebuild the modules that change.
-  weft check [--project tsconfig.json]
-      Report diagnostics only; write nothing.
+      (or under --out-dir). With --watch, rebuild the modules that change. With
+      --arbitraries, also emit a fast-check arbitrary of each @graph's parameters
+      (for checkGraph from weft/testing), derived from their types.
+  weft check [--project tsconfig.json] [--arbitraries]
+      Report diagnostics only; write nothing. With --arbitraries, also report the
+      @graph parameters whose arbitrary cannot be derived.
   weft graph FILE#NAME [--format mermaid|dot|json] [--project tsconfig.json]
       Print one compiled @graph: its IR as JSON (the default), or a Mermaid or Graphviz drawing.
   weft help, weft --help
@@ -71,9 +74,10 @@ const flagsOf = {
     project: { type: "string", short: "p" },
     "out-dir": { type: "string" },
     watch: { type: "boolean", short: "w" },
+    arbitraries: { type: "boolean" },
     help: { type: "boolean", short: "h" }
   },
-  check: { project: { type: "string", short: "p" }, help: { type: "boolean", short: "h" } },
+  check: { project: { type: "string", short: "p" }, arbitraries: { type: "boolean" }, help: { type: "boolean", short: "h" } },
   graph: { project: { type: "string", short: "p" }, format: { type: "string", short: "f" }, help: { type: "boolean", short: "h" } },
   help: { help: { type: "boolean", short: "h" } }
 } as const
@@ -155,18 +159,19 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     noPositionals("build", positionals)
     const project = projectOf(values.project)
     const outDir = values["out-dir"] === undefined ? undefined : path.resolve(io.cwd, values["out-dir"])
-    const result = await compile({ project, outDir, write: true })
+    const arbitraries = values.arbitraries === true
+    const result = await compile({ project, outDir, write: true, arbitraries })
     reportWritten(result, io)
     const errors = reportDiagnostics(result.diagnostics, io.stderr)
     if (values.watch !== true) return errors > 0 ? 1 : 0
-    return watchUntilClosed(project, outDir, io)
+    return watchUntilClosed(project, outDir, arbitraries, io)
   }
 
   if (command === "check") {
     const { values, positionals } = parse("check", rest)
     if (values.help === true) return help(io)
     noPositionals("check", positionals)
-    const result = await compile({ project: projectOf(values.project), write: false })
+    const result = await compile({ project: projectOf(values.project), write: false, arbitraries: values.arbitraries === true })
     const errors = reportDiagnostics(result.diagnostics, io.stderr)
     if (errors === 0) io.stdout.write(`No errors: ${plural(result.tasks.length, "task")}, ${plural(result.graphs.length, "graph")}.\n`)
     return errors > 0 ? 1 : 0
@@ -226,9 +231,9 @@ function findGraph(result: CompileResult, file: string, name: string, cwd: strin
 }
 
 /** `build --watch`: watches until the watcher is closed (by `io.onWatch`'s caller or SIGINT). */
-async function watchUntilClosed(project: string, outDir: string | undefined, io: CliIo): Promise<number> {
+async function watchUntilClosed(project: string, outDir: string | undefined, arbitraries: boolean, io: CliIo): Promise<number> {
   const { watch } = await import("./watch.js")
-  const watcher = await watch({ project, outDir, stdout: io.stdout, stderr: io.stderr, cwd: io.cwd })
+  const watcher = await watch({ project, outDir, arbitraries, stdout: io.stdout, stderr: io.stderr, cwd: io.cwd })
   const onSigint = () => void watcher.close()
   process.once("SIGINT", onSigint)
   io.stdout.write("watching for changes (Ctrl-C to stop)\n")

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { Node, type FunctionDeclaration, type Project, type SourceFile } from "ts-morph"
+import { graphArbitrary } from "./arbitraries.js"
 import type { WeftDiagnostic } from "./diagnostics.js"
 import { compileGraph } from "./graphs.js"
 import type { GraphIr } from "./ir.js"
@@ -30,6 +31,11 @@ export interface CompileOptions {
   readonly files?: Record<string, string>
   /** Emit (and write) only the modules of these source files (paths as given, or absolute), for `--watch`. */
   readonly only?: ReadonlyArray<string>
+  /**
+   * Also emit a fast-check arbitrary of each `@graph`'s parameters (`weft build --arbitraries`);
+   * a parameter type with none is WEFT1008. Default false.
+   */
+  readonly arbitraries?: boolean
 }
 
 /** One emitted module. */
@@ -121,7 +127,8 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
 
   // Nothing changed since the last build (same sources, same outputs on disk): answer from the
   // cache without analysing again (the analysis is most of a build's time).
-  const cache = inMemory ? undefined : buildCache(project, rootDir, outDir)
+  const arbitraries = options.arbitraries === true
+  const cache = inMemory ? undefined : buildCache(project, rootDir, outDir, arbitraries)
   const cached = cache?.read()
   if (cached !== undefined) return selectOnly(cached, options.only, rootDir)
 
@@ -145,7 +152,8 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
   interface Unit {
     readonly sf: SourceFile
     readonly tasks: TaskInfo[]
-    readonly graphs: Array<{ name: string; id: string; ir: GraphIr }>
+    /** `arbitrary`: the source text of the parameters' arbitrary, with `--arbitraries`. */
+    readonly graphs: Array<{ name: string; id: string; ir: GraphIr; arbitrary?: string }>
     /** Imported tasks the graphs use: local name -> task. */
     readonly imported: Map<string, TaskInfo>
   }
@@ -196,8 +204,11 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
     if (compiled.ir === undefined) continue
     const id = `${file.replace(/\.[cm]?tsx?$/, "")}#${g.name}`
     graphs.push({ id, file, name: g.name, ir: compiled.ir })
+    // Laid out for its place in the emitted call: `  { arbitrary: (fc) => ...`.
+    const derived = arbitraries ? graphArbitrary(g.fn as FunctionDeclaration, g.name, file, "  ", "  { arbitrary: ".length) : undefined
+    if (derived !== undefined) diagnostics.push(...derived.diagnostics)
     const unit = unitOf(sf)
-    unit.graphs.push({ name: g.name, id, ir: compiled.ir })
+    unit.graphs.push({ name: g.name, id, ir: compiled.ir, arbitrary: derived?.text })
     for (const [local, t] of imported) if (usesTask(compiled.ir, t.id)) unit.imported.set(local, t)
   }
   diagnostics.sort(byPlace)
@@ -263,7 +274,8 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
       lines.push("", `/** The @graph \`${g.name}\` of ${relative}, compiled. */`)
       lines.push(`export const ${g.name} = graphModule<Parameters<typeof __${g.name}>, Awaited<ReturnType<typeof __${g.name}>>>(`)
       lines.push(`  ${ir.split("\n").join("\n  ")},`)
-      lines.push(`  ${record}`)
+      if (g.arbitrary === undefined) lines.push(`  ${record}`)
+      else lines.push(`  ${record},`, `  { arbitrary: ${g.arbitrary} }`)
       lines.push(")")
     }
     return `${lines.join("\n")}\n`
@@ -311,12 +323,13 @@ const cacheFormat = 1
 
 /**
  * The build cache of a project on disk: a stamp of every source file's path and text (and the
- * options that change the output), and the result that went with it, in
- * `node_modules/.cache/weft/` beside the tsconfig. A read succeeds only when the stamp matches and
+ * options that change the output: the output folder, `arbitraries`), and the result that went
+ * with it, in `node_modules/.cache/weft/` beside the tsconfig. A read succeeds only when the stamp matches and
  * every emitted file on disk still has the text the cached result says.
  */
-function buildCache(project: Project, rootDir: string, outDir: string | undefined) {
-  const hash = createHash("sha256").update(`${cacheFormat}\0${outDir ?? ""}\0`)
+function buildCache(project: Project, rootDir: string, outDir: string | undefined, arbitraries: boolean) {
+  // `--arbitraries` changes the output: a build with it never answers for one without, and back.
+  const hash = createHash("sha256").update(`${cacheFormat}\0${outDir ?? ""}\0${arbitraries ? "arbitraries\0" : ""}`)
   const sources = project.getSourceFiles().map((sf) => sf.getFilePath() as string).sort()
   for (const file of sources) hash.update(file).update("\0").update(project.getSourceFileOrThrow(file).getFullText()).update("\0")
   const stamp = hash.digest("hex")

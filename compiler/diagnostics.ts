@@ -16,6 +16,7 @@ export const diagnosticCodes = {
   1005: "mapping over the result of a task (fan-out at run time is not supported yet)",
   1006: "a call in a @graph body that is not a @task or .map",
   1007: "a @graph that is not an exported module-level function declaration",
+  1008: "a @graph parameter type with no derivable fast-check arbitrary (only with --arbitraries)",
   // @task functions
   2001: "a @task that is not declared at module level",
   2002: "a @task that captures a mutable module-level variable",

@@ -25,6 +25,8 @@ export interface WatchOptions {
   /** Path of the tsconfig (absolute, or relative to `cwd`). */
   readonly project: string
   readonly outDir?: string
+  /** Emit arbitraries of the graphs' parameters, as `weft build --arbitraries` (default false). */
+  readonly arbitraries?: boolean
   readonly stdout: CliIo["stdout"]
   readonly stderr: CliIo["stderr"]
   /** Paths printed relative to it. */
@@ -128,7 +130,7 @@ export async function watch(options: WatchOptions): Promise<Watcher> {
     }
     try {
       io.stdout.write(`change in ${changed.map((f) => path.relative(io.cwd, f)).join(", ")}: rebuilding\n`)
-      const result = await compile({ project, outDir: options.outDir, write: true, only: changed })
+      const result = await compile({ project, outDir: options.outDir, write: true, only: changed, arbitraries: options.arbitraries })
       reportWritten(result, io)
       reportDiagnostics(result.diagnostics, io.stderr)
       options.onRebuild?.(result, changed)

@@ -143,6 +143,12 @@ describe("compile(): in-memory projects", () => {
     expect(result.files).toEqual([])
   })
 
+  it("every diagnostic code is documented in docs/compiler-diagnostics.md", () => {
+    const docs = readFileSync(join(repoRoot, "docs/compiler-diagnostics.md"), "utf8")
+    const missing = Object.keys(diagnosticCodes).filter((code) => !docs.includes(`### WEFT${code}:`))
+    expect(missing).toEqual([])
+  })
+
   it("WEFT1007: a @graph that is not an exported function declaration", async () => {
     const source = `/** @task */\nexport function inc(x: number): number {\n  return x + 1\n}\n\n/** @graph */\nfunction g(x: number) {\n  return inc(x)\n}\n`
     const result = await compile({ files: { "/p/a.ts": source } })

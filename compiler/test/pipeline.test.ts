@@ -5,6 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
 import { main } from "../cli.js"
 import { compile } from "../index.js"
+import { checkPipeline, type CompiledPipeline } from "../../examples/pipeline/pipeline.check.js"
 
 // The example of issue 5, built by `weft build` (its `main`) into a temp folder (nothing is written
 // beside the sources) and run on a local cluster from the built package.
@@ -58,6 +59,23 @@ describe("examples/pipeline", () => {
       const traceback = await failing.traceback()
       expect(traceback).toMatch(/ENOENT/)
       expect(traceback).toMatch(/examples\/pipeline\/pipeline\.ts:46:/)
+    } finally {
+      await client.close()
+    }
+  })
+
+  it("passes weft/testing's checks, with the arbitrary weft build --arbitraries derived (examples/pipeline/pipeline.check.ts)", { timeout: 120_000 }, async () => {
+    const io = { stdout: { write: () => true }, stderr: { write: (t: string) => void process.stderr.write(t) }, cwd: repoRoot }
+    const outDir = join(dir, "checked")
+    expect(await main(["build", "--project", join(example, "tsconfig.json"), "--out-dir", outDir, "--arbitraries"], io)).toBe(0)
+    const compiled = (await import(pathToFileURL(join(outDir, "pipeline.weft.ts")).href)) as CompiledPipeline
+    expect(typeof compiled.regionTotals.arbitrary).toBe("function")
+    const scratch = join(dir, "scratch")
+    mkdirSync(scratch)
+    const weft = await import("weft")
+    const client = await weft.Client.local({ workers: 2 })
+    try {
+      await checkPipeline(compiled, scratch, client)
     } finally {
       await client.close()
     }
