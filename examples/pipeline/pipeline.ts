@@ -116,3 +116,15 @@ export function salesReport(paths: string[], out: string) {
   const report = writeReport(summary, out)
   return { summary, report }
 }
+
+/**
+ * Totals by region of rows already in memory: the same tasks without the files, a graph whose
+ * parameters are plain data, so `weft build --arbitraries` can derive their arbitrary for
+ * `checkGraph` (examples/pipeline/pipeline.check.ts).
+ *
+ * @graph
+ */
+export function regionTotals(files: RawSale[][]) {
+  const cleaned = files.map((rows) => clean(rows))
+  return aggregate(cleaned)
+}
