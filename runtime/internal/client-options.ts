@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os"
 import { parseBytes } from "../../dsl/duration.js"
+import { minMemoryLimitBytes } from "./executor/tinypool.js"
 
 /** Injected transient failures (spec section 11): the same seed injects the same faults. */
 export interface FaultPlan {
@@ -22,7 +23,11 @@ export interface ClientOptions {
   readonly workers?: number
   /** `"thread"` (default): worker threads; `"process"`: child processes, which isolate native crashes and `process.exit`. */
   readonly isolation?: "thread" | "process"
-  /** Per worker, bytes or a size such as `"512 MB"`: a worker over it is recycled after its task. */
+  /**
+   * Per worker, bytes or a size such as `"512 MB"` (at least 64 MB): the cap on a worker's
+   * JavaScript heap. A task that needs more kills its worker (a death, counted against
+   * `allowedFailures`); a worker over 80% of it after its task is recycled.
+   */
   readonly memoryLimit?: number | string
   /** Worker deaths a task may cause before it fails with `KilledWorkerError`; default 3. */
   readonly allowedFailures?: number
@@ -65,6 +70,12 @@ export function validateClientOptions(options: unknown): ClientSettings {
     throw bad(`allowedFailures must be a whole number >= 0, got ${String(o.allowedFailures)}`, "It is how many worker deaths a task may cause; default 3.")
   }
   const memoryLimitBytes = o.memoryLimit === undefined ? undefined : parseBytes(o.memoryLimit, "Client.local memoryLimit")
+  if (memoryLimitBytes !== undefined && memoryLimitBytes < minMemoryLimitBytes) {
+    throw bad(
+      `memoryLimit must be at least ${minMemoryLimitBytes / 1e6} MB, got ${JSON.stringify(o.memoryLimit)} (${memoryLimitBytes} bytes)`,
+      "A worker needs about 30 MB for itself with tsx and Effect loaded; give it room for your tasks, e.g. \"512 MB\"."
+    )
+  }
   return {
     workers: o.workers ?? availableParallelism(),
     isolation: o.isolation ?? "thread",

@@ -1,9 +1,13 @@
 import { describe, expect, test } from "vitest"
 import { KilledWorkerError, TimeoutError } from "weft"
+import { noStrayErrors } from "../faults/fault-helpers.js"
 import { crashy, inc, sleepy } from "../fixtures/client-tasks.js"
 import { runCount, runLog, useClient } from "./helpers.js"
 
+noStrayErrors()
+
 const client = useClient({ workers: 1 })
+const processes = useClient({ workers: 1, isolation: "process", allowedFailures: 1 })
 
 describe("worker deaths, timeouts and transport failures", () => {
   test("a worker death does not use up a retry: the task runs again on a fresh worker", async () => {
@@ -14,7 +18,8 @@ describe("worker deaths, timeouts and transport failures", () => {
     expect(runCount(log)).toBe(3)
   })
 
-  test("after allowedFailures + 1 deaths the task fails with KilledWorkerError, and so do its dependents", async () => {
+  // Each of the 4 replacement workers imports client-tasks.ts (and effect) again: about 2.5 s each under tsx.
+  test("after allowedFailures + 1 deaths the task fails with KilledWorkerError, and so do its dependents", { timeout: 30_000 }, async () => {
     const log = runLog()
     const f = client().submit(crashy, log, [1, 2, 3, 4, 5], [])
     const g = client().submit(inc, f)
@@ -48,6 +53,18 @@ describe("worker deaths, timeouts and transport failures", () => {
     expect(await client().submit(inc, 9).result()).toBe(10)
   })
 
+  test("a Promise rejected and never handled while a task runs kills its worker like an uncaught error: a death", { timeout: 15_000 }, async () => {
+    const floating = client().submit(async (ms: number) => {
+      void Promise.reject(new Error("nobody handles this"))
+      await new Promise((resolve) => setTimeout(resolve, ms))
+      return ms
+    }, 100)
+    const error = await floating.exception()
+    expect(error).toBeInstanceOf(KilledWorkerError)
+    expect(error?.message).toMatch(/nobody handles this/)
+    expect(await client().submit(inc, 5).result()).toBe(6)
+  })
+
   test("a timeout stops an attempt that runs too long, and counts as a failure that retries retry", async () => {
     const f = client().with({ timeout: 100 }).submit(sleepy, 2_000)
     const error = await f.exception()
@@ -72,5 +89,32 @@ describe("worker deaths, timeouts and transport failures", () => {
     const outcomes = await Promise.allSettled(fs.map((f) => f.result()))
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"])
     expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(Error)
+  })
+})
+
+describe("worker deaths with isolation: process", () => {
+  test("a native crash (a fatal signal) kills only the child process: KilledWorkerError names the signal, and the cluster keeps working", { timeout: 15_000 }, async () => {
+    const c = processes()
+    const crash = c.submit(function segfault() {
+      process.kill(process.pid, "SIGSEGV")
+      return new Promise<number>(() => {}) // the signal ends the process before this matters
+    })
+    const dependent = c.submit(inc, crash)
+    const error = await crash.exception()
+    expect(error).toBeInstanceOf(KilledWorkerError)
+    expect(error?.message).toMatch(/on 2 different workers/)
+    expect(error?.message).toMatch(/was killed by SIGSEGV/)
+    await expect(dependent.result()).rejects.toBe(error)
+    expect(await c.submit(inc, 1).result()).toBe(2)
+  })
+
+  test("process.exit in a task: the exit code is in the error, and a death uses up no retry", { timeout: 15_000 }, async () => {
+    const c = processes()
+    const log = runLog()
+    // run 1: the process exits; run 2: throws (its one retry); run 3: succeeds
+    expect(await c.with({ retries: 1 }).submit(crashy, log, [1], [2]).result()).toBe(3)
+    const exits = await c.submit(crashy, runLog(), [1, 2], []).exception()
+    expect(exits).toBeInstanceOf(KilledWorkerError)
+    expect(exits?.message).toMatch(/exited with code 3/)
   })
 })

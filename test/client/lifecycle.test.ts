@@ -4,7 +4,10 @@ import { runInNewContext } from "node:vm"
 import { describe, expect, test } from "vitest"
 import { CancelledError, Client, ClientClosedError, fireAndForget } from "weft"
 import { countedInc, failsFirstRun, failsThenSucceeds, inc, sleepy } from "../fixtures/client-tasks.js"
+import { noStrayErrors } from "../faults/fault-helpers.js"
 import { runCount, runLog } from "./helpers.js"
+
+noStrayErrors()
 
 setFlagsFromString("--expose-gc")
 const gc = runInNewContext("gc") as () => void

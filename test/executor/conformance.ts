@@ -298,21 +298,23 @@ export function executorConformance(name: string, make: () => Promise<Executor>,
         expect(valueOf(result, 1)).toBe(5)
       })
 
-      it("fails injected tasks without running them", async () => {
+      it("fails injected tasks after running them: the result is dropped, a real failure is kept", async () => {
         const result = await run(
           batchOf(
             inline((x: number) => {
-              if (x === 2) throw new Error("task 2 must not run")
+              if (x === 4) throw new Error("task 4 failed for real")
               return x
             }),
-            [[1], [2], [3]],
-            [false, true, false]
+            [[1], [2], [3], [4]],
+            [false, true, false, true]
           )
         )
-        expect(result.failed).toEqual([1])
+        expect(result.failed).toEqual([1, 3])
         expect(result.results[0]).toBe(1)
         expect(result.results[2]).toBe(3)
         expect(encodedOf(result, 1)).toMatchObject({ kind: "thrown", name: "InjectedFault", message: "weft injected a transient failure (fault plan)" })
+        // The function ran (it threw): its own error is what the attempt reports.
+        expect(encodedOf(result, 3)).toMatchObject({ kind: "thrown", name: "Error", message: "task 4 failed for real" })
       })
     })
 

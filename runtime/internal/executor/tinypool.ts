@@ -9,7 +9,13 @@
  * - an `error` event without a listener crashes the process, so there is always one;
  * - `destroy()` can still hang, so `close()` gives it 2 s and then terminates what is left;
  * - child processes get the parent's environment and the `advanced` serialization, so that they
- *   clone values as worker threads do (tinypool's defaults: an empty environment and JSON).
+ *   clone values as worker threads do (tinypool's defaults: an empty environment and JSON);
+ * - tinypool reports a child process that died as "Worker exited unexpectedly": the exit code or
+ *   signal is added (`SIGABRT` is V8 out of memory, or a native crash);
+ * - `memoryLimit` only recycles in tinypool (`maxMemoryLimitBeforeRecycle`, read after a batch):
+ *   here it also caps each worker's heap (`heapLimits`: `resourceLimits` for threads, V8 flags for
+ *   processes), so that a task allocating past it kills its worker, which tinypool reports as that
+ *   batch's error (`ERR_WORKER_OUT_OF_MEMORY`, or the child's exit), a `"worker-died"` failure.
  *
  * Interrupts (worker threads only): every batch with attempt `ids` also carries the name of this
  * executor's control `BroadcastChannel` (worker threads of one process share BroadcastChannels by
@@ -44,7 +50,12 @@ export interface TinypoolExecutorOptions {
   readonly workers: number
   /** `"thread"` (default): worker threads; `"process"`: child processes, which survive `process.exit` and native crashes. */
   readonly isolation?: "thread" | "process"
-  /** A worker whose heap grows past this many bytes after a batch is replaced. */
+  /**
+   * Each worker's JavaScript heap, in bytes: a batch that needs more kills its worker (a death,
+   * `"worker-died"`), and a worker whose heap is above `recycleFraction` of it after a batch is
+   * replaced before its next one. Below `minMemoryLimitBytes` only the recycling applies. See
+   * `heapLimits`.
+   */
   readonly memoryLimitBytes?: number
 }
 
@@ -97,6 +108,12 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
     throw new TypeError(`memoryLimitBytes must be a positive number, got ${String(memoryLimitBytes)}`)
   }
   const threads = isolation === "thread"
+  const heap = memoryLimitBytes === undefined ? undefined : heapLimits(memoryLimitBytes)
+  const caps = heap?.caps
+  const execArgv = workerExecArgv(process.execArgv)
+  // A child process takes the heap caps as V8 flags; a worker thread as `resourceLimits` (Node
+  // refuses V8 heap flags in a worker's execArgv).
+  if (caps !== undefined && !threads) execArgv.push(`--max-old-space-size=${caps.maxOldGenerationSizeMb}`, `--max-semi-space-size=${caps.maxSemiSpaceSizeMb}`)
   const started = performance.now()
   const pool = new Tinypool({
     filename: entry,
@@ -104,9 +121,12 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
     maxThreads: workers,
     idleTimeout,
     runtime: threads ? "worker_threads" : "child_process",
-    execArgv: workerExecArgv(process.execArgv),
+    execArgv,
     ...(threads ? {} : { serialization: "advanced" as const, env: { ...process.env } as Record<string, string> }),
-    ...(memoryLimitBytes !== undefined ? { maxMemoryLimitBeforeRecycle: memoryLimitBytes } : {})
+    ...(caps !== undefined && threads
+      ? { resourceLimits: { maxOldGenerationSizeMb: caps.maxOldGenerationSizeMb, maxYoungGenerationSizeMb: caps.maxYoungGenerationSizeMb } }
+      : {}),
+    ...(heap !== undefined ? { maxMemoryLimitBeforeRecycle: heap.recycleAboveBytes } : {})
   })
   // Each such error belongs to a worker with no batch (tinypool hands a busy worker's error to its
   // batch) and that worker is replaced; without a listener it would crash the process.
@@ -115,6 +135,8 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
   let closing = false
   let closed: Promise<void> | undefined
   const watched = new Map<TinypoolWorker, Watched>()
+  /** How the last child processes that died on their own ended, oldest first, for the batch errors. */
+  const exitNotes: Array<{ readonly at: number; readonly text: string }> = []
 
   /** Starts watching the pool's workers that are new since the last call. */
   const watchNew = () => {
@@ -124,14 +146,21 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
       watched.set(worker, state)
       const terminate = worker.terminate.bind(worker)
       worker.terminate = () => {
-        state.stopping = true
+        // tinypool also "terminates" a child process that has already died, from its exit handler.
+        if (threads || !hasExited(worker)) state.stopping = true
         return terminate()
       }
-      worker.once("exit", (code: unknown) => {
+      worker.once("exit", (code: unknown, signal?: unknown) => {
         state.exited = true
         watched.delete(worker)
-        // Child processes: tinypool already turns an unexpected exit into an error.
-        if (!threads || state.stopping || closing) return
+        if (state.stopping || closing) return
+        if (!threads) {
+          // tinypool already turns it into an error, "Worker exited unexpectedly", without saying how.
+          const text = `child process ${worker.threadId} ${signal ? `was killed by ${String(signal)}` : `exited with code ${String(code)}`}`
+          exitNotes.push({ at: performance.now(), text })
+          if (exitNotes.length > workers) exitNotes.shift()
+          return
+        }
         try {
           worker.emit(
             "error",
@@ -144,7 +173,8 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
     }
   }
   // Threads announce themselves on `process` (replacements after an abort, a death or a recycle),
-  // so there is nothing to do per batch; child processes are looked for when a batch fails.
+  // so there is nothing to do per batch; child processes are looked for at each batch and when one
+  // fails.
   const onWorker = () => {
     if (!closing) watchNew()
   }
@@ -161,7 +191,11 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
         cause: error
       })
     }
-    return new ExecutorFailure("worker-died", `The worker running the batch died: ${error.message}`, { cause: error })
+    // tinypool rejects the batch in the tick of the exit: an older note is of a process that died idle.
+    while (exitNotes.length > 0 && performance.now() - exitNotes[0].at > 1_000) exitNotes.shift()
+    const how = !threads && error.message === "Worker exited unexpectedly" ? exitNotes.shift()?.text : undefined
+    const what = how === undefined ? error.message : `${error.message} (${how}${how.includes("SIGABRT") ? ": out of memory, or a native crash" : ""})`
+    return new ExecutorFailure("worker-died", `The worker running the batch died: ${what}`, { cause: error })
   }
   const rethrow = (error: unknown): never => {
     throw toFailure(error)
@@ -266,7 +300,11 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
       if (closing) return Promise.reject(new ExecutorFailure("closed", "The executor is closed"))
       // tinypool takes an EventEmitter-like signal (`once`/`off`) as well as an AbortSignal.
       const options = signal === undefined ? noOptions : { signal: signal as unknown as AbortSignal }
-      if (!threads || batch.ids === undefined) return pool.run(batch, options).catch(rethrow)
+      if (!threads) {
+        watchNew() // a replacement after a recycle: child processes do not announce themselves
+        return pool.run(batch, options).catch(rethrow)
+      }
+      if (batch.ids === undefined) return pool.run(batch, options).catch(rethrow)
       const sent: WireBatch = { ...batch, control: controlName }
       unsettled.add(sent)
       const done = () => unsettled.delete(sent)
@@ -292,6 +330,12 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
   return { ...executor, startupMs: performance.now() - started }
 }
 
+/** A child process worker that has exited (its `exit` event is being or has been emitted). */
+const hasExited = (worker: TinypoolWorker): boolean => {
+  const child = (worker as { process?: { exitCode: number | null; signalCode: string | null } }).process
+  return child !== undefined && (child.exitCode !== null || child.signalCode !== null)
+}
+
 const describe = (error: unknown): string =>
   error instanceof Error ? error.message : typeof error === "object" ? JSON.stringify(error) ?? String(error) : String(error)
 
@@ -305,6 +349,47 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
     timer = setTimeout(resolve, ms, undefined)
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+/** A worker whose heap is above this fraction of `memoryLimit` after a batch is replaced. */
+export const recycleFraction = 0.8
+/**
+ * The smallest `memoryLimit` that caps a worker's heap. A worker uses about 5 MB for itself, and
+ * about 27 MB once tsx and Effect are loaded: under a smaller limit it would be over 80% after
+ * every batch and be replaced after every batch. `Client.local` refuses less; the executor takes
+ * less (tests use 1 byte to recycle every worker after every batch) but then only recycles.
+ */
+export const minMemoryLimitBytes = 64e6
+
+/** How a worker's heap is capped for a `memoryLimit` (sizes in MiB, as V8 takes them). */
+export interface HeapLimits {
+  /** The heap caps, absent for a limit below `minMemoryLimitBytes`. */
+  readonly caps:
+    | {
+        /** V8's young generation (new objects): three semi-spaces, about an eighth of the limit, from 3 to 48 MiB (V8's default). */
+        readonly maxYoungGenerationSizeMb: number
+        /** One semi-space, for `--max-semi-space-size` (child processes). */
+        readonly maxSemiSpaceSizeMb: number
+        /** V8's old generation (everything else): the rest of the limit. */
+        readonly maxOldGenerationSizeMb: number
+      }
+    | undefined
+  /** `recycleFraction` of the limit, in bytes: tinypool's `maxMemoryLimitBeforeRecycle`. */
+  readonly recycleAboveBytes: number
+}
+
+/**
+ * Splits `memoryLimit` between V8's young and old generations, so that a worker's whole heap
+ * stays within the limit: the worker dies (`ERR_WORKER_OUT_OF_MEMORY` for a thread, a V8 fatal
+ * error for a child process) when a task needs more.
+ */
+export function heapLimits(limitBytes: number): HeapLimits {
+  const recycleAboveBytes = Math.floor(limitBytes * recycleFraction)
+  if (!(limitBytes >= minMemoryLimitBytes)) return { caps: undefined, recycleAboveBytes }
+  const mb = Math.floor(limitBytes / 2 ** 20)
+  const semi = Math.min(16, Math.max(1, Math.floor(mb / 24)))
+  const young = semi * 3 // V8 sizes the young generation as three semi-spaces
+  return { caps: { maxYoungGenerationSizeMb: young, maxSemiSpaceSizeMb: semi, maxOldGenerationSizeMb: mb - young }, recycleAboveBytes }
 }
 
 /** Flags a worker thread accepts and needs in order to load code as the main thread does (loaders, conditions). */
