@@ -4,7 +4,7 @@
  * `bench/results/latest.json` (git-ignored) with every sample.
  *
  * Options (after `npm run bench --`): `--reps N` timed runs per side (default 5),
- * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph` a subset of the scenarios.
+ * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults` a subset of the scenarios.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -17,6 +17,7 @@ import { chainScenario } from "./scenarios/chain.js"
 import { compilerScenario } from "./scenarios/compiler.js"
 import { cpuScenario } from "./scenarios/cpu.js"
 import { fanInScenario } from "./scenarios/fan-in.js"
+import { faultsScenario } from "./scenarios/faults.js"
 import { mapScenario } from "./scenarios/map.js"
 import { startupScenario } from "./scenarios/startup.js"
 import { treeScenario } from "./scenarios/tree.js"
@@ -32,7 +33,8 @@ const scenarios: ReadonlyArray<Scenario> = [
   waitingScenario,
   treeScenario,
   bigGraphScenario,
-  compilerScenario
+  compilerScenario,
+  faultsScenario
 ]
 
 function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<string> | undefined } {

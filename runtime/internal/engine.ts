@@ -338,7 +338,10 @@ export class Engine {
     if (this.#closed) return
     this.#startTimed()
     const scheduler = this.scheduler
-    while (!this.#closed && this.#inFlight < this.#maxInFlight && scheduler.readyCount > 0) {
+    // While a task with a timeout waits for an idle worker, start nothing else: otherwise a steady
+    // supply of ready tasks keeps every worker busy and the timed task waits for the whole queue
+    // (it was popped first: it goes first). Batches in flight land, and the next pump starts it.
+    while (!this.#closed && this.#inFlight < this.#maxInFlight && scheduler.readyCount > 0 && this.#waitingForIdle.length === 0) {
       const cap = this.#batchCap()
       // Spread the ready tasks over the batches in flight; fused dependents fill up to the cap.
       const share = Math.min(cap, Math.ceil(scheduler.readyCount / this.#maxInFlight))
@@ -367,9 +370,12 @@ export class Engine {
    */
   #startTimed(): void {
     const waiting = this.#waitingForIdle
-    while (waiting.length > 0 && this.#inFlight < this.executor.workers) {
-      const task = waiting.shift()!
-      if (task.state === "processing" && task.payload.flight === undefined && task.payload.retryTimer === undefined) this.#dispatch([task])
+    while (waiting.length > 0) {
+      const task = waiting[0]
+      // Cancelled or released meanwhile: drop it, so that it holds nothing back.
+      if (task.state !== "processing" || task.payload.flight !== undefined || task.payload.retryTimer !== undefined) waiting.shift()
+      else if (this.#inFlight < this.executor.workers) this.#dispatch([waiting.shift()!])
+      else return
     }
   }
 
