@@ -1,8 +1,8 @@
 /**
  * A task that throws (or rejects with) something that is not an Error: each fails its own future
  * with a `TaskError` that says what was thrown and carries it in `value`, its dependents fail with
- * that same error, and every other task runs as usual. Same in this thread, in worker threads and
- * in child processes.
+ * that same error, and every other task runs as usual. Likewise an Error with a huge message, or
+ * with fields that cannot be cloned. Same in this thread, in worker threads and in child processes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { Client, TaskError } from "weft"
@@ -98,6 +98,39 @@ describe.each([
     const grandchild = client.submit((x: number) => x + 1, child)
     await expect(grandchild.result()).rejects.toBe(root)
     expect(await client.submit((x: number) => x + 1, fs[4]).result()).toBe(41)
+  })
+
+  test("an Error with a huge message and stack fails its own future, both cut at 20,000 characters with a note", { timeout: 10_000 }, async () => {
+    const f = client.submit(() => {
+      const error = new Error("m".repeat(1_000_000))
+      error.stack = `Error: ${"s".repeat(500_000)}`
+      throw error
+    })
+    const neighbour = client.submit((x: number) => x * 2, 21)
+    const error = await within(f.exception(), 5_000, "the future")
+    expect(error?.message).toBe(`${"m".repeat(20_000)}… [weft cut 980000 characters]`)
+    expect(error?.stack?.length).toBeLessThan(20_100)
+    expect(error?.stack).toMatch(/… \[weft cut \d+ characters\]$/)
+    expect(await neighbour.result()).toBe(42)
+  })
+
+  test("an Error carrying fields that cannot be cloned keeps its name, message and the fields that can", { timeout: 10_000 }, async () => {
+    const f = client.submit(() => {
+      class QuotaError extends Error {
+        override name = "QuotaError"
+        code = "E_QUOTA"
+        retry = () => "later"
+        handle = new WeakMap()
+      }
+      throw new QuotaError("quota exceeded")
+    })
+    const error = (await within(f.exception(), 5_000, "the future")) as Error & Record<string, unknown>
+    expect(error.name).toBe("QuotaError")
+    expect(error.message).toBe("quota exceeded")
+    expect(error.code).toBe("E_QUOTA")
+    expect("retry" in error).toBe(false)
+    expect("handle" in error).toBe(false)
+    expect(await client.submit((x: number) => x + 1, 1).result()).toBe(2)
   })
 
   test("a non-Error throw is a failure like any other: retries retry it", { timeout: 10_000 }, async () => {
