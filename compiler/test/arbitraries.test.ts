@@ -1,12 +1,13 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
+import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import fc from "fast-check"
 import ts from "typescript"
 import { afterAll, describe, expect, it } from "vitest"
 import { main, type CliIo } from "../cli.js"
 import { compile, diagnosticCodes } from "../index.js"
+import { repoRoot, writeProject } from "./temp-project.js"
 
 // `weft build --arbitraries`. Fixtures are `*.ts.fixture` (the project's own tsc runs skip them):
 // `forms` covers every type form that derives (its arbitrary is compared with
@@ -17,7 +18,6 @@ const fixture = (name: string): string => readFileSync(join(fixtureDir, `${name}
 const failures = readdirSync(fixtureDir)
   .filter((n) => n.startsWith("f-") && n.endsWith(".ts.fixture"))
   .map((n) => n.slice(0, -".ts.fixture".length))
-const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 
 const temps: string[] = []
 afterAll(() => {
@@ -37,23 +37,7 @@ function tempProject(sources: Record<string, string>): string {
   symlinkSync(repoRoot, join(weft, "src"), "dir")
   symlinkSync(join(repoRoot, "node_modules", "fast-check"), join(dir, "node_modules", "fast-check"), "dir")
   writeFileSync(join(weft, "package.json"), JSON.stringify({ name: "weft", type: "module", exports: { ".": "./src/runtime/index.ts" } }))
-  const compilerOptions = {
-    target: "ES2022",
-    lib: ["ES2023"],
-    module: "NodeNext",
-    moduleResolution: "NodeNext",
-    strict: true,
-    skipLibCheck: true,
-    noEmit: true,
-    typeRoots: [join(repoRoot, "node_modules/@types")],
-    types: ["node"]
-  }
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }))
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["src"] }, null, 2))
-  for (const [name, text] of Object.entries(sources)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), text)
-  }
+  writeProject(dir, sources)
   return dir
 }
 

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
 import ts from "typescript"
 import { afterAll, describe, expect, it } from "vitest"
 import { compile, diagnosticCodes, formatDiagnostic } from "../index.js"
 import { task, taskMetaOf } from "../../dsl/task.js"
+import { repoRoot, writeProject } from "./temp-project.js"
 
-const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 
 const io = `/** @task retries=2 timeout=10s */
 export function load(path: string): number[] {
@@ -80,25 +80,7 @@ function tempProject(sources: Record<string, string>): string {
   temps.push(dir)
   mkdirSync(join(dir, "node_modules"))
   symlinkSync(repoRoot, join(dir, "node_modules", "weft"), "dir")
-  const compilerOptions = {
-    target: "ES2022",
-    lib: ["ES2023"],
-    module: "NodeNext",
-    moduleResolution: "NodeNext",
-    strict: true,
-    skipLibCheck: true,
-    isolatedModules: true,
-    verbatimModuleSyntax: true,
-    noEmit: true,
-    typeRoots: [join(repoRoot, "node_modules/@types")],
-    types: ["node"]
-  }
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }))
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["src"] }, null, 2))
-  for (const [name, text] of Object.entries(sources)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true })
-    writeFileSync(join(dir, name), text)
-  }
+  writeProject(dir, sources, { isolatedModules: true, verbatimModuleSyntax: true })
   return dir
 }
 
