@@ -15,7 +15,7 @@ import { delayedBrand } from "../runtime/internal/args.js"
 import { describeDifference, diff, show } from "./internal/diff.js"
 import { settle, within, type Outcome } from "./internal/outcome.js"
 import { evaluateReference, type Expected } from "./internal/reference.js"
-import { runProperty, type RunOptions } from "./internal/report.js"
+import { rejectUnknownOptions, runProperty, type RunOptions } from "./internal/report.js"
 
 /** A compiled `@graph` (a `GraphModule`) or any function that builds a `Delayed` from its parameters. */
 export type GraphFunction<Params extends unknown[], Result> = ((...params: Params) => Delayed<Result>) & {
@@ -61,6 +61,7 @@ export async function checkGraph<Params extends unknown[], Result>(
 ): Promise<void> {
   if (typeof graph !== "function") throw new TypeError(`checkGraph: the first argument must be a graph (a compiled @graph or a function returning a Delayed), got ${graph === null ? "null" : typeof graph}.`)
   const name = graph.name || "graph"
+  rejectUnknownOptions(options, ["client", "faults", "timeout", "before", "numRuns", "seed", "path"], `checkGraph(${name})`)
   const arbitrary = params ?? graph.arbitrary?.(fc)
   if (arbitrary === undefined) {
     throw new TypeError(`checkGraph(${name}): no arbitrary for its parameters. Pass one (fc.tuple(...) of the parameters), or build the graph with \`weft build --arbitraries\`.`)

@@ -91,6 +91,10 @@ describe("checkTask and checkGraph: bad input", () => {
     await expect(checkGraph((x: number) => delayed(inc)(x))).rejects.toThrow(/no arbitrary for its parameters.*weft build --arbitraries/)
     await expect(checkGraph((x: number) => delayed(inc)(x), fc.tuple(fc.integer()), { faults: { rate: 2 } })).rejects.toThrow(/rate must be a number from 0 to 1/)
     await expect(checkTask(inc, fc.tuple(fc.integer()), { timeout: "soon" })).rejects.toThrow(TypeError)
+    await expect(checkTask(inc, fc.tuple(fc.integer()), { numRun: 5 } as never)).rejects.toThrow(
+      'checkTask: unknown option "numRun"; the options are client, timeout, numRuns, seed, path.'
+    )
+    await expect(checkGraph((x: number) => delayed(inc)(x), fc.tuple(fc.integer()), { fault: { rate: 0.5 } } as never)).rejects.toThrow(/checkGraph\(.*\): unknown option "fault"; the options are client, faults,/)
   })
 
   test("an arbitrary that does not give argument lists is a failure that says so", async () => {

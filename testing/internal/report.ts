@@ -17,6 +17,17 @@ export interface RunOptions {
 }
 
 /**
+ * Throws a `TypeError` naming the first key of `options` that is not in `known` (a misspelt
+ * `numRun` would otherwise be ignored and the check would run with its defaults).
+ */
+export function rejectUnknownOptions(options: object, known: ReadonlyArray<string>, where: string): void {
+  if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object, got ${options === null ? "null" : typeof options}.`)
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`${where}: unknown option "${key}"; the options are ${known.join(", ")}.`)
+  }
+}
+
+/**
  * A property of `checkTask` or `checkGraph` failed. The message has the reason for the smallest
  * failing case fast-check found, the counterexample, and how to replay it (`{ seed, path }`).
  */
