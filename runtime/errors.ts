@@ -76,7 +76,9 @@ export class KilledWorkerError extends Error {
     detail?: string
   ) {
     super(
-      `Attempted to run task ${key} on ${failures} different workers, but all those workers died while running it.` +
+      (failures === 1
+        ? `Attempted to run task ${key} on a worker, but that worker died while running it.`
+        : `Attempted to run task ${key} on ${failures} different workers, but all those workers died while running it.`) +
         (detail ? ` ${/[.!?]$/.test(detail) ? detail : `${detail}.`}` : "") +
         " The task may exhaust memory, call process.exit, or crash native code: run it on its own to see why."
     )

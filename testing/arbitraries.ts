@@ -7,6 +7,14 @@
 import * as fc from "fast-check"
 import { delayed, type Delayed } from "../dsl/delayed.js"
 import type { FaultPlan } from "../runtime/internal/client-options.js"
+import { rejectUnknownOptions } from "./internal/report.js"
+
+/**
+ * A number from 0 (inclusive) to `max`, uniform: `fc.double` favours values near its bounds and
+ * near 0 (about nine draws in ten below 0.01), which would make rates and chances meaningless.
+ * Shrinks towards 0.
+ */
+const uniform = (max: number): fc.Arbitrary<number> => fc.noBias(fc.integer({ min: 0, max: 1_000_000 })).map((n) => (n / 1_000_000) * max)
 
 /** One task of a `RandomGraph`: it adds its inputs' values to its own index, or fails. */
 export interface RandomNode {
@@ -38,6 +46,7 @@ export type RandomGraphResult = { readonly ok: true; readonly value: number } | 
 
 /** Random DAGs: `{ nodes: [{ deps, fails, priority }] }`, with deps only on earlier nodes. */
 function graph(options: RandomGraphOptions = {}): fc.Arbitrary<RandomGraph> {
+  rejectUnknownOptions(options, ["maxNodes", "maxDeps", "failureRate"], "arbitraries.graph")
   const maxNodes = options.maxNodes ?? 25
   const maxDeps = options.maxDeps ?? 4
   const failureRate = options.failureRate ?? 0
@@ -47,7 +56,8 @@ function graph(options: RandomGraphOptions = {}): fc.Arbitrary<RandomGraph> {
   const node = (i: number): fc.Arbitrary<RandomNode> =>
     fc.record({
       deps: i === 0 ? fc.constant([]) : fc.uniqueArray(fc.integer({ min: 0, max: i - 1 }), { maxLength: Math.min(i, maxDeps) }),
-      fails: failureRate === 0 ? fc.constant(false) : fc.double({ min: 0, max: 1, noNaN: true }).map((x) => x < failureRate),
+      // 1 - u < failureRate, so that shrinking (u towards 0) makes a node succeed.
+      fails: failureRate === 0 ? fc.constant(false) : uniform(1).map((u) => 1 - u < failureRate),
       priority: fc.integer({ min: -2, max: 2 })
     })
   return fc
@@ -58,11 +68,13 @@ function graph(options: RandomGraphOptions = {}): fc.Arbitrary<RandomGraph> {
 
 /** Fault plans: a seed, a rate up to `maxRate` (default 0.5), and sometimes a cap per task. */
 function faultPlan(options: { readonly maxRate?: number } = {}): fc.Arbitrary<FaultPlan> {
+  rejectUnknownOptions(options, ["maxRate"], "arbitraries.faultPlan")
   const maxRate = options.maxRate ?? 0.5
+  if (!(maxRate >= 0 && maxRate <= 1)) throw new TypeError(`arbitraries.faultPlan: maxRate must be from 0 to 1, got ${String(maxRate)}.`)
   return fc.record(
     {
       seed: fc.integer(),
-      rate: fc.double({ min: 0, max: maxRate, noNaN: true }),
+      rate: uniform(maxRate),
       maxPerTask: fc.integer({ min: 0, max: 3 })
     },
     { requiredKeys: ["seed", "rate"] }

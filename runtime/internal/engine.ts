@@ -515,7 +515,12 @@ export class Engine {
         // An input earlier in the batch failed and will be retried: wait for it again.
         if (encoded.kind === "skipped") this.scheduler.unclaim(task)
         else this.#attemptFailed(task, decodeError(encoded))
-      } else if (task.state === "processing") scheduler.succeed(task, results[i])
+      } else if (task.state !== "processing") continue
+      else if (flight.timer !== undefined && result.elapsedMs > (task.payload.options.timeoutMs ?? Infinity)) {
+        // It finished, but later than its timeout: synchronous code the timer could not interrupt
+        // (in this thread with `workers: 0`), or a result that landed before the timer's turn.
+        this.#attemptFailed(task, this.#timeoutError(task, false))
+      } else scheduler.succeed(task, results[i])
     }
     const perTask = result.elapsedMs / tasks.length
     this.#avgTaskMs = this.#avgTaskMs < 0 ? perTask : this.#avgTaskMs * 0.7 + perTask * 0.3
@@ -530,10 +535,8 @@ export class Engine {
       task.payload.flight = undefined
       if (task.state !== "processing") continue
       if (reason === "aborted") {
-        if (flight.timedOut) {
-          const ms = task.payload.options.timeoutMs ?? 0
-          this.#attemptFailed(task, new TimeoutError(`Task ${task.key} ran longer than its timeout of ${ms / 1000} s; its worker was replaced.`, ms))
-        } else this.scheduler.requeue(task) // aborted because another task of its batch was cancelled
+        if (flight.timedOut) this.#attemptFailed(task, this.#timeoutError(task, true))
+        else this.scheduler.requeue(task) // aborted because another task of its batch was cancelled
       } else if (reason === "worker-died") {
         task.payload.deaths++
         task.payload.alone = true // find the culprit: run the batch's tasks one by one from now on
@@ -552,6 +555,17 @@ export class Engine {
       }
     }
     this.#pump()
+  }
+
+  /** The error of an attempt that ran past its timeout: `stopped` when the timer ended it. */
+  #timeoutError(task: TaskRecordOf, stopped: boolean): TimeoutError {
+    const ms = task.payload.options.timeoutMs ?? 0
+    const how = !stopped
+      ? "; it finished, too late, and its result was dropped"
+      : this.executor.kind === "in-process"
+        ? "; its result will be dropped (a task in this thread cannot be stopped)"
+        : "; its worker was replaced"
+    return new TimeoutError(`Task ${task.key} ran longer than its timeout of ${ms / 1000} s${how}.`, ms)
   }
 
   #finishFlight(flight: Flight): void {
@@ -684,10 +698,17 @@ const identitySlots = (n: number): ReadonlyArray<number> => (slotCache[n] ??= Ar
 /** 32 random lowercase hex characters: the token of an impure call. */
 export const randomHex = randomKeyToken
 
-/** A number in [0, 1) from a string (FNV-1a). */
+/** A number in [0, 1) from a string (FNV-1a, then murmur3's finalizer). */
 const chance = (text: string): number => {
   let hash = 0x811c9dc5
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  // FNV-1a alone barely moves the top bits for a change in the last character (the attempt), so
+  // that a task failed on every attempt or on none: murmur3's finalizer spreads every bit.
+  hash ^= hash >>> 16
+  hash = Math.imul(hash, 0x85ebca6b)
+  hash ^= hash >>> 13
+  hash = Math.imul(hash, 0xc2b2ae35)
+  hash ^= hash >>> 16
   return (hash >>> 0) / 0x100000000
 }
 

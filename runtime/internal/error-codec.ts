@@ -13,7 +13,8 @@
  * - The `value` key is present exactly when what was thrown is not an Error. It holds the value
  *   when it can be cloned and `undefined` otherwise (the message then has its rendering).
  * - `cause` chains are followed to depth 8 and stop at a cycle; messages and stacks are cut at
- *   20,000 characters each.
+ *   20,000 characters each. A cause that is not an Error and cannot be cloned comes back as the
+ *   fields of it that can (a plain object) or as its rendering (anything else).
  *
  * @internal
  */
@@ -162,6 +163,13 @@ const cloneableProps = (source: object, skip: ReadonlySet<string>): Record<strin
   return props
 }
 
+const noFields: ReadonlySet<string> = new Set()
+const isPlainObject = (value: unknown): value is object => {
+  if (typeof value !== "object" || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
 /**
  * Turns anything a task threw into cloneable data. Used in the worker; never throws.
  *
@@ -198,7 +206,7 @@ function encode(thrown: unknown, kind: EncodedError["kind"], depth: number, seen
   if (rawCause !== undefined && depth < maxDepth && !seen.has(rawCause)) {
     cause = isError(rawCause)
       ? encode(rawCause, "thrown", depth + 1, seen)
-      : { value: isCloneable(rawCause) ? rawCause : renderValue(rawCause) }
+      : { value: isCloneable(rawCause) ? rawCause : isPlainObject(rawCause) ? cloneableProps(rawCause, noFields) : renderValue(rawCause) }
   }
 
   let errors: EncodedError[] | undefined

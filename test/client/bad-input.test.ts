@@ -32,6 +32,52 @@ describe("bad input throws at the call and submits nothing", () => {
     refuses(() => client().submit(class Point {} as unknown as () => void), /is a class/)
   })
 
+  test("a function whose nested classes, methods and functions use their own `this` is accepted and runs", async () => {
+    const withClass = function withClass(x: number) {
+      class Box {
+        value: number
+        constructor(v: number) {
+          this.value = v
+        }
+        double() {
+          return this.value * 2
+        }
+      }
+      return new Box(x).double()
+    }
+    const withMethod = function withMethod(x: number) {
+      const counter = {
+        n: x,
+        next() {
+          return this.n + 1
+        }
+      }
+      return counter.next()
+    }
+    const withConstructor = function withConstructor(x: number) {
+      function Point(this: { x: number }, v: number) {
+        this.x = v
+      }
+      return new (Point as unknown as new (v: number) => { x: number })(x).x
+    }
+    expect(await client().submit(withClass, 4).result()).toBe(8)
+    expect(await client().submit(withMethod, 4).result()).toBe(5)
+    expect(await client().submit(withConstructor, 4).result()).toBe(4)
+    // Its own `this`, also through an arrow function or inside a block, is still refused.
+    const arrowThis = function arrowThis(this: { n: number }) {
+      const get = () => this.n
+      return get()
+    }
+    refuses(() => client().submit(arrowThis), /uses `this`/)
+    const blockThis = function blockThis(this: { n: number }, x: number) {
+      if (x > 0) {
+        return this.n
+      }
+      return 0
+    }
+    refuses(() => client().submit(blockThis, 1), /uses `this`/)
+  })
+
   test("invalid options throw TypeError naming the option", () => {
     refuses(() => client().map(inc, [1], { retries: -1 }), TypeError)
     refuses(() => client().map(inc, [1], { retry: 3 } as never), /unknown option "retry"/)

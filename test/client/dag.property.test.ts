@@ -64,6 +64,23 @@ describe("fault plans", () => {
     await limited.close()
   })
 
+  test("rate is the chance per attempt: with rate 0.5 and 3 retries, attempts per task follow 1/2, 1/4, 1/8, 1/8", async () => {
+    // Deterministic (a fixed seed and keys); the bounds are about four standard deviations wide.
+    // The FNV hash alone gave {1: 289, 2: 4, 3: 1, 4: 306}: a task failed on every attempt or on none.
+    await using client = await Client.local({ workers: 0, faults: { seed: 11, rate: 0.5 } })
+    const futures = client.with({ retries: 3 }).map((x: number) => x * 2, Array.from({ length: 800 }, (_, i) => i))
+    expect(await client.gather(futures)).toEqual(Array.from({ length: 800 }, (_, i) => i * 2))
+    const counts = [0, 0, 0, 0, 0]
+    for (const f of futures) counts[client.engine.scheduler.get(f.key)!.attempts]++
+    expect(counts[1]).toBeGreaterThan(400 - 60)
+    expect(counts[1]).toBeLessThan(400 + 60)
+    expect(counts[2]).toBeGreaterThan(200 - 50)
+    expect(counts[2]).toBeLessThan(200 + 50)
+    expect(counts[3] + counts[4]).toBeGreaterThan(200 - 50)
+    expect(counts[3]).toBeGreaterThan(100 - 40)
+    expect(counts[4]).toBeGreaterThan(100 - 40)
+  })
+
   test("without retries a fault plan injects nothing (maxPerTask defaults to the retries)", async () => {
     await using client = await Client.local({ workers: 0, faults: { seed: 1, rate: 1 } })
     expect(await client.submit(step, 1, false, []).result()).toBe(1)

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest"
-import { KilledWorkerError, TimeoutError } from "weft"
+import { Client, KilledWorkerError, TimeoutError } from "weft"
 import { noStrayErrors } from "../faults/fault-helpers.js"
 import { crashy, inc, sleepy } from "../fixtures/client-tasks.js"
 import { runCount, runLog, useClient } from "./helpers.js"
@@ -28,6 +28,17 @@ describe("worker deaths, timeouts and transport failures", () => {
     expect(error?.message).toMatch(/on 4 different workers/)
     await expect(g.result()).rejects.toBe(error)
     expect(await client().submit(inc, 1).result()).toBe(2)
+  })
+
+  test("allowedFailures: 0 makes the first death final, and the message says one worker", { timeout: 15_000 }, async () => {
+    await using strict = await Client.local({ workers: 1, allowedFailures: 0 })
+    const f = strict.with({ retries: 3 }).submit(() => process.exit(7))
+    const error = (await f.exception()) as KilledWorkerError
+    expect(error).toBeInstanceOf(KilledWorkerError)
+    expect(error.failures).toBe(1)
+    expect(error.message).toMatch(new RegExp(`^Attempted to run task ${f.key} on a worker, but that worker died while running it\\.`))
+    expect(strict.engine.scheduler.get(f.key)?.attempts).toBe(1)
+    expect(await strict.submit((x: number) => x + 1, 1).result()).toBe(2)
   })
 
   test("an uncaught error in a timer kills the worker running the task: it counts as a death, and the cluster keeps working", async () => {
@@ -89,6 +100,33 @@ describe("worker deaths, timeouts and transport failures", () => {
     const outcomes = await Promise.allSettled(fs.map((f) => f.result()))
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"])
     expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(Error)
+  })
+})
+
+describe("timeouts with workers: 0 (tasks in this thread)", () => {
+  test("a synchronous task that runs past its timeout fails with TimeoutError once it returns, and retries retry it", async () => {
+    await using local = await Client.local({ workers: 0 })
+    const spin = (ms: number) => {
+      const end = Date.now() + ms
+      while (Date.now() < end) {
+        // busy: no timer can fire in this thread until it returns
+      }
+      return ms
+    }
+    const f = local.with({ timeout: 50, retries: 1 }).submit(spin, 150)
+    const error = await f.exception()
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error?.message).toBe(`Task ${f.key} ran longer than its timeout of 0.05 s; it finished, too late, and its result was dropped.`)
+    expect(local.engine.scheduler.get(f.key)?.attempts).toBe(2)
+    expect(await local.with({ timeout: 1_000 }).submit(spin, 5).result()).toBe(5)
+  })
+
+  test("an async task past its timeout fails at the timeout; the message says it could not be stopped", async () => {
+    await using local = await Client.local({ workers: 0 })
+    const f = local.with({ timeout: 30 }).submit(() => new Promise((resolve) => setTimeout(resolve, 300)))
+    const error = await f.exception()
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error?.message).toMatch(/ran longer than its timeout of 0\.03 s; its result will be dropped \(a task in this thread cannot be stopped\)\.$/)
   })
 })
 

@@ -94,6 +94,12 @@ describe("checkTask and checkGraph: bad input", () => {
     await expect(checkTask(inc, fc.tuple(fc.integer()), { numRun: 5 } as never)).rejects.toThrow(
       'checkTask: unknown option "numRun"; the options are client, timeout, numRuns, seed, path.'
     )
+    await expect(checkTask(inc, fc.tuple(fc.integer()), { numRuns: -1 })).rejects.toThrow("checkTask: numRuns must be a whole number >= 1, got -1.")
+    await expect(checkTask(inc, fc.tuple(fc.integer()), { client: {} as never })).rejects.toThrow("checkTask: client must be a Client (from Client.local).")
+    await expect(checkTask(inc, fc.tuple(fc.integer()), { path: "0:1" })).rejects.toThrow(/path replays a failure only with its seed/)
+    await expect(checkGraph((x: number) => delayed(inc)(x), fc.tuple(fc.integer()), { before: 3 as never })).rejects.toThrow(/before must be a function/)
+    expect(() => arbitraries.graph({ maxNode: 3 } as never)).toThrow('arbitraries.graph: unknown option "maxNode"; the options are maxNodes, maxDeps, failureRate.')
+    expect(() => arbitraries.faultPlan({ maxRate: 2 })).toThrow("arbitraries.faultPlan: maxRate must be from 0 to 1, got 2.")
     await expect(checkGraph((x: number) => delayed(inc)(x), fc.tuple(fc.integer()), { fault: { rate: 0.5 } } as never)).rejects.toThrow(/checkGraph\(.*\): unknown option "fault"; the options are client, faults,/)
   })
 
@@ -134,6 +140,16 @@ describe("checkGraph: positive controls", () => {
       before: (file) => rmSync(file, { force: true })
     })
   })
+
+  test("a call that appears twice (equal keys) runs once in the reference too, as on the cluster", async () => {
+    const file = join(scratch, "twice")
+    const twice = (f: string, x: number) => logOrder(f, [x, x])
+    await checkGraph(twice, fc.tuple(fc.constant(file), fc.integer({ min: 0, max: 99 })), {
+      numRuns: 5,
+      faults: { rate: 0 },
+      before: (f) => rmSync(f, { force: true })
+    })
+  })
 })
 
 describe("checkGraph: negative controls", () => {
@@ -170,5 +186,21 @@ describe("checkGraph: negative controls", () => {
     const unstable = (x: number) => delayed(inc)(x + calls++)
     const error = await failure(checkGraph(unstable, fc.tuple(fc.integer()), { numRuns: 3, faults: { rate: 0 } }))
     expect(error.reason).toMatch(/keys are not stable: the pure task inc\d* got the key inc\d*-[0-9a-f]{32} once and inc\d*-[0-9a-f]{32} the second time/)
+  })
+})
+
+describe("arbitraries", () => {
+  test("rates and failure chances are spread evenly, not piled up near 0", () => {
+    // fc.double favours its bounds: nine plans in ten had a rate below 0.01 before.
+    const rates = fc.sample(arbitraries.faultPlan(), { seed: 42, numRuns: 2_000 }).map((p) => p.rate)
+    expect(Math.max(...rates)).toBeLessThanOrEqual(0.5)
+    expect(rates.filter((r) => r < 0.01).length).toBeLessThan(100)
+    const mean = rates.reduce((a, b) => a + b, 0) / rates.length
+    expect(mean).toBeGreaterThan(0.2)
+    expect(mean).toBeLessThan(0.3)
+    const nodes = fc.sample(arbitraries.graph({ maxNodes: 20, failureRate: 0.1 }), { seed: 42, numRuns: 500 }).flatMap((g) => g.nodes)
+    const failing = nodes.filter((n) => n.fails).length / nodes.length
+    expect(failing).toBeGreaterThan(0.07)
+    expect(failing).toBeLessThan(0.13)
   })
 })

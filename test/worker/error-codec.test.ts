@@ -145,6 +145,11 @@ describe("encodeError / decodeError", () => {
     expect(roundTrip(new Error("x", { cause: { reason: 1 } })).cause).toEqual({ reason: 1 })
   })
 
+  it("keeps the fields of a plain-object cause that clone, and renders any other cause that does not", () => {
+    expect(roundTrip(new Error("x", { cause: { reason: 1, retry: () => 2 } })).cause).toStrictEqual({ reason: 1 })
+    expect(roundTrip(new Error("x", { cause: Symbol("why") })).cause).toBe("Symbol(why)")
+  })
+
   it("cuts long messages and stacks", () => {
     const thrown = new Error("m".repeat(maxTextLength + 123))
     thrown.stack = "s".repeat(maxTextLength + 7)

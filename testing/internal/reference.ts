@@ -2,7 +2,7 @@
  * The reference run of `checkGraph`: a graph of Delayeds evaluated in this process one task at a
  * time, in a topological order that fast-check chooses (so that a graph whose result depends on
  * completion order is caught, and shrinks to the plain depth-first order when order does not
- * matter). Retries are honoured as on the cluster, without delays.
+ * matter). Retries are honoured as on the cluster, without delays; equal keys run once.
  *
  * @internal
  */
@@ -44,6 +44,9 @@ export async function evaluateReference(output: Delayed<unknown>, picks: Readonl
   const isReady = (d: Delayed<unknown>) =>
     d.node.kind === "future" || d.node.inputs.every((input) => !(delayedBrand in input) || results.has(input as unknown as Delayed<unknown>))
 
+  // Equal keys share one computation, as on the cluster and in `Delayed.compute()`: a call that
+  // appears twice in the graph (same pure function, equal arguments) runs once.
+  const byKey = new Map<string, Result>()
   const pending = [...nodes]
   for (let step = 0; pending.length > 0; step++) {
     const ready: number[] = []
@@ -55,16 +58,25 @@ export async function evaluateReference(output: Delayed<unknown>, picks: Readonl
       results.set(d, await resultOfFuture(node.future))
       continue
     }
+    const shared = byKey.get(d.key)
+    if (shared !== undefined) {
+      results.set(d, shared)
+      continue
+    }
     const inputs = await Promise.all(node.inputs.map(inputResult))
     const failures = inputs.filter((r): r is Extract<Result, { ok: false }> => !r.ok)
     if (failures.length > 0) {
       // A task whose input failed does not run; it fails with a root's error, as on the cluster.
-      results.set(d, { ok: false, errors: [...new Set(failures.flatMap((f) => f.errors))] })
+      const failed: Result = { ok: false, errors: [...new Set(failures.flatMap((f) => f.errors))] }
+      results.set(d, failed)
+      byKey.set(d.key, failed)
       continue
     }
     order.push(node.fn.name)
     const args = fillTemplate(node.template, inputs.map((r) => (r as { value: unknown }).value))
-    results.set(d, toResult(await attempts(node.fn, args, node.options.retries)))
+    const result = toResult(await attempts(node.fn, args, node.options.retries))
+    results.set(d, result)
+    byKey.set(d.key, result)
   }
   return { expected: results.get(output)!, order }
 }
