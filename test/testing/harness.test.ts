@@ -12,7 +12,7 @@ import { afterAll, describe, expect, test } from "vitest"
 import { Client, delayed, graphModule } from "weft"
 import { arbitraries, checkGraph, checkTask, CheckFailed, type RandomGraph } from "weft/testing"
 import { inc } from "../fixtures/client-tasks.js"
-import { jitter, logOrder, makePoint, payAll, sqrt, stamp, wordCounts } from "../fixtures/harness-tasks.js"
+import { jitter, logOrder, makePoint, payAll, sqrt, stamp, tally, wordCounts } from "../fixtures/harness-tasks.js"
 
 const scratch = mkdtempSync(join(tmpdir(), "weft-harness-"))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -80,6 +80,11 @@ describe("checkTask: negative controls", () => {
   test("a result that cannot be cloned at all fails clone safety", async () => {
     const error = await failure(checkTask((x: number) => ({ x, double: () => x * 2 }), fc.tuple(fc.integer()), { numRuns: 5 }))
     expect(error.reason).toMatch(/clone safety: result\.double is a function/)
+  })
+
+  test("a pure task that counts its calls in module state fails, though every thread counts in step", async () => {
+    const error = await failure(checkTask(tally, fc.tuple(fc.integer({ min: 0, max: 9 })), { numRuns: 5 }))
+    expect(error.reason).toMatch(/determinism: tally\d* is declared pure, but two runs with equal arguments on different workers disagree/)
   })
 })
 
