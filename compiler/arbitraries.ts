@@ -206,7 +206,11 @@ function union(type: Type, path: string, at: Node, seen: ReadonlyArray<ts.Type>,
   return doc
 }
 
-/** A tuple: `fc.tuple(...)`; optional elements may be undefined; rest elements are not derived. */
+/**
+ * A tuple: `fc.tuple(...)`. With optional elements (always trailing), `fc.oneof` of a tuple per
+ * allowed length, shortest first: an element is left out rather than set to `undefined`, which
+ * `exactOptionalPropertyTypes` would refuse. Rest elements are not derived.
+ */
 function tuple(type: Type, path: string, at: Node, seen: ReadonlyArray<ts.Type>): Doc {
   const target = (type.compilerType as ts.TypeReference).target as ts.TupleType
   const elements = type.getTupleElements()
@@ -215,10 +219,12 @@ function tuple(type: Type, path: string, at: Node, seen: ReadonlyArray<ts.Type>)
     if (flag & ts.ElementFlags.Variable) {
       throw new NotDerivable({ type: type.getText(at), path, reason: "tuples with a rest element are not derived" })
     }
-    const doc = derive(element, `${path}[${i}]`, at, seen, (flag & ts.ElementFlags.Optional) !== 0)
-    return flag & ts.ElementFlags.Optional ? call("option", doc, text("{ nil: undefined }")) : doc
+    return derive(element, `${path}[${i}]`, at, seen, (flag & ts.ElementFlags.Optional) !== 0)
   })
-  return call("tuple", ...docs)
+  const required = target.elementFlags.filter((flag) => (flag & ts.ElementFlags.Required) !== 0).length
+  if (required === docs.length) return call("tuple", ...docs)
+  const lengths = Array.from({ length: docs.length - required + 1 }, (_, i) => required + i)
+  return call("oneof", ...lengths.map((n) => call("tuple", ...docs.slice(0, n))))
 }
 
 /** An object type: `fc.record` in declaration order (optional keys left out of `requiredKeys`), or `fc.dictionary` for a string index signature alone. */

@@ -124,6 +124,9 @@ describe("a built module's arbitrary", () => {
       `import * as fc from "fast-check"\nimport { forms } from "./forms.weft.js"\nexport const arbitrary: fc.Arbitrary<Parameters<typeof forms>> = forms.arbitrary!(fc)\n`
     )
     expect(typeErrors(dir)).toEqual([])
+    // The same under the strictest optional typing: no `undefined` where a key or element is optional.
+    writeProject(dir, {}, { exactOptionalPropertyTypes: true })
+    expect(typeErrors(dir)).toEqual([])
 
     const { forms } = (await import(pathToFileURL(join(dir, "src/forms.weft.ts")).href)) as {
       forms: { arbitrary?: (fast: typeof fc) => fc.Arbitrary<unknown[]> }
@@ -161,7 +164,8 @@ describe("a built module's arbitrary", () => {
       expect(sales.every(isSale)).toBe(true)
       expect(frozen.every((x: unknown) => typeof x === "number")).toBe(true)
       expect(pair.length === 2 && typeof pair[0] === "string" && typeof pair[1] === "number").toBe(true)
-      expect(typeof short[0] === "boolean" && (short[1] === undefined || typeof short[1] === "string")).toBe(true)
+      // An optional element is left out, never set to undefined (exactOptionalPropertyTypes).
+      expect(typeof short[0] === "boolean" && (short.length === 1 || (short.length === 2 && typeof short[1] === "string"))).toBe(true)
       expect(Object.values(totals).every((x) => typeof x === "number")).toBe(true)
       expect(Object.values(byName).every(isSale)).toBe(true)
       expect(nested["odd key"]).toBe(true)
