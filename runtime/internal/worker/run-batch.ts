@@ -22,6 +22,7 @@ import { TaskDefinitionError } from "../../errors.js"
 import { encodeError } from "../error-codec.js"
 import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptRequest, WireBatch, WireBatchResult } from "../protocol.js"
 import { compileInline, explainReferenceError } from "./compile.js"
+import { isTsxSpecifier, tsxArgvPrefix } from "../tsx-flags.js"
 
 /** The failure of every attempt that a fault plan picked (spec section 11), reported after the function ran. */
 const injectedFault: EncodedError = {
@@ -349,34 +350,41 @@ function typeScriptReady(url: string): Promise<void> | undefined {
 
 let typeScriptLoader: Promise<void> | undefined
 
-/** The module specifiers of tsx given to this process with `--import`/`--loader`, in `execArgv` or `NODE_OPTIONS`. */
+/**
+ * The module specifiers of tsx given to this process with `--import`/`--loader`, in `execArgv` or
+ * `NODE_OPTIONS`, or passed on by the executor (`--weft-tsx=` in `process.argv`: worker threads
+ * start without tsx, see `withoutTsxLoaders`).
+ */
 function tsxFlags(): string[] {
   const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)]
   const found: string[] = []
+  for (const arg of process.argv) if (arg.startsWith(tsxArgvPrefix)) found.push(arg.slice(tsxArgvPrefix.length))
   for (let i = 0; i < args.length; i++) {
     const match = /^--(?:import|loader|experimental-loader)(?:=(.*))?$/.exec(args[i])
     if (match === null) continue
     const specifier = match[1] ?? args[++i]
-    if (specifier !== undefined && /(^|[/\\])tsx([/\\]|$)/.test(specifier)) found.push(specifier)
+    if (specifier !== undefined && isTsxSpecifier(specifier)) found.push(specifier)
   }
   return found
 }
 
+/** Registers tsx's ESM hooks (for `import`) and its CommonJS hooks (for `require` of `.ts`), as `--import tsx` does on a main thread. */
 function registerTypeScriptLoader(): Promise<void> {
   return (typeScriptLoader ??= (async () => {
-    const candidates = tsxFlags()
-      .filter((specifier) => specifier.startsWith("file:"))
-      .map((loader) => new URL("./esm/api/index.mjs", loader).href)
-    candidates.push("tsx/esm/api")
-    for (const candidate of candidates) {
-      try {
-        const api = (await import(candidate)) as { register?: () => unknown }
-        if (typeof api.register === "function") {
-          api.register()
-          return
+    const loaders = tsxFlags().filter((specifier) => specifier.startsWith("file:"))
+    for (const api of ["esm", "cjs"]) {
+      const candidates = loaders.map((loader) => new URL(`./${api}/api/index.mjs`, loader).href)
+      candidates.push(`tsx/${api}/api`)
+      for (const candidate of candidates) {
+        try {
+          const module = (await import(candidate)) as { register?: () => unknown }
+          if (typeof module.register === "function") {
+            module.register()
+            break
+          }
+        } catch {
+          // Try the next; if none works, the import itself reports the missing loader.
         }
-      } catch {
-        // Try the next; if none works, the import itself reports the missing loader.
       }
     }
   })())
