@@ -7,7 +7,7 @@
 import * as fc from "fast-check"
 import { delayed, type Delayed } from "../dsl/delayed.js"
 import type { FaultPlan } from "../runtime/internal/client-options.js"
-import { rejectUnknownOptions } from "./internal/report.js"
+import { rejectUnknownOptions } from "./internal/options.js"
 
 /**
  * A number from 0 (inclusive) to `max`, uniform: `fc.double` favours values near its bounds and

@@ -15,7 +15,8 @@ import { delayedBrand } from "../runtime/internal/args.js"
 import { describeDifference, diff, show } from "./internal/diff.js"
 import { settle, within, type Outcome } from "./internal/outcome.js"
 import { evaluateReference, type Expected } from "./internal/reference.js"
-import { rejectUnknownOptions, runProperty, validateRunOptions, type RunOptions } from "./internal/report.js"
+import { validateCheckOptions } from "./internal/options.js"
+import { runProperty, type RunOptions } from "./internal/report.js"
 
 /** A compiled `@graph` (a `GraphModule`) or any function that builds a `Delayed` from its parameters. */
 export type GraphFunction<Params extends unknown[], Result> = ((...params: Params) => Delayed<Result>) & {
@@ -61,9 +62,7 @@ export async function checkGraph<Params extends unknown[], Result>(
 ): Promise<void> {
   if (typeof graph !== "function") throw new TypeError(`checkGraph: the first argument must be a graph (a compiled @graph or a function returning a Delayed), got ${graph === null ? "null" : typeof graph}.`)
   const name = graph.name || "graph"
-  rejectUnknownOptions(options, ["client", "faults", "timeout", "before", "numRuns", "seed", "path"], `checkGraph(${name})`)
-  validateRunOptions(options, `checkGraph(${name})`)
-  if (options.client !== undefined && !(options.client instanceof Client)) throw new TypeError(`checkGraph(${name}): client must be a Client (from Client.local).`)
+  validateCheckOptions(options, ["client", "faults", "timeout", "before", "numRuns", "seed", "path"], `checkGraph(${name})`)
   if (options.before !== undefined && typeof options.before !== "function") throw new TypeError(`checkGraph(${name}): before must be a function of the graph's parameters.`)
   const arbitrary = params ?? graph.arbitrary?.(fc)
   if (arbitrary === undefined) {

@@ -14,7 +14,8 @@ import { describeFunction } from "../runtime/internal/function-ref.js"
 import type { AnyFunction } from "../runtime/types.js"
 import { describeDifference, diff } from "./internal/diff.js"
 import { compareOutcomes, runHere, settle, within, type Outcome } from "./internal/outcome.js"
-import { rejectUnknownOptions, runProperty, validateRunOptions, type RunOptions } from "./internal/report.js"
+import { validateCheckOptions } from "./internal/options.js"
+import { runProperty, type RunOptions } from "./internal/report.js"
 import { parseDuration } from "../dsl/duration.js"
 import { randomKeyToken } from "../dsl/keys.js"
 
@@ -48,9 +49,7 @@ export async function checkTask<F extends AnyFunction>(task: F, args: fc.Arbitra
   if (typeof args !== "object" || args === null || typeof (args as { generate?: unknown }).generate !== "function") {
     throw new TypeError("checkTask: the second argument must be a fast-check arbitrary of the task's argument list, e.g. fc.tuple(fc.integer()).")
   }
-  rejectUnknownOptions(options, ["client", "timeout", "numRuns", "seed", "path"], "checkTask")
-  validateRunOptions(options, "checkTask")
-  if (options.client !== undefined && !(options.client instanceof Client)) throw new TypeError("checkTask: client must be a Client (from Client.local).")
+  validateCheckOptions(options, ["client", "timeout", "numRuns", "seed", "path"], "checkTask")
   const info = describeFunction(task)
   const pure = info.meta?.options.pure ?? true
   const timeoutMs = options.timeout === undefined ? 30_000 : parseDuration(options.timeout, "checkTask timeout")

@@ -28,6 +28,7 @@ import { Tinypool } from "tinypool"
 import { Client } from "weft"
 import { compare, expect, freshBase, range, stats, usPerTask, type Side } from "../measure.js"
 import { baselineWorker, workers } from "../pools.js"
+import { checkAll, weftSide } from "./map.js"
 import type { Scenario } from "../scenario.js"
 import { perTask, type Row } from "../table.js"
 
@@ -57,6 +58,18 @@ const mapRounds = (reps: number) => Math.min(reps, 3)
 
 const median = (samples: ReadonlyArray<number>) => stats(samples).median
 
+/** A side timing one `run(x)` for a fresh `x`, which must give `x + 1`. */
+const roundTrip =
+  (label: string, run: (x: number) => Promise<unknown>): Side =>
+  async () => {
+    const x = freshBase()
+    const start = performance.now()
+    const value = await run(x)
+    const ms = performance.now() - start
+    expect(value === x + 1, label)
+    return ms
+  }
+
 export const faultsScenario: Scenario = {
   id: "faults",
   title: "9. faults: one worker replacement; map 20,000 with 1% crashing once",
@@ -72,39 +85,13 @@ export const faultsScenario: Scenario = {
       const replace = { weftClean: [] as number[], weftCrash: [] as number[], rawClean: [] as number[], rawRecycle: [] as number[] }
       try {
         await pool.run(0)
-        const weftClean = async () => {
-          const x = freshBase()
-          const start = performance.now()
-          const value = await single.submit(inc, x).result()
-          const ms = performance.now() - start
-          expect(value === x + 1, "weft clean round trip")
-          return ms
-        }
-        const weftCrash = async () => {
-          const x = freshBase()
-          const start = performance.now()
-          const value = await single.submit(crashOnce, x, 1).result()
-          const ms = performance.now() - start
-          expect(value === x + 1, "weft re-run after process.exit")
-          return ms
-        }
-        const rawClean = async () => {
-          const x = freshBase()
-          const start = performance.now()
-          const value = (await pool.run(x)) as number
-          const ms = performance.now() - start
-          expect(value === x + 1, "tinypool clean round trip")
-          return ms
-        }
-        const rawRecycle = async () => {
-          const x = freshBase()
-          const start = performance.now()
+        const weftClean = roundTrip("weft clean round trip", (x) => single.submit(inc, x).result())
+        const weftCrash = roundTrip("weft re-run after process.exit", (x) => single.submit(crashOnce, x, 1).result())
+        const rawClean = roundTrip("tinypool clean round trip", (x) => pool.run(x))
+        const rawRecycle = roundTrip("tinypool run after recycleWorkers", async (x) => {
           await pool.recycleWorkers()
-          const value = (await pool.run(x)) as number
-          const ms = performance.now() - start
-          expect(value === x + 1, "tinypool run after recycleWorkers")
-          return ms
-        }
+          return pool.run(x)
+        })
         for (const side of [weftCrash, weftClean, rawRecycle, rawClean]) await side() // warm-up
         for (let round = 0; round < rounds; round++) {
           const order: Array<[keyof typeof replace, Side]> = [
@@ -137,20 +124,7 @@ export const faultsScenario: Scenario = {
       process.on("worker", onWorker)
       let map: Record<"clean" | "crashing", ReturnType<typeof stats>>
       try {
-        const check = (values: ReadonlyArray<number>, items: ReadonlyArray<number>, side: string) => {
-          expect(values.length === items.length, `${side}: ${values.length} values`)
-          for (let i = 0; i < items.length; i++) expect(values[i] === items[i] + 1, `${side}: item ${i}`)
-        }
-        const clean: Side = async () => {
-          const items = range(freshBase(), tasks)
-          const start = performance.now()
-          const futures = client.map(inc, items)
-          const values = await client.gather(futures)
-          const ms = performance.now() - start
-          check(values, items, "clean map")
-          for (const future of futures) future.release()
-          return ms
-        }
+        const clean = weftSide(client)
         const crashing: Side = async () => {
           const items = range(freshBase(), tasks)
           const start = performance.now()
@@ -158,7 +132,7 @@ export const faultsScenario: Scenario = {
           const futures = client.starmap(crashOnce, items.map((x) => [x, crashEvery] as [number, number]))
           const values = await client.gather(futures)
           const ms = performance.now() - start
-          check(values, items, "map with crashes")
+          checkAll(values, items, "map with crashes")
           for (const future of futures) future.release()
           crashRuns++
           replacements.push(threadsStarted - startedBefore)

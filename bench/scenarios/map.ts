@@ -21,12 +21,14 @@ const perMessage = 100
 
 const inc = (x: number) => x + 1
 
-const checkAll = (values: ReadonlyArray<number>, items: ReadonlyArray<number>, side: string) => {
+/** Checks that `values` are `items` each plus one (what every side computes). */
+export const checkAll = (values: ReadonlyArray<number>, items: ReadonlyArray<number>, side: string) => {
   expect(values.length === items.length, `${side}: ${values.length} values for ${items.length} items`)
   for (let i = 0; i < items.length; i++) expect(values[i] === items[i] + 1, `${side}: item ${i}`)
 }
 
-const weftSide =
+/** weft's side: `client.map(inc, items)` of 20,000 fresh items, then `gather`; also scenario 9's clean map. */
+export const weftSide =
   (client: Client): Side =>
   async () => {
     const items = range(freshBase(), tasks)

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process"
 import { describe, expect, test } from "vitest"
-import { withoutTsxLoaders, workerExecArgv } from "../../dist/runtime/internal/executor/tinypool.js"
+import { workerExecArgv } from "../../dist/runtime/internal/executor/tinypool.js"
+import { splitTsxLoaders } from "../../dist/runtime/internal/tsx-flags.js"
 import { Client } from "weft"
 import { inc } from "../fixtures/client-tasks.js"
 import { tripleByRequire } from "../fixtures/cjs-tasks.js"
@@ -24,7 +25,7 @@ describe("flags passed on to worker threads", () => {
 describe("tsx in worker threads", () => {
   test("tsx's loader flags are taken off a worker thread's flags and passed on by name", () => {
     const loader = "file:///app/node_modules/tsx/dist/loader.mjs"
-    expect(withoutTsxLoaders(["--import", "tsx", "--conditions=dev", `--import=${loader}`, "--require", "x.cjs", "--loader", "tsx", "--import", "./mine.mjs"])).toEqual({
+    expect(splitTsxLoaders(["--import", "tsx", "--conditions=dev", `--import=${loader}`, "--require", "x.cjs", "--loader", "tsx", "--import", "./mine.mjs"])).toEqual({
       kept: ["--conditions=dev", "--require", "x.cjs", "--import", "./mine.mjs"],
       tsx: ["tsx", loader, "tsx"]
     })

@@ -17,30 +17,6 @@ export interface RunOptions {
 }
 
 /**
- * Throws a `TypeError` naming the first key of `options` that is not in `known` (a misspelt
- * `numRun` would otherwise be ignored and the check would run with its defaults).
- */
-export function rejectUnknownOptions(options: object, known: ReadonlyArray<string>, where: string): void {
-  if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object, got ${options === null ? "null" : typeof options}.`)
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`${where}: unknown option "${key}"; the options are ${known.join(", ")}.`)
-  }
-}
-
-/** Throws a `TypeError` for a `numRuns`, `seed` or `path` that fast-check would refuse mid-run. */
-export function validateRunOptions(options: RunOptions, where: string): void {
-  const { numRuns, seed, path } = options
-  if (numRuns !== undefined && !(Number.isInteger(numRuns) && numRuns >= 1)) {
-    throw new TypeError(`${where}: numRuns must be a whole number >= 1, got ${String(numRuns)}.`)
-  }
-  if (seed !== undefined && !Number.isInteger(seed)) throw new TypeError(`${where}: seed must be a whole number (the one a failure printed), got ${String(seed)}.`)
-  if (path !== undefined && (typeof path !== "string" || !/^\d+(:\d+)*$/.test(path))) {
-    throw new TypeError(`${where}: path must be the string a failure printed, such as "0:1:0", got ${JSON.stringify(path)}.`)
-  }
-  if (path !== undefined && seed === undefined) throw new TypeError(`${where}: path replays a failure only with its seed: pass both, as the failure printed them.`)
-}
-
-/**
  * A property of `checkTask` or `checkGraph` failed. The message has the reason for the smallest
  * failing case fast-check found, the counterexample, and how to replay it (`{ seed, path }`).
  */

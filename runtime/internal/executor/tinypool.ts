@@ -43,7 +43,7 @@ import { BroadcastChannel } from "node:worker_threads"
 import { Tinypool, type TinypoolWorker } from "tinypool"
 import type { InterruptAnswer, InterruptOutcome, InterruptRequest, WireBatch, WireBatchResult } from "../protocol.js"
 import { ExecutorFailure, type BatchSignal, type Executor } from "./executor.js"
-import { isTsxSpecifier, tsxArgvPrefix } from "../tsx-flags.js"
+import { splitTsxLoaders, tsxArgvPrefix } from "../tsx-flags.js"
 
 /** How a tinypool executor is started. */
 export interface TinypoolExecutorOptions {
@@ -111,10 +111,12 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
   const threads = isolation === "thread"
   const heap = memoryLimitBytes === undefined ? undefined : heapLimits(memoryLimitBytes)
   const caps = heap?.caps
-  // Worker threads do not load tsx at start (it costs each ~46 ms, at every start and replacement):
-  // they are told where it is and register it before importing a `.ts` task module (run-batch.ts).
-  const { kept, tsx } = threads ? withoutTsxLoaders(workerExecArgv(process.execArgv)) : { kept: workerExecArgv(process.execArgv), tsx: [] }
-  const execArgv = kept
+  // Worker threads do not load tsx at start: tsx registers no hooks in a worker (it checks
+  // `isMainThread`) but still loads itself and esbuild there, 25.8 ms for a thread start without it
+  // and 71.8 ms with it, at every start and replacement. They are told where it is (`--weft-tsx=`)
+  // and register it themselves before importing a `.ts` task module (run-batch.ts).
+  const inherited = workerExecArgv(process.execArgv)
+  const { kept: execArgv, tsx } = threads ? splitTsxLoaders(inherited) : { kept: inherited, tsx: [] }
   // A child process takes the heap caps as V8 flags; a worker thread as `resourceLimits` (Node
   // refuses V8 heap flags in a worker's execArgv).
   if (caps !== undefined && !threads) execArgv.push(`--max-old-space-size=${caps.maxOldGenerationSizeMb}`, `--max-semi-space-size=${caps.maxSemiSpaceSizeMb}`)
@@ -395,26 +397,6 @@ export function heapLimits(limitBytes: number): HeapLimits {
   const semi = Math.min(16, Math.max(1, Math.floor(mb / 24)))
   const young = semi * 3 // V8 sizes the young generation as three semi-spaces
   return { caps: { maxYoungGenerationSizeMb: young, maxSemiSpaceSizeMb: semi, maxOldGenerationSizeMb: mb - young }, recycleAboveBytes }
-}
-
-/**
- * Splits tsx's `--import`/`--loader` flags off `flags` (as `workerExecArgv` returns them). tsx
- * registers no hooks in a worker thread (it checks `isMainThread`) but still loads itself and
- * esbuild there, and installs its CommonJS hooks: 25.8 ms for a worker start without it, 71.8 ms
- * with it. The worker registers tsx itself when it first imports a `.ts` module.
- */
-export function withoutTsxLoaders(flags: ReadonlyArray<string>): { kept: string[]; tsx: string[] } {
-  const kept: string[] = []
-  const tsx: string[] = []
-  for (let i = 0; i < flags.length; i++) {
-    const match = /^--(?:import|loader|experimental-loader)(?:=(.*))?$/.exec(flags[i])
-    const specifier = match === null ? undefined : (match[1] ?? flags[i + 1])
-    if (specifier !== undefined && isTsxSpecifier(specifier)) {
-      tsx.push(specifier)
-      if (match![1] === undefined) i++
-    } else kept.push(flags[i])
-  }
-  return { kept, tsx }
 }
 
 /** Flags a worker thread accepts and needs in order to load code as the main thread does (loaders, conditions). */

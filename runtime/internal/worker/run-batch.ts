@@ -22,7 +22,7 @@ import { TaskDefinitionError } from "../../errors.js"
 import { encodeError } from "../error-codec.js"
 import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptRequest, WireBatch, WireBatchResult } from "../protocol.js"
 import { compileInline, explainReferenceError } from "./compile.js"
-import { isTsxSpecifier, tsxArgvPrefix } from "../tsx-flags.js"
+import { splitTsxLoaders, tsxArgvPrefix } from "../tsx-flags.js"
 
 /** The failure of every attempt that a fault plan picked (spec section 11), reported after the function ran. */
 const injectedFault: EncodedError = {
@@ -353,19 +353,12 @@ let typeScriptLoader: Promise<void> | undefined
 /**
  * The module specifiers of tsx given to this process with `--import`/`--loader`, in `execArgv` or
  * `NODE_OPTIONS`, or passed on by the executor (`--weft-tsx=` in `process.argv`: worker threads
- * start without tsx, see `withoutTsxLoaders`).
+ * start without tsx, see `makeTinypoolExecutor`).
  */
 function tsxFlags(): string[] {
-  const args = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)]
-  const found: string[] = []
-  for (const arg of process.argv) if (arg.startsWith(tsxArgvPrefix)) found.push(arg.slice(tsxArgvPrefix.length))
-  for (let i = 0; i < args.length; i++) {
-    const match = /^--(?:import|loader|experimental-loader)(?:=(.*))?$/.exec(args[i])
-    if (match === null) continue
-    const specifier = match[1] ?? args[++i]
-    if (specifier !== undefined && isTsxSpecifier(specifier)) found.push(specifier)
-  }
-  return found
+  const passedOn = process.argv.filter((arg) => arg.startsWith(tsxArgvPrefix)).map((arg) => arg.slice(tsxArgvPrefix.length))
+  const own = splitTsxLoaders([...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)]).tsx
+  return [...passedOn, ...own]
 }
 
 /** Registers tsx's ESM hooks (for `import`) and its CommonJS hooks (for `require` of `.ts`), as `--import tsx` does on a main thread. */
