@@ -36,7 +36,7 @@ import { join } from "node:path"
 import { fc, test } from "@fast-check/vitest"
 import { afterAll, beforeAll, describe, expect } from "vitest"
 import { CancelledError, Client, KilledWorkerError, TimeoutError, type Future } from "weft"
-import { childPids, EscapeRecorder, osThreads, until, WorkerThreadWatch, within } from "./chaos-helpers.js"
+import { childPids, EscapeRecorder, osThreads, until, watchWorkerThreads, within } from "./fault-helpers.js"
 
 /** What a node's task does (the numbers are what the task function reads). */
 const Kind = {
@@ -247,11 +247,11 @@ const workers = 2
 /** `WEFT_CHAOS_SEED=n` replays a reported seed (with its path, `WEFT_CHAOS_PATH`). */
 const replay = process.env.WEFT_CHAOS_SEED === undefined ? {} : { seed: Number(process.env.WEFT_CHAOS_SEED), path: process.env.WEFT_CHAOS_PATH ?? "0" }
 
-let watch: WorkerThreadWatch
+let watch: ReturnType<typeof watchWorkerThreads>
 let escapes: EscapeRecorder
 
 beforeAll(async () => {
-  watch = new WorkerThreadWatch()
+  watch = watchWorkerThreads()
   escapes = new EscapeRecorder()
   // Start libuv's thread pool now (it starts on first use and never shrinks), so that it cannot
   // count as a leak in the OS thread count of a later run.
@@ -268,7 +268,7 @@ async function runChaos(plan: Plan, isolation: "thread" | "process", deadlineMs:
   const { nodes, allowedFailures, actions } = plan
   const dir = mkdtempSync(join(tmpdir(), "weft-chaos-"))
   const threadsBefore = osThreads()
-  const liveBefore = watch.live
+  const liveBefore = watch.live()
   const childrenBefore = childPids().length
   const client = await Client.local({ workers, isolation, allowedFailures })
   try {
@@ -337,7 +337,7 @@ async function runChaos(plan: Plan, isolation: "thread" | "process", deadlineMs:
       }
       return (
         `${left.length} of ${futures.length} futures still pending (batches in flight ${flights.size}, live workers ${executor.liveWorkers?.() ?? "?"}, ` +
-        `worker threads ${watch.live - liveBefore}), e.g.\n${shown.join("\n")}\nin batches: ${running.join("; ")}`
+        `worker threads ${watch.live() - liveBefore}), e.g.\n${shown.join("\n")}\nin batches: ${running.join("; ")}`
       )
     }
     const results = await within(Promise.all(outcomes), deadlineMs, pending)
@@ -399,7 +399,7 @@ async function runChaos(plan: Plan, isolation: "thread" | "process", deadlineMs:
         `chaos ${isolation}: ${nodes.length} tasks, kinds ${JSON.stringify(kinds)}, allowedFailures ${allowedFailures}, ` +
           `${count((o) => o.ok)} values, ${count((o) => !o.ok && !(o.error instanceof CancelledError))} errors, ` +
           `${count((o) => !o.ok && o.error instanceof CancelledError)} cancelled (${cancelled.size} cancel() calls), ${released.size} released, ` +
-          `${watch.created} worker threads created so far`
+          `${watch.created()} worker threads created so far`
       )
     }
 
@@ -410,13 +410,13 @@ async function runChaos(plan: Plan, isolation: "thread" | "process", deadlineMs:
 
     // While open: exactly the pool's workers are alive (replacements included, none left over).
     if (isolation === "thread") {
-      await until(() => watch.live === liveBefore + workers, 10_000)
-      expect(watch.live, "live worker threads while the client is open").toBe(liveBefore + workers)
+      await until(() => watch.live() === liveBefore + workers, 10_000)
+      expect(watch.live(), "live worker threads while the client is open").toBe(liveBefore + workers)
       expect(osThreads()).toBeGreaterThanOrEqual(threadsBefore + workers)
     } else {
       await until(() => childPids().length === childrenBefore + workers, 10_000)
       expect(childPids().length, "child processes while the client is open").toBe(childrenBefore + workers)
-      expect(watch.live, "worker threads under isolation: process").toBe(liveBefore)
+      expect(watch.live(), "worker threads under isolation: process").toBe(liveBefore)
     }
   } finally {
     await within(client.close(), 10_000, () => "client.close()")
@@ -425,8 +425,8 @@ async function runChaos(plan: Plan, isolation: "thread" | "process", deadlineMs:
 
   // Closed: back to the baseline.
   if (isolation === "thread") {
-    await until(() => watch.live === liveBefore && osThreads() <= threadsBefore, 5_000)
-    expect(watch.live, "live worker threads after close()").toBe(liveBefore)
+    await until(() => watch.live() === liveBefore && osThreads() <= threadsBefore, 5_000)
+    expect(watch.live(), "live worker threads after close()").toBe(liveBefore)
     expect(osThreads(), "OS threads after close()").toBeLessThanOrEqual(threadsBefore)
   } else {
     await until(() => childPids().length === childrenBefore, 5_000)

@@ -1,5 +1,5 @@
 /**
- * Helpers of the fault tests (memory deaths, close, thrown values): counting worker threads and
+ * Helpers of the fault tests (memory deaths, close, thrown values, chaos): counting worker threads and
  * child processes, bounding every wait so that a hang fails the test instead of stalling it, and
  * recording what escapes to the process (`unhandledRejection`, `uncaughtException`).
  */
@@ -58,11 +58,24 @@ export async function eventually<T>(read: () => T, check: (value: T) => boolean,
   return value
 }
 
-/** `promise`'s outcome, or a rejection naming `what` when it has not settled within `ms`. */
-export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** Polls `check` every 10 ms until it is true (resolves true) or `ms` passed (resolves false). */
+export async function until(check: () => boolean, ms: number): Promise<boolean> {
+  const end = performance.now() + ms
+  for (;;) {
+    if (check()) return true
+    if (performance.now() > end) return false
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/**
+ * `promise`'s outcome, or a rejection naming `what` when it has not settled within `ms` (`what`
+ * may be a function, called then: say what is still pending).
+ */
+export function within<T>(promise: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms)
+    timer = setTimeout(() => reject(new Error(`${typeof what === "function" ? what() : what} did not settle within ${ms} ms`)), ms)
   })
   return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
@@ -72,26 +85,40 @@ export function allSettledWithin(promises: ReadonlyArray<Promise<unknown>>, ms: 
   return within(Promise.allSettled(promises), ms, what)
 }
 
+/** Everything that reaches `unhandledRejection` or `uncaughtException` from its start to `stop()`. */
+export class EscapeRecorder {
+  readonly escaped: string[] = []
+  readonly #onRejection = (reason: unknown) => {
+    this.escaped.push(`unhandledRejection: ${show(reason)}`)
+  }
+  readonly #onException = (error: unknown) => {
+    this.escaped.push(`uncaughtException: ${show(error)}`)
+  }
+  constructor() {
+    process.on("unhandledRejection", this.#onRejection)
+    process.on("uncaughtException", this.#onException)
+  }
+  stop(): void {
+    process.off("unhandledRejection", this.#onRejection)
+    process.off("uncaughtException", this.#onException)
+  }
+}
+
 /**
  * Records every `unhandledRejection` and `uncaughtException` of this process during each test of
  * the file, and fails the test that saw one. A rejection is reported a tick after it happens, so
  * each test ends with a short wait before the check.
  */
 export function noStrayErrors(): void {
-  const seen: string[] = []
-  const onRejection = (reason: unknown) => seen.push(`unhandledRejection: ${show(reason)}`)
-  const onException = (error: unknown) => seen.push(`uncaughtException: ${show(error)}`)
+  let recorder: EscapeRecorder | undefined
   beforeEach(() => {
-    seen.length = 0
-    process.on("unhandledRejection", onRejection)
-    process.on("uncaughtException", onException)
+    recorder = new EscapeRecorder()
   })
   afterEach(async () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
-    process.off("unhandledRejection", onRejection)
-    process.off("uncaughtException", onException)
-    expect(seen, "nothing may escape weft as an unhandled rejection or an uncaught exception").toEqual([])
+    recorder!.stop()
+    expect(recorder!.escaped, "nothing may escape weft as an unhandled rejection or an uncaught exception").toEqual([])
   })
 }
 
-const show = (value: unknown): string => (value instanceof Error ? `${value.name}: ${value.message}` : String(value))
+const show = (value: unknown): string => (value instanceof Error ? `${value.name}: ${value.message}\n${value.stack ?? ""}` : String(value))
