@@ -4,7 +4,7 @@
  * never left running, whichever way a test process ends.
  */
 import { spawn } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -56,6 +56,15 @@ describe("startRedis", () => {
     expect(await config("dir")).toBe(redis.dir)
     // Under the run's dir, which the global teardown sweeps (test/support/global-setup.ts).
     expect(redis.dir.startsWith(`${process.env.WEFT_TEST_RUN_DIR}/weft-redis-`)).toBe(true)
+  })
+
+  it("a server that cannot start fails with its output and leaves no dir behind, never hangs", async () => {
+    const runDir = process.env.WEFT_TEST_RUN_DIR as string
+    const dirsBefore = readdirSync(runDir).length
+    await expect(startRedis({ executable: "/nonexistent/redis-server" })).rejects.toThrow(/exited \(spawn \/nonexistent\/redis-server ENOENT\) before answering PING/)
+    // A real redis-server given a bad option exits at once and says why.
+    await expect(startRedis({ appendfsync: "sometimes" as "always" })).rejects.toThrow(/exited \(1\) before answering PING:[\s\S]*appendfsync/)
+    expect(readdirSync(runDir).length).toBe(dirsBefore)
   })
 
   it("two servers get two ports", async () => {

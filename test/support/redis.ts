@@ -134,10 +134,12 @@ class Process {
         live.delete(child)
         resolve()
       })
-    })
-    child.once("error", (error) => {
-      exitCode = error.message
-      live.delete(child)
+      // A spawn that fails (no such file, not executable) emits `error` and no `exit`.
+      child.once("error", (error) => {
+        exitCode ??= error.message
+        live.delete(child)
+        resolve()
+      })
     })
     const append = (chunk: Buffer) => {
       this.#output = (this.#output + chunk.toString("utf8")).slice(-65536)
@@ -159,7 +161,7 @@ class Process {
   /** Sends `signal` and waits for the exit; escalates to SIGKILL after 5 s. */
   async kill(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
     const child = this.#child
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return this.#exited
+    if (child === undefined || !live.has(child)) return this.#exited
     child.kill(signal)
     const timer = setTimeout(() => child.kill("SIGKILL"), 5000)
     await this.#exited
