@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it, onTestFinished } from "vitest"
-import { chromium, ensurePrograms, findProgram, type Program, redisServer, requireProgram } from "./programs.js"
+import { chromium, ensurePrograms, findProgram, howToInstall, type Program, redisServer, requireProgram } from "./programs.js"
 
 const missing: Program = {
   commands: ["weft-no-such-program"],
@@ -52,9 +52,10 @@ describe("findProgram", () => {
 
 describe("a missing or old program", () => {
   it("requireProgram names the command that installs it, and the variable that points at it", () => {
-    // This machine is Debian (the tests install with apt-get), so the command is apt-get's.
+    // With apt-get (Debian, Ubuntu) the command is apt-get's; elsewhere the program's own advice.
+    const how = howToInstall().kind === "other" ? "weft-no-such-program: it cannot be installed" : "run: sudo apt-get install -y weft-no-such-package"
     expect(() => requireProgram(missing)).toThrow(
-      "The tests need weft-no-such-program, which is not installed. To install, run: sudo apt-get install -y weft-no-such-package. (Or set WEFT_TEST_NO_SUCH_PROGRAM=/path/to/weft-no-such-program.)"
+      `The tests need weft-no-such-program, which is not installed. To install, ${how}. (Or set WEFT_TEST_NO_SUCH_PROGRAM=/path/to/weft-no-such-program.)`
     )
   })
 
