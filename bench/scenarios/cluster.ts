@@ -7,7 +7,7 @@
  * run) comes with issue 14; its target is <= 25 µs/task, >= 5x this baseline.
  */
 import { startBullmqSide } from "../cluster/bullmq-side.js"
-import { compare, usPerTask } from "../measure.js"
+import { compare, stats, usPerTask } from "../measure.js"
 import type { Scenario } from "../scenario.js"
 import { perTask } from "../table.js"
 import { ensurePrograms, redisServer } from "../../test/support/programs.js"
@@ -25,7 +25,7 @@ export const clusterScenario: Scenario = {
     try {
       const side = await startBullmqSide(redis.url, processes)
       try {
-        const parts: Array<Awaited<ReturnType<typeof side.run>>> = []
+        const parts: Array<Awaited<ReturnType<typeof side.run>>> = [] // every run's phases, warm-up first
         const result = await compare(
           reps,
           {
@@ -38,7 +38,10 @@ export const clusterScenario: Scenario = {
           { warmups: 1 }
         )
         const us = usPerTask(result.bullmq.median, tasks)
-        log(`  raw BullMQ: ${perTask(us)}`)
+        const timed = parts.slice(1) // the first run is the warm-up
+        const phase = (name: "enqueueMs" | "completeMs" | "gatherMs") => stats(timed.map((run) => run[name])).median
+        const phases = { enqueueMs: phase("enqueueMs"), completeMs: phase("completeMs"), gatherMs: phase("gatherMs") }
+        log(`  raw BullMQ: ${perTask(us)}; medians: addBulk ${phases.enqueueMs.toFixed(0)} ms, then until all completed ${phases.completeMs.toFixed(0)} ms, reading the results ${phases.gatherMs.toFixed(0)} ms`)
         return {
           rows: [
             {
@@ -51,7 +54,7 @@ export const clusterScenario: Scenario = {
               check: "baseline only; weft side comes with issue 14"
             }
           ],
-          data: { tasks, processes, concurrency: 16, bullmq: result.bullmq, usPerTask: us, runs: parts }
+          data: { tasks, processes, concurrency: 16, bullmq: result.bullmq, usPerTask: us, phases, runs: parts }
         }
       } finally {
         await side.close()
