@@ -10,6 +10,7 @@
  * removed, untimed, so every run starts from an empty queue.
  */
 import { type ChildProcess, fork } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { Queue } from "bullmq"
 import { Redis } from "ioredis"
@@ -40,15 +41,30 @@ async function stopWorker(child: ChildProcess): Promise<void> {
   clearTimeout(timer)
 }
 
+/** CPU time (user + system) a process used so far, in ms, from `/proc/<pid>/stat` (Linux; 0 elsewhere). */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return 0
+  }
+}
+
 /** The baseline: a queue, its client connection and the worker processes. */
 export interface BullmqSide {
   /** One timed run: enqueue `tasks` jobs of `x + 1`, wait until all completed, read and check their results; resolves with ms and its parts. */
-  run(tasks: number): Promise<{ ms: number; enqueueMs: number; completeMs: number; gatherMs: number }>
+  run(tasks: number): Promise<{ ms: number; enqueueMs: number; completeMs: number; gatherMs: number; cpuMs: number }>
   close(): Promise<void>
 }
 
-/** Starts `processes` worker processes on `url` and connects a queue to them. */
-export async function startBullmqSide(url: string, processes: number, chunk = defaultChunk): Promise<BullmqSide> {
+/**
+ * Starts `processes` worker processes on `url` and connects a queue to them. `redisPid` (optional)
+ * adds the server's CPU time to each run's `cpuMs`: the CPU every process of the run used, which
+ * a loaded machine does not inflate as it does the wall time.
+ */
+export async function startBullmqSide(url: string, processes: number, options: { chunk?: number; redisPid?: number } = {}): Promise<BullmqSide> {
+  const chunk = options.chunk ?? defaultChunk
   const name = `weft-bench-bullmq-${process.pid}`
   const connection = new Redis(url, { maxRetriesPerRequest: null })
   const queue = new Queue(name, { connection })
@@ -69,6 +85,9 @@ export async function startBullmqSide(url: string, processes: number, chunk = de
 
   const run = async (tasks: number) => {
     const base = freshBase()
+    const cpu = () => [options.redisPid, ...workers.map((w) => w.pid)].reduce((sum: number, pid) => sum + cpuMsOf(pid), 0)
+    const cpuBefore = cpu()
+    const ownBefore = process.cpuUsage()
     const start = performance.now()
     const ids: string[] = []
     for (let from = 0; from < tasks; from += chunk) {
@@ -86,10 +105,12 @@ export async function startBullmqSide(url: string, processes: number, chunk = de
     for (const id of ids) pipeline.hget(queue.toKey(id), "returnvalue")
     const replies = (await pipeline.exec()) ?? []
     const end = performance.now()
+    const own = process.cpuUsage(ownBefore)
+    const cpuMs = cpu() - cpuBefore + (own.user + own.system) / 1000
     expect(replies.length === tasks && replies.every(([error, value], i) => error === null && JSON.parse(value as string) === base + i + 1), "BullMQ returnvalues")
     await queue.clean(0, 0, "completed")
     expect((await queue.getCompletedCount()) === 0, "BullMQ clean between runs")
-    return { ms: end - start, enqueueMs: enqueued - start, completeMs: completed - enqueued, gatherMs: end - completed }
+    return { ms: end - start, enqueueMs: enqueued - start, completeMs: completed - enqueued, gatherMs: end - completed, cpuMs }
   }
   return { run, close }
 }
