@@ -2,7 +2,8 @@
  * weft/testing with fast-check 4, the major a user's `npm install fast-check` brings, while weft's
  * own types and runtime resolve fast-check 3 (this repository's devDependency): the worst case,
  * two copies of fast-check in one program. fast-check 4 is installed once into
- * `node_modules/.cache/weft-tests/fast-check-4` (from npm's cache when it has it).
+ * `node_modules/.cache/weft-tests/fast-check-4` (from npm's cache when it has it). Like the other
+ * tests of the harness, it runs the built package (`weft/testing` is `dist/`: run `npm run build` first).
  */
 import { execFile } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -10,7 +11,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { checkTask, CheckFailed } from "./index.js"
+import { checkTask, CheckFailed } from "weft/testing"
 
 const repo = fileURLToPath(new URL("../", import.meta.url))
 const prefix = join(repo, "node_modules", ".cache", "weft-tests", "fast-check-4")
