@@ -135,12 +135,12 @@ export function writeCache(tsconfig: string, outDir: string | undefined, arbitra
   try {
     mkdirSync(path.dirname(where), { recursive: true }) // may create node_modules/ in a stamped folder
     const dirs = { ...inputs.dirs }
-    const written = [where, ...result.files.filter((file) => file.changed).map((file) => file.path)]
-    for (const file of written) {
-      for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
-        if (dirs[dir] !== undefined) dirs[dir] = statSync(dir).mtimeMs
-        if (path.dirname(dir) === dir) break
-      }
+    // TypeScript may give the folders lower-cased on a case-insensitive file system.
+    const folded = (p: string) => (process.platform === "win32" || process.platform === "darwin" ? p.toLowerCase() : p)
+    const written = [where, ...result.files.filter((file) => file.changed).map((file) => file.path)].map((file) => folded(path.resolve(file)))
+    for (const dir of Object.keys(dirs)) {
+      const prefix = folded(dir.endsWith(path.sep) ? dir : `${dir}${path.sep}`)
+      if (written.some((file) => file.startsWith(prefix))) dirs[dir] = statSync(dir).mtimeMs
     }
     const record: CacheRecord = { format: cacheFormat, outDir: outDir ?? "", arbitraries, inputs: { files: inputs.files, dirs }, result }
     writeFileSync(where, JSON.stringify(record))

@@ -128,7 +128,7 @@ function distance(a: string, b: string): number {
   return previous[b.length]
 }
 
-/** The candidate closest to `word` (a prefix of it, or a few edits away: 2, or 3 for a long word), if any. */
+/** The candidate that starts with `word` or is closest to it (2 edits, or 3 for a long word), if any. */
 function closest(word: string, candidates: ReadonlyArray<string>): string | undefined {
   const bare = (w: string) => w.replace(/^-+/, "")
   let best: string | undefined
@@ -144,7 +144,7 @@ function closest(word: string, candidates: ReadonlyArray<string>): string | unde
 function unknownOption(command: Exclude<Command, "help">, arg: string): string {
   const name = arg.replace(/=.*$/s, "")
   const own = Object.keys(flagsOf[command]).map((f) => `--${f}`)
-  const elsewhere = (["build", "check", "graph"] as const).filter((c) => c !== command && `${name.replace(/^--/, "")}` in flagsOf[c])
+  const elsewhere = (["build", "check", "graph"] as const).filter((c) => c !== command && Object.hasOwn(flagsOf[c], name.replace(/^--/, "")))
   if (elsewhere.length > 0 && name.startsWith("--")) return `weft ${command}: unknown option '${name}'; it is an option of weft ${elsewhere.join(" and weft ")}`
   const guess = name.startsWith("--") ? closest(name, own) : undefined
   return `weft ${command}: unknown option '${name}'${guess === undefined ? "" : `; did you mean '${guess}'?`}`
@@ -156,7 +156,7 @@ function parse<C extends Exclude<Command, "help">>(command: C, args: string[]) {
     if (arg === "--") break
     if (!arg.startsWith("-") || arg === "-") continue
     const flags: Record<string, { type: string; short?: string }> = flagsOf[command]
-    const known = arg.startsWith("--") ? arg.replace(/=.*$/s, "").slice(2) in flags : Object.values(flags).some((f) => f.short !== undefined && arg.slice(1).startsWith(f.short))
+    const known = arg.startsWith("--") ? Object.hasOwn(flags, arg.replace(/=.*$/s, "").slice(2)) : Object.values(flags).some((f) => f.short !== undefined && arg.slice(1).startsWith(f.short))
     if (!known) throw new UsageError(unknownOption(command, arg))
   }
   try {

@@ -9,8 +9,8 @@
  *
  * - cold: the generated `.weft.ts` files deleted, then `compile({ project })` (writes every module);
  * - no-change rebuild: `compile({ project })` again right after, nothing edited (writes nothing);
- * - one-file rebuild (info): `compile({ project, only: [one module] })`, what `--watch` runs after
- *   an edit.
+ * - one-file rebuild (info): module 0 edited, then `compile({ project, only: [one module] })`, what
+ *   `--watch` runs after an edit.
  *
  * Each is timed in this process (wall time of the `compile` call, ts-morph's project load
  * included), 3 times (or `--reps` if more), median reported; a first untimed cold compile warms
@@ -159,11 +159,16 @@ export const compilerScenario: Scenario = {
         expect(written === 0, `a no-change rebuild wrote ${written} modules`)
         return ms
       }
-      const oneFile = async (): Promise<number> =>
-        elapsed(async () => {
+      // An edit first, as `--watch` sees one: with nothing changed the build cache would answer.
+      let edits = 0
+      const oneFile = async (): Promise<number> => {
+        writeFileSync(sources[0], moduleSource(0).replace("let sum = extra", `let sum = extra + ${++edits}`))
+        return elapsed(async () => {
           const result = await compile({ project, write: true, only: [sources[0]] })
           expect(result.diagnostics.length === 0, "one-file rebuild reported diagnostics")
+          expect(result.files.some((f) => f.changed), "the one-file rebuild after an edit wrote nothing")
         })
+      }
 
       log("  warm-up: one cold compile")
       const first = await cold()
