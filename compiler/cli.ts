@@ -3,14 +3,16 @@
  * The `weft` command (spec section 10):
  *
  * ```
- * weft build [--project tsconfig.json] [--out-dir DIR] [--watch] [--arbitraries]
- * weft check [--project tsconfig.json] [--arbitraries] # diagnostics only, writes nothing
- * weft graph FILE#NAME [--format mermaid|dot|json] [--project tsconfig.json]
- * weft help | weft --help
+ * weft build [-p PATH] [--out-dir DIR] [-w] [--arbitraries]
+ * weft check [-p PATH] [--arbitraries]   # diagnostics only, writes nothing
+ * weft graph FILE#NAME [-f mermaid|dot|json] [-p PATH]
+ * weft help | weft --help | weft --version
  * ```
  *
  * Diagnostics go to stderr as TypeScript prints them, then `Found N errors.`; the exit code is 1
- * when there are diagnostics or the command line is wrong, 0 otherwise.
+ * when there are diagnostics (or the graph asked for is not there), 2 when the command line is
+ * wrong (one line on stderr: what was wrong, a did-you-mean when a flag or command is misspelt),
+ * 0 otherwise.
  *
  * Arguments are parsed with `node:util`'s `parseArgs` (Node's own parser) rather than
  * `@effect/cli`: nothing more to install, and nothing more to load at start-up for a command that
@@ -22,19 +24,15 @@
  * @module
  */
 import * as path from "node:path"
-import { realpathSync } from "node:fs"
+import { readFileSync, realpathSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
-import type { CompileOptions, CompileResult } from "./compile.js"
+// `compile.js` loads ts-morph and TypeScript (1-2 s from a fresh process) only when the build
+// cache cannot answer, so a no-change `weft build`, `--help` and a usage error never load them.
+import { compile, resolveTsconfig, type CompileResult } from "./compile.js"
 import { formatDiagnostic, type WeftDiagnostic } from "./diagnostics.js"
 import { renderGraph, type GraphFormat } from "./render.js"
 import type { Watcher } from "./watch.js"
-
-/**
- * `compile()`, imported on first use: it loads ts-morph and TypeScript (~0.4 s), which `--help` and
- * a usage error do not need.
- */
-const compile = async (options: CompileOptions): Promise<CompileResult> => (await import("./compile.js")).compile(options)
 
 /** Where `main` writes, and the directory relative paths are resolved against. */
 export interface CliIo {
@@ -48,21 +46,28 @@ export interface CliIo {
   readonly onWatch?: (watcher: Watcher) => void
 }
 
+/** The text of `weft --help`. */
 export const usage = `Usage:
-  weft build [--project tsconfig.json] [--out-dir DIR] [--watch] [--arbitraries]
+  weft build [-p, --project PATH] [--out-dir DIR] [-w, --watch] [--arbitraries]
       Compile the project's @task and @graph functions: x.ts gives x.weft.ts beside it
       (or under --out-dir). With --watch, rebuild the modules that change. With
       --arbitraries, also emit a fast-check arbitrary of each @graph's parameters
       (for checkGraph from weft/testing), derived from their types.
-  weft check [--project tsconfig.json] [--arbitraries]
+  weft check [-p, --project PATH] [--arbitraries]
       Report diagnostics only; write nothing. With --arbitraries, also report the
       @graph parameters whose arbitrary cannot be derived.
-  weft graph FILE#NAME [--format mermaid|dot|json] [--project tsconfig.json]
+  weft graph FILE#NAME [-f, --format mermaid|dot|json] [-p, --project PATH]
       Print one compiled @graph: its IR as JSON (the default), or a Mermaid or Graphviz drawing.
-  weft help, weft --help
-      Print this text.
+  weft help, weft --help, weft -h
+      Print this text (also: weft COMMAND --help).
+  weft --version, weft -v
+      Print weft's version.
 
-Exit code: 1 when there are diagnostics or the command line is wrong, 0 otherwise.
+  -p, --project PATH   a tsconfig.json, or the folder that holds one (as tsc -p);
+                       default: tsconfig.json in the current folder.
+
+Exit code: 0 on success; 1 when there are diagnostics (or no such graph); 2 when the
+command line is wrong.
 `
 
 const commands = ["build", "check", "graph", "help"] as const
@@ -81,6 +86,9 @@ const flagsOf = {
   graph: { project: { type: "string", short: "p" }, format: { type: "string", short: "f" }, help: { type: "boolean", short: "h" } },
   help: { help: { type: "boolean", short: "h" } }
 } as const
+
+/** The exit code of a wrong command line (as most Unix tools, and distinct from "diagnostics found"). */
+export const usageExitCode = 2
 
 class UsageError extends Error {}
 
@@ -109,13 +117,55 @@ export function reportWritten(result: CompileResult, io: CliIo): void {
   for (const f of written) io.stdout.write(`wrote ${path.relative(io.cwd, path.resolve(io.cwd, f.path)) || f.path}\n`)
 }
 
+/** Edit distance (insertions, deletions, substitutions), for did-you-mean. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = current
+  }
+  return previous[b.length]
+}
+
+/** The candidate that starts with `word` or is closest to it (2 edits, or 3 for a long word), if any. */
+function closest(word: string, candidates: ReadonlyArray<string>): string | undefined {
+  const bare = (w: string) => w.replace(/^-+/, "")
+  let best: string | undefined
+  let bestDistance = bare(word).length >= 7 ? 4 : 3
+  for (const candidate of candidates) {
+    const d = bare(candidate).startsWith(bare(word)) && bare(word).length >= 3 ? 1 : distance(bare(word), bare(candidate))
+    if (d < bestDistance) [best, bestDistance] = [candidate, d]
+  }
+  return best
+}
+
+/** Why the option `arg` is not one of `command`'s: a did-you-mean, or the command that has it. */
+function unknownOption(command: Exclude<Command, "help">, arg: string): string {
+  const name = arg.replace(/=.*$/s, "")
+  const own = Object.keys(flagsOf[command]).map((f) => `--${f}`)
+  const elsewhere = (["build", "check", "graph"] as const).filter((c) => c !== command && Object.hasOwn(flagsOf[c], name.replace(/^--/, "")))
+  if (elsewhere.length > 0 && name.startsWith("--")) return `weft ${command}: unknown option '${name}'; it is an option of weft ${elsewhere.join(" and weft ")}`
+  const guess = name.startsWith("--") ? closest(name, own) : undefined
+  return `weft ${command}: unknown option '${name}'${guess === undefined ? "" : `; did you mean '${guess}'?`}`
+}
+
 /** Parses `argv` after the command; throws `UsageError` naming the bad flag. */
-function parse<C extends Command>(command: C, args: string[]) {
+function parse<C extends Exclude<Command, "help">>(command: C, args: string[]) {
+  for (const arg of args) {
+    if (arg === "--") break
+    if (!arg.startsWith("-") || arg === "-") continue
+    const flags: Record<string, { type: string; short?: string }> = flagsOf[command]
+    const known = arg.startsWith("--") ? Object.hasOwn(flags, arg.replace(/=.*$/s, "").slice(2)) : Object.values(flags).some((f) => f.short !== undefined && arg.slice(1).startsWith(f.short))
+    if (!known) throw new UsageError(unknownOption(command, arg))
+  }
   try {
     return parseArgs({ args, options: flagsOf[command], strict: true, allowPositionals: true })
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    throw new UsageError(`weft ${command}: ${message.replace(/\. To specify a positional argument.*$/s, ".")}`)
+    const missing = /^Option '(.+) <value>' argument missing/.exec(message)
+    if (missing !== null) throw new UsageError(`weft ${command}: ${missing[1]} needs a value`)
+    throw new UsageError(`weft ${command}: ${message.replace(/\. To specify a positional argument.*$/s, "").replace(/\s+/g, " ").replace(/\.$/, "")}`)
   }
 }
 
@@ -129,8 +179,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return await run(argv, io)
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`${error.message}\nRun 'weft --help' for usage.\n`)
-      return 1
+      io.stderr.write(`${error.message} (run 'weft --help' for usage)\n`)
+      return usageExitCode
     }
     io.stderr.write(`weft: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
     return 1
@@ -139,19 +189,32 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
 
 async function run(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv
-  if (first === undefined) {
-    io.stderr.write(usage)
-    return 1
-  }
+  if (first === undefined) throw new UsageError("weft: expected a command: build, check or graph")
   if (first === "--help" || first === "-h" || first === "help") {
     io.stdout.write(usage)
     return 0
   }
+  if (first === "--version" || first === "-v") {
+    io.stdout.write(`${version()}\n`)
+    return 0
+  }
   if (!(commands as ReadonlyArray<string>).includes(first)) {
-    throw new UsageError(first.startsWith("-") ? `weft: unknown option '${first}' (expected a command first)` : `weft: unknown command '${first}'; the commands are build, check, graph and help`)
+    if (first.startsWith("-")) {
+      const guess = closest(first, ["--help", "--version"])
+      throw new UsageError(`weft: unknown option '${first}'${guess === undefined ? " (expected a command first: build, check or graph)" : `; did you mean '${guess}'?`}`)
+    }
+    const guess = closest(first, commands)
+    throw new UsageError(`weft: unknown command '${first}'${guess === undefined ? "; the commands are build, check, graph and help" : `; did you mean '${guess}'?`}`)
   }
   const command = first as Exclude<Command, "help">
-  const projectOf = (value: string | undefined): string => path.resolve(io.cwd, value ?? "tsconfig.json")
+  const projectOf = (value: string | undefined): string => {
+    try {
+      return resolveTsconfig(value, io.cwd)
+    } catch (error) {
+      const flag = value === undefined ? "; run weft in a project's folder, or pass --project PATH" : ""
+      throw new UsageError(`weft ${command}: ${error instanceof Error ? error.message : String(error)}${flag}`)
+    }
+  }
 
   if (command === "build") {
     const { values, positionals } = parse("build", rest)
@@ -201,6 +264,19 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   io.stdout.write(renderGraph(graph.ir, format as GraphFormat))
   return 0
+}
+
+/** weft's version, from its package.json (found above this module, in the sources or in `dist/`). */
+function version(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string; version?: string }
+      if (pkg.name === "weft" && pkg.version !== undefined) return pkg.version
+    } catch {
+      // no package.json here: look further up
+    }
+    if (path.dirname(dir) === dir) return "unknown"
+  }
 }
 
 const help = (io: CliIo): number => {

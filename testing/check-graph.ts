@@ -12,6 +12,7 @@ import { Client } from "../runtime/Client.js"
 import type { FaultPlan } from "../runtime/internal/client-options.js"
 import { validateFaultPlan } from "../runtime/internal/client-options.js"
 import { delayedBrand } from "../runtime/internal/args.js"
+import type { ArbitraryOf } from "./arbitrary.js"
 import { describeDifference, diff, show } from "./internal/diff.js"
 import { settle, within, type Outcome } from "./internal/outcome.js"
 import { evaluateReference, type Expected } from "./internal/reference.js"
@@ -57,7 +58,7 @@ const uncloneable = /cannot be sent back from a worker$/
  */
 export async function checkGraph<Params extends unknown[], Result>(
   graph: GraphFunction<Params, Result>,
-  params?: fc.Arbitrary<Params>,
+  params?: ArbitraryOf<Params>,
   options: CheckGraphOptions<Params> = {}
 ): Promise<void> {
   if (typeof graph !== "function") throw new TypeError(`checkGraph: the first argument must be a graph (a compiled @graph or a function returning a Delayed), got ${graph === null ? "null" : typeof graph}.`)
@@ -86,7 +87,7 @@ export async function checkGraph<Params extends unknown[], Result>(
     return within(settle(future.result()), timeoutMs, `a run of ${name} on the cluster`).finally(() => future.release())
   }
 
-  const property = fc.asyncProperty(arbitrary, fc.array(fc.nat(), { maxLength: 16 }), async (call, picks) => {
+  const property = fc.asyncProperty(arbitrary as fc.Arbitrary<Params>, fc.array(fc.nat(), { maxLength: 16 }), async (call, picks) => {
     if (!Array.isArray(call)) throw new Error(`the arbitrary gave ${typeof call}, not a parameter list: wrap the parameters in fc.tuple(...)`)
     const d = build(call)
     checkKeys(d, build(structuredClone(call)))

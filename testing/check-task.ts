@@ -12,6 +12,7 @@ import { Client } from "../runtime/Client.js"
 import type { Future } from "../runtime/Future.js"
 import { describeFunction } from "../runtime/internal/function-ref.js"
 import type { AnyFunction } from "../runtime/types.js"
+import type { ArbitraryOf } from "./arbitrary.js"
 import { describeDifference, diff } from "./internal/diff.js"
 import { compareOutcomes, runHere, settle, within, type Outcome } from "./internal/outcome.js"
 import { validateCheckOptions } from "./internal/options.js"
@@ -44,7 +45,7 @@ const uncloneable = /cannot be sent back from a worker$/
  *
  * A task registered with `pure: false` is checked for clone safety only.
  */
-export async function checkTask<F extends AnyFunction>(task: F, args: fc.Arbitrary<Parameters<F>>, options: CheckTaskOptions = {}): Promise<void> {
+export async function checkTask<F extends AnyFunction>(task: F, args: ArbitraryOf<Parameters<F>>, options: CheckTaskOptions = {}): Promise<void> {
   if (typeof task !== "function") throw new TypeError(`checkTask: the first argument must be a task function, got ${task === null ? "null" : typeof task}.`)
   if (typeof args !== "object" || args === null || typeof (args as { generate?: unknown }).generate !== "function") {
     throw new TypeError("checkTask: the second argument must be a fast-check arbitrary of the task's argument list, e.g. fc.tuple(fc.integer()).")
@@ -63,7 +64,8 @@ export async function checkTask<F extends AnyFunction>(task: F, args: fc.Arbitra
     return within(settle(future.result()), timeoutMs, `a run of ${info.name} on a worker`).finally(() => future.release())
   }
   let witnessAhead = false
-  const property = fc.asyncProperty(args, async (call) => {
+  // A fast-check 4 arbitrary works with fast-check 3 and back: generate/shrink are the same protocol.
+  const property = fc.asyncProperty(args as unknown as fc.Arbitrary<Parameters<F>>, async (call) => {
     const list = call as unknown as ReadonlyArray<unknown>
     if (!Array.isArray(list)) throw new Error(`the arbitrary gave ${typeof list}, not an argument list: wrap the arguments in fc.tuple(...)`)
     const here = await within(runHere(info, list), timeoutMs, `a run of ${info.name} in this process`)

@@ -9,8 +9,8 @@
  *
  * - cold: the generated `.weft.ts` files deleted, then `compile({ project })` (writes every module);
  * - no-change rebuild: `compile({ project })` again right after, nothing edited (writes nothing);
- * - one-file rebuild (info): `compile({ project, only: [one module] })`, what `--watch` runs after
- *   an edit.
+ * - one-file rebuild (info): module 0 edited, then `compile({ project, only: [one module] })`, what
+ *   `--watch` runs after an edit.
  *
  * Each is timed in this process (wall time of the `compile` call, ts-morph's project load
  * included), 3 times (or `--reps` if more), median reported; a first untimed cold compile warms
@@ -18,8 +18,10 @@
  * process). Then what a user waits for at the shell: the built bin, `node dist/compiler/cli.js
  * build --project ...` in a fresh process (plain node, no `NODE_OPTIONS`), cold (outputs deleted)
  * and with nothing changed, the same number of times each; these include node's start-up and the
- * loading of ts-morph and TypeScript. Targets from the issue: cold < 10 s, no-change rebuild < 1 s
- * (checked on the in-process figures; the process figures are shown against the same targets).
+ * loading of ts-morph and TypeScript for a cold build; a build with nothing changed answers from
+ * the build cache without loading them. Targets from the issues: cold < 10 s, no-change rebuild
+ * < 1 s (checked on the in-process figures), and a no-change `weft build` from a fresh shell
+ * < 0.5 s (issue 12; checked on the process figure).
  */
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
@@ -35,6 +37,7 @@ const modules = 100
 const tasksPerModule = 5
 const coldLimitMs = 10_000
 const rebuildLimitMs = 1_000
+const processNoChangeLimitMs = 500
 
 /** The source of module `m`: 5 tasks and 1 graph. */
 export function moduleSource(m: number): string {
@@ -156,11 +159,16 @@ export const compilerScenario: Scenario = {
         expect(written === 0, `a no-change rebuild wrote ${written} modules`)
         return ms
       }
-      const oneFile = async (): Promise<number> =>
-        elapsed(async () => {
+      // An edit first, as `--watch` sees one: with nothing changed the build cache would answer.
+      let edits = 0
+      const oneFile = async (): Promise<number> => {
+        writeFileSync(sources[0], moduleSource(0).replace("let sum = extra", `let sum = extra + ${++edits}`))
+        return elapsed(async () => {
           const result = await compile({ project, write: true, only: [sources[0]] })
           expect(result.diagnostics.length === 0, "one-file rebuild reported diagnostics")
+          expect(result.files.some((f) => f.changed), "the one-file rebuild after an edit wrote nothing")
         })
+      }
 
       log("  warm-up: one cold compile")
       const first = await cold()
@@ -233,8 +241,8 @@ export const compilerScenario: Scenario = {
           weft: seconds(s.processNoChange.median),
           raw: "-",
           ratio: undefined,
-          target: `< ${rebuildLimitMs / 1000} s`,
-          met: undefined,
+          target: `< ${processNoChangeLimitMs / 1000} s`,
+          met: s.processNoChange.median < processNoChangeLimitMs,
           check: `range ${range(s.processNoChange)}`
         },
         {

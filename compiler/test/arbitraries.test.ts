@@ -257,8 +257,8 @@ describe("weft build --arbitraries", () => {
 
   it("the help text names the flag", async () => {
     const r = await run(["--help"], tmpdir())
-    expect(r.stdout).toContain("weft build [--project tsconfig.json] [--out-dir DIR] [--watch] [--arbitraries]")
-    expect(r.stdout).toContain("weft check [--project tsconfig.json] [--arbitraries]")
+    expect(r.stdout).toContain("weft build [-p, --project PATH] [--out-dir DIR] [-w, --watch] [--arbitraries]")
+    expect(r.stdout).toContain("weft check [-p, --project PATH] [--arbitraries]")
   })
 })
 

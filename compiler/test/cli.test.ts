@@ -179,27 +179,68 @@ describe("weft graph", () => {
 
 describe("usage", () => {
   it.each([
-    [["build", "--bogus"], "'--bogus'"],
-    [["check", "--out-dir", "x"], "'--out-dir'"],
-    [["frobnicate"], "unknown command 'frobnicate'"],
-    [["--verbose"], "unknown option '--verbose'"],
+    [["build", "--bogus"], "weft build: unknown option '--bogus'"],
+    [["build", "--projet", "tsconfig.json"], "weft build: unknown option '--projet'; did you mean '--project'?"],
+    [["build", "--arbitrary"], "did you mean '--arbitraries'?"],
+    [["build", "-x"], "weft build: unknown option '-x'"],
+    [["check", "--out-dir", "x"], "weft check: unknown option '--out-dir'; it is an option of weft build"],
+    [["check", "--project"], "weft check: -p, --project needs a value"],
+    [["biuld"], "weft: unknown command 'biuld'; did you mean 'build'?"],
+    [["frobnicate"], "unknown command 'frobnicate'; the commands are build, check, graph and help"],
+    [["--verison"], "unknown option '--verison'; did you mean '--version'?"],
+    [["--verbose"], "unknown option '--verbose' (expected a command first: build, check or graph)"],
     [["graph"], "expected one FILE#NAME"],
     [["graph", "x.ts"], "expected FILE#NAME"],
     [["graph", "x.ts#pipeline", "--format", "svg"], "--format must be mermaid, dot or json, got 'svg'"],
     [["build", "extra"], "unexpected argument 'extra'"],
-    [[], "Usage:"]
-  ])("%j returns 1 and says why", async (argv, message) => {
+    [["build", "--project", "missing/tsconfig.json"], "weft build: no tsconfig at "],
+    [["check", "-p", "missing"], "weft check: no tsconfig at "],
+    [[], "weft: expected a command: build, check or graph"]
+  ])("%j exits 2 with one line that says why", async (argv, message) => {
     const r = await run(argv, good)
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(2)
     expect(r.stderr).toContain(message)
+    expect(r.stderr).toMatch(/^[^\n]+ \(run 'weft --help' for usage\)\n$/)
     expect(r.stdout).toBe("")
   })
 
-  it.each([[["--help"]], [["help"]], [["build", "--help"]]])("%j prints the usage and returns 0", async (argv) => {
+  it("a folder without a tsconfig.json, or none in the current folder, is a usage error naming it", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "weft-cli-empty-"))
+    dirs.push(empty)
+    const named = await run(["build", "--project", empty], good)
+    expect(named.code).toBe(2)
+    expect(named.stderr).toBe(`weft build: no tsconfig.json in the folder ${empty} (run 'weft --help' for usage)\n`)
+    const implicit = await run(["check"], empty)
+    expect(implicit.code).toBe(2)
+    expect(implicit.stderr).toBe(`weft check: no tsconfig.json in ${empty}; run weft in a project's folder, or pass --project PATH (run 'weft --help' for usage)\n`)
+  })
+
+  it.each([[["--help"]], [["help"]], [["-h"]], [["build", "--help"]]])("%j prints the usage, short flags included, and returns 0", async (argv) => {
     const r = await run(argv, good)
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain("weft graph FILE#NAME [--format mermaid|dot|json]")
+    expect(r.stdout).toContain("weft graph FILE#NAME [-f, --format mermaid|dot|json] [-p, --project PATH]")
+    expect(r.stdout).toContain("weft build [-p, --project PATH] [--out-dir DIR] [-w, --watch] [--arbitraries]")
+    expect(r.stdout).toContain("weft --version")
   })
+
+  it.each([[["--version"]], [["-v"]]])("%j prints the package's version", async (argv) => {
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+    const r = await run(argv, good)
+    expect(r).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" })
+  })
+})
+
+describe("--project names a folder, as tsc -p", () => {
+  it("build --project . and -p DIR use the folder's tsconfig.json", async () => {
+    const dir = projectWith({ "x.ts": source(1) })
+    dirs.push(dir)
+    const dot = await run(["build", "--project", "."], dir)
+    expect(dot.stderr).toBe("")
+    expect(dot.code).toBe(0)
+    expect(dot.stdout).toBe("wrote x.weft.ts\n")
+    const named = await run(["check", "-p", dir], tmpdir())
+    expect(named).toEqual({ code: 0, stdout: "No errors: 2 tasks, 1 graph.\n", stderr: "" })
+  }, 60_000)
 })
 
 describe("weft build --watch", () => {
@@ -257,6 +298,54 @@ describe("the built bin", () => {
     expect(passed.code).toBe(0)
     expect(passed.stdout).toBe("No errors: 2 tasks, 1 graph.\n")
   }, 60_000)
+
+  /**
+   * Runs `weft build --project DIR` in a fresh node through the built module's `main`, and reports
+   * which of ts-morph's and TypeScript's files that process loaded (both are CommonJS, so they are
+   * in `require.cache` even when imported from ESM).
+   */
+  const buildReportingLoads = (dir: string) => {
+    const script = `
+      import { createRequire } from "node:module"
+      const { main } = await import(${JSON.stringify(new URL("../../dist/compiler/cli.js", import.meta.url).href)})
+      const out = [], err = []
+      const code = await main(["build", "--project", ${JSON.stringify(dir)}], { stdout: { write: (t) => out.push(t) }, stderr: { write: (t) => err.push(t) }, cwd: ${JSON.stringify(dir)} })
+      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((f) => /[\\/](ts-morph|@ts-morph|typescript)[\\/]/.test(f))
+      console.log(JSON.stringify({ code, stdout: out.join(""), stderr: err.join(""), loaded }))
+    `
+    const env = { ...process.env }
+    delete env.NODE_OPTIONS
+    return new Promise<{ code: number; stdout: string; stderr: string; loaded: string[] }>((resolve, reject) =>
+      execFile(process.execPath, ["--input-type=module", "-e", script], { env, cwd: dir, timeout: 60_000 }, (error, stdout, stderr) =>
+        error === null ? resolve(JSON.parse(stdout) as { code: number; stdout: string; stderr: string; loaded: string[] }) : reject(new Error(`${error.message}\n${stderr}`))
+      )
+    )
+  }
+
+  it("a build with nothing changed answers from the cache without loading ts-morph; an edit or a new file builds", async () => {
+    expect(existsSync(bin), `${bin} is missing: run npm run build`).toBe(true)
+    const dir = projectWith({ "x.ts": source(1) })
+    dirs.push(dir)
+    const first = await buildReportingLoads(dir)
+    expect(first).toMatchObject({ code: 0, stdout: "wrote x.weft.ts\n", stderr: "" })
+    expect(first.loaded.length).toBeGreaterThan(0) // the check below can see ts-morph when it is loaded
+
+    const again = await buildReportingLoads(dir)
+    expect(again).toEqual({ code: 0, stdout: "nothing changed\n", stderr: "", loaded: [] })
+
+    writeFileSync(join(dir, "x.ts"), source(2))
+    const edited = await buildReportingLoads(dir)
+    expect(edited).toMatchObject({ code: 0, stdout: "wrote x.weft.ts\n", stderr: "" })
+    expect((await buildReportingLoads(dir)).loaded).toEqual([])
+
+    writeFileSync(join(dir, "y.ts"), "/** @task */\nexport function dec(x: number): number {\n  return x - 1\n}\n")
+    const added = await buildReportingLoads(dir)
+    expect(added).toMatchObject({ code: 0, stdout: "wrote y.weft.ts\n", stderr: "" })
+    expect(await buildReportingLoads(dir)).toEqual({ code: 0, stdout: "nothing changed\n", stderr: "", loaded: [] })
+
+    writeFileSync(join(dir, "tsconfig.json"), tsconfig.replace('"strict":true', '"strict":true,"noUnusedLocals":true'))
+    expect((await buildReportingLoads(dir)).loaded.length).toBeGreaterThan(0) // a config edit builds
+  }, 120_000)
 
   it("node dist/compiler/cli.js build --watch rebuilds after an edit and exits 0 on SIGINT", async () => {
     const dir = projectWith({ "x.ts": source(1) })

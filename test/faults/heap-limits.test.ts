@@ -7,6 +7,7 @@ import { describe, expect, test } from "vitest"
 import { ExecutorFailure } from "../../dist/runtime/internal/executor/executor.js"
 import { heapLimits, makeTinypoolExecutor, minMemoryLimitBytes, recycleFraction } from "../../dist/runtime/internal/executor/tinypool.js"
 import { batchOf, inline } from "../executor/conformance.js"
+import { captureStderr, outOfMemoryReports } from "./capture-stderr.js"
 import { noStrayErrors, within } from "./fault-helpers.js"
 
 noStrayErrors()
@@ -35,6 +36,8 @@ describe("heapLimits", () => {
 
 describe.each(["thread", "process"] as const)("the tinypool executor with a memoryLimit, isolation %s", (isolation) => {
   test("a batch allocating past the cap fails as worker-died, the worker is replaced, and the next batch runs", { timeout: 15_000 }, async () => {
+    // A child process prints V8's out-of-memory report as it dies: held back, and checked.
+    const stderr = captureStderr()
     const executor = await makeTinypoolExecutor({ workers: 1, isolation, memoryLimitBytes: 64e6 })
     try {
       const hog = inline((mb: number) => {
@@ -52,8 +55,10 @@ describe.each(["thread", "process"] as const)("the tinypool executor with a memo
       expect(executor.liveWorkers()).toBe(1)
     } finally {
       await executor.close()
+      stderr.restore()
     }
     expect(executor.liveWorkers()).toBe(0)
+    if (isolation === "process") expect(outOfMemoryReports(stderr.text())).toBe(1)
   })
 })
 
