@@ -15,6 +15,10 @@ type RunBatch = (batch: WireBatch) => Promise<WireBatchResult>
 let runBatch: RunBatch | undefined
 let loading: Promise<RunBatch> | undefined
 
+// Marks this thread as a weft worker (worker-state.ts, which this module may not import): a client
+// started here, by a task module that also starts one at its top level, fails at once.
+;(globalThis as Record<symbol, unknown>)[Symbol.for("weft.worker")] ??= { loading: [] }
+
 // A child process worker exits when the client process is gone (parent-watch.ts). Loaded, not
 // imported: a failure here must not fail this module's load (it would stop the pool).
 if (typeof process.send === "function") {
