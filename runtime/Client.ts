@@ -9,6 +9,7 @@ import { Future } from "./Future.js"
 import { scanArgs, type ScannedArgs } from "./internal/args.js"
 import { validateClientOptions, type ClientOptions } from "./internal/client-options.js"
 import { workerState } from "./internal/worker-state.js"
+import { summarize, type ClusterShape } from "./internal/client-summary.js"
 import { TaskDefinitionError } from "./errors.js"
 import { Engine, randomHex, type TaskRecordOf } from "./internal/engine.js"
 import { makeInProcessExecutor } from "./internal/executor/in-process.js"
@@ -38,6 +39,9 @@ export interface ClientView {
 
 let defaultClient: Client | undefined
 
+/** `util.inspect.custom`, without importing `node:util` for it. */
+const inspectCustom = Symbol.for("nodejs.util.inspect.custom")
+
 const defaults: NormalizedTaskOptions = validateTaskOptions({}, "client")
 
 const describeValue = (value: unknown): string =>
@@ -55,11 +59,27 @@ const describeValue = (value: unknown): string =>
 export class Client implements ClientView {
   /** @internal */
   readonly engine: Engine
+  readonly #shape: ClusterShape
   #closing: Promise<void> | undefined
 
   /** @internal Use `Client.local()`. */
-  constructor(engine: Engine) {
+  constructor(engine: Engine, shape: ClusterShape = { isolation: "in-process", memoryLimitBytes: undefined }) {
     this.engine = engine
+    this.#shape = shape
+  }
+
+  /**
+   * A one-line summary, as Dask's repr: `<Client: 4 workers (threads), memory: 8.3 GB (this
+   * machine), tasks: 3 processing, 12 queued, held results: 10>` (tasks by state; held results are
+   * those in memory), or `<Client: closed>`.
+   */
+  toString(): string {
+    return summarize(this.engine, this.#shape)
+  }
+
+  /** What `console.log(client)` and `util.inspect(client)` show: the summary, not the engine's internals. */
+  [inspectCustom](): string {
+    return this.toString()
   }
 
   /**
@@ -92,7 +112,8 @@ export class Client implements ClientView {
             isolation: settings.isolation,
             memoryLimitBytes: settings.memoryLimitBytes
           })
-    return new Client(new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }))
+    const shape: ClusterShape = { isolation: settings.workers === 0 ? "in-process" : settings.isolation, memoryLimitBytes: settings.memoryLimitBytes }
+    return new Client(new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }), shape)
   }
 
   /**
