@@ -341,8 +341,7 @@ export class Client implements ClientView {
 
   #computeWith<X>(x: X, view: TaskOptions | undefined, how: "compute" | "persist"): any {
     this.engine.assertOpen()
-    const override = view === undefined ? undefined : validateTaskOptions(view, `client.with(...).${how}`)
-    if (override?.key !== undefined) throw new TypeError(`${how}: the "key" option names one call; a graph has many.`)
+    const override = view === undefined ? undefined : validateTaskOptions(view, `client.with(...).${how}`, `the "key" option names one call; a graph has many.`)
     const found: Delayed<unknown>[] = []
     collectDelayeds(x, found, new Set())
     const graph = materialize(this.engine, found, override === undefined ? undefined : (own) => overrideOptions(own, view!, override))
