@@ -4,7 +4,7 @@
  * `bench/results/latest.json` (git-ignored) with every sample.
  *
  * Options (after `npm run bench --`): `--reps N` timed runs per side (default 5),
- * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults` a subset of the scenarios.
+ * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,close` a subset of the scenarios.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -14,6 +14,7 @@ import { workers } from "./pools.js"
 import type { Scenario, ScenarioResult } from "./scenario.js"
 import { bigGraphScenario } from "./scenarios/big-graph.js"
 import { chainScenario } from "./scenarios/chain.js"
+import { closeScenario } from "./scenarios/close.js"
 import { compilerScenario } from "./scenarios/compiler.js"
 import { cpuScenario } from "./scenarios/cpu.js"
 import { fanInScenario } from "./scenarios/fan-in.js"
@@ -34,7 +35,8 @@ const scenarios: ReadonlyArray<Scenario> = [
   treeScenario,
   bigGraphScenario,
   compilerScenario,
-  faultsScenario
+  faultsScenario,
+  closeScenario
 ]
 
 function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<string> | undefined } {
