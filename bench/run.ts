@@ -4,7 +4,7 @@
  * `bench/results/latest.json` (git-ignored) with every sample.
  *
  * Options (after `npm run bench --`): `--reps N` timed runs per side (default 5),
- * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,cluster` a subset of the scenarios.
+ * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,cluster,close` a subset of the scenarios.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -15,6 +15,7 @@ import type { Scenario, ScenarioResult } from "./scenario.js"
 import { bigGraphScenario } from "./scenarios/big-graph.js"
 import { chainScenario } from "./scenarios/chain.js"
 import { clusterScenario } from "./scenarios/cluster.js"
+import { closeScenario } from "./scenarios/close.js"
 import { compilerScenario } from "./scenarios/compiler.js"
 import { cpuScenario } from "./scenarios/cpu.js"
 import { fanInScenario } from "./scenarios/fan-in.js"
@@ -36,7 +37,8 @@ const scenarios: ReadonlyArray<Scenario> = [
   bigGraphScenario,
   compilerScenario,
   faultsScenario,
-  clusterScenario
+  clusterScenario,
+  closeScenario
 ]
 
 function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<string> | undefined } {

@@ -154,10 +154,10 @@ export function delayed<F extends AnyFunction>(fn: F, options?: TaskOptions): (.
   const info = describeFunction(fn)
   const where = `delayed(${info.name})`
   const merged = mergeTaskOptions(info.meta?.rawOptions, options)
-  const normalized = options === undefined && info.meta !== undefined ? info.meta.options : validateTaskOptions(merged, where)
-  if (normalized.key !== undefined) {
-    throw new TypeError(`${where}: the "key" option names one call; a delayed function makes many. Leave it out: keys come from the arguments.`)
-  }
+  const normalized =
+    options === undefined && info.meta !== undefined
+      ? info.meta.options
+      : validateTaskOptions(merged, where, `the "key" option names one call; a delayed function makes many. Leave it out: keys come from the arguments.`)
   const call = (...args: unknown[]): Delayed<TaskResult<F>> => {
     const scanned = scanArgs(args, where)
     const key = `${info.name}-${normalized.pure ? tokenize(info.identity, ...args) : randomKeyToken()}`

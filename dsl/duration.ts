@@ -108,6 +108,14 @@ export const parseBytes = (value: number | string, what: string): number => {
 }
 
 /**
+ * The "got ..." part of a message about a bad option value: as `describeValue`, but a string says
+ * it is one (`got the string "4"`), so that `workers: "4"` does not read as if 4 were refused.
+ *
+ * @internal
+ */
+export const describeGot = (value: unknown): string => (typeof value === "string" ? `the string ${describeValue(value)}` : describeValue(value))
+
+/**
  * A short description of a bad value for an error message: strings quoted, numbers as written
  * (`-0` kept), objects by kind. Shared by the option validators so that messages read alike.
  *

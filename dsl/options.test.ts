@@ -1,6 +1,7 @@
 import { describe, expect } from "vitest"
 import { fc, test } from "@fast-check/vitest"
 import { mergeTaskOptions, validateTaskOptions, type TaskOptions } from "./options.js"
+import { validateClientOptions } from "../runtime/internal/client-options.js"
 
 const validate = (options: unknown) => validateTaskOptions(options, "client.map")
 
@@ -71,7 +72,7 @@ describe("validateTaskOptions: errors", () => {
   test("options that are not an object", () => {
     fails(null, /^client\.map: options must be an object such as \{ retries: 3.*got null/)
     fails(3, /options must be an object .*got 3\./)
-    fails("pure", /options must be an object .*got "pure"/)
+    fails("pure", /options must be an object .*got the string "pure"/)
     fails([1], /options must be an object .*got an array/)
   })
 
@@ -84,7 +85,7 @@ describe("validateTaskOptions: errors", () => {
   })
 
   test("pure that is not a boolean", () => {
-    fails({ pure: "false" }, /option "pure" must be true or false, got "false"/)
+    fails({ pure: "false" }, /option "pure" must be true or false, got the string "false"/)
     fails({ pure: 0 }, /option "pure" must be true or false, got 0/)
   })
 
@@ -93,7 +94,7 @@ describe("validateTaskOptions: errors", () => {
     fails({ retries: 1.5 }, /option "retries" must be a whole number >= 0 .* got 1\.5/)
     fails({ retries: Number.NaN }, /option "retries" .* got NaN/)
     fails({ retries: Infinity }, /option "retries" .* got Infinity/)
-    fails({ retries: "3" }, /option "retries" .* got "3"/)
+    fails({ retries: "3" }, /option "retries" .* got the string "3"/)
     fails({ retries: null }, /option "retries" .* got null/)
     fails({ retries: [3] }, /option "retries" .* got an array/)
   })
@@ -105,7 +106,7 @@ describe("validateTaskOptions: errors", () => {
     fails({ retries: { times: 1, delay: -5 } }, /client\.map: option "retries\.delay": expected a duration, got -5/)
     fails({ retries: { times: 1, delay: "soon" } }, /option "retries\.delay": cannot read the duration "soon"/)
     fails({ retries: { times: 1, delay: {} } }, /option "retries\.delay": expected a duration, got an object/)
-    fails({ retries: { times: 1, backoff: "linear" } }, /option "retries\.backoff" must be "constant" or "exponential", got "linear"/)
+    fails({ retries: { times: 1, backoff: "linear" } }, /option "retries\.backoff" must be "constant" or "exponential", got the string "linear"/)
     fails({ retries: { times: 1, while: true } }, /option "retries\.while" must be a function .*got true/)
     fails(
       { retries: { times: 1, tries: 2 } },
@@ -118,20 +119,20 @@ describe("validateTaskOptions: errors", () => {
     fails({ timeout: -1 }, /option "timeout" .*got -1/)
     fails({ timeout: Infinity }, /option "timeout" .*got Infinity/)
     fails({ timeout: Number.NaN }, /option "timeout" .*got NaN/)
-    fails({ timeout: "0 s" }, /option "timeout" .*got "0 s"/)
+    fails({ timeout: "0 s" }, /option "timeout" .*got the string "0 s"/)
     fails({ timeout: "fast" }, /client\.map: option "timeout": cannot read the duration "fast"/)
     fails({ timeout: "10" }, /option "timeout": the duration has no unit in "10"/)
     fails({ timeout: true }, /option "timeout" .*got true/)
   })
 
   test("priority that is not a finite number", () => {
-    fails({ priority: "high" }, /option "priority" must be a finite number .*got "high"/)
+    fails({ priority: "high" }, /option "priority" must be a finite number .*got the string "high"/)
     fails({ priority: Infinity }, /option "priority" .*got Infinity/)
     fails({ priority: Number.NaN }, /option "priority" .*got NaN/)
   })
 
   test("key that is not a non-empty string", () => {
-    fails({ key: "" }, /option "key" must be a non-empty string, got ""/)
+    fails({ key: "" }, /option "key" must be a non-empty string, got the string ""/)
     fails({ key: 5 }, /option "key" must be a non-empty string, got 5/)
     fails({ key: ["a"] }, /option "key" .*got an array/)
   })
@@ -178,5 +179,31 @@ describe("mergeTaskOptions", () => {
   test("unknown keys survive the merge and are reported by validation", () => {
     const merged = mergeTaskOptions({ priority: 1 }, { retry: 2 } as unknown as TaskOptions)
     expect(() => validateTaskOptions(merged, "client.map")).toThrow(/unknown option "retry"/)
+  })
+})
+
+describe("the 'got' part of a message", () => {
+  // Any string given where a number is expected is said to be a string: `workers: "4"` must not
+  // read as if 4 itself were refused.
+  test.prop([fc.string({ maxLength: 60 }), fc.constantFrom("retries", "priority", "times")])("says a string is a string", (text, option) => {
+    const options = option === "times" ? { retries: { times: text } } : { [option]: text }
+    expect(() => validate(options)).toThrow(`, got the string ${JSON.stringify(text)}.`)
+  })
+
+  test.prop([fc.string({ maxLength: 60 }), fc.constantFrom("workers", "allowedFailures")])("says so for Client.local's numeric options too", (text, option) => {
+    expect(() => validateClientOptions({ [option]: text })).toThrow(`${option} must be a whole number >= 0, got the string ${JSON.stringify(text)}.`)
+  })
+})
+
+describe("where key does not apply", () => {
+  const noKey = 'the "key" option names one call; a delayed function makes many.'
+  test.prop([fc.constantFrom("retry", "keys", "prio", "timeOut")])("the valid options listed leave key out", (name) => {
+    expect(() => validateTaskOptions({ [name]: 1 }, "delayed(inc)", noKey)).toThrow(/Valid options are: pure, retries, timeout, priority\.$/)
+    expect(() => validate({ [name]: 1 })).toThrow(/Valid options are: pure, retries, timeout, priority, key\.$/)
+  })
+
+  test("a key is refused with the reason given, and an undefined key counts as not given", () => {
+    expect(() => validateTaskOptions({ key: "k" }, "delayed(inc)", noKey)).toThrow(`delayed(inc): ${noKey}`)
+    expect(validateTaskOptions({ key: undefined, priority: 1 }, "delayed(inc)", noKey).priority).toBe(1)
   })
 })

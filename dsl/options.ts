@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { describeValue, parseDuration } from "./duration.js"
+import { describeGot, parseDuration } from "./duration.js"
 
 /** Options for a task, accepted by `task()`, `delayed()`, `client.with()` and `map`/`starmap`. */
 export interface TaskOptions {
@@ -62,26 +62,26 @@ const defaults: NormalizedTaskOptions = Object.freeze({
 
 // Messages: each names the call, the option, the bad value and what to write instead.
 const notAnObject = (where: string, got: unknown) =>
-  `${where}: options must be an object such as { retries: 3, timeout: "10 seconds" }, got ${describeValue(got)}.`
+  `${where}: options must be an object such as { retries: 3, timeout: "10 seconds" }, got ${describeGot(got)}.`
 const unknownName = (where: string, kind: string, name: string, valid: readonly string[]) =>
   `${where}: unknown ${kind} "${name}"${didYouMean(name, valid)}. Valid ${kind}s are: ${valid.join(", ")}.`
 const notBoolean = (where: string, got: unknown) =>
-  `${where}: option "pure" must be true or false, got ${describeValue(got)}.`
+  `${where}: option "pure" must be true or false, got ${describeGot(got)}.`
 const badRetries = (where: string, got: unknown) =>
   `${where}: option "retries" must be a whole number >= 0 (retries: 3 means up to 4 attempts) or a policy such as ` +
-  `{ times: 3, delay: "1 second", backoff: "exponential" }, got ${describeValue(got)}.`
+  `{ times: 3, delay: "1 second", backoff: "exponential" }, got ${describeGot(got)}.`
 const badTimes = (where: string, got: unknown) =>
-  `${where}: option "retries.times" must be a whole number >= 0 (times: 3 means up to 4 attempts), got ${describeValue(got)}.`
+  `${where}: option "retries.times" must be a whole number >= 0 (times: 3 means up to 4 attempts), got ${describeGot(got)}.`
 const badBackoff = (where: string, got: unknown) =>
-  `${where}: option "retries.backoff" must be "constant" or "exponential", got ${describeValue(got)}.`
+  `${where}: option "retries.backoff" must be "constant" or "exponential", got ${describeGot(got)}.`
 const badWhile = (where: string, got: unknown) =>
-  `${where}: option "retries.while" must be a function such as (error) => error instanceof NetworkError, got ${describeValue(got)}.`
+  `${where}: option "retries.while" must be a function such as (error) => error instanceof NetworkError, got ${describeGot(got)}.`
 const badTimeout = (where: string, got: unknown) =>
-  `${where}: option "timeout" must be a positive number of milliseconds or a duration such as "10 seconds", got ${describeValue(got)}.`
+  `${where}: option "timeout" must be a positive number of milliseconds or a duration such as "10 seconds", got ${describeGot(got)}.`
 const badPriority = (where: string, got: unknown) =>
-  `${where}: option "priority" must be a finite number (higher runs first, default 0), got ${describeValue(got)}.`
+  `${where}: option "priority" must be a finite number (higher runs first, default 0), got ${describeGot(got)}.`
 const badKey = (where: string, got: unknown) =>
-  `${where}: option "key" must be a non-empty string, got ${describeValue(got)}.`
+  `${where}: option "key" must be a non-empty string, got ${describeGot(got)}.`
 
 /** ` (did you mean "retries"?)` when a valid name is close (two edits, or a common stem), else nothing. */
 const didYouMean = (name: string, valid: readonly string[]): string => {
@@ -107,18 +107,25 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0
 
+/** The options valid where `key` is not (`task()`, `delayed()`, a graph's `compute`). */
+const optionNamesWithoutKey = optionNames.filter((name) => name !== "key")
+
 /**
  * Checks task options and normalizes them (durations to milliseconds, a retry count to a policy,
  * defaults filled in), so that a mistake fails at the call that made it, not later on a worker.
  * `where` names that call in the messages (`"client.map"`). `undefined` means no options; an
  * option set to `undefined` counts as not given. Throws `TypeError` for anything invalid.
+ * `noKey`, when given, says why `key` is not an option of this call: a `key` is refused with it,
+ * and the list of valid options in messages leaves `key` out.
  */
-export const validateTaskOptions = (options: unknown, where: string): NormalizedTaskOptions => {
+export const validateTaskOptions = (options: unknown, where: string, noKey?: string): NormalizedTaskOptions => {
   if (options === undefined) return defaults
   if (!isRecord(options)) throw new TypeError(notAnObject(where, options))
+  const valid: readonly string[] = noKey === undefined ? optionNames : optionNamesWithoutKey
   for (const name of Object.keys(options)) {
-    if (!(optionNames as readonly string[]).includes(name)) {
-      throw new TypeError(unknownName(where, "option", name, optionNames))
+    if (name === "key" && noKey !== undefined && options.key !== undefined) throw new TypeError(`${where}: ${noKey}`)
+    if (!valid.includes(name) && name !== "key") {
+      throw new TypeError(unknownName(where, "option", name, valid))
     }
   }
   const { pure, retries, timeout, priority, key } = options

@@ -75,10 +75,7 @@ export function task<F extends (...args: never[]) => unknown>(
       `task(): the function registered in ${meta.url} has no name. Workers find registered tasks by name: pass a named function, e.g. task(import.meta, function load(path) {...}).`
     )
   }
-  const normalized = validateTaskOptions(options ?? {}, `task(${name})`)
-  if (normalized.key !== undefined) {
-    throw new TypeError(`task(${name}): the "key" option is per call only; set it with client.with({ key }).submit(...).`)
-  }
+  const normalized = validateTaskOptions(options ?? {}, `task(${name})`, `the "key" option is per call only; set it with client.with({ key }).submit(...).`)
   if (compiled !== undefined && (typeof compiled !== "object" || compiled === null || typeof compiled.hash !== "string" || compiled.hash === "")) {
     throw new TypeError(`task(${name}): the fourth argument must be { hash: string } (it is written by weft build).`)
   }

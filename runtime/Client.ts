@@ -8,6 +8,9 @@ import { mergeTaskOptions, validateTaskOptions, type NormalizedTaskOptions, type
 import { Future } from "./Future.js"
 import { scanArgs, type ScannedArgs } from "./internal/args.js"
 import { validateClientOptions, type ClientOptions } from "./internal/client-options.js"
+import { workerState } from "./internal/worker-state.js"
+import { summarize, type ClusterShape } from "./internal/client-summary.js"
+import { TaskDefinitionError } from "./errors.js"
 import { Engine, randomHex, type TaskRecordOf } from "./internal/engine.js"
 import { makeInProcessExecutor } from "./internal/executor/in-process.js"
 import { makeTinypoolExecutor } from "./internal/executor/tinypool.js"
@@ -36,6 +39,9 @@ export interface ClientView {
 
 let defaultClient: Client | undefined
 
+/** `util.inspect.custom`, without importing `node:util` for it. */
+const inspectCustom = Symbol.for("nodejs.util.inspect.custom")
+
 const defaults: NormalizedTaskOptions = validateTaskOptions({}, "client")
 
 const describeValue = (value: unknown): string =>
@@ -53,22 +59,42 @@ const describeValue = (value: unknown): string =>
 export class Client implements ClientView {
   /** @internal */
   readonly engine: Engine
+  readonly #shape: ClusterShape
   #closing: Promise<void> | undefined
 
   /** @internal Use `Client.local()`. */
-  constructor(engine: Engine) {
+  constructor(engine: Engine, shape: ClusterShape = { isolation: "in-process", memoryLimitBytes: undefined }) {
     this.engine = engine
+    this.#shape = shape
+  }
+
+  /**
+   * A one-line summary, as Dask's repr: `<Client: 4 workers (threads), memory: 8.3 GB (this
+   * machine), tasks: 3 processing, 12 queued, held results: 10>` (tasks by state; held results are
+   * those in memory), or `<Client: closed>`.
+   */
+  toString(): string {
+    return summarize(this.engine, this.#shape)
+  }
+
+  /** What `console.log(client)` and `util.inspect(client)` show: the summary, not the engine's internals. */
+  [inspectCustom](): string {
+    return this.toString()
   }
 
   /**
    * Starts a local cluster and resolves when it can take work. The first client started becomes
    * the default (`Client.current()`). `workers: 0` runs tasks in this thread, with no workers.
-   * Unknown or invalid options reject with `TypeError`.
+   * Unknown or invalid options reject with `TypeError`. Inside a weft worker (see `isWorker()`)
+   * it throws `TaskDefinitionError` at once: a module that defines tasks is imported by every
+   * worker, and must not start a client there.
    */
-  static async local(options?: ClientOptions): Promise<Client> {
-    const client = await Client.detached(options)
-    defaultClient ??= client
-    return client
+  static local(options?: ClientOptions): Promise<Client> {
+    refuseInWorker("Client.local()")
+    return Client.detached(options).then((client) => {
+      defaultClient ??= client
+      return client
+    })
   }
 
   /**
@@ -76,6 +102,7 @@ export class Client implements ClientView {
    * `weft/testing` harness) must not become what the user's `compute()` runs on.
    */
   static async detached(options?: ClientOptions): Promise<Client> {
+    refuseInWorker("Client.local()")
     const settings = validateClientOptions(options)
     const executor =
       settings.workers === 0
@@ -85,7 +112,8 @@ export class Client implements ClientView {
             isolation: settings.isolation,
             memoryLimitBytes: settings.memoryLimitBytes
           })
-    return new Client(new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }))
+    const shape: ClusterShape = { isolation: settings.workers === 0 ? "in-process" : settings.isolation, memoryLimitBytes: settings.memoryLimitBytes }
+    return new Client(new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }), shape)
   }
 
   /**
@@ -313,8 +341,7 @@ export class Client implements ClientView {
 
   #computeWith<X>(x: X, view: TaskOptions | undefined, how: "compute" | "persist"): any {
     this.engine.assertOpen()
-    const override = view === undefined ? undefined : validateTaskOptions(view, `client.with(...).${how}`)
-    if (override?.key !== undefined) throw new TypeError(`${how}: the "key" option names one call; a graph has many.`)
+    const override = view === undefined ? undefined : validateTaskOptions(view, `client.with(...).${how}`, `the "key" option names one call; a graph has many.`)
     const found: Delayed<unknown>[] = []
     collectDelayeds(x, found, new Set())
     const graph = materialize(this.engine, found, override === undefined ? undefined : (own) => overrideOptions(own, view!, override))
@@ -339,6 +366,30 @@ export class Client implements ClientView {
     const key = `${name}-${hash ? tokenize(value) : randomHex()}`
     return new Future(this.engine, this.engine.addValue(key, name, copy, defaults))
   }
+}
+
+/**
+ * True in a weft worker: a worker thread or child process that runs tasks (not in the main thread,
+ * where `workers: 0` runs them). A module that both defines tasks and starts a client is imported
+ * by every worker: start the client only `if (!isWorker())`, or better, from another module.
+ */
+export function isWorker(): boolean {
+  return workerState() !== undefined
+}
+
+/** Throws `TaskDefinitionError` in a weft worker, naming the task module being imported and the fix. */
+function refuseInWorker(what: string): void {
+  const state = workerState()
+  if (state === undefined) return
+  const modules = state.loading
+  const fix =
+    "Put the tasks in a module of their own and start the client in your program's entry point, " +
+    'or start it only in the main thread: if (!isWorker()) { ... } (isWorker is exported by "weft").'
+  throw new TaskDefinitionError(
+    modules.length > 0
+      ? `${what} was called inside a weft worker, while it imported the task module ${modules.join(", ")}: every worker imports a module that defines tasks (task(import.meta, ...)), so a client started at its top level would start again in every worker. ${fix}`
+      : `${what} was called inside a weft worker, by a running task: a task cannot start a cluster of its own. Start clients in the main thread only; isWorker() from "weft" tells where code runs.`
+  )
 }
 
 /** A copy of what the cluster will hold, so that later changes to the caller's object do not leak in. */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { describeGot } from "../dsl/duration.js"
 import { Future } from "./Future.js"
 import type { TaskRecordOf } from "./internal/engine.js"
 
@@ -58,7 +59,7 @@ export function progress(futures: unknown, options: ProgressOptions = {}): Promi
   const stream = options.stream ?? process.stdout
   const tty = stream.isTTY === true
   const interval = options.interval ?? (tty ? 100 : 1000)
-  if (!(interval > 0) || !Number.isFinite(interval)) throw new TypeError(`progress: interval must be a positive number of milliseconds, got ${String(interval)}.`)
+  if (!(interval > 0) || !Number.isFinite(interval)) throw new TypeError(`progress: interval must be a positive number of milliseconds, got ${describeGot(interval)}.`)
   const list: Future<unknown, unknown>[] = []
   collect(futures, list, new Set())
 

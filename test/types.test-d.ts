@@ -4,7 +4,7 @@
  */
 import { Effect, Data } from "effect"
 import { describe, expectTypeOf, test } from "vitest"
-import { Client, type Future } from "weft"
+import { Client, isWorker, type Future } from "weft"
 import { Weft } from "weft/effect"
 
 declare const client: Client
@@ -94,5 +94,14 @@ describe("lazy graphs", () => {
     expectTypeOf(client.submit(add, x, 2)).toEqualTypeOf<Future<number, never>>()
     expectTypeOf(client.compute({ a: x, b: [x], c: 3 })).toEqualTypeOf<{ a: Future<number>; b: Future<number>[]; c: number }>()
     expectTypeOf(await compute(x, [x])).toEqualTypeOf<[number, number[]]>()
+  })
+})
+
+describe("isWorker and the client's summary", () => {
+  test("isWorker takes nothing and says yes or no", () => {
+    expectTypeOf(isWorker).toEqualTypeOf<() => boolean>()
+  })
+  test("Client.local still returns a Promise of a Client", () => {
+    expectTypeOf(Client.local).returns.toEqualTypeOf<Promise<Client>>()
   })
 })

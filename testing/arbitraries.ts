@@ -6,6 +6,7 @@
  */
 import * as fc from "fast-check"
 import { delayed, type Delayed } from "../dsl/delayed.js"
+import { describeGot } from "../dsl/duration.js"
 import type { FaultPlan } from "../runtime/internal/client-options.js"
 import { rejectUnknownOptions } from "./internal/options.js"
 
@@ -50,9 +51,9 @@ function graph(options: RandomGraphOptions = {}): fc.Arbitrary<RandomGraph> {
   const maxNodes = options.maxNodes ?? 25
   const maxDeps = options.maxDeps ?? 4
   const failureRate = options.failureRate ?? 0
-  if (!Number.isInteger(maxNodes) || maxNodes < 1) throw new TypeError(`arbitraries.graph: maxNodes must be a whole number >= 1, got ${String(maxNodes)}.`)
-  if (!Number.isInteger(maxDeps) || maxDeps < 0) throw new TypeError(`arbitraries.graph: maxDeps must be a whole number >= 0, got ${String(maxDeps)}.`)
-  if (!(failureRate >= 0 && failureRate <= 1)) throw new TypeError(`arbitraries.graph: failureRate must be from 0 to 1, got ${String(failureRate)}.`)
+  if (!Number.isInteger(maxNodes) || maxNodes < 1) throw new TypeError(`arbitraries.graph: maxNodes must be a whole number >= 1, got ${describeGot(maxNodes)}.`)
+  if (!Number.isInteger(maxDeps) || maxDeps < 0) throw new TypeError(`arbitraries.graph: maxDeps must be a whole number >= 0, got ${describeGot(maxDeps)}.`)
+  if (typeof failureRate !== "number" || !(failureRate >= 0 && failureRate <= 1)) throw new TypeError(`arbitraries.graph: failureRate must be from 0 to 1, got ${describeGot(failureRate)}.`)
   const node = (i: number): fc.Arbitrary<RandomNode> =>
     fc.record({
       deps: i === 0 ? fc.constant([]) : fc.uniqueArray(fc.integer({ min: 0, max: i - 1 }), { maxLength: Math.min(i, maxDeps) }),
@@ -70,7 +71,7 @@ function graph(options: RandomGraphOptions = {}): fc.Arbitrary<RandomGraph> {
 function faultPlan(options: { readonly maxRate?: number } = {}): fc.Arbitrary<FaultPlan> {
   rejectUnknownOptions(options, ["maxRate"], "arbitraries.faultPlan")
   const maxRate = options.maxRate ?? 0.5
-  if (!(maxRate >= 0 && maxRate <= 1)) throw new TypeError(`arbitraries.faultPlan: maxRate must be from 0 to 1, got ${String(maxRate)}.`)
+  if (typeof maxRate !== "number" || !(maxRate >= 0 && maxRate <= 1)) throw new TypeError(`arbitraries.faultPlan: maxRate must be from 0 to 1, got ${describeGot(maxRate)}.`)
   return fc.record(
     {
       seed: fc.integer(),

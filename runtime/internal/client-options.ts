@@ -4,7 +4,7 @@
  * @internal
  */
 import { availableParallelism } from "node:os"
-import { parseBytes } from "../../dsl/duration.js"
+import { describeGot, parseBytes } from "../../dsl/duration.js"
 import { minMemoryLimitBytes } from "./executor/tinypool.js"
 
 /** Injected transient failures (spec section 11): the same seed injects the same faults. */
@@ -54,20 +54,20 @@ const isCount = (value: unknown): value is number => typeof value === "number" &
 export function validateClientOptions(options: unknown): ClientSettings {
   if (options === undefined) options = {}
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw bad(`options must be an object, got ${options === null ? "null" : typeof options}`, "Pass e.g. { workers: 4 }.")
+    throw bad(`options must be an object, got ${describeGot(options)}`, "Pass e.g. { workers: 4 }.")
   }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw bad(`unknown option "${key}"`, `Valid options: ${known.join(", ")}.`)
   }
   const o = options as ClientOptions
   if (o.workers !== undefined && !isCount(o.workers)) {
-    throw bad(`workers must be a whole number >= 0, got ${String(o.workers)}`, "Use 0 to run tasks in this thread, or omit it for one worker per core.")
+    throw bad(`workers must be a whole number >= 0, got ${describeGot(o.workers)}`, "Use 0 to run tasks in this thread, or omit it for one worker per core.")
   }
   if (o.isolation !== undefined && o.isolation !== "thread" && o.isolation !== "process") {
-    throw bad(`isolation must be "thread" or "process", got ${JSON.stringify(o.isolation)}`, `"process" isolates native crashes and process.exit.`)
+    throw bad(`isolation must be "thread" or "process", got ${describeGot(o.isolation)}`, `"process" isolates native crashes and process.exit.`)
   }
   if (o.allowedFailures !== undefined && !isCount(o.allowedFailures)) {
-    throw bad(`allowedFailures must be a whole number >= 0, got ${String(o.allowedFailures)}`, "It is how many worker deaths a task may cause; default 3.")
+    throw bad(`allowedFailures must be a whole number >= 0, got ${describeGot(o.allowedFailures)}`, "It is how many worker deaths a task may cause; default 3.")
   }
   const memoryLimitBytes = o.memoryLimit === undefined ? undefined : parseBytes(o.memoryLimit, "Client.local memoryLimit")
   if (memoryLimitBytes !== undefined && memoryLimitBytes < minMemoryLimitBytes) {
@@ -94,8 +94,8 @@ export function validateFaultPlan(plan: unknown, where: string): NonNullable<Cli
     }
   }
   const { seed, rate, maxPerTask } = plan as FaultPlan
-  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) throw new TypeError(`${where}: rate must be a number from 0 to 1, got ${String(rate)}.`)
-  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed))) throw new TypeError(`${where}: seed must be an integer, got ${String(seed)}.`)
-  if (maxPerTask !== undefined && !isCount(maxPerTask)) throw new TypeError(`${where}: maxPerTask must be a whole number >= 0, got ${String(maxPerTask)}.`)
+  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) throw new TypeError(`${where}: rate must be a number from 0 to 1, got ${describeGot(rate)}.`)
+  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed))) throw new TypeError(`${where}: seed must be an integer, got ${describeGot(seed)}.`)
+  if (maxPerTask !== undefined && !isCount(maxPerTask)) throw new TypeError(`${where}: maxPerTask must be a whole number >= 0, got ${describeGot(maxPerTask)}.`)
   return { seed: seed ?? 0, rate, maxPerTask }
 }

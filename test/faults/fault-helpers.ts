@@ -12,8 +12,8 @@ export function osThreads(): number {
   return readdirSync("/proc/self/task").length
 }
 
-/** Pids of the live children of this process, read from `/proc/<pid>/stat` (field 4 is the parent). */
-export function childPids(): number[] {
+/** Pids of the live children of process `parent` (default: this one), read from `/proc/<pid>/stat` (field 4 is the parent). */
+export function childPids(parent = process.pid): number[] {
   const out: number[] = []
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue
@@ -21,12 +21,22 @@ export function childPids(): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8")
       // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")".
       const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-      if (Number(ppid) === process.pid && state !== "Z") out.push(Number(entry))
+      if (Number(ppid) === parent && state !== "Z") out.push(Number(entry))
     } catch {
       // the process ended while we looked
     }
   }
   return out
+}
+
+/** True while process `pid` runs: it exists and is not a zombie (an exited process not yet reaped). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
+  } catch {
+    return false
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { describeGot } from "../../dsl/duration.js"
 import { Client } from "../../runtime/Client.js"
 import type { RunOptions } from "./report.js"
 
@@ -24,9 +25,9 @@ export function validateCheckOptions(options: RunOptions & { readonly client?: u
   rejectUnknownOptions(options, known, where)
   const { numRuns, seed, path, client } = options
   if (numRuns !== undefined && !(Number.isInteger(numRuns) && numRuns >= 1)) {
-    throw new TypeError(`${where}: numRuns must be a whole number >= 1, got ${String(numRuns)}.`)
+    throw new TypeError(`${where}: numRuns must be a whole number >= 1, got ${describeGot(numRuns)}.`)
   }
-  if (seed !== undefined && !Number.isInteger(seed)) throw new TypeError(`${where}: seed must be a whole number (the one a failure printed), got ${String(seed)}.`)
+  if (seed !== undefined && !Number.isInteger(seed)) throw new TypeError(`${where}: seed must be a whole number (the one a failure printed), got ${describeGot(seed)}.`)
   if (path !== undefined && (typeof path !== "string" || !/^\d+(:\d+)*$/.test(path))) {
     throw new TypeError(`${where}: path must be the string a failure printed, such as "0:1:0", got ${JSON.stringify(path)}.`)
   }

@@ -19,6 +19,7 @@
 import { BroadcastChannel, isMainThread } from "node:worker_threads"
 import { registry, registryIndexKeyOf, registryKeyOf } from "../../../dsl/registry.js"
 import { TaskDefinitionError } from "../../errors.js"
+import { workerState } from "../worker-state.js"
 import { encodeError } from "../error-codec.js"
 import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptRequest, WireBatch, WireBatchResult } from "../protocol.js"
 import { compileInline, explainReferenceError } from "./compile.js"
@@ -319,14 +320,22 @@ function loadModule(url: string): Promise<unknown> {
   let loading = loadingModules.get(url)
   if (loading === undefined) {
     const ready = typeScriptReady(url)
+    // Recorded while it loads, for the error of a client started by the module (worker-state.ts).
+    const importing = workerState()?.loading
+    importing?.push(url)
+    const done = () => {
+      loadingModules.delete(url)
+      const at = importing?.indexOf(url) ?? -1
+      if (at >= 0) importing!.splice(at, 1)
+    }
     loading = (ready === undefined ? import(url) : ready.then(() => import(url))).then(
       (namespace: unknown) => {
         loadedModules.add(url)
-        loadingModules.delete(url)
+        done()
         return namespace
       },
       (error: unknown) => {
-        loadingModules.delete(url)
+        done()
         throw error
       }
     )
@@ -398,7 +407,9 @@ function lookUp(ref: Extract<FnRef, { kind: "registered" }>): Resolved {
 
 function importFailure(ref: Extract<FnRef, { kind: "registered" }>, error: unknown): EncodedError {
   const message = error instanceof Error ? error.message : String(error)
-  const failure = new TaskDefinitionError(`Task "${ref.name}" could not be loaded: importing ${ref.module} threw: ${message}`, {
+  // A client started by the module (worker-state.ts) says what it was importing itself.
+  const own = error instanceof Error && error.name === "TaskDefinitionError" && message.includes(ref.module)
+  const failure = new TaskDefinitionError(`Task "${ref.name}" could not be loaded: ${own ? "" : `importing ${ref.module} threw: `}${message}`, {
     task: ref.name
   })
   Object.defineProperty(failure, "cause", { value: error, enumerable: false, writable: true, configurable: true })
