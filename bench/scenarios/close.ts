@@ -1,5 +1,5 @@
 /**
- * Scenario 10: `close()` with 10,000 tasks pending.
+ * Scenario 11: `close()` with 10,000 tasks pending.
  *
  * A fresh client of the usual two workers (threads; then child processes) gets `client.map` of
  * 10,000 tasks that each wait 60 s on a timer (so that the workers hold no core: the figure is
