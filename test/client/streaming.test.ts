@@ -9,11 +9,11 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Writable } from "node:stream"
-import { describe, expect, test } from "vitest"
-import { asCompleted, KilledWorkerError, progress, wait, type ClientOptions } from "weft"
+import { afterEach, beforeEach, describe, expect, test } from "vitest"
+import { asCompleted, Client, KilledWorkerError, progress, wait, type ClientOptions } from "weft"
 import { blockUntilGate, exitAtGate, failsOnce, inc, logged, slowOrGated, waitForGate } from "../fixtures/stream-tasks.js"
 import { within } from "../faults/fault-helpers.js"
-import { runCount, runLog, useClient } from "./helpers.js"
+import { runCount, runLog } from "./helpers.js"
 
 const freshGate = (): string => join(mkdtempSync(join(tmpdir(), "weft-gate-")), "open")
 const openGate = (gate: string): void => writeFileSync(gate, "open")
@@ -27,8 +27,25 @@ const modes: ReadonlyArray<{ readonly name: string; readonly options: ClientOpti
   { name: "in-process", options: { workers: 0 }, single: { workers: 0 }, offThread: false }
 ]
 
+/**
+ * A fresh client for each test: the engine sizes batches from the task times it has seen (a
+ * client that has run slow tasks sends one task per batch), and these cases need its first
+ * batches, which hold several tasks, as a new program's do.
+ */
+const useFreshClient = (options: ClientOptions) => {
+  let current: Client | undefined
+  beforeEach(async () => {
+    current = await Client.local(options)
+  })
+  afterEach(async () => {
+    await current?.close()
+    current = undefined
+  })
+  return (): Client => current!
+}
+
 describe.each(modes)("streamed results ($name)", ({ options, single, offThread }) => {
-  const client = useClient(options)
+  const client = useFreshClient(options)
 
   test("x = submit(inc, 1); y = submit(waitForGate, gate, x): x.result() resolves while y (fused into x's batch) waits", async () => {
     const gate = freshGate()
@@ -61,8 +78,9 @@ describe.each(modes)("streamed results ($name)", ({ options, single, offThread }
 
   test("many slow tasks: asCompleted and progress see completions before their batches end", async () => {
     const gate = freshGate()
-    // Odd items wait for the gate: every batch of two or more holds one behind an even one.
-    const futures = client().starmap(slowOrGated, Array.from({ length: 8 }, (_, i) => [i, gate] as [number, string]))
+    // Odd items wait for the gate: every batch of two or more holds one behind an even one (a new
+    // client's batches hold several of 16 ready tasks: 16 / (2 per worker x 2 workers)).
+    const futures = client().starmap(slowOrGated, Array.from({ length: 16 }, (_, i) => [i, gate] as [number, string]))
     const chunks: string[] = []
     const out = new Writable({
       write(chunk, _encoding, done) {
@@ -78,16 +96,16 @@ describe.each(modes)("streamed results ($name)", ({ options, single, offThread }
       expect((await first.value!.result()) % 2).toBe(0)
       await soon(
         (async () => {
-          while (!/\b[1-9]\d*\/8\b/.test(chunks.join(""))) await new Promise((resolve) => setTimeout(resolve, 10))
+          while (!/\b[1-9]\d*\/16\b/.test(chunks.join(""))) await new Promise((resolve) => setTimeout(resolve, 10))
         })(),
         "progress showing a completed task"
       )
-      expect(futures.filter((f) => f.status === "pending").length).toBeGreaterThanOrEqual(4) // the odd ones
+      expect(futures.filter((f) => f.status === "pending").length).toBeGreaterThanOrEqual(8) // the odd ones
     } finally {
       openGate(gate)
     }
     await drawing
-    expect(await client().gather(futures)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+    expect(await client().gather(futures)).toEqual(Array.from({ length: 16 }, (_, i) => i))
   })
 
   // In this thread one batch runs at a time: the retry would wait for the blocked batch whatever streams.
@@ -145,7 +163,7 @@ describe.each(modes)("streamed results ($name)", ({ options, single, offThread }
   }
 
   describe("Dask's test_priorities: one worker", () => {
-    const one = useClient(single)
+    const one = useFreshClient(single)
 
     test("low, blocked and high-priority tasks behind a busy worker: wait([high]) returns while the blocked task still blocks", async () => {
       const busyGate = freshGate()

@@ -510,10 +510,13 @@ export function executorConformance(
         const gate = freshGate()
         const controller = new BatchAbort()
         const run = streaming({ fns: [registered(tasks, "plusOne"), registered(tasks, "awaitGate")], fn: [0, 1], args: [[41], [gate, "never"]] }, controller)
-        await streamedAtLeast(run, 1)
-        controller.abort()
-        expect((await rejectionOf(run.done)).reason).toBe("aborted")
-        openGate(gate)
+        try {
+          await streamedAtLeast(run, 1)
+          controller.abort()
+          expect((await rejectionOf(run.done)).reason).toBe("aborted")
+        } finally {
+          openGate(gate) // in this thread the aborted task runs on to its end
+        }
         expect(run.parts).toEqual([{ from: 0, results: [42], failed: [] }])
         expect((await executor.run(batchOf(inline((x: number) => x + 1), [[1]]))).results).toEqual([2])
       })
