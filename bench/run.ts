@@ -4,7 +4,7 @@
  * `bench/results/latest.json` (git-ignored) with every sample.
  *
  * Options (after `npm run bench --`): `--reps N` timed runs per side (default 5),
- * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults` a subset of the scenarios.
+ * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,stream` a subset of the scenarios.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -20,6 +20,7 @@ import { fanInScenario } from "./scenarios/fan-in.js"
 import { faultsScenario } from "./scenarios/faults.js"
 import { mapScenario } from "./scenarios/map.js"
 import { startupScenario } from "./scenarios/startup.js"
+import { streamScenario } from "./scenarios/stream.js"
 import { treeScenario } from "./scenarios/tree.js"
 import { waitingScenario } from "./scenarios/waiting.js"
 import { formatTable, type Row } from "./table.js"
@@ -34,7 +35,8 @@ const scenarios: ReadonlyArray<Scenario> = [
   treeScenario,
   bigGraphScenario,
   compilerScenario,
-  faultsScenario
+  faultsScenario,
+  streamScenario
 ]
 
 function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<string> | undefined } {
