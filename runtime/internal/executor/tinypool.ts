@@ -32,9 +32,13 @@
  * (tinypool's per-task `channel` option could carry requests to a process, but only to a task it
  * was given to at `run`; not worth a second protocol for a rarely used isolation mode.)
  *
+ * Streamed results (`result-streams.ts`): with `onResults`, the batch also names where its worker
+ * posts the outcomes of tasks that finish early (a thread's own `BroadcastChannel`, or the child's
+ * IPC channel), and its reply is held until they have all been handed over.
+ *
  * Hot path: `run` is one `pool.run` and one shared rejection mapper per batch, nothing per task
- * (with `ids`, one shallow copy of the batch to add the channel's name). The channel is touched on
- * interrupts only.
+ * (with `ids` or `onResults`, one shallow copy of the batch to add the channel's name). The
+ * control channel is touched on interrupts only.
  *
  * @internal
  */

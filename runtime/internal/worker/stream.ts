@@ -25,7 +25,7 @@ import { BroadcastChannel, threadId } from "node:worker_threads"
 import type { StreamedResults, WireBatch } from "../protocol.js"
 
 /** Post the finished tasks at least this often, in milliseconds of batch time. */
-export const flushEveryMs = 1
+export const flushEveryMs = 2
 /** A call that takes this long (ms) or more makes its function slow: the next call of it flushes first. */
 export const quickMs = 1
 
