@@ -4,7 +4,7 @@
  * `bench/results/latest.json` (git-ignored) with every sample.
  *
  * Options (after `npm run bench --`): `--reps N` timed runs per side (default 5),
- * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,cluster,close` a subset of the scenarios.
+ * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,cluster,close,stream` a subset of the scenarios.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -22,6 +22,7 @@ import { fanInScenario } from "./scenarios/fan-in.js"
 import { faultsScenario } from "./scenarios/faults.js"
 import { mapScenario } from "./scenarios/map.js"
 import { startupScenario } from "./scenarios/startup.js"
+import { streamScenario } from "./scenarios/stream.js"
 import { treeScenario } from "./scenarios/tree.js"
 import { waitingScenario } from "./scenarios/waiting.js"
 import { formatTable, type Row } from "./table.js"
@@ -38,7 +39,8 @@ const scenarios: ReadonlyArray<Scenario> = [
   compilerScenario,
   faultsScenario,
   clusterScenario,
-  closeScenario
+  closeScenario,
+  streamScenario
 ]
 
 function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<string> | undefined } {

@@ -17,7 +17,7 @@ import { fillTemplate, type ScannedArgs } from "./args.js"
 import { decodeError } from "./error-codec.js"
 import { BatchAbort, ExecutorFailure, type Executor } from "./executor/executor.js"
 import type { FnInfo } from "./function-ref.js"
-import type { EncodedError, FnRef, InterruptOutcome, WireBatch, WireBatchResult } from "./protocol.js"
+import type { EncodedError, FnRef, InterruptOutcome, PartialResults, WireBatch, WireBatchResult } from "./protocol.js"
 import type { ClientSettings } from "./client-options.js"
 import { retryDelay } from "./retry.js"
 import { Scheduler, type TaskRecord } from "./scheduler/scheduler.js"
@@ -476,7 +476,10 @@ export class Engine {
     }
     this.#inFlight++
     this.#flights.add(flight)
-    this.executor.run(batch, flight.controller).then(
+    // Two or more tasks: the outcomes of those that finish early come before the batch ends
+    // (`#streamed`), so that none waits for a slow or blocked batch-mate. A lone task has none to wait for.
+    const onResults = tasks.length > 1 ? (part: PartialResults) => this.#streamed(flight, part) : undefined
+    this.executor.run(batch, flight.controller, onResults).then(
       (result) => this.#landed(flight, result),
       (error: unknown) => this.#crashed(flight, error)
     )
@@ -500,31 +503,51 @@ export class Engine {
 
   #landed(flight: Flight, result: WireBatchResult): void {
     this.#finishFlight(flight)
+    // The first `streamed` tasks' outcomes came early (`#streamed`); the reply holds the rest.
+    this.#outcomes(flight, result.results, result.failed, result.streamed ?? 0, flight.tasks.length, 0, result.elapsedMs)
+    const perTask = result.elapsedMs / flight.tasks.length
+    this.#avgTaskMs = this.#avgTaskMs < 0 ? perTask : this.#avgTaskMs * 0.7 + perTask * 0.3
+    this.#pump()
+  }
+
+  /** Outcomes of a batch's tasks that finished while others of it still run: they settle now, and their dependents may start. */
+  #streamed(flight: Flight, part: PartialResults): void {
+    if (flight.done) return
+    const from = part.from
+    this.#outcomes(flight, part.results, part.failed, from, from + part.results.length, from, 0)
+    this.#pump()
+  }
+
+  /**
+   * Applies the outcomes of tasks `from` to `to - 1` of `flight`: task i's is `results[i - offset]`,
+   * failed when i is in `failed` (ascending). A task no longer processing in this flight is left
+   * alone: cancelled or released meanwhile, or already retried in another batch.
+   */
+  #outcomes(flight: Flight, results: ReadonlyArray<unknown>, failed: ReadonlyArray<number>, from: number, to: number, offset: number, elapsedMs: number): void {
     const { tasks } = flight
-    const { results, failed } = result
     const scheduler = this.scheduler
-    let nextFailed = failed.length > 0 ? failed[0] : -1
     let f = 0
-    for (let i = 0; i < tasks.length; i++) {
+    while (f < failed.length && failed[f] < from) f++
+    let nextFailed = f < failed.length ? failed[f] : -1
+    for (let i = from; i < to; i++) {
       const task = tasks[i]
+      const failedHere = i === nextFailed
+      if (failedHere) nextFailed = ++f < failed.length ? failed[f] : -1
+      if (task.payload.flight !== flight) continue
       task.payload.flight = undefined
-      if (i === nextFailed) {
-        nextFailed = ++f < failed.length ? failed[f] : -1
+      if (failedHere) {
         if (task.state !== "processing") continue
-        const encoded = results[i] as EncodedError
+        const encoded = results[i - offset] as EncodedError
         // An input earlier in the batch failed and will be retried: wait for it again.
         if (encoded.kind === "skipped") this.scheduler.unclaim(task)
         else this.#attemptFailed(task, decodeError(encoded))
       } else if (task.state !== "processing") continue
-      else if (flight.timer !== undefined && result.elapsedMs > (task.payload.options.timeoutMs ?? Infinity)) {
+      else if (flight.timer !== undefined && elapsedMs > (task.payload.options.timeoutMs ?? Infinity)) {
         // It finished, but later than its timeout: synchronous code the timer could not interrupt
         // (in this thread with `workers: 0`), or a result that landed before the timer's turn.
         this.#attemptFailed(task, this.#timeoutError(task, false))
-      } else scheduler.succeed(task, results[i])
+      } else scheduler.succeed(task, results[i - offset])
     }
-    const perTask = result.elapsedMs / tasks.length
-    this.#avgTaskMs = this.#avgTaskMs < 0 ? perTask : this.#avgTaskMs * 0.7 + perTask * 0.3
-    this.#pump()
   }
 
   #crashed(flight: Flight, error: unknown): void {
@@ -532,6 +555,8 @@ export class Engine {
     if (this.#closed) return
     const reason = error instanceof ExecutorFailure ? error.reason : "transport"
     for (const task of flight.tasks) {
+      // Not in this flight any more: its outcome was streamed (then it may be running again elsewhere, a retry).
+      if (task.payload.flight !== flight) continue
       task.payload.flight = undefined
       if (task.state !== "processing") continue
       if (reason === "aborted") {

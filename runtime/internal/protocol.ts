@@ -73,6 +73,33 @@ export interface WireBatch {
    * copy of the batch, which the pool clones only when it hands the batch to a worker.
    */
   skip?: number[]
+  /**
+   * Streamed results (set by the executor, only when the engine listens: `Executor.run`'s
+   * `onResults`): where the worker posts the outcomes of tasks that finished while later tasks of
+   * the batch still run (`StreamedResults`), so that a finished task never waits for its batch.
+   * `via` is `"ipc"` for a child process (`process.send`), `"call"` in the client's own thread (the
+   * in-process executor), or the prefix of a worker thread's own `BroadcastChannel`
+   * (`${via}-${threadId}`); `id` names the batch in those messages.
+   */
+  readonly stream?: { readonly via: string; readonly id: number }
+}
+
+/**
+ * Outcomes of a running batch, posted before its reply: tasks `from` to `from + results.length - 1`,
+ * in order (a worker runs its batch's tasks in order, so what has finished is always a prefix).
+ */
+export interface PartialResults {
+  /** The index in the batch of the first task whose outcome this holds. */
+  readonly from: number
+  /** For task `from + k`: its value or, when `from + k` is in `failed`, its `EncodedError`. */
+  readonly results: ReadonlyArray<unknown>
+  /** The batch indices (not offsets) of the tasks here that failed, ascending. */
+  readonly failed: ReadonlyArray<number>
+}
+
+/** A `PartialResults` as a worker posts it: `weftStream` is the batch's `stream.id`. */
+export interface StreamedResults extends PartialResults {
+  readonly weftStream: number
 }
 
 /**
@@ -150,4 +177,9 @@ export interface WireBatchResult {
   readonly failed: ReadonlyArray<number>
   /** Wall time the worker spent running the batch's functions, in milliseconds. */
   readonly elapsedMs: number
+  /**
+   * How many leading tasks' outcomes were already given to `onResults` (streamed): their entries
+   * in `results` are empty, and `failed` lists none of them. Absent or 0 when nothing was streamed.
+   */
+  readonly streamed?: number
 }

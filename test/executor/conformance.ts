@@ -4,13 +4,13 @@
  * depend on where it ran.
  */
 import { createHash } from "node:crypto"
-import { existsSync, mkdtempSync } from "node:fs"
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { decodeError, tracebackSymbol } from "../../dist/runtime/internal/error-codec.js"
 import { BatchAbort, ExecutorFailure, type Executor } from "../../dist/runtime/internal/executor/executor.js"
-import type { EncodedError, FnRef, WireBatch, WireBatchResult } from "../../dist/runtime/internal/protocol.js"
+import type { EncodedError, FnRef, PartialResults, WireBatch, WireBatchResult } from "../../dist/runtime/internal/protocol.js"
 import { TaskDefinitionError, TaskError } from "../../dist/runtime/errors.js"
 
 /** An inline reference to `fn`, as the client builds it. */
@@ -72,6 +72,50 @@ const fileAppears = async (path: string, ms = 10_000): Promise<void> => {
   }
 }
 
+/** A fresh gate for the tasks of `stream-tasks.ts`: they wait until this file exists. */
+const freshGate = (): string => join(mkdtempSync(join(tmpdir(), "weft-gate-")), "open")
+const openGate = (gate: string): void => writeFileSync(gate, "open")
+
+/** A batch run with `onResults`: what was streamed so far, and the run. */
+interface Streaming {
+  readonly parts: PartialResults[]
+  readonly done: Promise<WireBatchResult>
+}
+
+/** How many leading tasks' outcomes were streamed, checking that the parts follow each other. */
+const streamedCount = (parts: ReadonlyArray<PartialResults>): number => {
+  let next = 0
+  for (const part of parts) {
+    expect(part.from).toBe(next)
+    next += part.results.length
+  }
+  return next
+}
+
+/** Resolves once the first `n` tasks' outcomes were streamed; fails after `ms` (the run goes on meanwhile). */
+const streamedAtLeast = async (streaming: Streaming, n: number, ms = 10_000): Promise<void> => {
+  const deadline = Date.now() + ms
+  while (streamedCount(streaming.parts) < n) {
+    if (Date.now() > deadline) throw new Error(`only ${streamedCount(streaming.parts)} of ${n} outcomes were streamed within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/** Every task's outcome, from the parts and the reply: `{ value }` or `{ error }` (encoded). */
+const outcomesOf = (parts: ReadonlyArray<PartialResults>, result: WireBatchResult): Array<{ value?: unknown; error?: EncodedError }> => {
+  const streamed = streamedCount(parts)
+  expect(result.streamed ?? 0).toBe(streamed)
+  const out: Array<{ value?: unknown; error?: EncodedError }> = []
+  for (const part of parts) {
+    part.results.forEach((value, k) => out.push(part.failed.includes(part.from + k) ? { error: value as EncodedError } : { value }))
+  }
+  for (const i of result.failed) expect(i).toBeGreaterThanOrEqual(streamed)
+  for (let i = streamed; i < result.results.length; i++) {
+    out.push(result.failed.includes(i) ? { error: result.results[i] as EncodedError } : { value: result.results[i] })
+  }
+  return out
+}
+
 /** Attempt ids for the batches of the interrupt cases: unique per executor, as the engine's are. */
 let lastId = 0
 const idsFor = (n: number): number[] => Array.from({ length: n }, () => ++lastId)
@@ -82,7 +126,15 @@ const tsxSource =
   '__name(label,"label");return values.map(times).map(label).join(",")+"|"+times.name+","+label.name}'
 
 /** Defines the conformance suite for the executor that `make` starts. */
-export function executorConformance(name: string, make: () => Promise<Executor>, capabilities: { interrupts?: boolean } = {}): void {
+export function executorConformance(
+  name: string,
+  make: () => Promise<Executor>,
+  capabilities: {
+    interrupts?: boolean
+    /** Tasks run off the client's thread: a task blocking in synchronous code does not block the test, and a worker can die. */
+    offThread?: boolean
+  } = {}
+): void {
   describe(`${name} executor conformance`, () => {
     let executor: Executor
     const run = (batch: WireBatch, signal?: BatchAbort) => executor.run(batch, signal)
@@ -398,6 +450,102 @@ export function executorConformance(name: string, make: () => Promise<Executor>,
         expect(errorOf(result, 0)).toBeInstanceOf(RangeError)
         expect(encodedOf(result, 1).kind).toBe("interrupted")
       })
+    })
+
+    describe("streamed results (run with onResults)", () => {
+      const tasks = "stream-tasks.ts"
+      const streaming = (batch: WireBatch, signal?: BatchAbort): Streaming => {
+        const parts: PartialResults[] = []
+        return { parts, done: executor.run(batch, signal, (part) => parts.push(part)) }
+      }
+
+      it("hands over finished tasks' outcomes, failures included, while a later task of the batch awaits", async () => {
+        const gate = freshGate()
+        const run = streaming({
+          fns: [registered(tasks, "plusOne"), inline(function failing() {
+            throw new RangeError("early failure")
+          }), registered(tasks, "awaitGate")],
+          fn: [0, 1, 0, 2],
+          args: [[1], [], [2], [gate, "late"]]
+        })
+        try {
+          await streamedAtLeast(run, 3)
+        } finally {
+          openGate(gate)
+        }
+        const result = await run.done
+        const outcomes = outcomesOf(run.parts, result)
+        expect(outcomes.map((o) => o.value)).toEqual([2, undefined, 3, "late"])
+        expect(outcomes[1].error).toMatchObject({ kind: "thrown", name: "RangeError", message: "early failure" })
+        expect(result.streamed).toBe(3)
+      })
+
+      it("streams nothing and replies with every outcome when no one listens", async () => {
+        const gate = freshGate()
+        openGate(gate)
+        const result = await run({ fns: [registered(tasks, "plusOne"), registered(tasks, "awaitGate")], fn: [0, 1], args: [[1], [gate, "x"]] })
+        expect(result.streamed ?? 0).toBe(0)
+        expect(result.results).toEqual([2, "x"])
+      })
+
+      it("keeps fusion working: a later task reads an earlier task's streamed value", async () => {
+        const gate = freshGate()
+        const refKey = "__conformanceRef"
+        const run = streaming({
+          fns: [registered(tasks, "plusOne"), registered(tasks, "awaitGate")],
+          fn: [0, 1, 0],
+          args: [[1], [gate, { [refKey]: 0 }], [{ [refKey]: 1 }]],
+          linked: [false, true, true],
+          refKey
+        })
+        try {
+          await streamedAtLeast(run, 1)
+        } finally {
+          openGate(gate)
+        }
+        expect(outcomesOf(run.parts, await run.done).map((o) => o.value)).toEqual([2, 2, 3])
+      })
+
+      it("hands over what finished before an abort; the batch then rejects", async () => {
+        const gate = freshGate()
+        const controller = new BatchAbort()
+        const run = streaming({ fns: [registered(tasks, "plusOne"), registered(tasks, "awaitGate")], fn: [0, 1], args: [[41], [gate, "never"]] }, controller)
+        try {
+          await streamedAtLeast(run, 1)
+          controller.abort()
+          expect((await rejectionOf(run.done)).reason).toBe("aborted")
+        } finally {
+          openGate(gate) // in this thread the aborted task runs on to its end
+        }
+        expect(run.parts).toEqual([{ from: 0, results: [42], failed: [] }])
+        expect((await executor.run(batchOf(inline((x: number) => x + 1), [[1]]))).results).toEqual([2])
+      })
+
+      if (capabilities.offThread !== false) {
+        it("hands over a finished task's outcome while a later task blocks its worker in synchronous code", async () => {
+          const gate = freshGate()
+          const run = streaming({ fns: [registered(tasks, "plusOne"), registered(tasks, "spinUntilGate")], fn: [0, 1], args: [[1], [gate, "unblocked"]] })
+          try {
+            await streamedAtLeast(run, 1)
+          } finally {
+            openGate(gate)
+          }
+          expect(outcomesOf(run.parts, await run.done).map((o) => o.value)).toEqual([2, "unblocked"])
+        })
+
+        it("hands over what finished before its worker died; the batch then rejects as worker-died", async () => {
+          const gate = freshGate()
+          const run = streaming({ fns: [registered(tasks, "plusOne"), registered(tasks, "exitWhenGate")], fn: [0, 1], args: [[1], [gate]] })
+          try {
+            await streamedAtLeast(run, 1)
+          } finally {
+            openGate(gate)
+          }
+          expect((await rejectionOf(run.done)).reason).toBe("worker-died")
+          expect(run.parts).toEqual([{ from: 0, results: [2], failed: [] }])
+          expect((await executor.run(batchOf(inline((x: number) => x + 1), [[1]]))).results).toEqual([2])
+        })
+      }
     })
 
     if (capabilities.interrupts === false) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { makeInProcessExecutor } from "../../dist/runtime/internal/executor/in-process.js"
 import { batchOf, executorConformance, inline } from "./conformance.js"
 
-executorConformance("in-process", async () => makeInProcessExecutor())
+executorConformance("in-process", async () => makeInProcessExecutor(), { offThread: false })
 
 describe("in-process executor", () => {
   it("reports its kind and one worker", () => {

@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import type { InterruptOutcome, WireBatch, WireBatchResult } from "../protocol.js"
+import type { InterruptOutcome, PartialResults, WireBatch, WireBatchResult } from "../protocol.js"
 
 export type { InterruptOutcome } from "../protocol.js"
 
@@ -83,8 +83,16 @@ export interface Executor {
    * Runs every task of the batch and resolves with one outcome per task, in order. Rejects only
    * with an `ExecutorFailure`, when the batch as a whole could not run to the end; then none of its
    * outcomes is known. Aborting `signal` stops the batch (a worker running it is replaced).
+   *
+   * With `onResults`, the outcomes of tasks that finish while later tasks of the batch still run
+   * are given to it early, in order, in as few calls as the worker's flush rule allows (see
+   * `worker/stream.ts`): a task that awaits or blocks never holds back the finished ones before
+   * it. Every outcome reaches `onResults` or the resolved result, never both: the result's
+   * `streamed` says how many leading tasks were streamed, and `run` resolves only after
+   * `onResults` had all of them. A batch that rejects may have streamed some outcomes first;
+   * those stand. Never called after `run` settled.
    */
-  run(batch: WireBatch, signal?: BatchSignal): Promise<WireBatchResult>
+  run(batch: WireBatch, signal?: BatchSignal, onResults?: (part: PartialResults) => void): Promise<WireBatchResult>
   /**
    * Optional: stops one task attempt of a running or queued batch from inside its worker, without
    * stopping the batch or the worker. `id` is one of the batch's `ids` (the engine sets them only

@@ -17,7 +17,7 @@
  *
  * @internal
  */
-import type { InterruptOutcome, WireBatch, WireBatchResult } from "../protocol.js"
+import type { InterruptOutcome, PartialResults, StreamedResults, WireBatch, WireBatchResult } from "../protocol.js"
 import { BatchControl, interruptAttempt, runBatch } from "../worker/run-batch.js"
 import { ExecutorFailure, type BatchSignal, type Executor } from "./executor.js"
 
@@ -26,6 +26,8 @@ interface Queued {
   readonly signal: BatchSignal | undefined
   readonly resolve: (result: WireBatchResult) => void
   readonly reject: (error: ExecutorFailure) => void
+  /** Where streamed outcomes go (`Executor.run`'s `onResults`). */
+  readonly onResults: ((part: PartialResults) => void) | undefined
   /** The abort listener, removed once the batch settles; set when there is a signal. */
   onAbort: (() => void) | undefined
   settled: boolean
@@ -40,6 +42,26 @@ const within = (promise: Promise<InterruptOutcome>, ms: number): Promise<Interru
     timer = setTimeout(resolve, ms, "unknown")
   })
   return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+}
+
+/** `batch.stream` for a batch run here: its outcomes are posted by a call (`streamTo`). */
+const inThisThread = { via: "call", id: 0 } as const
+
+/**
+ * Where a batch run here posts its finished tasks' outcomes: cloned at once, as a worker's message
+ * is (a value that cannot be cloned throws, and that batch stops streaming), then handed over on a
+ * microtask, so that the engine never runs inside the batch's loop and a settled batch hears nothing.
+ * Microtasks keep their order: every one reaches the engine before the batch's result.
+ */
+const streamTo = (item: Queued): ((message: StreamedResults) => void) | undefined => {
+  const onResults = item.onResults
+  if (onResults === undefined) return undefined
+  return (message) => {
+    const part: PartialResults = { from: message.from, results: structuredClone(message.results), failed: message.failed }
+    queueMicrotask(() => {
+      if (!item.settled) onResults(part)
+    })
+  }
 }
 
 const aborted = () => new ExecutorFailure("aborted", "The batch was aborted before it finished")
@@ -84,7 +106,8 @@ export function makeInProcessExecutor(): Executor {
       return
     }
     if (item.batch.ids !== undefined) item.control ??= new BatchControl(item.batch.ids)
-    runBatch({ ...item.batch, args }, item.control).then(
+    const post = streamTo(item)
+    runBatch({ ...item.batch, args, ...(post === undefined ? {} : { stream: inThisThread }) }, item.control, post).then(
       (result) => {
         let results: WireBatchResult["results"]
         try {
@@ -93,7 +116,8 @@ export function makeInProcessExecutor(): Executor {
           fail(item, new ExecutorFailure("transport", `The batch's results cannot be cloned: ${String(error)}`, { cause: error }))
           return
         }
-        settle(item, () => item.resolve({ results, failed: result.failed, elapsedMs: result.elapsedMs }))
+        const streamed = result.streamed
+        settle(item, () => item.resolve({ results, failed: result.failed, elapsedMs: result.elapsedMs, ...(streamed ? { streamed } : {}) }))
       },
       (error: unknown) => fail(item, new ExecutorFailure("transport", `The batch could not run: ${String(error)}`, { cause: error }))
     )
@@ -102,11 +126,11 @@ export function makeInProcessExecutor(): Executor {
   return {
     kind: "in-process",
     workers: 1,
-    run(batch, signal) {
+    run(batch, signal, onResults) {
       if (isClosed) return Promise.reject(closed())
       if (signal?.aborted) return Promise.reject(aborted())
       return new Promise<WireBatchResult>((resolve, reject) => {
-        const item: Queued = { batch, signal, resolve, reject, onAbort: undefined, settled: false, control: undefined }
+        const item: Queued = { batch, signal, resolve, reject, onResults, onAbort: undefined, settled: false, control: undefined }
         if (signal !== undefined) {
           item.onAbort = () => {
             const at = queue.indexOf(item)

@@ -32,18 +32,23 @@
  * (tinypool's per-task `channel` option could carry requests to a process, but only to a task it
  * was given to at `run`; not worth a second protocol for a rarely used isolation mode.)
  *
+ * Streamed results (`result-streams.ts`): with `onResults`, the batch also names where its worker
+ * posts the outcomes of tasks that finish early (a thread's own `BroadcastChannel`, or the child's
+ * IPC channel), and its reply is held until they have all been handed over.
+ *
  * Hot path: `run` is one `pool.run` and one shared rejection mapper per batch, nothing per task
- * (with `ids`, one shallow copy of the batch to add the channel's name). The channel is touched on
- * interrupts only.
+ * (with `ids` or `onResults`, one shallow copy of the batch to add the channel's name). The
+ * control channel is touched on interrupts only.
  *
  * @internal
  */
 import { randomUUID } from "node:crypto"
 import { BroadcastChannel } from "node:worker_threads"
 import { Tinypool, type TinypoolWorker } from "tinypool"
-import type { InterruptAnswer, InterruptOutcome, InterruptRequest, WireBatch, WireBatchResult } from "../protocol.js"
+import type { InterruptAnswer, InterruptOutcome, InterruptRequest, PartialResults, WireBatch, WireBatchResult } from "../protocol.js"
 import { ExecutorFailure, type BatchSignal, type Executor } from "./executor.js"
 import { splitTsxLoaders, tsxArgvPrefix } from "../tsx-flags.js"
+import { ResultStreams } from "./result-streams.js"
 
 /** How a tinypool executor is started. */
 export interface TinypoolExecutorOptions {
@@ -141,6 +146,8 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
 
   let closing = false
   let closed: Promise<void> | undefined
+  /** Streamed results (`result-streams.ts`): outcomes of a batch's finished tasks, before its reply. */
+  const streams = new ResultStreams(threads)
   const watched = new Map<TinypoolWorker, Watched>()
   /** How the last child processes that died on their own ended, oldest first, for the batch errors. */
   const exitNotes: Array<{ readonly at: number; readonly text: string }> = []
@@ -151,6 +158,7 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
       if (watched.has(worker)) continue
       const state: Watched = { stopping: false, exited: false }
       watched.set(worker, state)
+      if (threads) streams.listenTo(worker.threadId)
       const terminate = worker.terminate.bind(worker)
       worker.terminate = () => {
         // tinypool also "terminates" a child process that has already died, from its exit handler.
@@ -160,6 +168,7 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
       worker.once("exit", (code: unknown, signal?: unknown) => {
         state.exited = true
         watched.delete(worker)
+        if (threads) streams.forget(worker.threadId)
         if (state.stopping || closing) return
         if (!threads) {
           // tinypool already turns it into an error, "Worker exited unexpectedly", without saying how.
@@ -283,6 +292,7 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
     closing = true
     for (const id of [...asked.keys()]) settle(id, "unknown")
     control?.close()
+    streams.close()
     process.off("worker", onWorker)
     watchNew() // child processes started since the last look
     const destroyed = await within(pool.destroy().then(() => true, () => true), destroyGraceMs)
@@ -290,6 +300,29 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
     // destroy() hung, or left workers behind: stop them ourselves.
     await Promise.all(
       [...watched.keys()].map((worker) => within(Promise.resolve().then(() => worker.terminate()).catch(() => {}), destroyGraceMs))
+    )
+  }
+
+  /** `run` for a batch whose finished tasks' outcomes go to `onResults` as they come (`streams`). */
+  const runStreamed = (batch: WireBatch, signal: BatchSignal | undefined, onResults: (part: PartialResults) => void): Promise<WireBatchResult> => {
+    const id = streams.open(onResults)
+    const interruptible = threads && batch.ids !== undefined
+    const sent: WireBatch = { ...batch, stream: { via: streams.via, id }, ...(interruptible ? { control: controlName } : {}) }
+    if (interruptible) unsettled.add(sent)
+    if (!threads) watchNew()
+    const aborts = signal === undefined ? noOptions : { signal: signal as unknown as AbortSignal }
+    // A child process's own messages reach the run's `channel` (tinypool hands it every message that is not its own).
+    const options = threads ? aborts : { ...aborts, channel: streams.channel }
+    return pool.run(sent, options).then(
+      (result: WireBatchResult) => {
+        unsettled.delete(sent)
+        return streams.settle(id, result)
+      },
+      (error: unknown) => {
+        unsettled.delete(sent)
+        streams.drop(id)
+        return rethrow(error)
+      }
     )
   }
 
@@ -303,8 +336,9 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
       for (const state of watched.values()) if (!state.exited) live++
       return live
     },
-    run(batch: WireBatch, signal?: BatchSignal): Promise<WireBatchResult> {
+    run(batch: WireBatch, signal?: BatchSignal, onResults?: (part: PartialResults) => void): Promise<WireBatchResult> {
       if (closing) return Promise.reject(new ExecutorFailure("closed", "The executor is closed"))
+      if (onResults !== undefined) return runStreamed(batch, signal, onResults)
       // tinypool takes an EventEmitter-like signal (`once`/`off`) as well as an AbortSignal.
       const options = signal === undefined ? noOptions : { signal: signal as unknown as AbortSignal }
       if (!threads) {

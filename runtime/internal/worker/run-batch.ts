@@ -21,7 +21,8 @@ import { registry, registryIndexKeyOf, registryKeyOf } from "../../../dsl/regist
 import { TaskDefinitionError } from "../../errors.js"
 import { workerState } from "../worker-state.js"
 import { encodeError } from "../error-codec.js"
-import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptRequest, WireBatch, WireBatchResult } from "../protocol.js"
+import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptRequest, StreamedResults, WireBatch, WireBatchResult } from "../protocol.js"
+import { openStream } from "./stream.js"
 import { compileInline, explainReferenceError } from "./compile.js"
 import { splitTsxLoaders, tsxArgvPrefix } from "../tsx-flags.js"
 
@@ -45,17 +46,20 @@ type Resolved = Function | EncodedError
  * `control`, given by a caller that interrupts tasks itself (the in-process executor), is where
  * `interruptAttempt` finds the batch. Without it, a batch with `ids` and a `control` channel
  * name listens on that channel while it runs (a worker thread).
+ *
+ * A batch with `stream` posts its finished tasks' outcomes early (`stream.ts`): `post` is where,
+ * for a caller in this thread (`stream.via` `"call"`).
  */
-export function runBatch(batch: WireBatch, control?: BatchControl): Promise<WireBatchResult> {
-  if (control !== undefined || batch.control === undefined || batch.ids === undefined) return run(batch, control)
+export function runBatch(batch: WireBatch, control?: BatchControl, post?: (message: StreamedResults) => void): Promise<WireBatchResult> {
+  if (control !== undefined || batch.control === undefined || batch.ids === undefined) return run(batch, control, post)
   const own = new BatchControl(batch.ids)
   const channel = listen(batch.control)
   if (unclaimed.size > 0 || batch.skip !== undefined) claim(own, channel, batch.skip)
   listening.add(own)
-  return run(batch, own).finally(() => listening.delete(own))
+  return run(batch, own, post).finally(() => listening.delete(own))
 }
 
-async function run(batch: WireBatch, control: BatchControl | undefined): Promise<WireBatchResult> {
+async function run(batch: WireBatch, control: BatchControl | undefined, post?: (message: StreamedResults) => void): Promise<WireBatchResult> {
   const start = performance.now()
   const refs = batch.fns
   const resolved = new Array<Resolved>(refs.length)
@@ -82,6 +86,7 @@ async function run(batch: WireBatch, control: BatchControl | undefined): Promise
   const n = taskFns.length
   const results = new Array<unknown>(n)
   const failed: number[] = []
+  const stream = batch.stream === undefined ? undefined : openStream(batch, resolved, results, failed, post)
   for (let i = 0; i < n; i++) {
     const skipped = control?.skipped
     if (skipped !== undefined && skipped.has(i)) {
@@ -106,16 +111,19 @@ async function run(batch: WireBatch, control: BatchControl | undefined): Promise
       }
       taskArgs = filled as ReadonlyArray<unknown>
     }
+    if (stream !== undefined) stream.next(i, taskFns[i])
     let value: unknown
     try {
       value = fn(...taskArgs)
       if (typeof value === "object" && value !== null) {
         if (typeof (value as PromiseLike<unknown>).then === "function") {
           if (control !== undefined) control.awaits(i, awaitingPromise)
+          if (stream !== undefined) stream.awaits(i)
           value = await value
         }
         if (typeof value === "object" && value !== null && effectTypeId in value) {
           if (control !== undefined) control.awaits(i, awaitingEffect)
+          if (stream !== undefined) stream.awaits(i)
           const exit = await runEffect(value, refs[taskFns[i]], control)
           if (exit.failure !== undefined) {
             results[i] = exit.failure
@@ -126,6 +134,7 @@ async function run(batch: WireBatch, control: BatchControl | undefined): Promise
         }
       } else if (typeof value === "function" && typeof (value as Partial<PromiseLike<unknown>>).then === "function") {
         if (control !== undefined) control.awaits(i, awaitingPromise)
+        if (stream !== undefined) stream.awaits(i)
         value = await value
       }
     } catch (error) {
@@ -151,6 +160,11 @@ async function run(batch: WireBatch, control: BatchControl | undefined): Promise
     results[i] = value
   }
   if (control !== undefined) control.current = n
+  if (stream !== undefined && stream.flushed > 0) {
+    // Only what was not streamed: the posted outcomes are not cloned twice.
+    return { results, failed: stream.end(), elapsedMs: performance.now() - start, streamed: stream.flushed }
+  }
+  stream?.end()
   return { results, failed, elapsedMs: performance.now() - start }
 }
 
