@@ -7,9 +7,9 @@
  */
 import { Effect, Stream } from "effect"
 import { describe, expect, test } from "vitest"
-import { asCompleted, CancelledError, type ClientOptions, type Future } from "weft"
+import { asCompleted, CancelledError, Client, ClientClosedError, type ClientOptions, type Future } from "weft"
 import { Weft } from "weft/effect"
-import { countedInc, inc, overQuota } from "../fixtures/client-tasks.js"
+import { add, countedInc, inc, overQuota, sleepy } from "../fixtures/client-tasks.js"
 import { runCount, runLog, useClient } from "./helpers.js"
 
 const executors: ReadonlyArray<readonly [string, ClientOptions]> = [
@@ -140,5 +140,24 @@ describe.each(executors)("asCompleted with results and a pending Future cancelle
         /* the error ends the loop */
       }
     }).rejects.toMatchObject({ name: "QuotaError" })
+  })
+})
+
+describe.each(executors)("close() still cancels pending tasks only (%s)", (_name, options) => {
+  test("a finished Future keeps its value and an erred one its error, even an erred dependent of a pending task", async () => {
+    const client = await Client.local(options)
+    const bad = client.submit(overQuota, 600)
+    const fine = client.submit(inc, 600)
+    await fine.result()
+    await bad.exception()
+    const slow = client.submit(sleepy, 10_000)
+    const both = client.submit(add, slow, bad as unknown as Future<number>)
+    expect(both.status).toBe("error") // an erred input errs it at once, though `slow` is pending
+    await client.close()
+    await expect(slow.result()).rejects.toBeInstanceOf(ClientClosedError)
+    expect(await fine.result()).toBe(601)
+    expect(await bad.exception()).toMatchObject({ name: "QuotaError" })
+    expect(both.status).toBe("error")
+    expect(await both.exception()).toMatchObject({ name: "QuotaError" })
   })
 })

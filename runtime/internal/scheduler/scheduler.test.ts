@@ -426,6 +426,23 @@ describe("cancel", () => {
     expect(s.heldKeys()).toEqual(["x"])
   })
 
+  it("pendingOnly (close) cancels pending records and leaves finished and erred ones, in the cascade too", () => {
+    const { s, submit, run, pop, crash, step } = harness()
+    const done = submit("done")
+    run("done", 1)
+    const slow = submit("slow")
+    const bad = submit("bad")
+    pop("slow")
+    crash("bad", "boom")
+    const both = submit("both", [slow, bad])
+    expect(both.state).toBe("erred")
+    step(() => s.cancel(slow, "client closed", true))
+    expect(slow.state).toBe("cancelled")
+    expect(both.state).toBe("erred")
+    step(() => s.cancel(done, "client closed", true))
+    expect(done.state).toBe("memory")
+  })
+
   it("cancelling a cancelled or forgotten task does nothing", () => {
     const { s, submit, run, step, settled } = harness()
     const x = submit("x")

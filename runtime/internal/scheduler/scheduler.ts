@@ -416,14 +416,19 @@ export class Scheduler<P> {
    * value or error, and every Future of those keys reads "cancelled". Then the release rules run
    * (cancelled records nobody holds are forgotten). A cancelled, lost or forgotten task: no-op
    * (its dependents were cancelled with it, or are cancelled when added).
+   *
+   * `pendingOnly` leaves memory and erred records alone, in the cascade too: the engine's
+   * `close()` cancels what has not settled and keeps what has (a finished Future still gives its
+   * value, an erred one its error).
    */
-  cancel(task: TaskRecord<P>, reason: string): void {
-    if (!task.inTable || !isCancellable(task.state)) return
+  cancel(task: TaskRecord<P>, reason: string, pendingOnly = false): void {
+    const acts = pendingOnly ? isPending : isCancellable
+    if (!task.inTable || !acts(task.state)) return
     const settled: TaskRecord<P>[] = []
     const stack: TaskRecord<P>[] = [task]
     while (stack.length > 0) {
       const t = stack.pop()!
-      if (!isCancellable(t.state)) continue
+      if (!acts(t.state)) continue
       this.cancelOne(t, reason)
       settled.push(t)
       const next = t.dependents
