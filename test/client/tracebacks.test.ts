@@ -87,4 +87,15 @@ describe.each(executors)("tracebacks (%s)", (_name, options) => {
       expect(frames(stack)[0]).toMatch(new RegExp(`^\\s+at divide\\d* \\(inline:divide\\d*:${line}:\\d+\\)$`))
     }
   })
+
+  test("an inline arrow function: its frame carries its name too, not `eval`", async () => {
+    const halve = (x: number): number => {
+      if (x % 2 === 1) throw new RangeError(`${x} is odd`)
+      return x / 2
+    }
+    const line = halve.toString().split("\n").findIndex((l) => l.includes("throw")) + 1
+    const stack = await client().submit(halve, 3).traceback()
+    expectClean(stack)
+    expect(frames(stack)).toEqual([expect.stringMatching(new RegExp(`^\\s+at halve \\(inline:halve:${line}:\\d+\\)$`))])
+  })
 })

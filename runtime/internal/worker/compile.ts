@@ -68,7 +68,10 @@ function compile(ref: InlineRef): Function {
   let factory: Function
   try {
     // Strict, like the ES module it was written in: a stray assignment fails instead of making a global.
-    factory = compileFactory(ref, `return (${ref.source}\n);`)
+    // Defined as a property named like the task, so that an anonymous arrow is named too and its
+    // frames read `at inc (inline:inc:...)` rather than `at eval` (a named function keeps its name).
+    const key = JSON.stringify(ref.name)
+    factory = compileFactory(ref, `return ({ ${key}: (${ref.source}\n) })[${key}];`)
   } catch (expressionError) {
     try {
       // Method shorthand is not an expression; it is one inside an object literal.
