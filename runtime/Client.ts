@@ -213,7 +213,10 @@ export class Client implements ClientView {
     })
   }
 
-  /** Cancels the Futures in `futures` (any structure) and everything that depends on them. */
+  /**
+   * Cancels the Futures in `futures` (any structure) and everything that depends on them, pending,
+   * finished or erred, as Dask does: their results are forgotten and they read `"cancelled"`.
+   */
   cancel(futures: unknown): Promise<void> {
     this.engine.assertOpen()
     this.engine.cancel(futuresIn(this.engine, futures).map((f) => Future.recordOf(f)))

@@ -86,7 +86,11 @@ export class Future<T, E = never> {
     })
   }
 
-  /** Cancels the task and every task that depends on it; a running task is stopped. */
+  /**
+   * Cancels the task and every task that depends on it, as Dask does: a running task is stopped,
+   * and a finished or erred one is cancelled too (its result is forgotten; every Future of the
+   * key, and of its dependents, reads `"cancelled"`).
+   */
   cancel(): Promise<void> {
     this.#engine.cancel([this.#record])
     return Promise.resolve()

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { CancelledError, ClientClosedError } from "./errors.js"
 import { Future } from "./Future.js"
 import { isSettled, type TaskRecordOf } from "./internal/engine.js"
 import { futureList, waitInto, waitSettings, type DoneAndNotDone, type ReturnWhen } from "./internal/waiting.js"
@@ -11,6 +12,12 @@ export type { DoneAndNotDone, ReturnWhen } from "./internal/waiting.js"
 
 /** The value type of a Future. */
 export type FutureValue<F> = F extends Future<infer T, any> ? T : never
+
+/**
+ * What `asCompleted(..., { withResults: true })` pairs with a cancelled Future instead of a value:
+ * a `CancelledError` (a `ClientClosedError` once the client closed). It is yielded, never thrown.
+ */
+export type CancelledOutcome = CancelledError | ClientClosedError
 
 /**
  * Waits until every Future is done (finished, errored or cancelled), or the first one is
@@ -32,7 +39,11 @@ export function wait<F extends Future<any, any>>(
 export interface AsCompletedOptions {
   /** Yield `[future, result]` instead of the Future. */
   readonly withResults?: boolean
-  /** With `withResults`: throw the first error (default), or yield `[future, error]` when false. */
+  /**
+   * With `withResults`: throw the first error of a Future with status `"error"` (default), or
+   * yield `[future, error]` when false. A cancelled Future is always yielded, as
+   * `[future, CancelledError]`, as in Dask.
+   */
   readonly raiseErrors?: boolean
 }
 
@@ -134,7 +145,9 @@ export class AsCompleted<F extends Future<any, any>, Item = F> implements AsyncI
     if (!this.#withResults) return Promise.resolve({ done: false, value: future as unknown as Item })
     const outcome = Future.engineOf(future).outcomeOf(Future.recordOf(future))
     if (outcome.ok) return Promise.resolve({ done: false, value: [future, outcome.value] as Item })
-    if (this.#raiseErrors) {
+    // Only status "error" throws; a cancelled Future is yielded with its CancelledError (Dask's
+    // `_get_and_raise` checks `future.status == "error"`).
+    if (this.#raiseErrors && !outcome.cancelled) {
       this.#stop()
       return Promise.reject(outcome.error)
     }
@@ -161,13 +174,14 @@ export class AsCompleted<F extends Future<any, any>, Item = F> implements AsyncI
 /**
  * Iterates Futures as they complete: `for await (const f of asCompleted(futures))`. With
  * `withResults`, yields `[future, result]` and throws the first error, or yields
- * `[future, error]` for failed and cancelled ones when `raiseErrors: false`.
+ * `[future, error]` for failed ones when `raiseErrors: false`. A cancelled Future is yielded as
+ * `[future, CancelledError]` and never thrown, whatever `raiseErrors` says.
  */
 export function asCompleted<F extends Future<any, any>>(futures: F | Iterable<F>, options?: { withResults?: false }): AsCompleted<F>
 export function asCompleted<F extends Future<any, any>>(
   futures: F | Iterable<F>,
   options: { withResults: true; raiseErrors?: true }
-): AsCompleted<F, [F, FutureValue<F>]>
+): AsCompleted<F, [F, FutureValue<F> | CancelledOutcome]>
 export function asCompleted<F extends Future<any, any>>(
   futures: F | Iterable<F>,
   options: { withResults: true; raiseErrors: false }

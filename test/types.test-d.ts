@@ -65,6 +65,21 @@ describe("map, starmap and gather", () => {
   })
 })
 
+describe("asCompleted", () => {
+  test("withResults pairs a value, or a CancelledError for a cancelled Future (yielded, never thrown)", async () => {
+    const { asCompleted } = await import("weft")
+    type Cancelled = import("weft").CancelledError | import("weft").ClientClosedError
+    const x = client.submit(inc, 1)
+    for await (const f of asCompleted([x])) expectTypeOf(f).toEqualTypeOf<Future<number, never>>()
+    for await (const pair of asCompleted([x], { withResults: true })) {
+      expectTypeOf(pair).toEqualTypeOf<[Future<number, never>, number | Cancelled]>()
+    }
+    for await (const pair of asCompleted([x], { withResults: true, raiseErrors: false })) {
+      expectTypeOf(pair).toEqualTypeOf<[Future<number, never>, number | Error]>()
+    }
+  })
+})
+
 describe("Effect API", () => {
   test("Weft.result fails with the task's typed error", () => {
     const program = Effect.gen(function* () {

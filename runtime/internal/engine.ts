@@ -679,7 +679,8 @@ export class Engine {
     this.#closing = true
     const pending: TaskRecordOf[] = []
     for (const task of this.scheduler.tasks()) if (!isSettled(task)) pending.push(task)
-    for (const task of pending) if (task.inTable && !isSettled(task)) this.scheduler.cancel(task, closedReason)
+    // Pending only: a finished or erred dependent keeps its value or error (docs/semantics.md).
+    for (const task of pending) if (task.inTable && !isSettled(task)) this.scheduler.cancel(task, closedReason, true)
     this.#closed = true
     for (const timer of this.#timers) clearTimeout(timer)
     this.#timers.clear()

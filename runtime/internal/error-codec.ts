@@ -13,12 +13,13 @@
  * - The `value` key is present exactly when what was thrown is not an Error. It holds the value
  *   when it can be cloned and `undefined` otherwise (the message then has its rendering).
  * - `cause` chains are followed to depth 8 and stop at a cycle; messages and stacks are cut at
- *   20,000 characters each. A cause that is not an Error and cannot be cloned comes back as the
+ *   20,000 characters each. Stacks lose weft's and tinypool's frames first (`clean-stack.ts`). A cause that is not an Error and cannot be cloned comes back as the
  *   fields of it that can (a plain object) or as its rendering (anything else).
  *
  * @internal
  */
 import { TaskDefinitionError, TaskError, taskErrorMarker } from "../errors.js"
+import { cleanStack } from "./clean-stack.js"
 import type { EncodedError } from "./protocol.js"
 
 /** Where a rebuilt error keeps the worker's stack; `Future.traceback()` reads it. */
@@ -193,7 +194,8 @@ function encode(thrown: unknown, kind: EncodedError["kind"], depth: number, seen
   const rawMessage = read(thrown, "message")
   const message = cut(typeof rawMessage === "string" ? rawMessage : renderValue(rawMessage))
   const rawStack = read(thrown, "stack")
-  const stack = typeof rawStack === "string" ? cut(rawStack) : undefined
+  // Without weft's and tinypool's frames: the user's traceback shows the user's code (clean-stack.ts).
+  const stack = typeof rawStack === "string" ? cut(cleanStack(rawStack)) : undefined
   const props = cloneableProps(thrown, ownFields)
   if (!("_tag" in props)) {
     const tag = read(thrown, "_tag")

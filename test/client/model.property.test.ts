@@ -52,16 +52,37 @@ const step = (id: number, failTimes: number, inputs: number[]) => {
 
 const live = (m: Model) => m.nodes.filter((n) => !n.released)
 
-/** Cancels a node and every pending node that depends on it, transitively. */
+const dependentsOf = (m: Model, n: ModelNode) => m.nodes.filter((x) => x.deps.includes(n.id))
+const pendingDependent = (m: Model, n: ModelNode) => dependentsOf(m, n).some((x) => x.state === "pending" || x.copy?.state === "pending")
+
+/**
+ * Whether the cluster still holds the node's record (the scheduler's release rules): a released
+ * result is forgotten once no pending task needs it; an error or a cancellation is kept while a
+ * dependent is held.
+ */
+const inTable = (m: Model, n: ModelNode): boolean => {
+  if (!n.released || n.state === "pending") return true
+  if (n.state === "finished") return pendingDependent(m, n)
+  return dependentsOf(m, n).some((x) => inTable(m, x))
+}
+
+/**
+ * Cancels a node and, as Dask does, every node that depends on it, transitively, whether pending,
+ * finished or erred. The walk goes through the records the cluster holds: a dependent is reached
+ * through its fresh copy when a retry made one, and not through a forgotten record.
+ */
 const cancelFrom = (m: Model, id: number) => {
-  const doomed = new Set([id])
-  for (const node of m.nodes) {
-    if (node.id === id || node.deps.some((d) => doomed.has(d))) {
-      if (node.state === "pending") {
-        doomed.add(node.id)
-        node.state = "cancelled"
-      }
-    }
+  const root = m.nodes[id]
+  if (root.state === "cancelled") return // its Future holds the cancelled record: nothing happens
+  root.state = "cancelled"
+  const stack = dependentsOf(m, root)
+  while (stack.length > 0) {
+    const n = stack.pop()!
+    const target = n.copy ?? n
+    if (target.state === "cancelled") continue
+    if (n.copy === undefined ? !inTable(m, n) : n.copy.state === "finished" && !pendingDependent(m, n)) continue
+    target.state = "cancelled"
+    stack.push(...dependentsOf(m, n))
   }
 }
 
@@ -131,8 +152,9 @@ class Cancel implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => live(m as Model).length > 0
   async run(m: Model, r: Real) {
     const node = live(m)[this.pick % live(m).length]
-    if (node.state === "pending") cancelFrom(m, node.id)
+    cancelFrom(m, node.id)
     await r.futures[node.id].cancel()
+    expect(r.futures[node.id].status).toBe("cancelled")
   }
   toString = () => `cancel(${this.pick})`
 }

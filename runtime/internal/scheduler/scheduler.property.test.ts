@@ -58,7 +58,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constantFrom("succeed" as const, "fail" as const, "requeue" as const)
     })
   },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant("cancel" as const), h: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("cancel" as const), h: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("release" as const), h: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant("retry" as const), h: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("keep" as const), h: fc.nat() }) }
@@ -88,6 +88,9 @@ interface TaskError {
 }
 
 const key = (i: number): string => `k${i}`
+
+/** Every transition the random runs made, to check that they reach the rare edges. */
+const edgesSeen = new Set<string>()
 
 /** The fake engine: holds handles, runs tasks, and checks everything it sees. */
 class Driver {
@@ -120,6 +123,7 @@ class Driver {
         this.events++
         this.seen.add(t)
         expect(canTransition(from, to), `${t.key}: ${from} -> ${to}`).toBe(true)
+        edgesSeen.add(`${from} -> ${to}`)
         if (isTerminal(to)) this.settling.add(t)
       },
       onSettled: (t) => {
@@ -149,6 +153,19 @@ class Driver {
     expect(t.erredKey === t.key || [...this.ancestors[i]].some((a) => key(a) === t.erredKey)).toBe(true)
   }
 
+  /** The records in the table that depend on `rec`, transitively. */
+  private downstream(rec: Rec): Rec[] {
+    const found = new Set<Rec>()
+    const stack = [...rec.dependents]
+    while (stack.length > 0) {
+      const t = stack.pop()!
+      if (found.has(t)) continue
+      found.add(t)
+      stack.push(...t.dependents)
+    }
+    return [...found]
+  }
+
   private liveHandles(): Handle[] {
     return this.handles.filter((h) => !h.released)
   }
@@ -171,9 +188,17 @@ class Driver {
         const h = live[op.h % live.length]
         const before = h.rec.state
         if (op.t === "cancel") {
+          // As Dask: a pending, finished or erred key is cancelled with every transitive dependent
+          // (whatever its state), and its value leaves heldKeys.
+          const acts = h.rec.inTable && (isPending(before) || before === "memory" || before === "erred")
+          const downstream = acts ? this.downstream(h.rec) : []
           this.s.cancel(h.rec, "cancel")
-          if (isPending(before)) expect(h.rec.state).toBe("cancelled")
-          else expect(h.rec.state).toBe(before)
+          if (acts) {
+            expect(h.rec.state).toBe("cancelled")
+            expect(h.rec.value).toBeUndefined()
+            expect(this.s.heldKeys()).not.toContain(h.rec.key)
+            for (const t of downstream) expect(`${t.key}:${t.state}`).toBe(`${t.key}:${t.inTable ? "cancelled" : "released"}`)
+          } else expect(h.rec.state).toBe(before)
         } else if (op.t === "release") {
           h.released = true
           this.s.release(h.rec)
@@ -358,6 +383,12 @@ describe("scheduler properties", () => {
       expect(d.s.readyCount).toBe(0)
     }
   )
+
+  test("the random runs reach Dask's cancel of a finished or erred key (memory -> cancelled, erred -> cancelled)", () => {
+    // Runs after the property above (tests in a file run in order).
+    expect(edgesSeen).toContain("memory -> cancelled")
+    expect(edgesSeen).toContain("erred -> cancelled")
+  })
 
   test.prop([specArb, fc.array(fc.integer({ min: -2, max: 2 }), { minLength: 1, maxLength: 12 })], { numRuns: Math.ceil(runs / 2) })(
     "with no failures every submitted key finishes with its reference value",

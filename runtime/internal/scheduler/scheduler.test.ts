@@ -346,17 +346,115 @@ describe("cancel", () => {
     expect(s.popReady()).toBeUndefined()
   })
 
-  it("cancelling a finished or erred task does nothing", () => {
-    const { s, submit, run, crash, step, settled } = harness()
+  it("cancelling a finished task cancels it as Dask does: value dropped, no longer held, every handle reads cancelled", () => {
+    const { s, submit, run, step, settled, forgotten } = harness()
     const x = submit("x")
-    const e = submit("e")
+    expect(submit("x")).toBe(x) // a second handle on the key
     run("x", 1)
-    crash("e", "bad")
+    expect(s.heldKeys()).toEqual(["x"])
     step(() => s.cancel(x, "cancel"))
-    step(() => s.cancel(e, "cancel"))
+    expect(x.state).toBe("cancelled")
+    expect(x.cancelReason).toBe("cancel")
+    expect(x.value).toBeUndefined()
+    expect(s.heldKeys()).toEqual([])
+    expect(settled).toEqual(["x:memory", "x:cancelled"])
+    expect(x.inTable).toBe(true) // still held: its handles read "cancelled"
+    step(() => s.release(x))
+    step(() => s.release(x))
+    expect(forgotten).toEqual(["x"])
+    expect(s.size).toBe(0)
+  })
+
+  it("cancelling an erred task cancels it and its erred dependents; the error is dropped", () => {
+    const { s, submit, crash, step, settled } = harness()
+    const x = submit("x")
+    const y = submit("y", [x])
+    crash("x", "bad")
+    expect(y.state).toBe("erred")
+    step(() => s.cancel(x, "cancel"))
+    for (const t of [x, y]) {
+      expect(t.state).toBe("cancelled")
+      expect(t.error).toBeUndefined()
+      expect(t.erredKey).toBeUndefined()
+    }
+    expect(settled).toEqual(["x:erred", "y:erred", "x:cancelled", "y:cancelled"])
+  })
+
+  it("cancelling a finished task cancels its dependents, finished, pending or running alike", () => {
+    const { s, submit, run, pop, step, aborted } = harness()
+    const x = submit("x")
+    const done = submit("done", [x])
+    const running = submit("running", [x])
+    const queued = submit("queued", [x])
+    const later = submit("later", [done])
+    run("x", 1)
+    run("done", 2)
+    pop("running")
+    expect(later.state).toBe("queued")
+    step(() => s.cancel(x, "cancel"))
+    for (const t of [x, done, running, queued, later]) expect([t.key, t.state]).toEqual([t.key, "cancelled"])
+    expect(aborted).toEqual(["running:processing"])
+    expect(s.readyCount).toBe(0)
+    expect(s.heldKeys()).toEqual([])
+  })
+
+  it("cancelling a finished middle task leaves its inputs finished", () => {
+    const { s, submit, run, step } = harness()
+    const x = submit("x")
+    const y = submit("y", [x])
+    run("x", 1)
+    run("y", 2)
+    step(() => s.cancel(y, "cancel"))
+    expect(y.state).toBe("cancelled")
     expect(x.state).toBe("memory")
-    expect(e.state).toBe("erred")
-    expect(settled).toEqual(["x:memory", "e:erred"])
+    expect(s.heldKeys()).toEqual(["x"])
+  })
+
+  it("after cancelling a finished task, a task added on it is cancelled and the same key added again runs again", () => {
+    const { s, submit, run, step } = harness()
+    const x = submit("x")
+    run("x", 1)
+    step(() => s.cancel(x, "cancel"))
+    const y = submit("y", [x])
+    expect(y.state).toBe("cancelled")
+    expect(y.cancelReason).toBe("lost dependencies")
+    const again = submit("x")
+    expect(again).not.toBe(x)
+    expect(again.state).toBe("queued")
+    expect(x.state).toBe("cancelled") // the old handles keep reading "cancelled"
+    run("x", 1)
+    expect(s.heldKeys()).toEqual(["x"])
+  })
+
+  it("pendingOnly (close) cancels pending records and leaves finished and erred ones, in the cascade too", () => {
+    const { s, submit, run, pop, crash, step } = harness()
+    const done = submit("done")
+    run("done", 1)
+    const slow = submit("slow")
+    const bad = submit("bad")
+    pop("slow")
+    crash("bad", "boom")
+    const both = submit("both", [slow, bad])
+    expect(both.state).toBe("erred")
+    step(() => s.cancel(slow, "client closed", true))
+    expect(slow.state).toBe("cancelled")
+    expect(both.state).toBe("erred")
+    step(() => s.cancel(done, "client closed", true))
+    expect(done.state).toBe("memory")
+  })
+
+  it("cancelling a cancelled or forgotten task does nothing", () => {
+    const { s, submit, run, step, settled } = harness()
+    const x = submit("x")
+    step(() => s.cancel(x, "first"))
+    step(() => s.cancel(x, "second"))
+    expect(x.cancelReason).toBe("first")
+    const y = submit("y")
+    run("y", 1)
+    step(() => s.release(y))
+    step(() => s.cancel(y, "cancel"))
+    expect(y.state).toBe("released")
+    expect(settled).toEqual(["x:cancelled", "y:memory"])
   })
 
   it("an input nobody else wants is released when its only dependent is cancelled", () => {
@@ -613,42 +711,19 @@ describe("retry", () => {
     run("y", 2)
   })
 
-  it("retry replaces a cancelled input by a fresh copy and leaves the old one cancelled", () => {
+  it("cancelling a retried input cancels its erred dependent too, so retry of it does nothing", () => {
     const { s, submit, crash, step, run } = harness()
     const x = submit("x")
     const y = submit("y", [x])
     crash("x", "bad")
     step(() => s.retry(x)) // x alone again; y stays erred
     step(() => s.cancel(x, "cancel"))
-    expect(y.state).toBe("erred")
+    expect(y.state).toBe("cancelled") // Dask cancels every dependent, erred ones too
     step(() => s.retry(y))
-    const fresh = y.dependencies[0]
-    expect(fresh).not.toBe(x)
-    expect(fresh.key).toBe("x")
-    expect(x.state).toBe("cancelled")
-    expect(s.get("x")).toBe(fresh)
+    expect(y.state).toBe("cancelled")
+    const x2 = submit("x") // a fresh record of the key runs again
+    expect(x2).not.toBe(x)
     run("x", 1)
-    run("y", 2)
-  })
-
-  it("retry copies a replaced cancelled input whose key is no longer in the table", () => {
-    const { s, submit, crash, step, run } = harness()
-    const x = submit("x")
-    const y = submit("y", [x])
-    crash("x", "bad")
-    step(() => s.retry(x))
-    step(() => s.cancel(x, "cancel")) // y stays erred
-    const x2 = submit("x") // replaces the cancelled x, which leaves the table
-    step(() => s.release(x2)) // and the replacement is released: the key is gone
-    expect(s.get("x")).toBeUndefined()
-    step(() => s.retry(y))
-    const fresh = y.dependencies[0]
-    expect(fresh).not.toBe(x)
-    expect(fresh).not.toBe(x2)
-    expect(x.state).toBe("cancelled")
-    expect(fresh.state).toBe("queued")
-    run("x", 1)
-    run("y", 2)
   })
 
   it("retry of an erred record that nobody holds does nothing", () => {

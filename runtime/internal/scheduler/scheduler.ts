@@ -152,6 +152,11 @@ function isWanted(task: TaskRecord<unknown>): boolean {
   return task.keep && isPending(state)
 }
 
+/** States `cancel` acts on: pending, finished (memory) or erred, as Dask cancels a key in any of them. */
+function isCancellable(state: TaskState): boolean {
+  return state === "memory" || state === "erred" || isPending(state)
+}
+
 /** `deps` without repeats, first occurrence first, always a fresh array (the caller keeps theirs). */
 function distinct<P>(deps: ReadonlyArray<TaskRecord<P>>): TaskRecord<P>[] {
   const n = deps.length
@@ -406,17 +411,24 @@ export class Scheduler<P> {
   }
 
   /**
-   * Cancels the task and every transitive dependent that has not settled, all with `reason`;
-   * running ones get onAbort. Then the release rules run (cancelled records nobody holds are
-   * forgotten). Memory, erred, lost, cancelled or forgotten tasks: no-op.
+   * Cancels the task and every transitive dependent, all with `reason`, as Dask's cancel does:
+   * pending ones stop (running ones get onAbort), finished (memory) and erred ones drop their
+   * value or error, and every Future of those keys reads "cancelled". Then the release rules run
+   * (cancelled records nobody holds are forgotten). A cancelled, lost or forgotten task: no-op
+   * (its dependents were cancelled with it, or are cancelled when added).
+   *
+   * `pendingOnly` leaves memory and erred records alone, in the cascade too: the engine's
+   * `close()` cancels what has not settled and keeps what has (a finished Future still gives its
+   * value, an erred one its error).
    */
-  cancel(task: TaskRecord<P>, reason: string): void {
-    if (!task.inTable || !isPending(task.state)) return
+  cancel(task: TaskRecord<P>, reason: string, pendingOnly = false): void {
+    const acts = pendingOnly ? isPending : isCancellable
+    if (!task.inTable || !acts(task.state)) return
     const settled: TaskRecord<P>[] = []
     const stack: TaskRecord<P>[] = [task]
     while (stack.length > 0) {
       const t = stack.pop()!
-      if (!isPending(t.state)) continue
+      if (!acts(t.state)) continue
       this.cancelOne(t, reason)
       settled.push(t)
       const next = t.dependents
@@ -615,11 +627,14 @@ export class Scheduler<P> {
     else if (task.state === "processing") this.hooks.onAbort(task)
   }
 
-  /** pending -> cancelled with `reason`, no cascade. */
+  /** pending, memory or erred -> cancelled with `reason`, no cascade; a value or error is dropped. */
   private cancelOne(task: TaskRecord<P>, reason: string): void {
     this.leavePending(task)
     this.transition(task, "cancelled")
     task.waitingOn = 0
+    task.value = undefined
+    task.error = undefined
+    task.erredKey = undefined
     task.cancelReason = reason
     this.hooks.onSettled(task)
   }

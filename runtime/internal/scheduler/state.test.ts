@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest"
 import { canTransition, futureStatus, isPending, isTerminal, taskStates, transitions, type TaskState } from "./state.js"
 
 // The table of contract.md, written out again independently of state.ts, plus released -> memory
-// (addValue) and the fusion claim (waiting -> processing, processing -> waiting), so that a typo
-// in either shows up here.
+// (addValue), the fusion claim (waiting -> processing, processing -> waiting) and Dask's cancel of
+// a finished or erred task (memory -> cancelled, erred -> cancelled), so that a typo in either
+// shows up here.
 const legal: ReadonlyArray<readonly [TaskState, TaskState]> = [
   ["released", "waiting"],
   ["released", "queued"],
@@ -27,9 +28,11 @@ const legal: ReadonlyArray<readonly [TaskState, TaskState]> = [
   ["processing", "released"],
   ["memory", "released"],
   ["memory", "lost"],
+  ["memory", "cancelled"],
   ["erred", "released"],
   ["erred", "waiting"],
   ["erred", "queued"],
+  ["erred", "cancelled"],
   ["cancelled", "released"],
   ["lost", "released"],
   ["lost", "waiting"],
@@ -48,9 +51,7 @@ describe("the transition table", () => {
     ["queued", "waiting"],
     ["memory", "queued"],
     ["memory", "erred"],
-    ["memory", "cancelled"],
     ["erred", "memory"],
-    ["erred", "cancelled"],
     ["cancelled", "queued"],
     ["cancelled", "waiting"],
     ["lost", "memory"],

@@ -42,14 +42,16 @@ export const taskStates: ReadonlyArray<TaskState> = Object.freeze([
  * `released -> memory` is there for `addValue` (scatter): a value that arrives finished.
  * `waiting -> processing` is a *claim*: the task runs in the same batch as the inputs it waits for
  * (fusion), and `processing -> waiting` gives it back when that batch did not produce them.
+ * `memory -> cancelled` and `erred -> cancelled` are Dask's cancel of a finished or erred task:
+ * its result (or error) is forgotten and every Future of the key reads "cancelled".
  */
 export const transitions: Readonly<Record<TaskState, ReadonlyArray<TaskState>>> = Object.freeze({
   released: Object.freeze(["waiting", "queued", "memory", "erred", "cancelled"] as const),
   waiting: Object.freeze(["queued", "processing", "erred", "cancelled", "released"] as const),
   queued: Object.freeze(["processing", "erred", "cancelled", "released"] as const),
   processing: Object.freeze(["memory", "erred", "queued", "waiting", "cancelled", "released"] as const),
-  memory: Object.freeze(["released", "lost"] as const),
-  erred: Object.freeze(["released", "waiting", "queued"] as const),
+  memory: Object.freeze(["released", "lost", "cancelled"] as const),
+  erred: Object.freeze(["released", "waiting", "queued", "cancelled"] as const),
   cancelled: Object.freeze(["released"] as const),
   lost: Object.freeze(["released", "waiting", "queued"] as const)
 })
@@ -70,9 +72,9 @@ export function canTransition(from: TaskState, to: TaskState): boolean {
     case "processing":
       return to === "memory" || to === "erred" || to === "queued" || to === "waiting" || to === "cancelled" || to === "released"
     case "memory":
-      return to === "released" || to === "lost"
+      return to === "released" || to === "lost" || to === "cancelled"
     case "erred":
-      return to === "released" || to === "waiting" || to === "queued"
+      return to === "released" || to === "waiting" || to === "queued" || to === "cancelled"
     case "cancelled":
       return to === "released"
     case "lost":

@@ -47,15 +47,35 @@ export function compileInline(ref: InlineRef): Function {
   return fn
 }
 
+/** Indirect eval: code runs in the global scope, as with `new Function`, and sees nothing of this module. */
+const globalEval: (code: string) => unknown = eval
+
+/**
+ * The script name an inline function's frames show: `at divide (inline:divide:2:22)`, where 2:22
+ * is the line and column in the function's own source text (its first line is line 1). Without
+ * it V8 writes `eval at compile (.../worker/compile.js)`, a weft file the user has no use for.
+ */
+const scriptName = (ref: InlineRef): string => `inline:${ref.name.replace(/[^\w$.-]/g, "_") || "anonymous"}`
+
+/**
+ * Compiles `body` (the code of a factory taking the `__name` shim) with the function's source
+ * starting on line 1 of the script, so that stack positions are those of the function's text.
+ */
+const compileFactory = (ref: InlineRef, body: string): Function =>
+  globalEval(`"use strict";(function (__name) { ${body} })\n//# sourceURL=${scriptName(ref)}`) as Function
+
 function compile(ref: InlineRef): Function {
   let factory: Function
   try {
     // Strict, like the ES module it was written in: a stray assignment fails instead of making a global.
-    factory = new Function("__name", `"use strict";\nreturn (${ref.source}\n);`)
+    // Defined as a property named like the task, so that an anonymous arrow is named too and its
+    // frames read `at inc (inline:inc:...)` rather than `at eval` (a named function keeps its name).
+    const key = JSON.stringify(ref.name)
+    factory = compileFactory(ref, `return ({ ${key}: (${ref.source}\n) })[${key}];`)
   } catch (expressionError) {
     try {
       // Method shorthand is not an expression; it is one inside an object literal.
-      factory = new Function("__name", `"use strict";\nconst o = {${ref.source}\n};\nreturn o[Reflect.ownKeys(o)[0]];`)
+      factory = compileFactory(ref, `const o = {${ref.source}\n};\nreturn o[Reflect.ownKeys(o)[0]];`)
     } catch {
       throw definitionFailure(ref, `its source does not compile: ${messageOf(expressionError)}`)
     }
