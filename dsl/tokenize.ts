@@ -43,6 +43,7 @@
  * @module
  */
 import * as nodeCrypto from "node:crypto"
+import { ownIndices, sparseFrom } from "../runtime/internal/walk.js"
 
 /**
  * The method an object implements to choose its own token: `tokenize` encodes what
@@ -154,14 +155,50 @@ interface Frame {
   readonly parts: string[]
   /** For a collection, the encoding written before it, while its parts are encoded on their own. */
   readonly saved: string
+  /** For a collection, the registry's length when it started: each part starts from there. */
+  readonly mark: number
 }
 
 const noKeys: readonly string[] = []
 const noItems: readonly unknown[] = []
 const noParts: string[] = []
 
-/** Beyond this depth the path gets a Map index; scanning the frames is cheaper until then. */
-const indexFrom = 32
+/** Beyond this many objects the registry gets a Map; scanning the list is cheaper until then. */
+const mapFrom = 16
+
+/**
+ * The objects met so far, numbered in the order they were first met (pre-order, keys sorted), so
+ * that an object met again, by sharing or by a cycle, is written as a back-reference to its number:
+ * each object is encoded once. Inside a Map or Set, whose parts are sorted after they are encoded,
+ * what a part registers is forgotten after it (`truncate`), so that no number depends on the
+ * insertion order: sharing between the parts of a collection is encoded in full.
+ */
+class Registry {
+  readonly list: object[] = []
+  map: Map<object, number> | undefined = undefined
+
+  /** The number of `o`, or -1 after registering it. */
+  seen(o: object): number {
+    const list = this.list
+    if (this.map !== undefined) {
+      const at = this.map.get(o)
+      if (at !== undefined) return at
+      this.map.set(o, list.length)
+    } else {
+      for (let j = 0; j < list.length; j++) if (list[j] === o) return j
+      if (list.length >= mapFrom) this.map = new Map(list.map((x, j) => [x, j]))
+      this.map?.set(o, list.length)
+    }
+    list.push(o)
+    return -1
+  }
+
+  truncate(length: number): void {
+    const list = this.list
+    if (this.map !== undefined) for (let j = length; j < list.length; j++) this.map.delete(list[j])
+    list.length = length
+  }
+}
 
 /**
  * The encoding of an object, walked with an explicit stack of frames rather than recursion, so
@@ -173,7 +210,7 @@ const indexFrom = 32
  */
 const encTree = (root: object): string => {
   const frames: Frame[] = []
-  let index: Map<object, number> | undefined
+  const registry = new Registry()
   let out = ""
   let v: unknown = root
   for (;;) {
@@ -182,16 +219,7 @@ const encTree = (root: object): string => {
     if (typeof v !== "object" || v === null) {
       out += encLeaf(v)
     } else {
-      let at = -1
-      if (index !== undefined) at = index.get(v) ?? -1
-      else {
-        for (let j = 0; j < frames.length; j++) {
-          if (frames[j].o === v) {
-            at = j
-            break
-          }
-        }
-      }
+      const at = registry.seen(v)
       if (at >= 0) {
         out += "r" + at + ";"
       } else {
@@ -200,10 +228,11 @@ const encTree = (root: object): string => {
         if (typeof custom === "function") {
           out += "t"
           v = custom.call(o)
-          index = push(frames, index, itemsFrame(o, noItems, 0))
+          frames.push(itemsFrame(o, noItems, 0))
           continue
         }
-        if (Array.isArray(o)) {
+        const sparse = Array.isArray(o) && o.length > sparseFrom ? ownIndices(o) : undefined
+        if (Array.isArray(o) && sparse === undefined) {
           if (Object.getPrototypeOf(o) !== Array.prototype) out += named("c", o)
           const n = o.length
           out += "a" + n + ":"
@@ -217,26 +246,29 @@ const encTree = (root: object): string => {
             out += encLeaf(item)
           }
           if (i < n) {
-            index = push(frames, index, itemsFrame(o, o, i + 1))
+            frames.push(itemsFrame(o, o, i + 1))
             continue
           }
         } else {
           const proto: unknown = Object.getPrototypeOf(o)
           let fieldsTag: string | undefined
-          if (proto === Object.prototype || proto === null) fieldsTag = "o"
+          if (sparse !== undefined) {
+            // A sparse array: its length, then its own elements as index-value fields.
+            fieldsTag = (proto === Array.prototype ? "" : named("c", o)) + "A" + (o as unknown[]).length + ":"
+          } else if (proto === Object.prototype || proto === null) fieldsTag = "o"
           else if (o instanceof Map) {
             const items: unknown[] = []
             for (const [key, value] of o) items.push(key, value)
-            index = push(frames, index, collectionFrame(o, items, 2, out + "M"))
+            frames.push(collectionFrame(o, items, 2, out + "M", registry.list.length))
           } else if (o instanceof Set) {
-            index = push(frames, index, collectionFrame(o, [...o], 1, out + "S"))
+            frames.push(collectionFrame(o, [...o], 1, out + "S", registry.list.length))
           } else {
             const leaf = encObjectLeaf(o)
             if (leaf !== undefined) out += leaf
             else fieldsTag = named("C", o)
           }
           if (fieldsTag !== undefined) {
-            const keys = sortedKeys(o)
+            const keys = sparse ?? sortedKeys(o)
             const n = keys.length
             out += fieldsTag + n + ":"
             let i = 0
@@ -251,7 +283,7 @@ const encTree = (root: object): string => {
               out += encLeaf(value)
             }
             if (i < n) {
-              index = push(frames, index, fieldsFrame(o, keys, i + 1))
+              frames.push(fieldsFrame(o, keys, i + 1))
               continue
             }
           }
@@ -281,6 +313,7 @@ const encTree = (root: object): string => {
         break
       } else {
         if (f.i > 0) f.parts.push(out)
+        registry.truncate(f.mark)
         if (f.i < f.n) {
           out = ""
           v = f.items[f.i++]
@@ -290,18 +323,10 @@ const encTree = (root: object): string => {
         out = f.saved + f.parts.length + ":" + f.parts.join("")
       }
       frames.pop()
-      if (index !== undefined) index.delete(f.o)
     }
   }
 }
 
-/** Pushes a frame; returns the path index, created once the path gets long. */
-const push = (frames: Frame[], index: Map<object, number> | undefined, frame: Frame): Map<object, number> | undefined => {
-  frames.push(frame)
-  if (index !== undefined) index.set(frame.o, frames.length - 1)
-  else if (frames.length > indexFrom) return new Map(frames.map((f, j) => [f.o, j]))
-  return index
-}
 
 /** An object's own enumerable string keys, sorted by UTF-16 code units. */
 const sortedKeys = (o: object): string[] => {
@@ -332,7 +357,8 @@ const itemsFrame = (o: object, items: ArrayLike<unknown>, i: number): Frame => (
   i,
   group: 1,
   parts: noParts,
-  saved: ""
+  saved: "",
+  mark: 0
 })
 
 /** A frame whose fields `keys[i..)` are still to be encoded (`v` holds the one before). */
@@ -345,10 +371,11 @@ const fieldsFrame = (o: object, keys: string[], i: number): Frame => ({
   i,
   group: 1,
   parts: noParts,
-  saved: ""
+  saved: "",
+  mark: 0
 })
 
-const collectionFrame = (o: object, items: unknown[], group: number, saved: string): Frame => ({
+const collectionFrame = (o: object, items: unknown[], group: number, saved: string, mark: number): Frame => ({
   o,
   kind: Collection,
   items,
@@ -357,7 +384,8 @@ const collectionFrame = (o: object, items: unknown[], group: number, saved: stri
   i: 0,
   group,
   parts: [],
-  saved
+  saved,
+  mark
 })
 
 const named = (tag: string, o: object): string => {

@@ -146,6 +146,18 @@ const builtinOf = (error: Error, name: string): Builtin | undefined => {
   return undefined
 }
 
+/**
+ * The name an error is reported under: its `name`, or its class's name when `name` is the default
+ * it inherits from a built-in class (`class QuotaError extends Error {}` never sets `this.name`;
+ * Dask keeps the exception's type, so weft keeps the class name).
+ */
+const className = (error: Error, name: string): string => {
+  if (!builtins.has(name) || Object.prototype.hasOwnProperty.call(error, "name")) return name
+  const ctor = read(error, "constructor")
+  const ctorName = typeof ctor === "function" ? read(ctor, "name") : undefined
+  return typeof ctorName === "string" && ctorName !== "" ? ctorName : name
+}
+
 /** The own enumerable properties of `source` that clone, except `skip`. */
 const cloneableProps = (source: object, skip: ReadonlySet<string>): Record<string, unknown> => {
   const props: Record<string, unknown> = {}
@@ -189,7 +201,8 @@ function encode(thrown: unknown, kind: EncodedError["kind"], depth: number, seen
   if (!isError(thrown)) return encodeValue(thrown, kind)
   seen.add(thrown)
   const rawName = read(thrown, "name")
-  const name = typeof rawName === "string" && rawName !== "" ? rawName : "Error"
+  const inherited = typeof rawName === "string" && rawName !== "" ? rawName : "Error"
+  const name = className(thrown, inherited)
   const rawMessage = read(thrown, "message")
   const message = cut(typeof rawMessage === "string" ? rawMessage : renderValue(rawMessage))
   const rawStack = read(thrown, "stack")
@@ -199,7 +212,9 @@ function encode(thrown: unknown, kind: EncodedError["kind"], depth: number, seen
     const tag = read(thrown, "_tag")
     if (typeof tag === "string") props._tag = tag
   }
-  const builtin = builtinOf(thrown, name)
+  // A subclass of TypeError (say) is rebuilt as a TypeError under its own name; of Error, like any named class.
+  const inheritedBuiltin = builtinOf(thrown, inherited)
+  const builtin = name !== inherited && inheritedBuiltin === "Error" ? undefined : inheritedBuiltin
 
   let cause: EncodedError["cause"]
   const rawCause = read(thrown, "cause")
@@ -289,7 +304,8 @@ function decode(encoded: EncodedError, depth: number): Error {
 
   for (const key of Object.keys(props)) {
     // `details` is already in the TaskDefinitionError; never touch a prototype through `__proto__`.
-    if (key === "__proto__" || (encoded.kind === "definition" && key === "details")) continue
+    // An own `constructor` field would replace the real one: rebuilt errors always keep their class's.
+    if (key === "__proto__" || key === "constructor" || (encoded.kind === "definition" && key === "details")) continue
     Object.defineProperty(error, key, { value: props[key], enumerable: true, writable: true, configurable: true })
   }
   if (isValue) Object.defineProperty(error, "value", { value: encoded.value, enumerable: true, writable: true, configurable: true })
