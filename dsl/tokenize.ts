@@ -17,15 +17,19 @@
  * Decisions worth knowing (each one is what a value that travels by structured clone needs):
  * - Plain objects are encoded by their sorted own enumerable string keys; symbol keys are ignored
  *   (structured clone drops them) and a null prototype counts as a plain object.
- * - Array holes encode as `undefined`, so `[, 1]` and `[undefined, 1]` tokenize alike.
+ * - Array holes encode as `undefined`, so `[, 1]` and `[undefined, 1]` tokenize alike, except in
+ *   a sparse array (longer than 65,536 with fewer own elements than its length): it is encoded by
+ *   its length and its own elements, so `a[1e8 - 1] = 1` costs one element, not 1e8.
  * - Map entries and Set elements are encoded one by one and sorted by their encodings (for a Map
  *   the key's encoding comes first, so this is "sorted by key, then by value"), which makes the
  *   token independent of insertion order.
- * - Shared sub-objects are encoded wherever they occur, so a token does not depend on sharing:
- *   `[x, x]` and `[x, structuredClone(x)]` tokenize alike (as in Dask). The price is that a
- *   pathological DAG (each level referring twice to the next) costs time exponential in its depth.
- * - A cycle is encoded as a back-reference to the position, on the path from the root, of the
- *   object it returns to, so cyclic values terminate and tokenize deterministically.
+ * - Every object is encoded once: met again (shared, or a cycle), it is written as a
+ *   back-reference to the number of its first meeting (objects are numbered in the order the walk
+ *   meets them, keys sorted), so `x = { l: x, r: x }` 25 times costs 26 objects, not 2^25, and
+ *   cyclic values terminate. The same structure gives the same token (also after structured
+ *   clone, which keeps sharing); `[x, x]` and `[x, copyOf(x)]` are different structures and may
+ *   tokenize differently. Inside a Map or Set, whose parts are sorted, sharing between two parts is
+ *   encoded in full, so that no number depends on insertion order.
  * - Typed arrays and DataViews are tokenized by their intrinsic kind (a Node `Buffer` counts as a
  *   `Uint8Array`, which is what it becomes after structured clone) and the bytes they view; an
  *   ArrayBuffer by its kind and all its bytes. More than 64 bytes are folded into their own md5.
@@ -202,8 +206,8 @@ class Registry {
 
 /**
  * The encoding of an object, walked with an explicit stack of frames rather than recursion, so
- * that nesting depth is bounded by memory, not by the JavaScript stack. The frames from the root
- * to the current object are also the path that cycles refer back to.
+ * that nesting depth is bounded by memory, not by the JavaScript stack. Objects met again are
+ * back-references to their number in the `Registry`.
  *
  * Arrays and objects write their leading primitive children at once and get a frame only when
  * they reach an object child (a frame is needed only as an ancestor): most arguments are flat.
