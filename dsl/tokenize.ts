@@ -171,9 +171,11 @@ const noParts: string[] = []
 const mapFrom = 16
 
 /**
- * The objects met so far, numbered in the order they were first met (pre-order, keys sorted), so
- * that an object met again, by sharing or by a cycle, is written as a back-reference to its number:
- * each object is encoded once. Inside a Map or Set, whose parts are sorted after they are encoded,
+ * The objects met so far that hold other objects, numbered in the order they were first met
+ * (pre-order, keys sorted), so that such an object met again, by sharing or by a cycle, is written
+ * as a back-reference to its number: it is encoded once. (An object that holds only primitives is
+ * encoded in full each time: that costs its size per reference, never more, and keeps the common
+ * case, a flat argument, free of bookkeeping.) Inside a Map or Set, whose parts are sorted after they are encoded,
  * what a part registers is forgotten after it (`truncate`), so that no number depends on the
  * insertion order: sharing between the parts of a collection is encoded in full.
  */
@@ -181,20 +183,20 @@ class Registry {
   readonly list: object[] = []
   map: Map<object, number> | undefined = undefined
 
-  /** The number of `o`, or -1 after registering it. */
-  seen(o: object): number {
+  /** The number of `o`, or -1. */
+  find(o: object): number {
+    if (this.map !== undefined) return this.map.get(o) ?? -1
     const list = this.list
-    if (this.map !== undefined) {
-      const at = this.map.get(o)
-      if (at !== undefined) return at
-      this.map.set(o, list.length)
-    } else {
-      for (let j = 0; j < list.length; j++) if (list[j] === o) return j
-      if (list.length >= mapFrom) this.map = new Map(list.map((x, j) => [x, j]))
-      this.map?.set(o, list.length)
-    }
-    list.push(o)
+    for (let j = 0; j < list.length; j++) if (list[j] === o) return j
     return -1
+  }
+
+  /** Registers `o`, met for the first time. */
+  add(o: object): void {
+    const list = this.list
+    if (this.map !== undefined) this.map.set(o, list.length)
+    else if (list.length >= mapFrom) this.map = new Map(list.map((x, j) => [x, j])).set(o, list.length)
+    list.push(o)
   }
 
   truncate(length: number): void {
@@ -223,7 +225,7 @@ const encTree = (root: object): string => {
     if (typeof v !== "object" || v === null) {
       out += encLeaf(v)
     } else {
-      const at = registry.seen(v)
+      const at = registry.find(v)
       if (at >= 0) {
         out += "r" + at + ";"
       } else {
@@ -232,6 +234,7 @@ const encTree = (root: object): string => {
         if (typeof custom === "function") {
           out += "t"
           v = custom.call(o)
+          registry.add(o)
           frames.push(itemsFrame(o, noItems, 0))
           continue
         }
@@ -250,6 +253,7 @@ const encTree = (root: object): string => {
             out += encLeaf(item)
           }
           if (i < n) {
+            registry.add(o)
             frames.push(itemsFrame(o, o, i + 1))
             continue
           }
@@ -263,8 +267,10 @@ const encTree = (root: object): string => {
           else if (o instanceof Map) {
             const items: unknown[] = []
             for (const [key, value] of o) items.push(key, value)
+            registry.add(o)
             frames.push(collectionFrame(o, items, 2, out + "M", registry.list.length))
           } else if (o instanceof Set) {
+            registry.add(o)
             frames.push(collectionFrame(o, [...o], 1, out + "S", registry.list.length))
           } else {
             const leaf = encObjectLeaf(o)
@@ -287,6 +293,7 @@ const encTree = (root: object): string => {
               out += encLeaf(value)
             }
             if (i < n) {
+              registry.add(o)
               frames.push(fieldsFrame(o, keys, i + 1))
               continue
             }

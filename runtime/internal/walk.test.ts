@@ -64,16 +64,21 @@ describe("walk", () => {
     // x = { l: x, r: x }, `levels` times: 2^levels paths, `levels` objects.
     let x: unknown = [value, new Marker(0)]
     for (let i = 0; i < levels; i++) x = { l: x, r: x }
-    let visits = 0
-    const out = walk(x, {
-      root: "x",
-      visit: (item) => {
-        visits++
-        return item instanceof Marker ? 0 : Array.isArray(item) || isPlainObject(item as object) ? descend : item
-      }
-    }) as { l: unknown; r: unknown }
-    expect(out.l).toBe(out.r)
-    expect(visits).toBeLessThan(levels + 200)
+    for (const copy of ["on-write", "always"] as const) {
+      let visits = 0
+      const out = walk(x, {
+        root: "x",
+        copy,
+        visit: (item) => {
+          visits++
+          return item instanceof Marker ? 0 : Array.isArray(item) || isPlainObject(item as object) ? descend : item
+        }
+      }) as { l: unknown; r: unknown }
+      // Each container is visited from each of its (at most two) parents, and walked once.
+      expect(visits).toBeLessThan(2 * (levels + 200))
+      expect(out.l).toStrictEqual(out.r)
+      if (copy === "always" || levels > 16) expect(out.l).toBe(out.r)
+    }
   })
 
   test("cycles: kept as the original on write, pointing at the copy when always copying", () => {

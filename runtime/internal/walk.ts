@@ -11,7 +11,9 @@
  *   to look inside it (a Map's keys and values, a Set's values, a class instance's own fields).
  * - A sub-object reached twice is walked once: its second occurrence gets the first one's result
  *   (so `x = { l: x, r: x }` 25 times costs 26 visits, not 2^25), and a cycle gets the original
- *   (copy on write) or the copy being built (`copy: "always"`), as structured clone would.
+ *   (copy on write) or the copy being built (`copy: "always"`, whose copy keeps all sharing, as
+ *   structured clone would). Copy on write, a value of up to 16 containers is walked without
+ *   that bookkeeping (its cost), so a small sub-object shared twice is walked, and copied, twice.
  * - A sparse array (longer than 65,536 with fewer own elements than its length) is walked by its
  *   own indices only, so `arr[1e8 - 1] = 1` costs one visit, and stays sparse in a copy.
  * - An own `__proto__` key stays an own key in a copy (defined, never assigned).
@@ -104,7 +106,7 @@ export interface WalkOptions {
   /**
    * Called for every object, function and symbol (primitives are kept as they are). Returns
    * `descend`, `omit`, `stop`, or the value to put in its place (the value itself to keep it).
-   * An object reached again after it was descended into is not visited again.
+   * A container met again (shared, or a cycle) is visited again, but not descended into again.
    */
   readonly visit: (value: unknown, at: Place) => unknown
 }
@@ -138,8 +140,14 @@ export function walk(root: unknown, options: WalkOptions): unknown {
 
 class Walk implements Place {
   readonly frames: Frame[] = []
-  /** Containers descended into: their result once done, their copy (or themselves) while in progress. */
-  readonly results = new Map<object, unknown>()
+  /**
+   * Containers descended into: their result once done, their copy (or themselves) while in
+   * progress. Made on the 17th container (at once when always copying, so that a copy keeps all
+   * sharing): until then, cycles are found on the path of frames, and a small value shared twice
+   * is simply walked twice, which costs less than the Map.
+   */
+  results: Map<object, unknown> | undefined
+  opened = 0
   readonly always: boolean
   readonly maxDepth: number
   opaque = false
@@ -147,6 +155,17 @@ class Walk implements Place {
   constructor(readonly options: WalkOptions) {
     this.always = options.copy === "always"
     this.maxDepth = options.maxDepth ?? Infinity
+    if (this.always) this.results = new Map()
+  }
+
+  /** The result of a container met before (shared or a cycle), or `notFound`. */
+  known(o: object): unknown {
+    const results = this.results
+    if (results !== undefined) return results.has(o) ? results.get(o) : notFound
+    const frames = this.frames
+    // Only copy on write gets here: a cycle keeps the original (its copy may not have started).
+    for (let j = 0; j < frames.length; j++) if (frames[j].source === o) return o
+    return notFound
   }
 
   get depth(): number {
@@ -167,12 +186,11 @@ class Walk implements Place {
       let r: unknown = v
       const type = typeof v
       if ((type === "object" && v !== null) || type === "function" || type === "symbol") {
-        const known = type === "object" ? this.results.get(v as object) : undefined
-        if (known !== undefined || (type === "object" && this.results.has(v as object))) r = known
-        else {
-          r = visit(v, this)
-          if (r === stop) return stop
-          if (r === descend) {
+        r = visit(v, this)
+        if (r === stop) return stop
+        if (r === descend) {
+          r = this.known(v as object)
+          if (r === notFound) {
             const frame = this.open(v as object)
             if (frame.n > 0) {
               v = this.child(frame)
@@ -226,7 +244,8 @@ class Walk implements Place {
     }
     frames.push(frame)
     this.opaque = frame.opaque
-    this.results.set(source, frame.out ?? source)
+    if (this.results !== undefined) this.results.set(source, frame.out ?? source)
+    else if (++this.opened > 16) this.results = new Map(frames.map((f) => [f.source, f.out ?? f.source]))
     return frame
   }
 
@@ -276,10 +295,12 @@ class Walk implements Place {
     const top = this.frames[this.frames.length - 1]
     this.opaque = top !== undefined && top.opaque
     const result = frame.out ?? frame.source
-    this.results.set(frame.source, result)
+    this.results?.set(frame.source, result)
     return result
   }
 }
+
+const notFound: unique symbol = Symbol("notFound")
 
 function newArray(frame: Frame): unknown[] {
   const out: unknown[] = []
