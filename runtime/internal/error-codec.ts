@@ -7,8 +7,9 @@
  * worker encodes every failure itself into an `EncodedError`, which always clones.
  *
  * Rules worth knowing:
- * - Own enumerable properties of an error travel when each can be structured-cloned; the others
- *   are dropped silently (a function, a socket, ...). `_tag` travels even when inherited, because
+ * - Own enumerable properties of an error travel when each can be structured-cloned, and is not
+ *   nested deeper than the client can read (`maxNesting`); the others are dropped silently (a
+ *   function, a socket, a 5,000-node linked list, ...). `_tag` travels even when inherited, because
  *   `Data.TaggedError` may keep it on the prototype.
  * - The `value` key is present exactly when what was thrown is not an Error. It holds the value
  *   when it can be cloned and `undefined` otherwise (the message then has its rendering).
@@ -20,6 +21,8 @@
  */
 import { TaskDefinitionError, TaskError, taskErrorMarker } from "../errors.js"
 import type { EncodedError } from "./protocol.js"
+import { maxNesting } from "./args.js"
+import { descend, walk, WalkError } from "./walk.js"
 
 /** Where a rebuilt error keeps the worker's stack; `Future.traceback()` reads it. */
 export const tracebackSymbol: unique symbol = Symbol.for("weft/traceback") as never
@@ -79,9 +82,20 @@ const isCloneable = (value: unknown): boolean => {
   if (value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol")) return true
   try {
     structuredClone(value)
-    return true
   } catch {
     return false
+  }
+  // A worker thread has more stack than the client: what it clones, the client may not read.
+  return !nestedTooDeep(value as object)
+}
+
+/** True when `value` nests more than `maxNesting` containers (see docs/failures.md). */
+const nestedTooDeep = (value: object): boolean => {
+  try {
+    walk(value, { root: "value", maxDepth: maxNesting, visit: (v) => (typeof v === "object" && v !== null && !ArrayBuffer.isView(v) ? descend : v) })
+    return false
+  } catch (error) {
+    return error instanceof WalkError && error.reason === "depth"
   }
 }
 

@@ -64,6 +64,30 @@ describe.each(modes)("hostile data on %s", (_mode, options) => {
     expect(await client.submit(whereAmI).result()).toBe(before)
   })
 
+  test("an error whose field, cause or thrown value is nested too deep settles, without that part", async () => {
+    const field = await client.submit(function deepField() {
+      let head: unknown = null
+      for (let i = 0; i < 5000; i++) head = { next: head }
+      throw Object.assign(new RangeError("with a deep field"), { deep: head, code: "E_DEEP" })
+    }).exception()
+    expect(field).toBeInstanceOf(RangeError)
+    expect(field).toMatchObject({ message: "with a deep field", code: "E_DEEP" })
+    expect((field as { deep?: unknown }).deep).toBeUndefined()
+    const thrown = await client.submit(function deepThrow() {
+      let head: unknown = null
+      for (let i = 0; i < 5000; i++) head = { next: head }
+      throw head
+    }).exception()
+    expect(thrown).toBeInstanceOf(TaskError)
+    expect(thrown?.message).toMatch(/^Task threw a non-Error value: /)
+    const cause = await client.submit(function deepCause() {
+      let head: unknown = null
+      for (let i = 0; i < 5000; i++) head = { next: head }
+      throw new Error("with a deep cause", { cause: head })
+    }).exception()
+    expect(cause?.message).toBe("with a deep cause")
+  })
+
   test("an argument nested too deep is refused at the call with a TypeError, never a RangeError; 1,000 levels arrive", async () => {
     const length = (l: { next: unknown } | null) => {
       let n = 0
