@@ -141,6 +141,21 @@ class Scan {
   }
 }
 
+/**
+ * Throws a `TypeError` when `value` nests more than `maxNesting` containers (a scattered value:
+ * `where` names the call, `path` the value). Getters are not this check's business.
+ */
+export function assertNesting(value: unknown, where: string, path: string): void {
+  if (typeof value !== "object" || value === null) return
+  try {
+    walk(value, { root: path, maxDepth: maxNesting, visit: (v) => (typeof v === "object" && v !== null && !ArrayBuffer.isView(v) ? descend : v) })
+  } catch (error) {
+    if (error instanceof WalkError && error.reason === "depth") {
+      throw new TypeError(`${where}: ${error.path} is nested more than ${maxNesting.toLocaleString("en")} levels deep ${nestingHelp}`)
+    }
+  }
+}
+
 /** `error` with the class-instance hint of `template` added to its message, when it is a TypeError and there is one. */
 export function withClassHint<E extends Error>(error: E, template: ReadonlyArray<unknown>): E {
   const hint = classHints.get(template)

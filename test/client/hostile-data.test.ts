@@ -105,6 +105,9 @@ describe.each(modes)("hostile data on %s", (_mode, options) => {
     }
     expect(() => client.submit(depth, nestedArray(5000))).toThrow(/args\[0\]\[0\]\[0\].*nested more than 1,000 levels/)
     expect(() => client.map(depth, [[], nestedArray(100_000)])).toThrow(/map\(depth\) item 1: .*nested more than/)
+    expect(() => client.scatter(linkedList(2000))).toThrow(/^scatter: value\.next\.next.* is nested more than 1,000 levels deep/s)
+    expect(() => client.scatterMany([1, linkedList(2000)])).toThrow(/^scatterMany: item 1: value\.next.* is nested more than/s)
+    expect(await client.submit(length, client.scatter(linkedList(1000))).result()).toBe(1000)
     expect(await client.submit(length, linkedList(1000)).result()).toBe(1000)
     expect(await client.submit(depth, nestedArray(999)).result()).toBe(999) // 1,000 arrays
   })
