@@ -418,6 +418,28 @@ describe("tokenize properties", () => {
     return nodes[0]
   }
 
+  /** A random DAG: node i's children are leaves or nodes after it, so sub-objects are shared but nothing is cyclic. */
+  const dag = fc.integer({ min: 1, max: 8 }).chain((n) =>
+    fc.array(
+      fc.array(fc.oneof(fc.nat({ max: n }).map((d) => ({ ahead: d })), fc.integer({ min: 0, max: 3 })), { maxLength: 3 }),
+      { minLength: n, maxLength: n }
+    )
+  )
+  const buildDag = (children: ({ ahead: number } | number)[][]): unknown => {
+    const nodes: unknown[] = new Array(children.length)
+    for (let i = children.length - 1; i >= 0; i--) {
+      nodes[i] = children[i].map((c) => (typeof c === "number" ? c : i + 1 + c.ahead < children.length ? nodes[i + 1 + c.ahead] : c.ahead))
+    }
+    return nodes[0]
+  }
+
+  test.prop([dag], { numRuns: 300 })("shared sub-objects: the same structure gives the same token, also after structured clone", (g) => {
+    const token = tokenize(buildDag(g))
+    expect(tokenize(buildDag(g))).toBe(token)
+    expect(tokenize(structuredClone(buildDag(g)))).toBe(token)
+    expect(tokenize({ in: buildDag(g) })).toBe(tokenize({ in: buildDag(g) }))
+  })
+
   test.prop([graph, fc.integer()], { numRuns: 300 })(
     "cyclic graphs terminate, and rebuilding one in another insertion order gives the same token",
     (g, seed) => {
@@ -608,9 +630,43 @@ describe("tokenize examples", () => {
     expect(tokenize([1])).not.toBe(tokenize([1, undefined]))
   })
 
-  test("shared sub-objects tokenize like copies (a token does not depend on sharing)", () => {
+  test("a shared sub-object is encoded once, as a back-reference: 60 levels of x = { l: x, r: x } tokenize at once", () => {
+    const dag = (levels: number, leafValue: unknown) => {
+      let x: unknown = { leaf: leafValue }
+      for (let i = 0; i < levels; i++) x = { l: x, r: x }
+      return x
+    }
+    // 2^60 paths: encoded in full, this would never end.
+    expect(tokenize(dag(60, 1))).toBe(tokenize(dag(60, 1)))
+    expect(tokenize(dag(60, 1))).not.toBe(tokenize(dag(60, 2)))
+    expect(tokenize(dag(60, 1))).not.toBe(tokenize(dag(59, 1)))
+    // Structured clone keeps sharing, so a shared value and its clone tokenize alike; a copy
+    // without the sharing is another structure (documented: it may tokenize differently).
     const x = { a: [1] }
-    expect(tokenize([x, x])).toBe(tokenize([x, { a: [1] }]))
+    expect(tokenize(structuredClone([x, x]))).toBe(tokenize([x, x]))
+    expect(tokenize([x, x])).not.toBe(tokenize([x, { a: [1] }]))
+  })
+
+  test("a sparse array is encoded by its own elements: length 1e8 tokenizes at once", () => {
+    const sparse = (entries: Array<[number, unknown]>, length = 1e8) => {
+      const a: unknown[] = []
+      a.length = length
+      for (const [i, v] of entries) a[i] = v
+      return a
+    }
+    expect(tokenize(sparse([[5, 1], [1e8 - 1, "z"]]))).toBe(tokenize(sparse([[1e8 - 1, "z"], [5, 1]])))
+    expect(tokenize(sparse([[5, 1]]))).not.toBe(tokenize(sparse([[6, 1]])))
+    expect(tokenize(sparse([[5, 1]]))).not.toBe(tokenize(sparse([[5, 1]], 1e8 + 1)))
+    expect(tokenize(sparse([[5, 1]]))).not.toBe(tokenize(sparse([[5, 2]])))
+    expect(tokenize({ a: sparse([[5, [1]]]) })).toBe(tokenize({ a: sparse([[5, [1]]]) }))
+  })
+
+  test("an own __proto__ key is data: it counts, and differs from other keys", () => {
+    const own = JSON.parse('{"__proto__": 1}') as object
+    expect(tokenize(own)).not.toBe(tokenize({}))
+    expect(tokenize(own)).toBe(tokenize(JSON.parse('{"__proto__": 1}')))
+    expect(tokenize(own)).not.toBe(tokenize(JSON.parse('{"__proto__": 2}')))
+    expect(tokenize(own)).not.toBe(tokenize({ proto: 1 }))
   })
 
   test("WeakMaps and Promises tokenize by identity, within this process", () => {

@@ -17,15 +17,19 @@
  * Decisions worth knowing (each one is what a value that travels by structured clone needs):
  * - Plain objects are encoded by their sorted own enumerable string keys; symbol keys are ignored
  *   (structured clone drops them) and a null prototype counts as a plain object.
- * - Array holes encode as `undefined`, so `[, 1]` and `[undefined, 1]` tokenize alike.
+ * - Array holes encode as `undefined`, so `[, 1]` and `[undefined, 1]` tokenize alike, except in
+ *   a sparse array (longer than 65,536 with fewer own elements than its length): it is encoded by
+ *   its length and its own elements, so `a[1e8 - 1] = 1` costs one element, not 1e8.
  * - Map entries and Set elements are encoded one by one and sorted by their encodings (for a Map
  *   the key's encoding comes first, so this is "sorted by key, then by value"), which makes the
  *   token independent of insertion order.
- * - Shared sub-objects are encoded wherever they occur, so a token does not depend on sharing:
- *   `[x, x]` and `[x, structuredClone(x)]` tokenize alike (as in Dask). The price is that a
- *   pathological DAG (each level referring twice to the next) costs time exponential in its depth.
- * - A cycle is encoded as a back-reference to the position, on the path from the root, of the
- *   object it returns to, so cyclic values terminate and tokenize deterministically.
+ * - Every object is encoded once: met again (shared, or a cycle), it is written as a
+ *   back-reference to the number of its first meeting (objects are numbered in the order the walk
+ *   meets them, keys sorted), so `x = { l: x, r: x }` 25 times costs 26 objects, not 2^25, and
+ *   cyclic values terminate. The same structure gives the same token (also after structured
+ *   clone, which keeps sharing); `[x, x]` and `[x, copyOf(x)]` are different structures and may
+ *   tokenize differently. Inside a Map or Set, whose parts are sorted, sharing between two parts is
+ *   encoded in full, so that no number depends on insertion order.
  * - Typed arrays and DataViews are tokenized by their intrinsic kind (a Node `Buffer` counts as a
  *   `Uint8Array`, which is what it becomes after structured clone) and the bytes they view; an
  *   ArrayBuffer by its kind and all its bytes. More than 64 bytes are folded into their own md5.
@@ -43,6 +47,7 @@
  * @module
  */
 import * as nodeCrypto from "node:crypto"
+import { ownIndices, sparseFrom } from "../runtime/internal/walk.js"
 
 /**
  * The method an object implements to choose its own token: `tokenize` encodes what
@@ -154,26 +159,64 @@ interface Frame {
   readonly parts: string[]
   /** For a collection, the encoding written before it, while its parts are encoded on their own. */
   readonly saved: string
+  /** For a collection, the registry's length when it started: each part starts from there. */
+  readonly mark: number
 }
 
 const noKeys: readonly string[] = []
 const noItems: readonly unknown[] = []
 const noParts: string[] = []
 
-/** Beyond this depth the path gets a Map index; scanning the frames is cheaper until then. */
-const indexFrom = 32
+/** Beyond this many objects the registry gets a Map; scanning the list is cheaper until then. */
+const mapFrom = 16
+
+/**
+ * The objects met so far that hold other objects, numbered in the order they were first met
+ * (pre-order, keys sorted), so that such an object met again, by sharing or by a cycle, is written
+ * as a back-reference to its number: it is encoded once. (An object that holds only primitives is
+ * encoded in full each time: that costs its size per reference, never more, and keeps the common
+ * case, a flat argument, free of bookkeeping.) Inside a Map or Set, whose parts are sorted after they are encoded,
+ * what a part registers is forgotten after it (`truncate`), so that no number depends on the
+ * insertion order: sharing between the parts of a collection is encoded in full.
+ */
+class Registry {
+  readonly list: object[] = []
+  map: Map<object, number> | undefined = undefined
+
+  /** The number of `o`, or -1. */
+  find(o: object): number {
+    if (this.map !== undefined) return this.map.get(o) ?? -1
+    const list = this.list
+    for (let j = 0; j < list.length; j++) if (list[j] === o) return j
+    return -1
+  }
+
+  /** Registers `o`, met for the first time. */
+  add(o: object): void {
+    const list = this.list
+    if (this.map !== undefined) this.map.set(o, list.length)
+    else if (list.length >= mapFrom) this.map = new Map(list.map((x, j) => [x, j])).set(o, list.length)
+    list.push(o)
+  }
+
+  truncate(length: number): void {
+    const list = this.list
+    if (this.map !== undefined) for (let j = length; j < list.length; j++) this.map.delete(list[j])
+    list.length = length
+  }
+}
 
 /**
  * The encoding of an object, walked with an explicit stack of frames rather than recursion, so
- * that nesting depth is bounded by memory, not by the JavaScript stack. The frames from the root
- * to the current object are also the path that cycles refer back to.
+ * that nesting depth is bounded by memory, not by the JavaScript stack. Objects met again are
+ * back-references to their number in the `Registry`.
  *
  * Arrays and objects write their leading primitive children at once and get a frame only when
  * they reach an object child (a frame is needed only as an ancestor): most arguments are flat.
  */
 const encTree = (root: object): string => {
   const frames: Frame[] = []
-  let index: Map<object, number> | undefined
+  const registry = new Registry()
   let out = ""
   let v: unknown = root
   for (;;) {
@@ -182,16 +225,7 @@ const encTree = (root: object): string => {
     if (typeof v !== "object" || v === null) {
       out += encLeaf(v)
     } else {
-      let at = -1
-      if (index !== undefined) at = index.get(v) ?? -1
-      else {
-        for (let j = 0; j < frames.length; j++) {
-          if (frames[j].o === v) {
-            at = j
-            break
-          }
-        }
-      }
+      const at = registry.find(v)
       if (at >= 0) {
         out += "r" + at + ";"
       } else {
@@ -200,10 +234,12 @@ const encTree = (root: object): string => {
         if (typeof custom === "function") {
           out += "t"
           v = custom.call(o)
-          index = push(frames, index, itemsFrame(o, noItems, 0))
+          registry.add(o)
+          frames.push(itemsFrame(o, noItems, 0))
           continue
         }
-        if (Array.isArray(o)) {
+        const sparse = Array.isArray(o) && o.length > sparseFrom ? ownIndices(o) : undefined
+        if (Array.isArray(o) && sparse === undefined) {
           if (Object.getPrototypeOf(o) !== Array.prototype) out += named("c", o)
           const n = o.length
           out += "a" + n + ":"
@@ -217,26 +253,32 @@ const encTree = (root: object): string => {
             out += encLeaf(item)
           }
           if (i < n) {
-            index = push(frames, index, itemsFrame(o, o, i + 1))
+            registry.add(o)
+            frames.push(itemsFrame(o, o, i + 1))
             continue
           }
         } else {
           const proto: unknown = Object.getPrototypeOf(o)
           let fieldsTag: string | undefined
-          if (proto === Object.prototype || proto === null) fieldsTag = "o"
+          if (sparse !== undefined) {
+            // A sparse array: its length, then its own elements as index-value fields.
+            fieldsTag = (proto === Array.prototype ? "" : named("c", o)) + "A" + (o as unknown[]).length + ":"
+          } else if (proto === Object.prototype || proto === null) fieldsTag = "o"
           else if (o instanceof Map) {
             const items: unknown[] = []
             for (const [key, value] of o) items.push(key, value)
-            index = push(frames, index, collectionFrame(o, items, 2, out + "M"))
+            registry.add(o)
+            frames.push(collectionFrame(o, items, 2, out + "M", registry.list.length))
           } else if (o instanceof Set) {
-            index = push(frames, index, collectionFrame(o, [...o], 1, out + "S"))
+            registry.add(o)
+            frames.push(collectionFrame(o, [...o], 1, out + "S", registry.list.length))
           } else {
             const leaf = encObjectLeaf(o)
             if (leaf !== undefined) out += leaf
             else fieldsTag = named("C", o)
           }
           if (fieldsTag !== undefined) {
-            const keys = sortedKeys(o)
+            const keys = sparse ?? sortedKeys(o)
             const n = keys.length
             out += fieldsTag + n + ":"
             let i = 0
@@ -251,7 +293,8 @@ const encTree = (root: object): string => {
               out += encLeaf(value)
             }
             if (i < n) {
-              index = push(frames, index, fieldsFrame(o, keys, i + 1))
+              registry.add(o)
+              frames.push(fieldsFrame(o, keys, i + 1))
               continue
             }
           }
@@ -281,6 +324,7 @@ const encTree = (root: object): string => {
         break
       } else {
         if (f.i > 0) f.parts.push(out)
+        registry.truncate(f.mark)
         if (f.i < f.n) {
           out = ""
           v = f.items[f.i++]
@@ -290,18 +334,10 @@ const encTree = (root: object): string => {
         out = f.saved + f.parts.length + ":" + f.parts.join("")
       }
       frames.pop()
-      if (index !== undefined) index.delete(f.o)
     }
   }
 }
 
-/** Pushes a frame; returns the path index, created once the path gets long. */
-const push = (frames: Frame[], index: Map<object, number> | undefined, frame: Frame): Map<object, number> | undefined => {
-  frames.push(frame)
-  if (index !== undefined) index.set(frame.o, frames.length - 1)
-  else if (frames.length > indexFrom) return new Map(frames.map((f, j) => [f.o, j]))
-  return index
-}
 
 /** An object's own enumerable string keys, sorted by UTF-16 code units. */
 const sortedKeys = (o: object): string[] => {
@@ -332,7 +368,8 @@ const itemsFrame = (o: object, items: ArrayLike<unknown>, i: number): Frame => (
   i,
   group: 1,
   parts: noParts,
-  saved: ""
+  saved: "",
+  mark: 0
 })
 
 /** A frame whose fields `keys[i..)` are still to be encoded (`v` holds the one before). */
@@ -345,10 +382,11 @@ const fieldsFrame = (o: object, keys: string[], i: number): Frame => ({
   i,
   group: 1,
   parts: noParts,
-  saved: ""
+  saved: "",
+  mark: 0
 })
 
-const collectionFrame = (o: object, items: unknown[], group: number, saved: string): Frame => ({
+const collectionFrame = (o: object, items: unknown[], group: number, saved: string, mark: number): Frame => ({
   o,
   kind: Collection,
   items,
@@ -357,7 +395,8 @@ const collectionFrame = (o: object, items: unknown[], group: number, saved: stri
   i: 0,
   group,
   parts: [],
-  saved
+  saved,
+  mark
 })
 
 const named = (tag: string, o: object): string => {

@@ -6,7 +6,7 @@
 import { tokenize, typeName } from "../dsl/tokenize.js"
 import { mergeTaskOptions, validateTaskOptions, type NormalizedTaskOptions, type TaskOptions } from "../dsl/options.js"
 import { Future } from "./Future.js"
-import { scanArgs, type ScannedArgs } from "./internal/args.js"
+import { assertNesting, scanArgs, type ScannedArgs } from "./internal/args.js"
 import { validateClientOptions, type ClientOptions } from "./internal/client-options.js"
 import { workerState } from "./internal/worker-state.js"
 import { summarize, type ClusterShape } from "./internal/client-summary.js"
@@ -397,6 +397,7 @@ function refuseInWorker(what: string): void {
 
 /** A copy of what the cluster will hold, so that later changes to the caller's object do not leak in. */
 const cloneForCluster = (value: unknown, where: string): unknown => {
+  assertNesting(value, where, "value")
   try {
     return structuredClone(value)
   } catch (error) {

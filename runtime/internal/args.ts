@@ -6,6 +6,11 @@
  * @internal
  */
 
+import { types } from "node:util"
+import { descend, isPlainObject, walk, WalkError, type Place } from "./walk.js"
+
+const isProxy = types.isProxy
+
 /** Brand carried by every Future, so that this module needs no import of the Future class. */
 export const futureBrand: unique symbol = Symbol.for("weft/Future") as never
 
@@ -39,11 +44,42 @@ const uncloneable = (where: string, path: string, what: string) =>
       `Pass plain data (numbers, strings, arrays, plain objects, Maps, typed arrays, ...) or a Future of it.`
   )
 
+/** Containers nested deeper than this are refused: a worker could not receive them (see docs/failures.md). */
+export const maxNesting = 1000
+
+/**
+ * Why 1,000: V8's structured clone (and Node's `advanced` IPC serialization, which uses the same
+ * serializer) recurses once per nested object on the receiving thread's call stack, and a main
+ * thread runs out of it at about 1,900 nested plain objects (3,200 nested arrays), measured on
+ * Node 20. A message it cannot read is dropped by the receiver and its batch would never settle.
+ * 1,000 leaves room for the few levels of the batch around the value; it is Python's default
+ * recursion limit too, which is what pickling in Dask runs into.
+ */
+const nestingHelp =
+  `(a worker could not receive it: structured clone runs out of stack at about 1,900 nested objects). ` +
+  `Flatten it, e.g. a linked list into an array of values, or a tree into an array of nodes that refer to each other by index.`
+
+/** The kinds of objects that structured clone copies as they are, without looking at their fields. */
+const isCloneLeaf = (object: object): boolean =>
+  ArrayBuffer.isView(object) ||
+  object instanceof ArrayBuffer ||
+  object instanceof Date ||
+  object instanceof RegExp ||
+  object instanceof Error ||
+  object instanceof Number ||
+  object instanceof String ||
+  object instanceof Boolean ||
+  (typeof SharedArrayBuffer === "function" && object instanceof SharedArrayBuffer)
+
+/** Classes already named in a WEFT_CLASS_INSTANCE warning: it is emitted once per class. */
+const warnedClasses = new WeakSet<object>()
+
+/** The hints of templates that hold class instances, for the error of a task that fails with a TypeError. */
+const classHints = new WeakMap<object, string>()
+
 class Scan {
   inputs: Branded[] | undefined
-  seen: Set<object> | undefined
-  /** Inside a Map, Set or class instance: containers whose Futures would not be replaced. */
-  opaque = 0
+  hint: string | undefined
   constructor(readonly where: string) {}
 
   input(future: Branded): InputRef {
@@ -53,93 +89,84 @@ class Scan {
     return new InputRef(index)
   }
 
-  /** Returns `value`, or a copy with Futures replaced when it contains any. */
-  value(value: unknown, path: string): unknown {
+  readonly visit = (value: unknown, at: Place): unknown => {
     const type = typeof value
-    if (type !== "object") {
-      if (type === "function") throw uncloneable(this.where, path, "a function")
-      if (type === "symbol") throw uncloneable(this.where, path, "a symbol")
-      return value
-    }
-    if (value === null) return value
+    if (type === "function") throw uncloneable(this.where, at.path(), "a function")
+    if (type === "symbol") throw uncloneable(this.where, at.path(), "a symbol")
     const object = value as object
     if (isInput(object)) {
-      if (this.opaque > 0) {
+      if (at.opaque) {
         throw new TypeError(
-          `${this.where}: ${path} is a Future or Delayed inside a Map, Set or class instance, where it would reach the task as it is. ` +
+          `${this.where}: ${at.path()} is a Future or Delayed inside a Map, Set or class instance, where it would reach the task as it is. ` +
             `Put them in arrays or plain objects (they are replaced by their values there), or gather the value first.`
         )
       }
       return this.input(object as Branded)
     }
-    const seen = (this.seen ??= new Set())
-    if (seen.has(object)) return value // a cycle: structured clone keeps it, nothing to replace
-    seen.add(object)
-    try {
-      if (Array.isArray(object)) return this.array(object, path)
-      const proto = Object.getPrototypeOf(object)
-      if (proto === Object.prototype || proto === null) return this.record(object as Record<string, unknown>, path)
-      this.opaque++
-      try {
-        this.check(object, path)
-      } finally {
-        this.opaque--
-      }
-      return value
-    } finally {
-      seen.delete(object)
-    }
+    if (isProxy(object)) throw uncloneable(this.where, at.path(), "a Proxy")
+    if (Array.isArray(object) || isPlainObject(object)) return descend
+    return this.check(object, at)
   }
 
-  array(array: ReadonlyArray<unknown>, path: string): unknown {
-    let copy: unknown[] | undefined
-    for (let i = 0; i < array.length; i++) {
-      const item = array[i]
-      const next = this.value(item, `${path}[${i}]`)
-      if (copy === undefined && next !== item) copy = array.slice(0, i)
-      if (copy !== undefined) copy.push(next)
-    }
-    return copy ?? array
-  }
-
-  record(object: Record<string, unknown>, path: string): unknown {
-    let copy: Record<string, unknown> | undefined
-    for (const key of Object.keys(object)) {
-      const item = object[key]
-      const next = this.value(item, `${path}.${key}`)
-      if (copy === undefined && next !== item) copy = { ...object }
-      if (copy !== undefined) copy[key] = next
-    }
-    return copy ?? object
-  }
-
-  /** Values kept as they are: only refuse what structured clone refuses. */
-  check(object: object, path: string): void {
-    if (object instanceof Promise) throw uncloneable(this.where, path, "a Promise (await it first, or pass a Future)")
+  /** Objects kept as they are: refuses what structured clone refuses, looks inside the others. */
+  check(object: object, at: Place): unknown {
+    if (object instanceof Promise) throw uncloneable(this.where, at.path(), "a Promise (await it first, or pass a Future)")
     if (object instanceof WeakMap || object instanceof WeakSet || object instanceof WeakRef) {
-      throw uncloneable(this.where, path, `a ${object.constructor.name}`)
+      throw uncloneable(this.where, at.path(), `a ${object.constructor.name}`)
     }
     // Cloneable only when transferred, which weft does not do for arguments.
     if (object instanceof MessagePort || (typeof ReadableStream !== "undefined" && object instanceof ReadableStream)) {
-      throw uncloneable(this.where, path, `a ${object.constructor.name} (it can only be transferred, not copied)`)
+      throw uncloneable(this.where, at.path(), `a ${object.constructor.name} (it can only be transferred, not copied)`)
     }
-    if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer || object instanceof Date || object instanceof RegExp) return
-    if (object instanceof Map) {
-      let i = 0
-      for (const [k, v] of object) {
-        this.value(k, `${path}<key ${i}>`)
-        this.value(v, `${path}.get(${i})`)
-        i++
-      }
-      return
-    }
-    if (object instanceof Set) {
-      let i = 0
-      for (const v of object) this.value(v, `${path}<item ${i++}>`)
-      return
-    }
-    for (const key of Object.keys(object)) this.value((object as Record<string, unknown>)[key], `${path}.${key}`)
+    if (isCloneLeaf(object)) return object
+    if (!(object instanceof Map) && !(object instanceof Set)) this.classInstance(object, at)
+    return descend
   }
+
+  /** A class instance crosses as its own fields: say so once per class, and keep a hint for the task's error. */
+  classInstance(object: object, at: Place): void {
+    const proto = Object.getPrototypeOf(object) as { constructor?: unknown }
+    const ctor = typeof proto.constructor === "function" ? proto.constructor : proto
+    const name = typeof ctor === "function" && ctor.name !== "" ? `class ${ctor.name}` : "a class"
+    const text =
+      `${at.path()} is an instance of ${name}: only its own fields reach the task, as a plain object ` +
+      `(its methods, getters and prototype stay behind).`
+    this.hint ??= text
+    if (warnedClasses.has(ctor)) return
+    warnedClasses.add(ctor)
+    process.emitWarning(
+      `${this.where}: ${text} Pass plain data, or rebuild the instance inside the task.`,
+      { code: "WEFT_CLASS_INSTANCE", detail: "weft warns once per class." }
+    )
+  }
+}
+
+/**
+ * Throws a `TypeError` when `value` nests more than `maxNesting` containers (a scattered value:
+ * `where` names the call, `path` the value). Getters are not this check's business.
+ */
+export function assertNesting(value: unknown, where: string, path: string): void {
+  if (typeof value !== "object" || value === null) return
+  try {
+    walk(value, { root: path, maxDepth: maxNesting, visit: (v) => (typeof v === "object" && v !== null && !ArrayBuffer.isView(v) ? descend : v) })
+  } catch (error) {
+    if (error instanceof WalkError && error.reason === "depth") {
+      throw new TypeError(`${where}: ${error.path} is nested more than ${maxNesting.toLocaleString("en")} levels deep ${nestingHelp}`)
+    }
+  }
+}
+
+/** `error` with the class-instance hint of `template` added to its message, when it is a TypeError and there is one. */
+export function withClassHint<E extends Error>(error: E, template: ReadonlyArray<unknown>): E {
+  const hint = classHints.get(template)
+  if (hint === undefined || error.name !== "TypeError" || typeof error.message !== "string") return error
+  Object.defineProperty(error, "message", {
+    value: `${error.message}\n(weft: ${hint})`,
+    enumerable: false,
+    writable: true,
+    configurable: true
+  })
+  return error
 }
 
 /**
@@ -158,7 +185,15 @@ export function scanArgs(args: ReadonlyArray<unknown>, where: string): ScannedAr
   }
   if (primitive) return { template: args, inputs: noInputs }
   const scan = new Scan(where)
-  const template = scan.array(args, "args") as ReadonlyArray<unknown>
+  let template: ReadonlyArray<unknown>
+  try {
+    template = walk(args, { root: "args", visit: scan.visit, maxDepth: maxNesting + 1 }) as ReadonlyArray<unknown>
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error
+    if (error.reason === "depth") throw new TypeError(`${where}: ${error.path} is nested more than ${maxNesting.toLocaleString("en")} levels deep ${nestingHelp}`)
+    throw new TypeError(`${where}: ${error.message}. Pass plain data, or read the value first.`, { cause: error.cause })
+  }
+  if (scan.hint !== undefined) classHints.set(template, scan.hint)
   return { template, inputs: scan.inputs ?? noInputs }
 }
 
@@ -168,27 +203,29 @@ export function fillTemplate(template: ReadonlyArray<unknown>, values: ReadonlyA
 }
 
 /** Copy-on-write: containers without an `InputRef` inside come back as they are. */
-function fill(value: unknown, values: ReadonlyArray<unknown>): unknown {
-  if (typeof value !== "object" || value === null) return value
-  if (value instanceof InputRef) return values[value.index]
-  if (Array.isArray(value)) {
-    let copy: unknown[] | undefined
-    for (let i = 0; i < value.length; i++) {
-      const item = value[i]
-      const next = fill(item, values)
-      if (copy === undefined && next !== item) copy = value.slice(0, i)
-      if (copy !== undefined) copy.push(next)
+function fill(template: ReadonlyArray<unknown>, values: ReadonlyArray<unknown>): unknown {
+  // Fast path: the arguments themselves are primitives and Futures, as in `submit(inc, x)`.
+  let flat = true
+  for (let i = 0; i < template.length; i++) {
+    const item = template[i]
+    if (typeof item === "object" && item !== null && !(item instanceof InputRef)) {
+      flat = false
+      break
     }
-    return copy ?? value
   }
-  const proto = Object.getPrototypeOf(value)
-  if (proto !== Object.prototype && proto !== null) return value
-  let copy: Record<string, unknown> | undefined
-  for (const key of Object.keys(value)) {
-    const item = (value as Record<string, unknown>)[key]
-    const next = fill(item, values)
-    if (copy === undefined && next !== item) copy = { ...(value as Record<string, unknown>) }
-    if (copy !== undefined) copy[key] = next
+  if (flat) {
+    const out = new Array<unknown>(template.length)
+    for (let i = 0; i < template.length; i++) {
+      const item = template[i]
+      out[i] = item instanceof InputRef ? values[item.index] : item
+    }
+    return out
   }
-  return copy ?? value
+  return walk(template, {
+    root: "args",
+    visit: (value) => {
+      if (value instanceof InputRef) return values[value.index]
+      return typeof value === "object" && value !== null && (Array.isArray(value) || isPlainObject(value)) ? descend : value
+    }
+  })
 }

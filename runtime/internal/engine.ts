@@ -13,7 +13,7 @@ import { randomKeyToken } from "../../dsl/keys.js"
 import type { NormalizedTaskOptions } from "../../dsl/options.js"
 import { tokenize } from "../../dsl/tokenize.js"
 import { CancelledError, ClientClosedError, KilledWorkerError, TimeoutError } from "../errors.js"
-import { fillTemplate, type ScannedArgs } from "./args.js"
+import { fillTemplate, withClassHint, type ScannedArgs } from "./args.js"
 import { decodeError } from "./error-codec.js"
 import { BatchAbort, ExecutorFailure, type Executor } from "./executor/executor.js"
 import type { FnInfo } from "./function-ref.js"
@@ -540,7 +540,7 @@ export class Engine {
         const encoded = results[i - offset] as EncodedError
         // An input earlier in the batch failed and will be retried: wait for it again.
         if (encoded.kind === "skipped") this.scheduler.unclaim(task)
-        else this.#attemptFailed(task, decodeError(encoded))
+        else this.#attemptFailed(task, withClassHint(decodeError(encoded), task.payload.template))
       } else if (task.state !== "processing") continue
       else if (flight.timer !== undefined && elapsedMs > (task.payload.options.timeoutMs ?? Infinity)) {
         // It finished, but later than its timeout: synchronous code the timer could not interrupt

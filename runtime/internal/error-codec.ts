@@ -7,8 +7,9 @@
  * worker encodes every failure itself into an `EncodedError`, which always clones.
  *
  * Rules worth knowing:
- * - Own enumerable properties of an error travel when each can be structured-cloned; the others
- *   are dropped silently (a function, a socket, ...). `_tag` travels even when inherited, because
+ * - Own enumerable properties of an error travel when each can be structured-cloned, and is not
+ *   nested deeper than the client can read (`maxNesting`); the others are dropped silently (a
+ *   function, a socket, a 5,000-node linked list, ...). `_tag` travels even when inherited, because
  *   `Data.TaggedError` may keep it on the prototype.
  * - The `value` key is present exactly when what was thrown is not an Error. It holds the value
  *   when it can be cloned and `undefined` otherwise (the message then has its rendering).
@@ -21,6 +22,8 @@
 import { TaskDefinitionError, TaskError, taskErrorMarker } from "../errors.js"
 import { cleanStack } from "./clean-stack.js"
 import type { EncodedError } from "./protocol.js"
+import { maxNesting } from "./args.js"
+import { descend, walk, WalkError } from "./walk.js"
 
 /** Where a rebuilt error keeps the worker's stack; `Future.traceback()` reads it. */
 export const tracebackSymbol: unique symbol = Symbol.for("weft/traceback") as never
@@ -80,9 +83,20 @@ const isCloneable = (value: unknown): boolean => {
   if (value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol")) return true
   try {
     structuredClone(value)
-    return true
   } catch {
     return false
+  }
+  // A worker thread has more stack than the client: what it clones, the client may not read.
+  return !nestedTooDeep(value as object)
+}
+
+/** True when `value` nests more than `maxNesting` containers (see docs/failures.md). */
+const nestedTooDeep = (value: object): boolean => {
+  try {
+    walk(value, { root: "value", maxDepth: maxNesting, visit: (v) => (typeof v === "object" && v !== null && !ArrayBuffer.isView(v) ? descend : v) })
+    return false
+  } catch (error) {
+    return error instanceof WalkError && error.reason === "depth"
   }
 }
 
@@ -147,6 +161,18 @@ const builtinOf = (error: Error, name: string): Builtin | undefined => {
   return undefined
 }
 
+/**
+ * The name an error is reported under: its `name`, or its class's name when `name` is the default
+ * it inherits from a built-in class (`class QuotaError extends Error {}` never sets `this.name`;
+ * Dask keeps the exception's type, so weft keeps the class name).
+ */
+const className = (error: Error, name: string): string => {
+  if (!builtins.has(name) || Object.prototype.hasOwnProperty.call(error, "name")) return name
+  const ctor = read(error, "constructor")
+  const ctorName = typeof ctor === "function" ? read(ctor, "name") : undefined
+  return typeof ctorName === "string" && ctorName !== "" ? ctorName : name
+}
+
 /** The own enumerable properties of `source` that clone, except `skip`. */
 const cloneableProps = (source: object, skip: ReadonlySet<string>): Record<string, unknown> => {
   const props: Record<string, unknown> = {}
@@ -190,7 +216,8 @@ function encode(thrown: unknown, kind: EncodedError["kind"], depth: number, seen
   if (!isError(thrown)) return encodeValue(thrown, kind)
   seen.add(thrown)
   const rawName = read(thrown, "name")
-  const name = typeof rawName === "string" && rawName !== "" ? rawName : "Error"
+  const inherited = typeof rawName === "string" && rawName !== "" ? rawName : "Error"
+  const name = className(thrown, inherited)
   const rawMessage = read(thrown, "message")
   const message = cut(typeof rawMessage === "string" ? rawMessage : renderValue(rawMessage))
   const rawStack = read(thrown, "stack")
@@ -201,7 +228,9 @@ function encode(thrown: unknown, kind: EncodedError["kind"], depth: number, seen
     const tag = read(thrown, "_tag")
     if (typeof tag === "string") props._tag = tag
   }
-  const builtin = builtinOf(thrown, name)
+  // A subclass of TypeError (say) is rebuilt as a TypeError under its own name; of Error, like any named class.
+  const inheritedBuiltin = builtinOf(thrown, inherited)
+  const builtin = name !== inherited && inheritedBuiltin === "Error" ? undefined : inheritedBuiltin
 
   let cause: EncodedError["cause"]
   const rawCause = read(thrown, "cause")
@@ -291,7 +320,8 @@ function decode(encoded: EncodedError, depth: number): Error {
 
   for (const key of Object.keys(props)) {
     // `details` is already in the TaskDefinitionError; never touch a prototype through `__proto__`.
-    if (key === "__proto__" || (encoded.kind === "definition" && key === "details")) continue
+    // An own `constructor` field would replace the real one: rebuilt errors always keep their class's.
+    if (key === "__proto__" || key === "constructor" || (encoded.kind === "definition" && key === "details")) continue
     Object.defineProperty(error, key, { value: props[key], enumerable: true, writable: true, configurable: true })
   }
   if (isValue) Object.defineProperty(error, "value", { value: encoded.value, enumerable: true, writable: true, configurable: true })

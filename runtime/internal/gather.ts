@@ -8,6 +8,7 @@
 import { Future } from "../Future.js"
 import type { Engine, Outcome, TaskRecordOf } from "./engine.js"
 import { isSettled } from "./engine.js"
+import { descend, isPlainObject, omit, walk } from "./walk.js"
 
 /** `"raise"`: reject with the first error; `"skip"`: leave errored and cancelled Futures out. */
 export type GatherErrors = "raise" | "skip"
@@ -28,22 +29,26 @@ export function gatherMode(options: unknown): GatherErrors {
 }
 
 /** The Futures in `value`, in traversal order; throws when one belongs to another client. */
-export function futuresIn(engine: Engine, value: unknown, out: Future<unknown, unknown>[] = [], seen?: Set<object>): Future<unknown, unknown>[] {
+export function futuresIn(engine: Engine, value: unknown, out: Future<unknown, unknown>[] = []): Future<unknown, unknown>[] {
   if (typeof value !== "object" || value === null) return out
-  if (value instanceof Future) {
-    if (Future.engineOf(value) !== engine) {
-      throw new TypeError(`Cannot use the Future ${value.key}: it was created by another client.`)
+  walk(value, {
+    root: "value",
+    visit: (item) => {
+      if (item instanceof Future) {
+        if (Future.engineOf(item) !== engine) {
+          throw new TypeError(`Cannot use the Future ${item.key}: it was created by another client.`)
+        }
+        out.push(item)
+        return item
+      }
+      return isContainer(item) ? descend : item
     }
-    out.push(value)
-    return out
-  }
-  const visited = seen ?? new Set<object>()
-  if (visited.has(value)) return out
-  visited.add(value)
-  if (Array.isArray(value)) for (const item of value) futuresIn(engine, item, out, visited)
-  else if (isPlain(value)) for (const key of Object.keys(value)) futuresIn(engine, (value as Record<string, unknown>)[key], out, visited)
+  })
   return out
 }
+
+const isContainer = (value: unknown): boolean =>
+  typeof value === "object" && value !== null && (Array.isArray(value) || isPlainObject(value))
 
 /**
  * Waits for every Future in `value`, then calls `done` once with the rebuilt structure, or with
@@ -97,44 +102,21 @@ export function gatherInto(engine: Engine, value: unknown, mode: GatherErrors, d
 
 const errorOf = (outcome: Outcome): unknown => (outcome.ok ? undefined : outcome.error)
 
-const skipped = Symbol("skipped")
-
+/** The structure with each Future replaced by its value (always a new structure, as Dask's gather builds one). */
 function rebuild(engine: Engine, value: unknown, mode: GatherErrors): unknown {
-  const out = build(engine, value, mode, new Map())
-  return out === skipped ? undefined : out
-}
-
-function build(engine: Engine, value: unknown, mode: GatherErrors, seen: Map<object, unknown>): unknown {
   if (typeof value !== "object" || value === null) return value
-  if (value instanceof Future) {
-    const outcome: Outcome = engine.outcomeOf(Future.recordOf(value))
-    if (outcome.ok) return outcome.value
-    if (mode === "skip") return skipped
-    throw outcome.error
-  }
-  if (seen.has(value)) return seen.get(value)
-  if (Array.isArray(value)) {
-    const out: unknown[] = []
-    seen.set(value, out)
-    for (const item of value) {
-      const next = build(engine, item, mode, seen)
-      if (next !== skipped) out.push(next)
+  const out = walk(value, {
+    root: "value",
+    copy: "always",
+    visit: (item) => {
+      if (item instanceof Future) {
+        const outcome: Outcome = engine.outcomeOf(Future.recordOf(item))
+        if (outcome.ok) return outcome.value
+        if (mode === "skip") return omit
+        throw outcome.error
+      }
+      return isContainer(item) ? descend : item
     }
-    return out
-  }
-  if (isPlain(value)) {
-    const out: Record<string, unknown> = {}
-    seen.set(value, out)
-    for (const key of Object.keys(value)) {
-      const next = build(engine, (value as Record<string, unknown>)[key], mode, seen)
-      if (next !== skipped) out[key] = next
-    }
-    return out
-  }
-  return value
-}
-
-const isPlain = (value: object): boolean => {
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
+  })
+  return out === omit ? undefined : out
 }

@@ -16,7 +16,8 @@
  *
  * @internal
  */
-import { BroadcastChannel, isMainThread } from "node:worker_threads"
+import { types } from "node:util"
+import { BroadcastChannel, isMainThread, MessagePort } from "node:worker_threads"
 import { registry, registryIndexKeyOf, registryKeyOf } from "../../../dsl/registry.js"
 import { TaskDefinitionError } from "../../errors.js"
 import { workerState } from "../worker-state.js"
@@ -24,6 +25,8 @@ import { encodeError } from "../error-codec.js"
 import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptRequest, StreamedResults, WireBatch, WireBatchResult } from "../protocol.js"
 import { openStream } from "./stream.js"
 import { compileInline, explainReferenceError } from "./compile.js"
+import { maxNesting } from "../args.js"
+import { descend, isPlainObject, stop, walk, WalkError } from "../walk.js"
 import { splitTsxLoaders, tsxArgvPrefix } from "../tsx-flags.js"
 
 /** The failure of every attempt that a fault plan picked (spec section 11), reported after the function ran. */
@@ -499,10 +502,6 @@ async function runEffect(effect: object, ref: FnRef, control: BatchControl | und
 // WeakMap, WeakSet, WeakRef, FinalizationRegistry, Promise, and containers holding them. Class
 // instances pass: the clone keeps their fields and drops the prototype, as the spec says.
 
-const identifier = /^[A-Za-z_$][\w$]*$/
-
-const keyPath = (path: string, key: string): string => (identifier.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`)
-
 /** Why `value` (found at `path`) cannot be cloned, or `undefined`. Only for objects and functions. */
 const leafProblem = (value: object): string | undefined => {
   if (typeof value === "function") return "is a function"
@@ -511,73 +510,49 @@ const leafProblem = (value: object): string | undefined => {
   if (value instanceof WeakSet) return "is a WeakSet"
   if (value instanceof WeakRef) return "is a WeakRef"
   if (value instanceof FinalizationRegistry) return "is a FinalizationRegistry"
+  if (value instanceof MessagePort) return "is a MessagePort (it can only be transferred, not copied)"
+  if (typeof ReadableStream !== "undefined" && value instanceof ReadableStream) return "is a ReadableStream (it can only be transferred, not copied)"
+  if (types.isProxy(value)) return "is a Proxy"
   return undefined
 }
+
+/** Leaves the clone copies without looking at their properties. */
+const isCloneLeaf = (value: object): boolean =>
+  ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp || value instanceof Error
 
 /**
  * Returns a message naming the first part of `value` that cannot be sent back from a worker
  * (`result.items[3].fn is a function, which cannot be sent back from a worker`), or `undefined`
- * when it can. Primitives cost one `typeof`.
+ * when it can: also a getter that throws, and nesting deeper than `maxNesting` (the client could
+ * not read the message). Primitives cost one `typeof`.
  */
 export function uncloneableReason(value: unknown, root = "result"): string | undefined {
   const type = typeof value
   if (type === "symbol") return `${root} is a symbol, which cannot be sent back from a worker`
   if (type !== "object" && type !== "function") return undefined
   if (value === null) return undefined
-  const problem = walk(value as object, root, new Set())
+  let problem: string | undefined
+  try {
+    walk(value, {
+      root,
+      maxDepth: maxNesting,
+      visit: (item, at) => {
+        if (typeof item === "symbol") problem = `${at.path()} is a symbol`
+        else problem = leafProblem(item as object) === undefined ? undefined : `${at.path()} ${leafProblem(item as object)}`
+        if (problem !== undefined) return stop
+        return isCloneLeaf(item as object) ? item : descend
+      }
+    })
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error
+    if (error.reason === "getter") return `${error.message}, so the result cannot be sent back from a worker`
+    return (
+      `${error.path} is nested more than ${maxNesting.toLocaleString("en")} levels deep, which cannot be sent back from a worker ` +
+      `(the client could not read it: structured clone runs out of stack at about 1,900 nested objects). ` +
+      `Flatten it, e.g. a linked list into an array of values`
+    )
+  }
   return problem === undefined ? undefined : `${problem}, which cannot be sent back from a worker`
-}
-
-function walk(value: object, path: string, seen: Set<object>): string | undefined {
-  if (seen.has(value)) return undefined
-  seen.add(value)
-  const leaf = leafProblem(value)
-  if (leaf !== undefined) return `${path} ${leaf}`
-  // Leaves the clone copies without looking at their properties.
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) {
-    return undefined
-  }
-  if (value instanceof Error) return undefined
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const problem = check(value[i], `${path}[${i}]`, seen)
-      if (problem !== undefined) return problem
-    }
-    return undefined
-  }
-  if (value instanceof Map) {
-    let i = 0
-    for (const [k, v] of value) {
-      const label = typeof k === "string" || typeof k === "number" ? JSON.stringify(k) : `<key ${i}>`
-      const problem = check(k, `${path}.keys()[${i}]`, seen) ?? check(v, `${path}.get(${label})`, seen)
-      if (problem !== undefined) return problem
-      i++
-    }
-    return undefined
-  }
-  if (value instanceof Set) {
-    let i = 0
-    for (const v of value) {
-      const problem = check(v, `${path}.values()[${i}]`, seen)
-      if (problem !== undefined) return problem
-      i++
-    }
-    return undefined
-  }
-  // Plain objects and class instances alike: the clone copies own enumerable string keys.
-  for (const key of Object.keys(value)) {
-    const problem = check((value as Record<string, unknown>)[key], keyPath(path, key), seen)
-    if (problem !== undefined) return problem
-  }
-  return undefined
-}
-
-function check(value: unknown, path: string, seen: Set<object>): string | undefined {
-  const type = typeof value
-  if (type === "symbol") return `${path} is a symbol`
-  if (type !== "object" && type !== "function") return undefined
-  if (value === null) return undefined
-  return walk(value as object, path, seen)
 }
 
 /** What `link` returns when an input in the batch failed. */
@@ -596,30 +571,16 @@ const skippedTask: EncodedError = {
  * write), or `skip` when task j failed. `failed` is ascending and usually empty.
  */
 function link(value: unknown, refKey: string, results: ReadonlyArray<unknown>, failed: ReadonlyArray<number>): unknown {
-  if (typeof value !== "object" || value === null) return value
-  if (Array.isArray(value)) {
-    let copy: unknown[] | undefined
-    for (let k = 0; k < value.length; k++) {
-      const item = value[k]
-      const next = link(item, refKey, results, failed)
-      if (next === skip) return skip
-      if (copy === undefined && next !== item) copy = value.slice(0, k)
-      if (copy !== undefined) copy.push(next)
+  const linked = walk(value, {
+    root: "args",
+    visit: (item) => {
+      if (typeof item !== "object" || item === null) return item
+      if (Array.isArray(item)) return descend
+      if (!isPlainObject(item)) return item
+      const index = (item as Record<string, unknown>)[refKey]
+      if (typeof index !== "number") return descend
+      return failed.includes(index) ? stop : results[index]
     }
-    return copy ?? value
-  }
-  const proto = Object.getPrototypeOf(value)
-  if (proto !== Object.prototype && proto !== null) return value
-  const record = value as Record<string, unknown>
-  const index = record[refKey]
-  if (typeof index === "number") return failed.includes(index) ? skip : results[index]
-  let copy: Record<string, unknown> | undefined
-  for (const key of Object.keys(record)) {
-    const item = record[key]
-    const next = link(item, refKey, results, failed)
-    if (next === skip) return skip
-    if (copy === undefined && next !== item) copy = { ...record }
-    if (copy !== undefined) copy[key] = next
-  }
-  return copy ?? value
+  })
+  return linked === stop ? skip : linked
 }
