@@ -12,7 +12,12 @@ export function osThreads(): number {
   return readdirSync("/proc/self/task").length
 }
 
-/** Pids of the live children of process `parent` (default: this one), read from `/proc/<pid>/stat` (field 4 is the parent). */
+/**
+ * Pids of the live children of process `parent` (default: this one), read from `/proc/<pid>/stat`
+ * (field 4 is the parent), leaving out tsx's esbuild service: tsx starts it the first time a
+ * process or thread transforms a `.ts` file that its disk cache does not hold, so it comes and
+ * goes with that cache and is no worker of weft's (it made counts flaky after a source change).
+ */
 export function childPids(parent = process.pid): number[] {
   const out: number[] = []
   for (const entry of readdirSync("/proc")) {
@@ -21,7 +26,9 @@ export function childPids(parent = process.pid): number[] {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8")
       // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")".
       const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-      if (Number(ppid) === parent && state !== "Z") out.push(Number(entry))
+      if (Number(ppid) !== parent || state === "Z") continue
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) === "esbuild") continue
+      out.push(Number(entry))
     } catch {
       // the process ended while we looked
     }
