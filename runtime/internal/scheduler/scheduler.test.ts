@@ -760,6 +760,36 @@ describe("retry", () => {
     expect(s.readyCount).toBe(0)
   })
 
+  // Regression (property seed -91170758): since cancel acts on a finished key, a scattered value
+  // can be cancelled and stay in the table (a Future holds it). Retry then replaced it by a fresh
+  // copy, queued with nothing to run, and the engine popped it.
+  it("retry of a task whose scattered input was cancelled cancels it and never queues the value", () => {
+    const { s, step, submit, crash, settled } = harness()
+    let v: Rec | undefined
+    step(() => {
+      v = s.addValue("v", "int", "scatter", 10)
+      s.acquire(v)
+    })
+    const x = submit("x")
+    step(() => s.cancel(v!, "cancel"))
+    expect(v!.state).toBe("cancelled")
+    crash("x", "bad")
+    const y = submit("y", [v!, x])
+    expect(y.state).toBe("erred")
+    step(() => s.retry(y))
+    expect(s.get("v")).toBe(v) // still the cancelled value: nothing was made to recompute it
+    expect(v!.state).toBe("cancelled")
+    expect(y.state).toBe("cancelled")
+    expect(y.cancelReason).toBe("lost dependencies")
+    expect(settled.at(-1)).toBe("y:cancelled")
+    // x, an input that can run, is revived as retry does; the scattered one never reaches the queue.
+    expect(x.state).toBe("queued")
+    expect(s.readyCount).toBe(1)
+    const popped = s.popReady()
+    expect(popped?.key).toBe("x")
+    expect(s.popReady()).toBeUndefined()
+  })
+
   it("retry of a task that did not err does nothing", () => {
     const { s, submit, run, step } = harness()
     const x = submit("x")

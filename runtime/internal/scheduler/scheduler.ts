@@ -451,6 +451,8 @@ export class Scheduler<P> {
    */
   retry(task: TaskRecord<P>): void {
     if (!task.inTable || (task.state !== "erred" && task.state !== "lost")) return
+    // A lost scattered value has nothing to recompute (its dependents' retries cancel them).
+    if (task.scattered) return
     // Kept only by settled dependents (no handle): pending again, nobody would want it.
     if (task.refs === 0 && !task.keep && task.pendingDependents === 0) return
     const order = this.reviveOrder(task)
@@ -537,6 +539,7 @@ export class Scheduler<P> {
           if (t.cancelReason === undefined) broken(t, "cancelled without a reason")
           break
       }
+      if (t.scattered && isPending(t.state)) broken(t, "a scattered value is pending: it has nothing to run")
       if (t.state !== "queued" && t.heapIndex !== -1) broken(t, "in the ready queue but not queued")
       if (t.state !== "memory" && t.value !== undefined) broken(t, "holds a value but is not in memory")
       // Settled records only: a pending record may be unwanted between `add` and the engine's
@@ -780,7 +783,8 @@ export class Scheduler<P> {
 
   /**
    * Makes `task.dependencies[index]` a record in the table and returns it when it must be revived
-   * (erred, lost, or just put back), undefined when it is fine as it is (memory or pending).
+   * (erred, lost, or just put back), undefined when it is fine as it is (memory or pending) or can
+   * never be revived (a scattered value).
    */
   private resolveForRetry(task: TaskRecord<P>, index: number): TaskRecord<P> | undefined {
     let d = task.dependencies[index]
@@ -798,11 +802,15 @@ export class Scheduler<P> {
       if (current !== d) this.rebind(task, index, current)
       d = current
     }
+    // A scattered value has nothing to run, whatever its state: in memory it is usable; cancelled
+    // (Dask's cancel of a finished key) or lost it is gone, and `place` cancels the dependent for
+    // lost dependencies. Copying or reviving it would queue a record with no computation.
+    if (d.scattered) return undefined
     switch (d.state) {
       case "erred":
         return d
       case "lost":
-        return d.scattered ? undefined : d
+        return d
       case "cancelled": {
         // The copy links to the same inputs, so none of them stops being wanted.
         const fresh = this.copyOf(d)
