@@ -398,6 +398,40 @@ describe("cancel", () => {
     expect(s.heldKeys()).toEqual([])
   })
 
+  // Regression (property seed -1460043944): a task added on an erred and a cancelled input errs
+  // (the erred input wins), so a cancelled record can have an erred dependent. Cancelling an input
+  // upstream stopped at the cancelled record and left that dependent erred.
+  it("cancel reaches dependents past a record that was already cancelled", () => {
+    const { s, submit, crash, step, settled } = harness()
+    const x = submit("x")
+    const a = submit("a")
+    const b = submit("b", [a])
+    step(() => s.cancel(b, "cancel"))
+    crash("x", "bad")
+    const c = submit("c", [x, b])
+    expect(c.state).toBe("erred")
+    step(() => s.cancel(a, "cancel"))
+    expect([a.state, b.state, c.state]).toEqual(["cancelled", "cancelled", "cancelled"])
+    expect(c.cancelReason).toBe("cancel")
+    expect(c.error).toBeUndefined()
+    expect(settled.at(-1)).toBe("c:cancelled")
+    expect(x.state).toBe("erred") // upstream of c only: untouched
+  })
+
+  it("cancelling an already cancelled task again cancels a dependent added on it that erred", () => {
+    const { s, submit, crash, step, settled } = harness()
+    const x = submit("x")
+    const b = submit("b")
+    step(() => s.cancel(b, "cancel"))
+    crash("x", "bad")
+    const c = submit("c", [x, b])
+    expect(c.state).toBe("erred")
+    const before = settled.length
+    step(() => s.cancel(b, "cancel"))
+    expect([b.state, c.state]).toEqual(["cancelled", "cancelled"])
+    expect(settled.slice(before)).toEqual(["c:cancelled"]) // b does not settle twice
+  })
+
   it("cancelling a finished middle task leaves its inputs finished", () => {
     const { s, submit, run, step } = harness()
     const x = submit("x")

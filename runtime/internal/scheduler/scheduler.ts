@@ -414,8 +414,9 @@ export class Scheduler<P> {
    * Cancels the task and every transitive dependent, all with `reason`, as Dask's cancel does:
    * pending ones stop (running ones get onAbort), finished (memory) and erred ones drop their
    * value or error, and every Future of those keys reads "cancelled". Then the release rules run
-   * (cancelled records nobody holds are forgotten). A cancelled, lost or forgotten task: no-op
-   * (its dependents were cancelled with it, or are cancelled when added).
+   * (cancelled records nobody holds are forgotten). The cascade goes on through records that were
+   * already cancelled (an erred dependent may have been added on one since), so cancelling such a
+   * record again cancels those dependents only. A lost or forgotten task: no-op.
    *
    * `pendingOnly` leaves memory and erred records alone, in the cascade too: the engine's
    * `close()` cancels what has not settled and keeps what has (a finished Future still gives its
@@ -423,14 +424,25 @@ export class Scheduler<P> {
    */
   cancel(task: TaskRecord<P>, reason: string, pendingOnly = false): void {
     const acts = pendingOnly ? isPending : isCancellable
-    if (!task.inTable || !acts(task.state)) return
+    if (!task.inTable || (!acts(task.state) && (pendingOnly || task.state !== "cancelled"))) return
     const settled: TaskRecord<P>[] = []
     const stack: TaskRecord<P>[] = [task]
+    // Records already cancelled that the walk went through, each once (see below).
+    let passed: Set<TaskRecord<P>> | undefined
     while (stack.length > 0) {
       const t = stack.pop()!
-      if (!acts(t.state)) continue
-      this.cancelOne(t, reason)
-      settled.push(t)
+      if (acts(t.state)) {
+        this.cancelOne(t, reason)
+        settled.push(t)
+      } else {
+        // As Dask's cancel_key, the cascade reaches every dependent whatever its state. A record
+        // that is already cancelled may have a dependent that is not: one added on it and on an
+        // erred input errs (the erred input wins in `place`). Walk on through it, once.
+        if (pendingOnly || t.state !== "cancelled" || t.dependents.length === 0) continue
+        passed ??= new Set()
+        if (passed.has(t)) continue
+        passed.add(t)
+      }
       const next = t.dependents
       for (let i = 0; i < next.length; i++) stack.push(next[i])
     }
