@@ -94,6 +94,37 @@ describe.each(executors)("cancel of a settled Future (%s)", (_name, options) => 
     expect(await x.result()).toBe(201)
   })
 
+  test("retry of a task whose scattered input was cancelled cancels it (lost dependencies); the value is never run as a task", async () => {
+    const v = client().scatter(5)
+    await v.cancel()
+    await expectCancelled(v)
+    const bad = client().submit(overQuota, 42)
+    expect(await bad.exception()).toMatchObject({ name: "QuotaError" })
+    const y = client().submit(add, v, bad) // erred: its input `bad` erred
+    expect(y.status).toBe("error")
+    await y.retry()
+    await expectCancelled(y, "lost dependencies")
+    expect(v.status).toBe("cancelled")
+    expect(await client().submit(inc, 7).result()).toBe(8) // the worker is still fine
+  })
+
+  test("cancel reaches a task that erred on a Future cancelled before (cancelling upstream, or that Future again)", async () => {
+    const a = client().submit(inc, 500)
+    const b = client().submit(inc, a)
+    expect(await b.result()).toBe(502)
+    await b.cancel()
+    const bad = client().submit(overQuota, 43)
+    expect(await bad.exception()).toMatchObject({ name: "QuotaError" })
+    const c = client().submit(add, bad, b) // erred: the erred input wins over the cancelled one
+    expect(c.status).toBe("error")
+    await a.cancel()
+    await expectCancelled(c)
+    const d = client().submit(add, bad, b) // the same call again: a fresh record, erred again
+    expect(d.status).toBe("error")
+    await b.cancel()
+    await expectCancelled(d)
+  })
+
   test("asCompleted with results yields a Future cancelled after it finished as [future, CancelledError], raiseErrors true or false", async () => {
     for (const raiseErrors of [true, false]) {
       const x = client().submit(inc, raiseErrors ? 300 : 301)

@@ -191,7 +191,9 @@ class Driver {
           // As Dask: a pending, finished or erred key is cancelled with every transitive dependent
           // (whatever its state), and its value leaves heldKeys.
           const acts = h.rec.inTable && (isPending(before) || before === "memory" || before === "erred")
-          const downstream = acts ? this.downstream(h.rec) : []
+          // An already cancelled key: cancelled again, it cancels whatever was added on it since.
+          const again = h.rec.inTable && before === "cancelled"
+          const downstream = acts || again ? this.downstream(h.rec) : []
           this.s.cancel(h.rec, "cancel")
           if (acts) {
             expect(h.rec.state).toBe("cancelled")
@@ -199,6 +201,7 @@ class Driver {
             expect(this.s.heldKeys()).not.toContain(h.rec.key)
             for (const t of downstream) expect(`${t.key}:${t.state}`).toBe(`${t.key}:${t.inTable ? "cancelled" : "released"}`)
           } else expect(h.rec.state).toBe(before)
+          if (again) for (const t of downstream) expect(`${t.key}:${t.state}`).toBe(`${t.key}:${t.inTable ? "cancelled" : "released"}`)
         } else if (op.t === "release") {
           h.released = true
           this.s.release(h.rec)

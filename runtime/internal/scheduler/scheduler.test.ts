@@ -398,6 +398,40 @@ describe("cancel", () => {
     expect(s.heldKeys()).toEqual([])
   })
 
+  // Regression (property seed -1460043944): a task added on an erred and a cancelled input errs
+  // (the erred input wins), so a cancelled record can have an erred dependent. Cancelling an input
+  // upstream stopped at the cancelled record and left that dependent erred.
+  it("cancel reaches dependents past a record that was already cancelled", () => {
+    const { s, submit, crash, step, settled } = harness()
+    const x = submit("x")
+    const a = submit("a")
+    const b = submit("b", [a])
+    step(() => s.cancel(b, "cancel"))
+    crash("x", "bad")
+    const c = submit("c", [x, b])
+    expect(c.state).toBe("erred")
+    step(() => s.cancel(a, "cancel"))
+    expect([a.state, b.state, c.state]).toEqual(["cancelled", "cancelled", "cancelled"])
+    expect(c.cancelReason).toBe("cancel")
+    expect(c.error).toBeUndefined()
+    expect(settled.at(-1)).toBe("c:cancelled")
+    expect(x.state).toBe("erred") // upstream of c only: untouched
+  })
+
+  it("cancelling an already cancelled task again cancels a dependent added on it that erred", () => {
+    const { s, submit, crash, step, settled } = harness()
+    const x = submit("x")
+    const b = submit("b")
+    step(() => s.cancel(b, "cancel"))
+    crash("x", "bad")
+    const c = submit("c", [x, b])
+    expect(c.state).toBe("erred")
+    const before = settled.length
+    step(() => s.cancel(b, "cancel"))
+    expect([b.state, c.state]).toEqual(["cancelled", "cancelled"])
+    expect(settled.slice(before)).toEqual(["c:cancelled"]) // b does not settle twice
+  })
+
   it("cancelling a finished middle task leaves its inputs finished", () => {
     const { s, submit, run, step } = harness()
     const x = submit("x")
@@ -758,6 +792,36 @@ describe("retry", () => {
     expect(y.cancelReason).toBe("lost dependencies")
     expect(settled.slice(-2)).toEqual(["y:cancelled", "z:cancelled"])
     expect(s.readyCount).toBe(0)
+  })
+
+  // Regression (property seed -91170758): since cancel acts on a finished key, a scattered value
+  // can be cancelled and stay in the table (a Future holds it). Retry then replaced it by a fresh
+  // copy, queued with nothing to run, and the engine popped it.
+  it("retry of a task whose scattered input was cancelled cancels it and never queues the value", () => {
+    const { s, step, submit, crash, settled } = harness()
+    let v: Rec | undefined
+    step(() => {
+      v = s.addValue("v", "int", "scatter", 10)
+      s.acquire(v)
+    })
+    const x = submit("x")
+    step(() => s.cancel(v!, "cancel"))
+    expect(v!.state).toBe("cancelled")
+    crash("x", "bad")
+    const y = submit("y", [v!, x])
+    expect(y.state).toBe("erred")
+    step(() => s.retry(y))
+    expect(s.get("v")).toBe(v) // still the cancelled value: nothing was made to recompute it
+    expect(v!.state).toBe("cancelled")
+    expect(y.state).toBe("cancelled")
+    expect(y.cancelReason).toBe("lost dependencies")
+    expect(settled.at(-1)).toBe("y:cancelled")
+    // x, an input that can run, is revived as retry does; the scattered one never reaches the queue.
+    expect(x.state).toBe("queued")
+    expect(s.readyCount).toBe(1)
+    const popped = s.popReady()
+    expect(popped?.key).toBe("x")
+    expect(s.popReady()).toBeUndefined()
   })
 
   it("retry of a task that did not err does nothing", () => {

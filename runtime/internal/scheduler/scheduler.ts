@@ -414,8 +414,9 @@ export class Scheduler<P> {
    * Cancels the task and every transitive dependent, all with `reason`, as Dask's cancel does:
    * pending ones stop (running ones get onAbort), finished (memory) and erred ones drop their
    * value or error, and every Future of those keys reads "cancelled". Then the release rules run
-   * (cancelled records nobody holds are forgotten). A cancelled, lost or forgotten task: no-op
-   * (its dependents were cancelled with it, or are cancelled when added).
+   * (cancelled records nobody holds are forgotten). The cascade goes on through records that were
+   * already cancelled (an erred dependent may have been added on one since), so cancelling such a
+   * record again cancels those dependents only. A lost or forgotten task: no-op.
    *
    * `pendingOnly` leaves memory and erred records alone, in the cascade too: the engine's
    * `close()` cancels what has not settled and keeps what has (a finished Future still gives its
@@ -423,14 +424,25 @@ export class Scheduler<P> {
    */
   cancel(task: TaskRecord<P>, reason: string, pendingOnly = false): void {
     const acts = pendingOnly ? isPending : isCancellable
-    if (!task.inTable || !acts(task.state)) return
+    if (!task.inTable || (!acts(task.state) && (pendingOnly || task.state !== "cancelled"))) return
     const settled: TaskRecord<P>[] = []
     const stack: TaskRecord<P>[] = [task]
+    // Records already cancelled that the walk went through, each once (see below).
+    let passed: Set<TaskRecord<P>> | undefined
     while (stack.length > 0) {
       const t = stack.pop()!
-      if (!acts(t.state)) continue
-      this.cancelOne(t, reason)
-      settled.push(t)
+      if (acts(t.state)) {
+        this.cancelOne(t, reason)
+        settled.push(t)
+      } else {
+        // As Dask's cancel_key, the cascade reaches every dependent whatever its state. A record
+        // that is already cancelled may have a dependent that is not: one added on it and on an
+        // erred input errs (the erred input wins in `place`). Walk on through it, once.
+        if (pendingOnly || t.state !== "cancelled" || t.dependents.length === 0) continue
+        passed ??= new Set()
+        if (passed.has(t)) continue
+        passed.add(t)
+      }
       const next = t.dependents
       for (let i = 0; i < next.length; i++) stack.push(next[i])
     }
@@ -451,6 +463,8 @@ export class Scheduler<P> {
    */
   retry(task: TaskRecord<P>): void {
     if (!task.inTable || (task.state !== "erred" && task.state !== "lost")) return
+    // A lost scattered value has nothing to recompute (its dependents' retries cancel them).
+    if (task.scattered) return
     // Kept only by settled dependents (no handle): pending again, nobody would want it.
     if (task.refs === 0 && !task.keep && task.pendingDependents === 0) return
     const order = this.reviveOrder(task)
@@ -537,6 +551,7 @@ export class Scheduler<P> {
           if (t.cancelReason === undefined) broken(t, "cancelled without a reason")
           break
       }
+      if (t.scattered && isPending(t.state)) broken(t, "a scattered value is pending: it has nothing to run")
       if (t.state !== "queued" && t.heapIndex !== -1) broken(t, "in the ready queue but not queued")
       if (t.state !== "memory" && t.value !== undefined) broken(t, "holds a value but is not in memory")
       // Settled records only: a pending record may be unwanted between `add` and the engine's
@@ -780,7 +795,8 @@ export class Scheduler<P> {
 
   /**
    * Makes `task.dependencies[index]` a record in the table and returns it when it must be revived
-   * (erred, lost, or just put back), undefined when it is fine as it is (memory or pending).
+   * (erred, lost, or just put back), undefined when it is fine as it is (memory or pending) or can
+   * never be revived (a scattered value).
    */
   private resolveForRetry(task: TaskRecord<P>, index: number): TaskRecord<P> | undefined {
     let d = task.dependencies[index]
@@ -798,11 +814,15 @@ export class Scheduler<P> {
       if (current !== d) this.rebind(task, index, current)
       d = current
     }
+    // A scattered value has nothing to run, whatever its state: in memory it is usable; cancelled
+    // (Dask's cancel of a finished key) or lost it is gone, and `place` cancels the dependent for
+    // lost dependencies. Copying or reviving it would queue a record with no computation.
+    if (d.scattered) return undefined
     switch (d.state) {
       case "erred":
         return d
       case "lost":
-        return d.scattered ? undefined : d
+        return d
       case "cancelled": {
         // The copy links to the same inputs, so none of them stops being wanted.
         const fresh = this.copyOf(d)
