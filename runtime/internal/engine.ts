@@ -118,7 +118,7 @@ export class Engine {
   readonly allowedFailures: number
   readonly #faults: ClientSettings["faults"]
   #closed = false
-  /** `close()` started cancelling: running tasks are stopped by aborting, the workers are going away anyway. */
+  /** `close()` started: no batch is aborted from then on (closing the executor stops them all). */
   #closing = false
   #inFlight = 0
   /** The last attempt id given (`WireBatch.ids`), when the executor can interrupt. */
@@ -660,12 +660,14 @@ export class Engine {
       return
     }
     const id = flight.ids[flight.tasks.indexOf(task)]
+    // The answer may come after close() started (closing the executor answers every pending
+    // interrupt "unknown"): the batch is then left to the executor's close, as above.
     this.executor.interrupt(id, interruptGraceMs).then(
       (outcome) => {
-        if (!stoppedInside(outcome) && !flight.done) flight.controller.abort()
+        if (!stoppedInside(outcome) && !flight.done && !this.#closing) flight.controller.abort()
       },
       () => {
-        if (!flight.done) flight.controller.abort()
+        if (!flight.done && !this.#closing) flight.controller.abort()
       }
     )
   }
@@ -684,6 +686,8 @@ export class Engine {
     this.#closed = true
     for (const timer of this.#timers) clearTimeout(timer)
     this.#timers.clear()
+    // A batch's timeout would abort it, like a cancel: the executor's close stops it instead.
+    for (const flight of this.#flights) if (flight.timer !== undefined) clearTimeout(flight.timer)
     // Let every cancelled Future's waiters run first (their rejections are promise jobs, queued
     // above): stopping the workers takes milliseconds of synchronous work. The batches in flight
     // are not aborted: closing the executor rejects them ("closed"), while an abort would make

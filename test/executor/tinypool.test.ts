@@ -4,8 +4,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { threadId } from "node:worker_threads"
 import { describe, expect, it } from "vitest"
-import { ExecutorFailure } from "../../dist/runtime/internal/executor/executor.js"
+import { BatchAbort, ExecutorFailure } from "../../dist/runtime/internal/executor/executor.js"
 import { makeTinypoolExecutor } from "../../dist/runtime/internal/executor/tinypool.js"
+import { childPids, eventually, watchWorkerThreads } from "../faults/fault-helpers.js"
 import { batchOf, executorConformance, inline, registered } from "./conformance.js"
 
 executorConformance("tinypool (threads)", () => makeTinypoolExecutor({ workers: 2 }))
@@ -107,5 +108,37 @@ describe("tinypool executor", () => {
   it("refuses bad options", async () => {
     await expect(makeTinypoolExecutor({ workers: 0 })).rejects.toThrow(TypeError)
     await expect(makeTinypoolExecutor({ workers: 1, isolation: "vm" as never })).rejects.toThrow(TypeError)
+  })
+})
+
+describe.each(["thread", "process"] as const)("tinypool executor close() with isolation %s", (isolation) => {
+  it("starts no worker when a running batch is aborted while it closes", async () => {
+    // tinypool replaces the worker of an aborted batch, even in a pool being destroyed, and then
+    // never stops the replacements: the engine did abort such a batch (an interrupt that close()
+    // answered "unknown"), and two worker threads outlived close() for good.
+    const threads = watchWorkerThreads()
+    const childrenBefore = childPids().length
+    try {
+      const executor = await makeTinypoolExecutor({ workers: 2, isolation })
+      const spin = inline((ms: number) => {
+        const end = Date.now() + ms
+        while (Date.now() < end) {
+          // busy: its worker reads no message
+        }
+        return ms
+      })
+      const signal = new BatchAbort()
+      const running = executor.run(batchOf(spin, [[30_000]]), signal).catch((error: unknown) => error)
+      await new Promise((resolve) => setTimeout(resolve, 200)) // it runs
+      const closed = executor.close()
+      signal.abort()
+      await closed
+      expect(((await running) as ExecutorFailure).reason).toBe("closed")
+      await eventually(threads.live, (n) => n === 0, 3_000, "worker threads after close()")
+      await eventually(() => childPids().length, (n) => n <= childrenBefore, 3_000, "child processes after close()")
+      expect(threads.created()).toBe(isolation === "thread" ? 2 : 0)
+    } finally {
+      threads.stop()
+    }
   })
 })

@@ -28,7 +28,8 @@
  * task that throws on its first run only is always given a retry.
  *
  * About 20 s on 2 cores. A failure prints fast-check's seed and path: `WEFT_CHAOS_SEED=<seed>
- * WEFT_CHAOS_PATH=<path>` replays it in the big-graph test; `WEFT_CHAOS_VERBOSE=1` prints what each
+ * WEFT_CHAOS_PATH=<path>` replays it in the big-graph and small-graph tests (pick the one that
+ * failed with `-t`); `WEFT_CHAOS_VERBOSE=1` prints what each
  * run did (task kinds, values, errors, cancellations, worker threads started).
  */
 import { mkdtempSync, promises as fsp, rmSync } from "node:fs"
@@ -466,7 +467,7 @@ describe("chaos: crashes, throws, timeouts, cancels and releases on a real clust
         allowedFailures: [2, 3]
       })
     ],
-    { numRuns: 20, interruptAfterTimeLimit: 60_000 }
+    { numRuns: 20, interruptAfterTimeLimit: 60_000, ...replay }
   )("small graphs on worker threads", (plan) => runChaos(plan, "thread", 30_000), 180_000)
 
   test.prop(

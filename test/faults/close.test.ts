@@ -111,6 +111,24 @@ describe.each(["thread", "process"] as const)("close() with isolation %s", (isol
     }
   })
 
+  test("just after a running task was cancelled, before its worker could stop it", { timeout: 15_000 }, async () => {
+    // Found by the chaos test. The cancel asks the blocked worker to interrupt the task and waits
+    // for an answer (threads); close() answers "unknown" for it, and the engine then aborted the
+    // batch, on a pool being destroyed: tinypool started two new workers that nothing stopped.
+    const { client, threads, childrenBefore } = await start()
+    try {
+      const cancelled = client.submit(spin, 30_000)
+      const other = client.submit(spin, 30_001)
+      await new Promise((resolve) => setTimeout(resolve, 300)) // both are running now
+      const cancelling = cancelled.cancel()
+      await closeAndCheck(client, [other], threads, childrenBefore)
+      await within(cancelling, 5_000, "cancel()")
+      expect(cancelled.status).toBe("cancelled")
+    } finally {
+      threads.stop()
+    }
+  })
+
   test("after a worker died, while the task that killed it runs again", { timeout: 15_000 }, async () => {
     const { client, threads, childrenBefore } = await start()
     try {

@@ -8,6 +8,9 @@
  *   tinypool as that worker's `error`, which rejects its batch and starts a replacement;
  * - an `error` event without a listener crashes the process, so there is always one;
  * - `destroy()` can still hang, so `close()` gives it 2 s and then terminates what is left;
+ * - tinypool starts a replacement whenever it drops a worker, even while or after it is
+ *   destroyed, and never stops that one: `close()` first sets the pool's `minThreads` and
+ *   `maxThreads` to 0, so that no worker starts once it began;
  * - child processes get the parent's environment and the `advanced` serialization, so that they
  *   clone values as worker threads do (tinypool's defaults: an empty environment and JSON);
  * - tinypool reports a child process that died as "Worker exited unexpectedly": the exit code or
@@ -290,16 +293,24 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
 
   const stop = async (): Promise<void> => {
     closing = true
+    // tinypool tops the pool up to `minThreads` whenever it drops a worker: a batch aborted, a
+    // worker's `error`, a recycle. That also happens during and after `destroy()`, which then
+    // neither waits for nor stops the new workers: they would live for ever (a batch aborted
+    // just after close() started left two threads behind). `options` is the pool's own object.
+    const limits = pool.options as { minThreads: number; maxThreads: number }
+    limits.minThreads = 0
+    limits.maxThreads = 0
     for (const id of [...asked.keys()]) settle(id, "unknown")
     control?.close()
     streams.close()
     process.off("worker", onWorker)
     watchNew() // child processes started since the last look
     const destroyed = await within(pool.destroy().then(() => true, () => true), destroyGraceMs)
-    if (destroyed === true && watched.size === 0) return
+    const left = new Set([...watched.keys(), ...pool.threads])
+    if (destroyed === true && left.size === 0) return
     // destroy() hung, or left workers behind: stop them ourselves.
     await Promise.all(
-      [...watched.keys()].map((worker) => within(Promise.resolve().then(() => worker.terminate()).catch(() => {}), destroyGraceMs))
+      [...left].map((worker) => within(Promise.resolve().then(() => worker.terminate()).catch(() => {}), destroyGraceMs))
     )
   }
 
