@@ -30,21 +30,8 @@ import { parseArgs } from "node:util"
 // `compile.js` loads ts-morph and TypeScript (1-2 s from a fresh process) only when the build
 // cache cannot answer, so a no-change `weft build`, `--help` and a usage error never load them.
 import { compile, resolveTsconfig, type CompileResult } from "./compile.js"
-import { formatDiagnostic, type WeftDiagnostic } from "./diagnostics.js"
 import { renderGraph, type GraphFormat } from "./render.js"
-import type { Watcher } from "./watch.js"
-
-/** Where `main` writes, and the directory relative paths are resolved against. */
-export interface CliIo {
-  readonly stdout: { write(text: string): unknown }
-  readonly stderr: { write(text: string): unknown }
-  readonly cwd: string
-  /**
-   * With `build --watch`: called with the watcher once it watches, so that the caller can `close()`
-   * it (tests). Run as a program, SIGINT closes it.
-   */
-  readonly onWatch?: (watcher: Watcher) => void
-}
+import { plural, reportDiagnostics, reportWritten, type CliIo } from "./cli-io.js"
 
 /** The text of `weft --help`. */
 export const usage = `Usage:
@@ -92,30 +79,6 @@ export const usageExitCode = 2
 
 class UsageError extends Error {}
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`
-
-/** Prints the diagnostics and `Found N errors.` to stderr; returns how many there were. */
-export function reportDiagnostics(diagnostics: ReadonlyArray<WeftDiagnostic>, stderr: CliIo["stderr"]): number {
-  if (diagnostics.length === 0) return 0
-  for (const d of diagnostics) stderr.write(`${formatDiagnostic(d)}\n\n`)
-  const files = new Set(diagnostics.map((d) => d.file))
-  stderr.write(`Found ${plural(diagnostics.length, "error")}${files.size > 1 ? ` in ${files.size} files` : ""}.\n`)
-  return diagnostics.length
-}
-
-/**
- * Prints what a build wrote (paths relative to `cwd`), or `nothing changed`; nothing when there are
- * diagnostics (then `compile` writes nothing, and the diagnostics say why).
- */
-export function reportWritten(result: CompileResult, io: CliIo): void {
-  if (result.diagnostics.length > 0) return
-  const written = result.files.filter((f) => f.changed)
-  if (written.length === 0) {
-    io.stdout.write("nothing changed\n")
-    return
-  }
-  for (const f of written) io.stdout.write(`wrote ${path.relative(io.cwd, path.resolve(io.cwd, f.path)) || f.path}\n`)
-}
 
 /** Edit distance (insertions, deletions, substitutions), for did-you-mean. */
 function distance(a: string, b: string): number {
@@ -174,6 +137,8 @@ const noPositionals = (command: Command, positionals: string[]): void => {
 }
 
 /** Runs the `weft` command line `argv` (without `node` and the script); resolves with the exit code. */
+export type { CliIo } from "./cli-io.js"
+
 export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await run(argv, io)
@@ -330,9 +295,7 @@ const isMain = (): boolean => {
   }
 }
 
-// Not a top-level `await`: `watch.ts` imports this module's reporters, and a dynamic import of it
-// would wait for this module to finish evaluating, which would wait for the import: a deadlock
-// that node ends by exiting (code 13) as soon as `--watch` starts.
+// Run as the `weft` bin: the exit code is set, not forced, so that a watcher keeps the process alive.
 if (isMain()) {
   void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then((code) => {
     process.exitCode = code

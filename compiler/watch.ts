@@ -18,7 +18,7 @@
 import { watch as fsWatch, type FSWatcher } from "node:fs"
 import * as path from "node:path"
 import { ts } from "ts-morph"
-import { reportDiagnostics, reportWritten, type CliIo } from "./cli.js"
+import { reportDiagnostics, reportWritten, type CliIo, type Watcher } from "./cli-io.js"
 import { compile, type CompileResult } from "./compile.js"
 
 export interface WatchOptions {
@@ -37,12 +37,7 @@ export interface WatchOptions {
   readonly onRebuild?: (result: CompileResult, changed: ReadonlyArray<string>) => void
 }
 
-export interface Watcher {
-  /** Stops watching; resolves once a rebuild in progress has finished. */
-  close(): Promise<void>
-  /** Resolves when the watcher is closed. */
-  readonly closed: Promise<void>
-}
+export type { Watcher } from "./cli-io.js"
 
 const isGenerated = (file: string): boolean => /\.weft\.[cm]?tsx?$/.test(file)
 

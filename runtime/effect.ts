@@ -5,7 +5,31 @@
  */
 // Registers what runs Delayed.compute() / persist().
 import "./compute.js"
-export * from "./Weft.js"
+export {
+  Client,
+  TaskFailed,
+  Cancelled,
+  Timeout,
+  KilledWorker,
+  ClientClosed,
+  TaskDefinitionError,
+  local,
+  submit,
+  map,
+  starmap,
+  withOptions,
+  compute,
+  persist,
+  scatter,
+  scatterMany,
+  result,
+  gather,
+  wait,
+  asCompleted,
+  type ResultError,
+  type EffectTaskOptions,
+  type GatheredFailure
+} from "./Weft.js"
 /** The whole Effect API as one namespace: `Weft.submit`, `Weft.result`, `Weft.Client`, ... */
 export * as Weft from "./Weft.js"
 export { Future, type FutureStatus } from "./Future.js"

@@ -18,4 +18,4 @@ export { checkGraph, type CheckGraphOptions, type GraphFunction } from "./check-
 export { arbitraries, type RandomGraph, type RandomNode, type RandomGraphOptions, type RandomGraphResult } from "./arbitraries.js"
 export { CheckFailed, type RunOptions } from "./internal/report.js"
 export type { ArbitraryOf } from "./arbitrary.js"
-export type { FaultPlan } from "../runtime/internal/client-options.js"
+export type { FaultPlan } from "../runtime/index.js"

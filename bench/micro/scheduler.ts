@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark of the scheduler's hot path: ns per task for add + popReady + succeed.
- * Run with `npx tsx runtime/internal/scheduler/bench.ts`. Not part of the test suite.
+ * Run with `npx tsx bench/micro/scheduler.ts`. Not part of the test suite.
  *
  * Cases:
  * - independent: 100,000 tasks without inputs (`client.map`), each held by a handle (acquire),
@@ -16,7 +16,7 @@
  * @internal
  * @module
  */
-import { Scheduler, type TaskRecord } from "./scheduler.js"
+import { Scheduler, type TaskRecord } from "../../runtime/internal/scheduler/scheduler.js"
 
 const hooks = {
   onSettled(_task: TaskRecord<null>): void {},
