@@ -127,12 +127,15 @@ class Scan {
   classInstance(object: object, at: Place): void {
     const proto = Object.getPrototypeOf(object) as { constructor?: unknown }
     const ctor = typeof proto.constructor === "function" ? proto.constructor : proto
+    const warned = warnedClasses.has(ctor)
+    // A map over many instances of one class: the path and text are built once, not per item.
+    if (warned && this.hint !== undefined) return
     const name = typeof ctor === "function" && ctor.name !== "" ? `class ${ctor.name}` : "a class"
     const text =
       `${at.path()} is an instance of ${name}: only its own fields reach the task, as a plain object ` +
       `(its methods, getters and prototype stay behind).`
     this.hint ??= text
-    if (warnedClasses.has(ctor)) return
+    if (warned) return
     warnedClasses.add(ctor)
     process.emitWarning(
       `${this.where}: ${text} Pass plain data, or rebuild the instance inside the task.`,
@@ -140,6 +143,10 @@ class Scan {
     )
   }
 }
+
+/** The error for a value nested deeper than `maxNesting` (the same for arguments and scattered values). */
+const tooDeep = (where: string, path: string): TypeError =>
+  new TypeError(`${where}: ${path} is nested more than ${maxNesting.toLocaleString("en")} levels deep ${nestingHelp}`)
 
 /**
  * Throws a `TypeError` when `value` nests more than `maxNesting` containers (a scattered value:
@@ -151,7 +158,7 @@ export function assertNesting(value: unknown, where: string, path: string): void
     walk(value, { root: path, maxDepth: maxNesting, visit: (v) => (typeof v === "object" && v !== null && !ArrayBuffer.isView(v) ? descend : v) })
   } catch (error) {
     if (error instanceof WalkError && error.reason === "depth") {
-      throw new TypeError(`${where}: ${error.path} is nested more than ${maxNesting.toLocaleString("en")} levels deep ${nestingHelp}`)
+      throw tooDeep(where, error.path)
     }
   }
 }
@@ -190,7 +197,7 @@ export function scanArgs(args: ReadonlyArray<unknown>, where: string): ScannedAr
     template = walk(args, { root: "args", visit: scan.visit, maxDepth: maxNesting + 1 }) as ReadonlyArray<unknown>
   } catch (error) {
     if (!(error instanceof WalkError)) throw error
-    if (error.reason === "depth") throw new TypeError(`${where}: ${error.path} is nested more than ${maxNesting.toLocaleString("en")} levels deep ${nestingHelp}`)
+    if (error.reason === "depth") throw tooDeep(where, error.path)
     throw new TypeError(`${where}: ${error.message}. Pass plain data, or read the value first.`, { cause: error.cause })
   }
   if (scan.hint !== undefined) classHints.set(template, scan.hint)
