@@ -7,7 +7,7 @@
  */
 
 import { types } from "node:util"
-import { descend, isPlainObject, walk, WalkError, type Place } from "./walk.js"
+import { descend, isCloneLeaf, isPlainObject, walk, WalkError, type Place } from "./walk.js"
 
 const isProxy = types.isProxy
 
@@ -58,18 +58,6 @@ export const maxNesting = 1000
 const nestingHelp =
   `(a worker could not receive it: structured clone runs out of stack at about 1,900 nested objects). ` +
   `Flatten it, e.g. a linked list into an array of values, or a tree into an array of nodes that refer to each other by index.`
-
-/** The kinds of objects that structured clone copies as they are, without looking at their fields. */
-const isCloneLeaf = (object: object): boolean =>
-  ArrayBuffer.isView(object) ||
-  object instanceof ArrayBuffer ||
-  object instanceof Date ||
-  object instanceof RegExp ||
-  object instanceof Error ||
-  object instanceof Number ||
-  object instanceof String ||
-  object instanceof Boolean ||
-  (typeof SharedArrayBuffer === "function" && object instanceof SharedArrayBuffer)
 
 /** Classes already named in a WEFT_CLASS_INSTANCE warning: it is emitted once per class. */
 const warnedClasses = new WeakSet<object>()

@@ -28,6 +28,18 @@ export const isPlainObject = (value: object): boolean => {
   return proto === Object.prototype || proto === null
 }
 
+/** The kinds of objects that structured clone copies as they are, without looking at their fields. */
+export const isCloneLeaf = (object: object): boolean =>
+  ArrayBuffer.isView(object) ||
+  object instanceof ArrayBuffer ||
+  object instanceof Date ||
+  object instanceof RegExp ||
+  object instanceof Error ||
+  object instanceof Number ||
+  object instanceof String ||
+  object instanceof Boolean ||
+  (typeof SharedArrayBuffer === "function" && object instanceof SharedArrayBuffer)
+
 /** Arrays up to this length are walked index by index, holes included (read as `undefined`). */
 export const sparseFrom = 65_536
 

@@ -26,7 +26,7 @@ import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptR
 import { openStream } from "./stream.js"
 import { compileInline, explainReferenceError } from "./compile.js"
 import { maxNesting } from "../args.js"
-import { descend, isPlainObject, stop, walk, WalkError } from "../walk.js"
+import { descend, isCloneLeaf, isPlainObject, stop, walk, WalkError } from "../walk.js"
 import { splitTsxLoaders, tsxArgvPrefix } from "../tsx-flags.js"
 
 /** The failure of every attempt that a fault plan picked (spec section 11), reported after the function ran. */
@@ -516,10 +516,6 @@ const leafProblem = (value: object): string | undefined => {
   return undefined
 }
 
-/** Leaves the clone copies without looking at their properties. */
-const isCloneLeaf = (value: object): boolean =>
-  ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp || value instanceof Error
-
 /**
  * Returns a message naming the first part of `value` that cannot be sent back from a worker
  * (`result.items[3].fn is a function, which cannot be sent back from a worker`), or `undefined`
@@ -537,9 +533,11 @@ export function uncloneableReason(value: unknown, root = "result"): string | und
       root,
       maxDepth: maxNesting,
       visit: (item, at) => {
-        if (typeof item === "symbol") problem = `${at.path()} is a symbol`
-        else problem = leafProblem(item as object) === undefined ? undefined : `${at.path()} ${leafProblem(item as object)}`
-        if (problem !== undefined) return stop
+        const leaf = typeof item === "symbol" ? "is a symbol" : leafProblem(item as object)
+        if (leaf !== undefined) {
+          problem = `${at.path()} ${leaf}`
+          return stop
+        }
         return isCloneLeaf(item as object) ? item : descend
       }
     })
