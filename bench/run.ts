@@ -71,7 +71,7 @@ const git = (...args: string[]): string | undefined => {
 /** The commit measured, and whether the library's sources differ from it (uncommitted work). */
 const gitState = (): { commit: string | undefined; dirty: boolean | undefined } => {
   const commit = git("rev-parse", "--short", "HEAD")
-  const changes = git("status", "--porcelain", "--", "runtime", "dsl", "compiler", "testing", "package.json")
+  const changes = git("status", "--porcelain", "--", "core", "dsl", "scheduler", "executors", "runtime", "compiler", "testing", "package.json")
   return { commit, dirty: changes === undefined ? undefined : changes.length > 0 }
 }
 

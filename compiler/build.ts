@@ -17,7 +17,7 @@ import { stampFiles, stampFolders, writeCache, type BuildInputs } from "./cache.
 import type { CompiledGraphInfo, CompileOptions, CompileResult, EmittedFile } from "./compile.js"
 import type { WeftDiagnostic } from "./diagnostics.js"
 import { compileGraph } from "./graphs.js"
-import type { GraphIr } from "./ir.js"
+import type { GraphIr } from "../core/ir.js"
 import { findAnnotated, loadProject, type Annotated } from "./project.js"
 import { analyzeTasks, relativeFileOf, type TaskInfo } from "./tasks.js"
 

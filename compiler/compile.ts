@@ -13,7 +13,7 @@ import { statSync } from "node:fs"
 import * as path from "node:path"
 import { readCache } from "./cache.js"
 import type { WeftDiagnostic } from "./diagnostics.js"
-import type { GraphIr } from "./ir.js"
+import type { GraphIr } from "../core/ir.js"
 import type { TaskInfo } from "./tasks.js"
 
 /** What to compile, and where to write. */

@@ -15,7 +15,7 @@
  */
 import { Node, SyntaxKind, type ArrowFunction, type Expression, type FunctionDeclaration, type Statement } from "ts-morph"
 import type { DiagnosticCode, WeftDiagnostic } from "./diagnostics.js"
-import { isIrRef, type GraphIr, type IrNode, type IrValue } from "./ir.js"
+import { isIrRef, type GraphIr, type IrNode, type IrValue } from "../core/ir.js"
 
 /** The result of `compileGraph`: the IR when the body has no error, and the diagnostics. */
 export interface CompiledGraph {

@@ -1,5 +1,5 @@
 /**
- * Renders a compiled graph's IR (`compiler/ir.ts`) as a Mermaid flowchart or as Graphviz dot, for
+ * Renders a compiled graph's IR (`core/ir.ts`) as a Mermaid flowchart or as Graphviz dot, for
  * `weft graph FILE#NAME --format mermaid|dot`.
  *
  * One drawn node per IR node: `param x`, a literal's JSON (shortened), a call by its task's name,
@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { isIrRef, type GraphIr, type IrNode, type IrValue } from "./ir.js"
+import { isIrRef, type GraphIr, type IrNode, type IrValue } from "../core/ir.js"
 
 /** The `$node` indices a value refers to, in order of appearance, without repeats. */
 function refsIn(value: IrValue, out: number[] = []): number[] {

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto"
 import * as path from "node:path"
 import { Node, SyntaxKind, ts, type Project, type SourceFile, type Type } from "ts-morph"
-import { parseDuration } from "../dsl/duration.js"
+import { parseDuration } from "../core/duration.js"
 import type { DiagnosticCode, WeftDiagnostic } from "./diagnostics.js"
 import { findAnnotated, type Annotated } from "./project.js"
 

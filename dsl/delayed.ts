@@ -10,8 +10,8 @@
  * @module
  */
 import type { Future } from "../runtime/Future.js"
-import { delayedBrand, futureBrand, InputRef, scanArgs, type Branded } from "../runtime/internal/args.js"
-import { describeFunction, type FnInfo } from "../runtime/internal/function-ref.js"
+import { delayedBrand, futureBrand, InputRef, scanArgs, type Branded } from "../core/args.js"
+import { describeFunction, type FnInfo } from "./function-ref.js"
 import { randomKeyToken } from "./keys.js"
 import { mergeTaskOptions, validateTaskOptions, type NormalizedTaskOptions, type TaskOptions } from "./options.js"
 import { tokenize, tokenizeSymbol } from "./tokenize.js"

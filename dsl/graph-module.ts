@@ -9,7 +9,7 @@
  * @module
  */
 import type * as FastCheck from "fast-check"
-import { isIrRef, type GraphIr, type IrValue } from "../compiler/ir.js"
+import { isIrRef, type GraphIr, type IrValue } from "../core/ir.js"
 import { delayed, isDelayed, type Delayed } from "./delayed.js"
 
 /**

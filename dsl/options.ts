@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { describeGot, parseDuration } from "./duration.js"
+import { describeGot, parseDuration } from "../core/duration.js"
 
 /** Options for a task, accepted by `task()`, `delayed()`, `client.with()` and `map`/`starmap`. */
 export interface TaskOptions {

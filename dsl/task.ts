@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash } from "node:crypto"
-import { TaskDefinitionError } from "../runtime/errors.js"
+import { TaskDefinitionError } from "../core/errors.js"
 import { validateTaskOptions, type TaskOptions, type NormalizedTaskOptions } from "./options.js"
 import { registry, registryIndexKeyOf, registryKeyOf } from "./registry.js"
 

@@ -47,7 +47,7 @@
  * @module
  */
 import * as nodeCrypto from "node:crypto"
-import { ownIndices, sparseFrom } from "../runtime/internal/walk.js"
+import { ownIndices, sparseFrom } from "../core/walk.js"
 
 /**
  * The method an object implements to choose its own token: `tokenize` encodes what

@@ -9,11 +9,11 @@
  */
 import { inspect } from "node:util"
 import { tokenizeSymbol, typeName } from "../dsl/tokenize.js"
-import { futureBrand } from "./internal/args.js"
+import { futureBrand } from "../core/args.js"
 import type { Engine, Outcome, TaskRecordOf } from "./internal/engine.js"
-import { futureStatus } from "./internal/scheduler/state.js"
-import { parseDuration } from "../dsl/duration.js"
-import { TimeoutError } from "./errors.js"
+import { futureStatus } from "../scheduler/state.js"
+import { parseDuration } from "../core/duration.js"
+import { TimeoutError } from "../core/errors.js"
 
 /** The status of a Future, as in Dask. */
 export type FutureStatus = "pending" | "finished" | "error" | "cancelled" | "lost"

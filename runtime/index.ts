@@ -32,7 +32,7 @@ export {
   KilledWorkerError,
   ClientClosedError,
   TaskDefinitionError
-} from "./errors.js"
+} from "../core/errors.js"
 
 // Types of calls and results
 export type { AnyFunction, Arg, Args, Computed, ComputedValue, Gathered, TaskResult, TaskFailure } from "./types.js"

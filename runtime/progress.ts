@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { describeGot } from "../dsl/duration.js"
+import { describeGot } from "../core/duration.js"
 import { Future } from "./Future.js"
 import type { TaskRecordOf } from "./internal/engine.js"
 

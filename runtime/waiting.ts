@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { CancelledError, ClientClosedError } from "./errors.js"
+import type { CancelledError, ClientClosedError } from "../core/errors.js"
 import { Future } from "./Future.js"
 import { isSettled, type TaskRecordOf } from "./internal/engine.js"
 import { futureList, waitInto, waitSettings, type DoneAndNotDone, type ReturnWhen } from "./internal/waiting.js"

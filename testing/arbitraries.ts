@@ -6,7 +6,7 @@
  */
 import * as fc from "fast-check"
 import { delayed, type Delayed } from "../dsl/delayed.js"
-import { describeGot } from "../dsl/duration.js"
+import { describeGot } from "../core/duration.js"
 import type { FaultPlan } from "../runtime/internal/client-options.js"
 import { rejectUnknownOptions } from "./internal/options.js"
 

@@ -16,7 +16,7 @@
  * @internal
  * @module
  */
-import { Scheduler, type TaskRecord } from "../../runtime/internal/scheduler/scheduler.js"
+import { Scheduler, type TaskRecord } from "../../scheduler/scheduler.js"
 
 const hooks = {
   onSettled(_task: TaskRecord<null>): void {},

@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { main, type CliIo } from "../cli.js"
-import type { GraphIr } from "../ir.js"
+import type { GraphIr } from "../../core/ir.js"
 import type { Watcher } from "../watch.js"
 
 const tsconfig = `${JSON.stringify({

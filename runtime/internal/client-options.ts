@@ -4,8 +4,8 @@
  * @internal
  */
 import { availableParallelism } from "node:os"
-import { describeGot, parseBytes } from "../../dsl/duration.js"
-import { minMemoryLimitBytes } from "./executor/tinypool.js"
+import { describeGot, parseBytes } from "../../core/duration.js"
+import { minMemoryLimitBytes } from "../../executors/tinypool/tinypool.js"
 
 /** Injected transient failures (spec section 11): the same seed injects the same faults. */
 export interface FaultPlan {

@@ -12,15 +12,15 @@
 import { randomKeyToken } from "../../dsl/keys.js"
 import type { NormalizedTaskOptions } from "../../dsl/options.js"
 import { tokenize } from "../../dsl/tokenize.js"
-import { CancelledError, ClientClosedError, KilledWorkerError, TimeoutError } from "../errors.js"
-import { fillTemplate, withClassHint, type ScannedArgs } from "./args.js"
-import { decodeError } from "./error-codec.js"
-import { BatchAbort, ExecutorFailure, type Executor } from "./executor/executor.js"
-import type { FnInfo } from "./function-ref.js"
-import type { EncodedError, FnRef, InterruptOutcome, PartialResults, WireBatch, WireBatchResult } from "./protocol.js"
+import { CancelledError, ClientClosedError, KilledWorkerError, TimeoutError } from "../../core/errors.js"
+import { fillTemplate, withClassHint, type ScannedArgs } from "../../core/args.js"
+import { decodeError } from "../../core/error-codec.js"
+import { BatchAbort, ExecutorFailure, type Executor } from "../../executors/executor.js"
+import type { FnInfo } from "../../dsl/function-ref.js"
+import type { EncodedError, FnRef, InterruptOutcome, PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
 import type { ClientSettings } from "./client-options.js"
 import { retryDelay } from "./retry.js"
-import { Scheduler, type TaskRecord } from "./scheduler/scheduler.js"
+import { Scheduler, type TaskRecord } from "../../scheduler/scheduler.js"
 
 /** What the engine keeps per task, next to the scheduler's fields. */
 export interface Payload {

@@ -8,7 +8,7 @@
 import { Future } from "../Future.js"
 import type { Engine, Outcome, TaskRecordOf } from "./engine.js"
 import { isSettled } from "./engine.js"
-import { descend, isPlainObject, omit, walk } from "./walk.js"
+import { descend, isPlainObject, omit, walk } from "../../core/walk.js"
 
 /** `"raise"`: reject with the first error; `"skip"`: leave errored and cancelled Futures out. */
 export type GatherErrors = "raise" | "skip"

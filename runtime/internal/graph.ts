@@ -12,8 +12,8 @@
 import { walk, type Delayed } from "../../dsl/delayed.js"
 import type { NormalizedTaskOptions } from "../../dsl/options.js"
 import { Future } from "../Future.js"
-import type { Branded } from "./args.js"
-import { futureBrand } from "./args.js"
+import type { Branded } from "../../core/args.js"
+import { futureBrand } from "../../core/args.js"
 import type { Engine, TaskRecordOf } from "./engine.js"
 
 /** The records of some outputs, and a function that lets go of the intermediates once the outputs are held. */

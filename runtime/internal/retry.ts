@@ -6,7 +6,7 @@
  * @internal
  */
 import type { NormalizedRetryPolicy } from "../../dsl/options.js"
-import { KilledWorkerError, TaskDefinitionError } from "../errors.js"
+import { KilledWorkerError, TaskDefinitionError } from "../../core/errors.js"
 import type { TaskRecordOf } from "./engine.js"
 
 /** Steps an Effect Schedule: the delay before the next attempt and the new state, or undefined to stop. */

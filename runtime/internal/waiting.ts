@@ -4,8 +4,8 @@
  *
  * @internal
  */
-import { parseDuration } from "../../dsl/duration.js"
-import { TimeoutError } from "../errors.js"
+import { parseDuration } from "../../core/duration.js"
+import { TimeoutError } from "../../core/errors.js"
 import { Future } from "../Future.js"
 import type { TaskRecordOf } from "./engine.js"
 

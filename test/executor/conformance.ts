@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { decodeError, tracebackSymbol } from "../../dist/runtime/internal/error-codec.js"
-import { BatchAbort, ExecutorFailure, type Executor } from "../../dist/runtime/internal/executor/executor.js"
-import type { EncodedError, FnRef, PartialResults, WireBatch, WireBatchResult } from "../../dist/runtime/internal/protocol.js"
-import { TaskDefinitionError, TaskError } from "../../dist/runtime/errors.js"
+import { decodeError, tracebackSymbol } from "../../dist/core/error-codec.js"
+import { BatchAbort, ExecutorFailure, type Executor } from "../../dist/executors/executor.js"
+import type { EncodedError, FnRef, PartialResults, WireBatch, WireBatchResult } from "../../dist/core/protocol.js"
+import { TaskDefinitionError, TaskError } from "../../dist/core/errors.js"
 
 /** An inline reference to `fn`, as the client builds it. */
 export const inline = (fn: Function | string, name?: string): FnRef => {

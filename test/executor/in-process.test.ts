@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { makeInProcessExecutor } from "../../dist/runtime/internal/executor/in-process.js"
+import { makeInProcessExecutor } from "../../dist/executors/in-process.js"
 import { batchOf, executorConformance, inline } from "./conformance.js"
 
 executorConformance("in-process", async () => makeInProcessExecutor(), { offThread: false })

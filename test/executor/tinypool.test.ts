@@ -4,8 +4,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { threadId } from "node:worker_threads"
 import { describe, expect, it } from "vitest"
-import { BatchAbort, ExecutorFailure } from "../../dist/runtime/internal/executor/executor.js"
-import { makeTinypoolExecutor } from "../../dist/runtime/internal/executor/tinypool.js"
+import { BatchAbort, ExecutorFailure } from "../../dist/executors/executor.js"
+import { makeTinypoolExecutor } from "../../dist/executors/tinypool/tinypool.js"
 import { childPids, eventually, watchWorkerThreads } from "../faults/fault-helpers.js"
 import { batchOf, executorConformance, inline, registered } from "./conformance.js"
 
@@ -77,7 +77,7 @@ describe("tinypool executor", () => {
   })
 
   it("lets the process exit on its own after close()", async () => {
-    const url = new URL("../../dist/runtime/internal/executor/tinypool.js", import.meta.url).href
+    const url = new URL("../../dist/executors/tinypool/tinypool.js", import.meta.url).href
     const script = `
       const { makeTinypoolExecutor } = await import(${JSON.stringify(url)})
       const executor = await makeTinypoolExecutor({ workers: 2 })

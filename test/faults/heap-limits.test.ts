@@ -4,8 +4,8 @@
  * a hang, and a replacement.
  */
 import { describe, expect, test } from "vitest"
-import { ExecutorFailure } from "../../dist/runtime/internal/executor/executor.js"
-import { heapLimits, makeTinypoolExecutor, minMemoryLimitBytes, recycleFraction } from "../../dist/runtime/internal/executor/tinypool.js"
+import { ExecutorFailure } from "../../dist/executors/executor.js"
+import { heapLimits, makeTinypoolExecutor, minMemoryLimitBytes, recycleFraction } from "../../dist/executors/tinypool/tinypool.js"
 import { batchOf, inline } from "../executor/conformance.js"
 import { captureStderr, outOfMemoryReports } from "./capture-stderr.js"
 import { noStrayErrors, within } from "./fault-helpers.js"

@@ -1,6 +1,6 @@
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { describe, expect, it } from "vitest"
-import { cleanStack } from "../../dist/runtime/internal/clean-stack.js"
+import { cleanStack } from "../../dist/core/clean-stack.js"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
 const user = `${root}test/fixtures/app.ts`
@@ -10,9 +10,9 @@ describe("cleanStack", () => {
     const stack = [
       "RangeError: boom",
       `    at inner (${user}:3:9)`,
-      `    at run (${pathToFileURL(`${root}dist/runtime/internal/worker/run-batch.js`).href}:102:21)`,
+      `    at run (${pathToFileURL(`${root}dist/executors/worker/run-batch.js`).href}:102:21)`,
       `    at outer (${user}:7:3)`,
-      `    at runBatch (${root}runtime/internal/worker/run-batch.ts:49:12)`,
+      `    at runBatch (${root}executors/worker/run-batch.ts:49:12)`,
       `    at async ${pathToFileURL(`${root}node_modules/tinypool/dist/entry/worker.js`).href}:48:17`,
       "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)"
     ].join("\n")

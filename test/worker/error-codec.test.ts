@@ -7,9 +7,9 @@ import {
   errorKindSymbol,
   maxTextLength,
   tracebackSymbol
-} from "../../dist/runtime/internal/error-codec.js"
-import type { EncodedError } from "../../dist/runtime/internal/protocol.js"
-import { TaskDefinitionError, TaskError } from "../../dist/runtime/errors.js"
+} from "../../dist/core/error-codec.js"
+import type { EncodedError } from "../../dist/core/protocol.js"
+import { TaskDefinitionError, TaskError } from "../../dist/core/errors.js"
 
 /** What the client sees: encoded in the worker, cloned across, decoded. */
 const roundTrip = (thrown: unknown, kind?: EncodedError["kind"]): Error & Record<string, unknown> =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import type { FnRef, WireBatch } from "../../dist/runtime/internal/protocol.js"
-import { runBatch, uncloneableReason } from "../../dist/runtime/internal/worker/run-batch.js"
+import type { FnRef, WireBatch } from "../../dist/core/protocol.js"
+import { runBatch, uncloneableReason } from "../../dist/executors/worker/run-batch.js"
 
 let ids = 0
 const inline = (source: string): FnRef => ({ kind: "inline", id: `run-batch-${ids++}`, source, name: "task" })

@@ -1,13 +1,13 @@
 /**
- * Streamed results, worker side (`runtime/internal/worker/stream.ts`), as a property: whatever a
+ * Streamed results, worker side (`executors/worker/stream.ts`), as a property: whatever a
  * batch's tasks do (return, throw, await, spin, depend on an earlier task of the batch), the parts
  * it streams follow each other from task 0, and the parts plus the reply give exactly the outcomes
  * of the same batch run without a stream: nothing lost, nothing twice, failures at the same indices.
  */
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect } from "vitest"
-import type { EncodedError, FnRef, StreamedResults, WireBatch, WireBatchResult } from "../../dist/runtime/internal/protocol.js"
-import { runBatch } from "../../dist/runtime/internal/worker/run-batch.js"
+import type { EncodedError, FnRef, StreamedResults, WireBatch, WireBatchResult } from "../../dist/core/protocol.js"
+import { runBatch } from "../../dist/executors/worker/run-batch.js"
 
 const refKey = "__streamPropertyRef"
 let ids = 0

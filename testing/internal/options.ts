@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { describeGot } from "../../dsl/duration.js"
+import { describeGot } from "../../core/duration.js"
 import { Client } from "../../runtime/Client.js"
 import type { RunOptions } from "./report.js"
 

@@ -5,11 +5,11 @@
  *
  * @internal
  */
-import { describeFunction } from "../../runtime/internal/function-ref.js"
-import { decodeError } from "../../runtime/internal/error-codec.js"
-import type { EncodedError } from "../../runtime/internal/protocol.js"
-import { runBatch } from "../../runtime/internal/worker/run-batch.js"
-import type { FnInfo } from "../../runtime/internal/function-ref.js"
+import { describeFunction } from "../../dsl/function-ref.js"
+import { decodeError } from "../../core/error-codec.js"
+import type { EncodedError } from "../../core/protocol.js"
+import { runBatch } from "../../executors/worker/run-batch.js"
+import type { FnInfo } from "../../dsl/function-ref.js"
 import { describeDifference, diff } from "./diff.js"
 
 /** What a call gave: a value, or the error it failed with. */

@@ -7,7 +7,7 @@
  * @internal
  */
 import { walk, type Delayed } from "../../dsl/delayed.js"
-import { delayedBrand, fillTemplate, futureBrand, type Branded } from "../../runtime/internal/args.js"
+import { delayedBrand, fillTemplate, futureBrand, type Branded } from "../../core/args.js"
 import type { Future } from "../../runtime/Future.js"
 import { runHere, settle, type Outcome } from "./outcome.js"
 

@@ -18,16 +18,16 @@
  */
 import { types } from "node:util"
 import { BroadcastChannel, isMainThread, MessagePort } from "node:worker_threads"
-import { registry, registryIndexKeyOf, registryKeyOf } from "../../../dsl/registry.js"
-import { TaskDefinitionError } from "../../errors.js"
-import { workerState } from "../worker-state.js"
-import { encodeError } from "../error-codec.js"
-import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptRequest, StreamedResults, WireBatch, WireBatchResult } from "../protocol.js"
+import { registry, registryIndexKeyOf, registryKeyOf } from "../../dsl/registry.js"
+import { TaskDefinitionError } from "../../core/errors.js"
+import { workerState } from "../../core/worker-state.js"
+import { encodeError } from "../../core/error-codec.js"
+import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptRequest, StreamedResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
 import { openStream } from "./stream.js"
 import { compileInline, explainReferenceError } from "./compile.js"
-import { maxNesting } from "../args.js"
-import { descend, isCloneLeaf, isPlainObject, stop, walk, WalkError } from "../walk.js"
-import { splitTsxLoaders, tsxArgvPrefix } from "../tsx-flags.js"
+import { maxNesting } from "../../core/args.js"
+import { descend, isCloneLeaf, isPlainObject, stop, walk, WalkError } from "../../core/walk.js"
+import { splitTsxLoaders, tsxArgvPrefix } from "../../core/tsx-flags.js"
 
 /** The failure of every attempt that a fault plan picked (spec section 11), reported after the function ran. */
 const injectedFault: EncodedError = {

@@ -10,7 +10,7 @@
  * position Node gave it (source-mapped under tsx or `--enable-source-maps`).
  *
  * Dropped:
- * - frames in weft's own directories (`runtime/`, `dsl/`, `compiler/`, `testing/`, in the
+ * - frames in weft's own directories (`core/`, `dsl/`, `scheduler/`, `executors/`, `runtime/`, `compiler/`, `testing/`, in the
  *   sources or in `dist/`): the code that ran the task, never the task;
  * - frames in `node_modules/tinypool/`;
  * - `node:internal` frames left at the bottom once those are gone (the event loop's ticks and
@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 
 /** weft's package directory: the parent of `dist/` when running the build, the sources' root otherwise. */
 const packageRoot = (): string => {
-  const base = dirname(dirname(dirname(fileURLToPath(import.meta.url)))) // <root or dist>/runtime/internal/this
+  const base = dirname(dirname(fileURLToPath(import.meta.url))) // <root or dist>/core/this
   return basename(base) === "dist" ? dirname(base) : base
 }
 
@@ -32,7 +32,7 @@ const ownMarkers = (): string[] => {
   const root = packageRoot()
   const markers: string[] = []
   for (const base of [root, join(root, "dist")]) {
-    for (const dir of ["runtime", "dsl", "compiler", "testing"]) {
+    for (const dir of ["core", "dsl", "scheduler", "executors", "runtime", "compiler", "testing"]) {
       const path = join(base, dir) + sep
       markers.push(path, pathToFileURL(path).href)
     }

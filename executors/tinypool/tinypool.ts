@@ -48,9 +48,9 @@
 import { randomUUID } from "node:crypto"
 import { BroadcastChannel } from "node:worker_threads"
 import { Tinypool, type TinypoolWorker } from "tinypool"
-import type { InterruptAnswer, InterruptOutcome, InterruptRequest, PartialResults, WireBatch, WireBatchResult } from "../protocol.js"
-import { ExecutorFailure, type BatchSignal, type Executor } from "./executor.js"
-import { splitTsxLoaders, tsxArgvPrefix } from "../tsx-flags.js"
+import type { InterruptAnswer, InterruptOutcome, InterruptRequest, PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
+import { ExecutorFailure, type BatchSignal, type Executor } from "../executor.js"
+import { splitTsxLoaders, tsxArgvPrefix } from "../../core/tsx-flags.js"
 import { ResultStreams } from "./result-streams.js"
 
 /** How a tinypool executor is started. */

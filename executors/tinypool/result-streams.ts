@@ -18,8 +18,8 @@
  */
 import { randomUUID } from "node:crypto"
 import { BroadcastChannel } from "node:worker_threads"
-import type { PartialResults, WireBatchResult } from "../protocol.js"
-import { ExecutorFailure } from "./executor.js"
+import type { PartialResults, WireBatchResult } from "../../core/protocol.js"
+import { ExecutorFailure } from "../executor.js"
 
 /** How long a reply waits for streamed outcomes it says were sent, before the batch fails as `transport`. They are already queued: this only guards against a hang. */
 const lateResultsMs = 5_000

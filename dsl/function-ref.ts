@@ -5,9 +5,9 @@
  * @internal
  */
 import { createHash } from "node:crypto"
-import { taskMetaOf, type TaskMeta } from "../../dsl/task.js"
-import { TaskDefinitionError } from "../errors.js"
-import type { FnRef } from "./protocol.js"
+import { taskMetaOf, type TaskMeta } from "./task.js"
+import { TaskDefinitionError } from "../core/errors.js"
+import type { FnRef } from "../core/protocol.js"
 
 /** A function described for the runtime. */
 export interface FnInfo {

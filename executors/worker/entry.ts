@@ -8,7 +8,7 @@
  *
  * @internal
  */
-import type { WireBatch, WireBatchResult } from "../protocol.js"
+import type { WireBatch, WireBatchResult } from "../../core/protocol.js"
 
 type RunBatch = (batch: WireBatch) => Promise<WireBatchResult>
 

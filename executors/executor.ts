@@ -9,9 +9,9 @@
  *
  * @internal
  */
-import type { InterruptOutcome, PartialResults, WireBatch, WireBatchResult } from "../protocol.js"
+import type { InterruptOutcome, PartialResults, WireBatch, WireBatchResult } from "../core/protocol.js"
 
-export type { InterruptOutcome } from "../protocol.js"
+export type { InterruptOutcome } from "../core/protocol.js"
 
 /** Why a whole batch failed to run (as opposed to a task in it failing). */
 export type ExecutorFailureReason =

@@ -67,7 +67,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 /** How many times a retryable failure is requeued before it becomes final. */
 const maxRetries = 2
 const prime = 1_000_003
-/** Runs per property; raise it for a soak run: `WEFT_PROP_RUNS=20000 npx vitest run runtime/internal/scheduler/`. */
+/** Runs per property; raise it for a soak run: `WEFT_PROP_RUNS=20000 npx vitest run scheduler/`. */
 const runs = Number(process.env.WEFT_PROP_RUNS ?? 400)
 
 /** The value of task i from its inputs' values: order-sensitive, so a mis-wired input shows. */

@@ -22,7 +22,7 @@
  * @internal
  */
 import { BroadcastChannel, threadId } from "node:worker_threads"
-import type { StreamedResults, WireBatch } from "../protocol.js"
+import type { StreamedResults, WireBatch } from "../../core/protocol.js"
 
 /** Post the finished tasks at least this often, in milliseconds of batch time. */
 export const flushEveryMs = 2

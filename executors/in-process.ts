@@ -17,8 +17,8 @@
  *
  * @internal
  */
-import type { InterruptOutcome, PartialResults, StreamedResults, WireBatch, WireBatchResult } from "../protocol.js"
-import { BatchControl, interruptAttempt, runBatch } from "../worker/run-batch.js"
+import type { InterruptOutcome, PartialResults, StreamedResults, WireBatch, WireBatchResult } from "../core/protocol.js"
+import { BatchControl, interruptAttempt, runBatch } from "./worker/run-batch.js"
 import { ExecutorFailure, type BatchSignal, type Executor } from "./executor.js"
 
 interface Queued {

@@ -5,8 +5,8 @@
  *
  * @internal
  */
-import { TaskDefinitionError } from "../../errors.js"
-import type { FnRef } from "../protocol.js"
+import { TaskDefinitionError } from "../../core/errors.js"
+import type { FnRef } from "../../core/protocol.js"
 
 /** An inline function reference. */
 export type InlineRef = Extract<FnRef, { kind: "inline" }>

@@ -19,7 +19,7 @@
  *
  * @internal
  */
-import { TaskDefinitionError, TaskError, taskErrorMarker } from "../errors.js"
+import { TaskDefinitionError, TaskError, taskErrorMarker } from "./errors.js"
 import { cleanStack } from "./clean-stack.js"
 import type { EncodedError } from "./protocol.js"
 import { maxNesting } from "./args.js"
