@@ -8,7 +8,16 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     globalSetup: ["test/support/global-setup.ts"],
-    include: ["test/**/*.test.ts", "core/**/*.test.ts", "dsl/**/*.test.ts", "scheduler/**/*.test.ts", "executors/**/*.test.ts", "runtime/**/*.test.ts", "testing/**/*.test.ts", "compiler/**/*.test.ts"],
+    include: [
+      "test/**/*.test.ts",
+      "core/**/*.test.ts",
+      "dsl/**/*.test.ts",
+      "scheduler/**/*.test.ts",
+      "executors/**/*.test.ts",
+      "runtime/**/*.test.ts",
+      "testing/**/*.test.ts",
+      "compiler/**/*.test.ts"
+    ],
     pool: "forks",
     poolOptions: { forks: { execArgv: ["--import", "tsx"] } },
     testTimeout: 20_000,

@@ -25,7 +25,13 @@ export const graphStats = (times: GraphTimes, warmups: number) => ({
 
 /** A timed side: `build(base)` then `client.compute(...).result()`, checked against `expected(base)`. */
 export const graphSide =
-  (client: Client, times: GraphTimes, label: string, build: (base: number) => Delayed<number>, expected: (base: number) => number): Side =>
+  (
+    client: Client,
+    times: GraphTimes,
+    label: string,
+    build: (base: number) => Delayed<number>,
+    expected: (base: number) => number
+  ): Side =>
   async () => {
     const base = freshBase()
     const start = performance.now()

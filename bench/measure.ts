@@ -37,7 +37,11 @@ export type Side = () => Promise<number>
  * workers, worker modules, caches), then `reps` timed rounds, alternating the order of the sides
  * from one round to the next.
  */
-export async function compare<K extends string>(reps: number, sides: Record<K, Side>, options?: { warmups?: number }): Promise<Record<K, Stats>> {
+export async function compare<K extends string>(
+  reps: number,
+  sides: Record<K, Side>,
+  options?: { warmups?: number }
+): Promise<Record<K, Stats>> {
   const names = Object.keys(sides) as K[]
   const warmups = options?.warmups ?? 2
   for (let i = 0; i < warmups; i++) for (const name of names) await sides[name]()

@@ -16,7 +16,12 @@ export const startWeft = (): Promise<Client> => Client.local({ workers })
 
 /** A raw tinypool pool of `workers` threads, warmed up: every thread has loaded the worker module. */
 export async function startTinypool(): Promise<Tinypool> {
-  const pool = new Tinypool({ filename: baselineWorker, minThreads: workers, maxThreads: workers, idleTimeout: 2 ** 31 - 1 })
+  const pool = new Tinypool({
+    filename: baselineWorker,
+    minThreads: workers,
+    maxThreads: workers,
+    idleTimeout: 2 ** 31 - 1
+  })
   await Promise.all(Array.from({ length: workers * 2 }, () => pool.run(0)))
   return pool
 }

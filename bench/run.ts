@@ -54,9 +54,11 @@ function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<strin
     } else if (arg === "--only") {
       only = new Set((argv[++i] ?? "").split(","))
       for (const id of only) {
-        if (!scenarios.some((s) => s.id === id)) throw new TypeError(`--only: unknown scenario "${id}"; known: ${scenarios.map((s) => s.id).join(", ")}`)
+        if (!scenarios.some((s) => s.id === id))
+          throw new TypeError(`--only: unknown scenario "${id}"; known: ${scenarios.map((s) => s.id).join(", ")}`)
       }
-    } else throw new TypeError(`unknown argument ${arg}; use --reps N and --only ${scenarios.map((s) => s.id).join(",")}`)
+    } else
+      throw new TypeError(`unknown argument ${arg}; use --reps N and --only ${scenarios.map((s) => s.id).join(",")}`)
   }
   return { reps, only }
 }
@@ -71,7 +73,19 @@ const git = (...args: string[]): string | undefined => {
 /** The commit measured, and whether the library's sources differ from it (uncommitted work). */
 const gitState = (): { commit: string | undefined; dirty: boolean | undefined } => {
   const commit = git("rev-parse", "--short", "HEAD")
-  const changes = git("status", "--porcelain", "--", "core", "dsl", "scheduler", "executors", "runtime", "compiler", "testing", "package.json")
+  const changes = git(
+    "status",
+    "--porcelain",
+    "--",
+    "core",
+    "dsl",
+    "scheduler",
+    "executors",
+    "runtime",
+    "compiler",
+    "testing",
+    "package.json"
+  )
   return { commit, dirty: changes === undefined ? undefined : changes.length > 0 }
 }
 
@@ -82,7 +96,9 @@ const started = new Date()
 const rows: Row[] = []
 const data: Record<string, ScenarioResult["data"]> = {}
 
-log(`weft bench: ${workers} workers per side, ${reps} timed runs per side (median reported), load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`)
+log(
+  `weft bench: ${workers} workers per side, ${reps} timed runs per side (median reported), load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`
+)
 for (const scenario of scenarios) {
   if (only !== undefined && !only.has(scenario.id)) continue
   log(`running ${scenario.title} ...`)

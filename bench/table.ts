@@ -49,7 +49,11 @@ export function formatTable(rows: ReadonlyArray<Row>): string {
 export const perTask = (us: number): string => `${us.toFixed(1)} µs/task (${formatRate(1e6 / us)} tasks/s)`
 
 const formatRate = (perSecond: number): string =>
-  perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)}M` : perSecond >= 1e3 ? `${(perSecond / 1e3).toFixed(0)}k` : perSecond.toFixed(0)
+  perSecond >= 1e6
+    ? `${(perSecond / 1e6).toFixed(2)}M`
+    : perSecond >= 1e3
+      ? `${(perSecond / 1e3).toFixed(0)}k`
+      : perSecond.toFixed(0)
 
 /** Scheduler overhead target of scenario 2: (weft - baseline) / tasks under 10 µs. */
 export const overheadLimitUs = 10

@@ -93,7 +93,8 @@ function literalText(type: Type): string | undefined {
  * literal type where fast-check cannot infer it from the expected type (inside `fc.record` with
  * `requiredKeys`). `null` and `undefined` do not widen.
  */
-const constText = (literal: string): Doc => text(literal === "null" || literal === "undefined" ? literal : `${literal} as const`)
+const constText = (literal: string): Doc =>
+  text(literal === "null" || literal === "undefined" ? literal : `${literal} as const`)
 
 /** A stable order of literal values, whatever order the checker created them in: null, undefined, booleans, numbers, strings, bigints. */
 const literalRank = (t: string): [number, number | string] => {
@@ -122,9 +123,11 @@ function derive(type: Type, path: string, at: Node, seen: ReadonlyArray<ts.Type>
   if (flags & ts.TypeFlags.Unknown) fail("unknown has no shape to generate")
   if (flags & ts.TypeFlags.Never) fail("never has no values")
   if (flags & ts.TypeFlags.ESSymbolLike) fail("symbols are not structured-cloneable")
-  if (flags & (ts.TypeFlags.EnumLiteral | ts.TypeFlags.Enum)) fail("enums are not derived (their members would have to be imported)")
+  if (flags & (ts.TypeFlags.EnumLiteral | ts.TypeFlags.Enum))
+    fail("enums are not derived (their members would have to be imported)")
   if (type.isTypeParameter()) fail("a type parameter has no known shape")
-  if (flags & (ts.TypeFlags.TemplateLiteral | ts.TypeFlags.StringMapping)) fail("template literal types are not derived")
+  if (flags & (ts.TypeFlags.TemplateLiteral | ts.TypeFlags.StringMapping))
+    fail("template literal types are not derived")
   if (flags & ts.TypeFlags.NonPrimitive) fail("object has no known shape")
   if (flags & ts.TypeFlags.String) return call("string")
   if (flags & ts.TypeFlags.Number) return numberArbitrary
@@ -141,7 +144,8 @@ function derive(type: Type, path: string, at: Node, seen: ReadonlyArray<ts.Type>
     fail("an intersection with a primitive (a branded type) has no arbitrary that keeps the brand")
   }
   if (type.isIntersection() || type.isObject()) {
-    if (type.getCallSignatures().length > 0 || type.getConstructSignatures().length > 0) fail("functions are not structured-cloneable")
+    if (type.getCallSignatures().length > 0 || type.getConstructSignatures().length > 0)
+      fail("functions are not structured-cloneable")
     if (type.isTuple()) return tuple(type, path, at, inner)
     const name = (type.getSymbol() ?? type.getAliasSymbol())?.getName()
     const args = type.getTypeArguments()
@@ -151,14 +155,24 @@ function derive(type: Type, path: string, at: Node, seen: ReadonlyArray<ts.Type>
     }
     if (name === "Date" && isLibType(type)) return call("date", text("{ noInvalidDate: true }"))
     if ((name === "Map" || name === "ReadonlyMap") && isLibType(type) && args.length === 2) {
-      const entry = call("tuple", derive(args[0], `${path}[key]`, at, inner), derive(args[1], `${path}[value]`, at, inner))
+      const entry = call(
+        "tuple",
+        derive(args[0], `${path}[key]`, at, inner),
+        derive(args[1], `${path}[value]`, at, inner)
+      )
       return { kind: "call", head: "fc.array", args: [entry], tail: ".map((entries) => new Map(entries))" }
     }
     if ((name === "Set" || name === "ReadonlySet") && isLibType(type) && args.length === 1) {
-      return { kind: "call", head: "fc.array", args: [derive(args[0], `${path}[element]`, at, inner)], tail: ".map((items) => new Set(items))" }
+      return {
+        kind: "call",
+        head: "fc.array",
+        args: [derive(args[0], `${path}[element]`, at, inner)],
+        tail: ".map((items) => new Set(items))"
+      }
     }
     const declarations = type.getSymbol()?.getDeclarations() ?? []
-    if (declarations.some((d) => Node.isClassDeclaration(d) || Node.isClassExpression(d))) fail(`an instance of class ${name} is not plain data`)
+    if (declarations.some((d) => Node.isClassDeclaration(d) || Node.isClassExpression(d)))
+      fail(`an instance of class ${name} is not plain data`)
     // Arrays, Date, Map and Set are handled above; other lib interfaces (Promise, RegExp, Error...) are not plain data.
     if (declarations.some((d) => Node.isInterfaceDeclaration(d)) && isLibType(type)) {
       fail(`${name} comes from TypeScript's lib or a package, and is not known to be plain data`)
@@ -171,7 +185,10 @@ function derive(type: Type, path: string, at: Node, seen: ReadonlyArray<ts.Type>
 /** True when the type's symbol is declared by TypeScript's lib files or a package, not the project. */
 function isLibType(type: Type): boolean {
   const declarations = type.getSymbol()?.getDeclarations() ?? []
-  return declarations.length > 0 && declarations.every((d) => d.getSourceFile().isInNodeModules() || d.getSourceFile().isFromExternalLibrary())
+  return (
+    declarations.length > 0 &&
+    declarations.every((d) => d.getSourceFile().isInNodeModules() || d.getSourceFile().isFromExternalLibrary())
+  )
 }
 
 /**
@@ -182,7 +199,11 @@ function isLibType(type: Type): boolean {
 function union(type: Type, path: string, at: Node, seen: ReadonlyArray<ts.Type>, dropUndefined: boolean): Doc {
   const members = type.getUnionTypes()
   const isNil = (t: Type) => t.isNull() || t.isUndefined()
-  const literals = members.filter((t) => !isNil(t)).map(literalText).filter((t) => t !== undefined).sort(byLiteral)
+  const literals = members
+    .filter((t) => !isNil(t))
+    .map(literalText)
+    .filter((t) => t !== undefined)
+    .sort(byLiteral)
   const others = members.filter((t) => !isNil(t) && literalText(t) === undefined).map((t) => derive(t, path, at, seen))
   others.sort((a, b) => (flat(a) < flat(b) ? -1 : flat(a) > flat(b) ? 1 : 0))
   const hasNull = members.some((t) => t.isNull())
@@ -199,7 +220,12 @@ function union(type: Type, path: string, at: Node, seen: ReadonlyArray<ts.Type>,
     parts.push(call("constantFrom", ...literals.map(constText)))
   }
   parts.push(...others)
-  let doc = parts.length === 1 ? parts[0] : parts.length === 0 ? call("constant", text(hasNull ? "null" : "undefined")) : call("oneof", ...parts)
+  let doc =
+    parts.length === 1
+      ? parts[0]
+      : parts.length === 0
+        ? call("constant", text(hasNull ? "null" : "undefined"))
+        : call("oneof", ...parts)
   if (parts.length === 0) return hasNull && hasUndefined ? call("constantFrom", text("null"), text("undefined")) : doc
   if (hasNull) doc = call("option", doc)
   if (hasUndefined) doc = call("option", doc, text("{ nil: undefined }"))
@@ -235,7 +261,12 @@ function object(type: Type, path: string, at: Node, seen: ReadonlyArray<ts.Type>
     throw new NotDerivable({ type: type.getText(at), path, reason: "number index signatures are not derived" })
   }
   if (index !== undefined) {
-    if (properties.length > 0) throw new NotDerivable({ type: type.getText(at), path, reason: "an index signature beside named properties is not derived" })
+    if (properties.length > 0)
+      throw new NotDerivable({
+        type: type.getText(at),
+        path,
+        reason: "an index signature beside named properties is not derived"
+      })
     return call("dictionary", call("string"), derive(index, `${path}[string]`, at, seen))
   }
   const entries: Array<readonly [string, Doc]> = []
@@ -267,7 +298,13 @@ export interface GraphArbitrary {
  * parameters are plain identifiers), laid out for a line indented by `indent` where it starts at
  * `column`. `file` is the source file as diagnostics name it.
  */
-export function graphArbitrary(fn: FunctionDeclaration, graphName: string, file: string, indent: string, column: number): GraphArbitrary {
+export function graphArbitrary(
+  fn: FunctionDeclaration,
+  graphName: string,
+  file: string,
+  indent: string,
+  column: number
+): GraphArbitrary {
   const diagnostics: WeftDiagnostic[] = []
   const docs: Doc[] = []
   for (const param of fn.getParameters()) {

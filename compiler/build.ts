@@ -37,7 +37,8 @@ const specifierOf = (fromDir: string, target: string): string => {
 const commonDir = (paths: ReadonlyArray<string>): string => {
   if (paths.length === 0) return "/"
   let dir = path.posix.dirname(paths[0])
-  for (const p of paths) while (!(p === dir || p.startsWith(dir.endsWith("/") ? dir : `${dir}/`))) dir = path.posix.dirname(dir)
+  for (const p of paths)
+    while (!(p === dir || p.startsWith(dir.endsWith("/") ? dir : `${dir}/`))) dir = path.posix.dirname(dir)
   return dir
 }
 
@@ -88,7 +89,13 @@ export async function build(options: CompileOptions = {}): Promise<CompileResult
   for (const sf of project.getSourceFiles()) if (emittedSuffix.test(sf.getFilePath())) project.removeSourceFile(sf)
   const inputs: BuildInputs | undefined = inMemory
     ? undefined
-    : { dirs: folders, files: stampFiles(configFiles, project.getSourceFiles().map((sf) => ({ path: sf.getFilePath(), text: sf.getFullText() }))) }
+    : {
+        dirs: folders,
+        files: stampFiles(
+          configFiles,
+          project.getSourceFiles().map((sf) => ({ path: sf.getFilePath(), text: sf.getFullText() }))
+        )
+      }
 
   const analysis = analyzeTasks(project, rootDir)
   const diagnostics: WeftDiagnostic[] = [...analysis.diagnostics]
@@ -104,7 +111,9 @@ export async function build(options: CompileOptions = {}): Promise<CompileResult
   }
 
   const emittedPathOf = (sourcePath: string): string =>
-    outDir === undefined ? emittedNameOf(sourcePath) : path.join(outDir, emittedNameOf(path.relative(rootDir, sourcePath)))
+    outDir === undefined
+      ? emittedNameOf(sourcePath)
+      : path.join(outDir, emittedNameOf(path.relative(rootDir, sourcePath)))
 
   /** Per annotated source file: its graphs and the imported tasks they use. */
   interface Unit {
@@ -135,7 +144,14 @@ export async function build(options: CompileOptions = {}): Promise<CompileResult
     const problem = graphShapeProblem(g)
     if (problem !== undefined) {
       const { line, column } = sf.getLineAndColumnAtPos(g.nameNode.getStart())
-      diagnostics.push({ code: 1007, file, line, column, message: `@graph "${g.name}" ${problem}`, hint: "write it as `export function name(...) { ... }` at the top level of the module" })
+      diagnostics.push({
+        code: 1007,
+        file,
+        line,
+        column,
+        message: `@graph "${g.name}" ${problem}`,
+        hint: "write it as `export function name(...) { ... }` at the top level of the module"
+      })
       continue
     }
     // The tasks the body may call: the file's own, and those imported from other project files.
@@ -163,7 +179,9 @@ export async function build(options: CompileOptions = {}): Promise<CompileResult
     const id = `${file.replace(/\.[cm]?tsx?$/, "")}#${g.name}`
     graphs.push({ id, file, name: g.name, ir: compiled.ir })
     // Laid out for its place in the emitted call: `  { arbitrary: (fc) => ...`.
-    const derived = arbitraries ? graphArbitrary(g.fn as FunctionDeclaration, g.name, file, "  ", "  { arbitrary: ".length) : undefined
+    const derived = arbitraries
+      ? graphArbitrary(g.fn as FunctionDeclaration, g.name, file, "  ", "  { arbitrary: ".length)
+      : undefined
     if (derived !== undefined) diagnostics.push(...derived.diagnostics)
     const unit = unitOf(sf)
     unit.graphs.push({ name: g.name, id, ir: compiled.ir, arbitrary: derived?.text })
@@ -190,7 +208,8 @@ export async function build(options: CompileOptions = {}): Promise<CompileResult
     files.push({ source, path: out, text, changed })
   }
   const result = { diagnostics, files, graphs, tasks }
-  if (only === undefined && write && tsconfig !== undefined && inputs !== undefined) writeCache(tsconfig, outDir, arbitraries, inputs, result)
+  if (only === undefined && write && tsconfig !== undefined && inputs !== undefined)
+    writeCache(tsconfig, outDir, arbitraries, inputs, result)
   return result
 
   /** The text of one emitted module. */
@@ -204,10 +223,14 @@ export async function build(options: CompileOptions = {}): Promise<CompileResult
     const weftImports = [...(unit.graphs.length > 0 ? ["graphModule"] : []), ...(unit.tasks.length > 0 ? ["task"] : [])]
     lines.push(`import { ${weftImports.join(", ")} } from "weft"`)
     if (unit.tasks.length > 0) {
-      lines.push(`import { ${unit.tasks.map((t) => `${t.name} as __${t.name}`).join(", ")} } from ${literal(sourceSpec)}`)
+      lines.push(
+        `import { ${unit.tasks.map((t) => `${t.name} as __${t.name}`).join(", ")} } from ${literal(sourceSpec)}`
+      )
     }
     if (unit.graphs.length > 0) {
-      lines.push(`import type { ${unit.graphs.map((g) => `${g.name} as __${g.name}`).join(", ")} } from ${literal(sourceSpec)}`)
+      lines.push(
+        `import type { ${unit.graphs.map((g) => `${g.name} as __${g.name}`).join(", ")} } from ${literal(sourceSpec)}`
+      )
     }
     // Imported tasks, grouped by their emitted module, in a stable order.
     const byModule = new Map<string, string[]>()
@@ -217,10 +240,13 @@ export async function build(options: CompileOptions = {}): Promise<CompileResult
       list.push(local === t.name ? t.name : `${t.name} as ${local}`)
       byModule.set(spec, list)
     }
-    for (const [spec, list] of [...byModule].sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`import { ${list.join(", ")} } from ${literal(spec)}`)
+    for (const [spec, list] of [...byModule].sort(([a], [b]) => (a < b ? -1 : 1)))
+      lines.push(`import { ${list.join(", ")} } from ${literal(spec)}`)
     for (const t of unit.tasks) {
       lines.push("", `/** The @task \`${t.name}\` of ${relative}:${t.line}, registered. */`)
-      lines.push(`export const ${t.name} = task(import.meta, __${t.name}, ${optionsText(t)}, { hash: ${literal(t.sourceHash.slice(0, 16))} })`)
+      lines.push(
+        `export const ${t.name} = task(import.meta, __${t.name}, ${optionsText(t)}, { hash: ${literal(t.sourceHash.slice(0, 16))} })`
+      )
     }
     const localOf = new Map<string, string>()
     for (const t of unit.tasks) localOf.set(t.id, t.name)
@@ -230,7 +256,9 @@ export async function build(options: CompileOptions = {}): Promise<CompileResult
       const record = ids.length === 0 ? "{}" : `{ ${ids.map((id) => `${literal(id)}: ${localOf.get(id)}`).join(", ")} }`
       const ir = irText(g.ir, "")
       lines.push("", `/** The @graph \`${g.name}\` of ${relative}, compiled. */`)
-      lines.push(`export const ${g.name} = graphModule<Parameters<typeof __${g.name}>, Awaited<ReturnType<typeof __${g.name}>>>(`)
+      lines.push(
+        `export const ${g.name} = graphModule<Parameters<typeof __${g.name}>, Awaited<ReturnType<typeof __${g.name}>>>(`
+      )
       lines.push(`  ${ir.split("\n").join("\n  ")},`)
       if (g.arbitrary === undefined) lines.push(`  ${record}`)
       else lines.push(`  ${record},`, `  { arbitrary: ${g.arbitrary} }`)
@@ -262,7 +290,8 @@ function irText(ir: GraphIr, indent: string): string {
 function graphShapeProblem(g: Annotated): string | undefined {
   if (!Node.isFunctionDeclaration(g.fn)) return "is not a function declaration"
   if (!g.moduleLevel) return "is not declared at module level"
-  if (!g.fn.hasExportKeyword() || g.fn.hasDefaultKeyword()) return "is not exported (by name), so its compiled module cannot import its type"
+  if (!g.fn.hasExportKeyword() || g.fn.hasDefaultKeyword())
+    return "is not exported (by name), so its compiled module cannot import its type"
   return undefined
 }
 
@@ -283,14 +312,21 @@ const usesTask = (ir: GraphIr, id: string): boolean => taskIdsOf(ir).has(id)
  */
 function configInputs(tsconfig: string): { files: string[]; folders: Array<{ dir: string; recursive: boolean }> } {
   const files: string[] = []
-  const parsed = ts.getParsedCommandLineOfConfigFile(tsconfig, {}, {
-    ...ts.sys,
-    readFile: (file) => {
-      files.push(file)
-      return ts.sys.readFile(file)
-    },
-    onUnRecoverableConfigFileDiagnostic: () => {} // loadProject reports it
-  })
-  const folders = Object.entries(parsed?.wildcardDirectories ?? {}).map(([dir, flags]) => ({ dir, recursive: (flags & ts.WatchDirectoryFlags.Recursive) !== 0 }))
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    tsconfig,
+    {},
+    {
+      ...ts.sys,
+      readFile: (file) => {
+        files.push(file)
+        return ts.sys.readFile(file)
+      },
+      onUnRecoverableConfigFileDiagnostic: () => {} // loadProject reports it
+    }
+  )
+  const folders = Object.entries(parsed?.wildcardDirectories ?? {}).map(([dir, flags]) => ({
+    dir,
+    recursive: (flags & ts.WatchDirectoryFlags.Recursive) !== 0
+  }))
   return { files: files.length > 0 ? files : [tsconfig], folders }
 }

@@ -51,10 +51,20 @@ const sha256 = (data: Buffer | string): string => createHash("sha256").update(da
 
 /** Where the record of the project `rootDir` (the tsconfig's folder) built into `outDir` lives. */
 const recordPath = (rootDir: string, outDir: string | undefined): string =>
-  path.join(rootDir, "node_modules", ".cache", "weft", `build-${createHash("sha256").update(`${rootDir}\0${outDir ?? ""}`).digest("hex").slice(0, 16)}.json`)
+  path.join(
+    rootDir,
+    "node_modules",
+    ".cache",
+    "weft",
+    `build-${createHash("sha256")
+      .update(`${rootDir}\0${outDir ?? ""}`)
+      .digest("hex")
+      .slice(0, 16)}.json`
+  )
 
 /** Folders not searched for new files: what TypeScript leaves out of `include` wildcards, and dot-folders (`.git`). */
-const skippedFolder = (name: string): boolean => name.startsWith(".") || name === "node_modules" || name === "bower_components" || name === "jspm_packages"
+const skippedFolder = (name: string): boolean =>
+  name.startsWith(".") || name === "node_modules" || name === "bower_components" || name === "jspm_packages"
 
 /** `dir`, and with `recursive` every folder under it (but skipped ones), with their modification times. */
 function stampFolder(dir: string, recursive: boolean, into: Record<string, number>): void {
@@ -67,7 +77,8 @@ function stampFolder(dir: string, recursive: boolean, into: Record<string, numbe
   } catch {
     return // a pattern's folder that does not exist: nothing to watch there
   }
-  for (const entry of entries) if (entry.isDirectory() && !skippedFolder(entry.name)) stampFolder(path.join(dir, entry.name), true, into)
+  for (const entry of entries)
+    if (entry.isDirectory() && !skippedFolder(entry.name)) stampFolder(path.join(dir, entry.name), true, into)
 }
 
 /**
@@ -81,7 +92,10 @@ export function stampFolders(folders: ReadonlyArray<{ dir: string; recursive: bo
 }
 
 /** Config files by their bytes, source files by the text the build analysed. */
-export function stampFiles(configFiles: ReadonlyArray<string>, sources: ReadonlyArray<{ path: string; text: string }>): BuildInputs["files"] {
+export function stampFiles(
+  configFiles: ReadonlyArray<string>,
+  sources: ReadonlyArray<{ path: string; text: string }>
+): BuildInputs["files"] {
   const files: Record<string, string> = {}
   for (const file of configFiles) {
     try {
@@ -99,11 +113,14 @@ export function stampFiles(configFiles: ReadonlyArray<string>, sources: Readonly
 
 /** The current stamp of a recorded file: its bytes or its text (without a byte-order mark), as it was recorded. */
 const stampOf = (file: string, recorded: string): string =>
-  recorded.startsWith("bytes:") ? `bytes:${sha256(readFileSync(file))}` : `text:${sha256(readFileSync(file, "utf8").replace(/^\uFEFF/, ""))}`
+  recorded.startsWith("bytes:")
+    ? `bytes:${sha256(readFileSync(file))}`
+    : `text:${sha256(readFileSync(file, "utf8").replace(/^\uFEFF/, ""))}`
 
 /** True when every recorded file has the same bytes and every recorded folder the same time. */
 function unchanged(inputs: BuildInputs): boolean {
-  for (const [dir, mtime] of Object.entries(inputs.dirs)) if (statSync(dir, { throwIfNoEntry: false })?.mtimeMs !== mtime) return false
+  for (const [dir, mtime] of Object.entries(inputs.dirs))
+    if (statSync(dir, { throwIfNoEntry: false })?.mtimeMs !== mtime) return false
   for (const [file, stamp] of Object.entries(inputs.files)) if (stampOf(file, stamp) !== stamp) return false
   return true
 }
@@ -113,12 +130,18 @@ function unchanged(inputs: BuildInputs): boolean {
  * `arbitraries`, or undefined when anything it depends on changed (or there is no usable record).
  * Reads files only: no ts-morph, no TypeScript.
  */
-export function readCache(tsconfig: string, outDir: string | undefined, arbitraries: boolean): CompileResult | undefined {
+export function readCache(
+  tsconfig: string,
+  outDir: string | undefined,
+  arbitraries: boolean
+): CompileResult | undefined {
   try {
     const saved = JSON.parse(readFileSync(recordPath(path.dirname(tsconfig), outDir), "utf8")) as CacheRecord
-    if (saved.format !== cacheFormat || saved.outDir !== (outDir ?? "") || saved.arbitraries !== arbitraries) return undefined
+    if (saved.format !== cacheFormat || saved.outDir !== (outDir ?? "") || saved.arbitraries !== arbitraries)
+      return undefined
     if (!unchanged(saved.inputs)) return undefined
-    for (const file of saved.result.files) if (!existsSync(file.path) || readFileSync(file.path, "utf8") !== file.text) return undefined
+    for (const file of saved.result.files)
+      if (!existsSync(file.path) || readFileSync(file.path, "utf8") !== file.text) return undefined
     return { ...saved.result, files: saved.result.files.map((file) => ({ ...file, changed: false })) }
   } catch {
     return undefined // no record, an unreadable one, or a recorded file gone: build
@@ -130,19 +153,33 @@ export function readCache(tsconfig: string, outDir: string | undefined, arbitrar
  * build wrote (an emitted module, the record itself) are stamped again, since that write changed
  * their time.
  */
-export function writeCache(tsconfig: string, outDir: string | undefined, arbitraries: boolean, inputs: BuildInputs, result: CompileResult): void {
+export function writeCache(
+  tsconfig: string,
+  outDir: string | undefined,
+  arbitraries: boolean,
+  inputs: BuildInputs,
+  result: CompileResult
+): void {
   const where = recordPath(path.dirname(tsconfig), outDir)
   try {
     mkdirSync(path.dirname(where), { recursive: true }) // may create node_modules/ in a stamped folder
     const dirs = { ...inputs.dirs }
     // TypeScript may give the folders lower-cased on a case-insensitive file system.
     const folded = (p: string) => (process.platform === "win32" || process.platform === "darwin" ? p.toLowerCase() : p)
-    const written = [where, ...result.files.filter((file) => file.changed).map((file) => file.path)].map((file) => folded(path.resolve(file)))
+    const written = [where, ...result.files.filter((file) => file.changed).map((file) => file.path)].map((file) =>
+      folded(path.resolve(file))
+    )
     for (const dir of Object.keys(dirs)) {
       const prefix = folded(dir.endsWith(path.sep) ? dir : `${dir}${path.sep}`)
       if (written.some((file) => file.startsWith(prefix))) dirs[dir] = statSync(dir).mtimeMs
     }
-    const record: CacheRecord = { format: cacheFormat, outDir: outDir ?? "", arbitraries, inputs: { files: inputs.files, dirs }, result }
+    const record: CacheRecord = {
+      format: cacheFormat,
+      outDir: outDir ?? "",
+      arbitraries,
+      inputs: { files: inputs.files, dirs },
+      result
+    }
     writeFileSync(where, JSON.stringify(record))
   } catch {
     // A cache that cannot be written only costs the next build its shortcut.

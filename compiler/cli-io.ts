@@ -54,4 +54,3 @@ export function reportWritten(result: CompileResult, io: CliIo): void {
   }
   for (const f of written) io.stdout.write(`wrote ${path.relative(io.cwd, path.resolve(io.cwd, f.path)) || f.path}\n`)
 }
-

@@ -69,8 +69,16 @@ const flagsOf = {
     arbitraries: { type: "boolean" },
     help: { type: "boolean", short: "h" }
   },
-  check: { project: { type: "string", short: "p" }, arbitraries: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-  graph: { project: { type: "string", short: "p" }, format: { type: "string", short: "f" }, help: { type: "boolean", short: "h" } },
+  check: {
+    project: { type: "string", short: "p" },
+    arbitraries: { type: "boolean" },
+    help: { type: "boolean", short: "h" }
+  },
+  graph: {
+    project: { type: "string", short: "p" },
+    format: { type: "string", short: "f" },
+    help: { type: "boolean", short: "h" }
+  },
   help: { help: { type: "boolean", short: "h" } }
 } as const
 
@@ -79,13 +87,13 @@ export const usageExitCode = 2
 
 class UsageError extends Error {}
 
-
 /** Edit distance (insertions, deletions, substitutions), for did-you-mean. */
 function distance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     const current = [i]
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
     previous = current
   }
   return previous[b.length]
@@ -97,7 +105,8 @@ function closest(word: string, candidates: ReadonlyArray<string>): string | unde
   let best: string | undefined
   let bestDistance = bare(word).length >= 7 ? 4 : 3
   for (const candidate of candidates) {
-    const d = bare(candidate).startsWith(bare(word)) && bare(word).length >= 3 ? 1 : distance(bare(word), bare(candidate))
+    const d =
+      bare(candidate).startsWith(bare(word)) && bare(word).length >= 3 ? 1 : distance(bare(word), bare(candidate))
     if (d < bestDistance) [best, bestDistance] = [candidate, d]
   }
   return best
@@ -107,8 +116,11 @@ function closest(word: string, candidates: ReadonlyArray<string>): string | unde
 function unknownOption(command: Exclude<Command, "help">, arg: string): string {
   const name = arg.replace(/=.*$/s, "")
   const own = Object.keys(flagsOf[command]).map((f) => `--${f}`)
-  const elsewhere = (["build", "check", "graph"] as const).filter((c) => c !== command && Object.hasOwn(flagsOf[c], name.replace(/^--/, "")))
-  if (elsewhere.length > 0 && name.startsWith("--")) return `weft ${command}: unknown option '${name}'; it is an option of weft ${elsewhere.join(" and weft ")}`
+  const elsewhere = (["build", "check", "graph"] as const).filter(
+    (c) => c !== command && Object.hasOwn(flagsOf[c], name.replace(/^--/, ""))
+  )
+  if (elsewhere.length > 0 && name.startsWith("--"))
+    return `weft ${command}: unknown option '${name}'; it is an option of weft ${elsewhere.join(" and weft ")}`
   const guess = name.startsWith("--") ? closest(name, own) : undefined
   return `weft ${command}: unknown option '${name}'${guess === undefined ? "" : `; did you mean '${guess}'?`}`
 }
@@ -119,7 +131,9 @@ function parse<C extends Exclude<Command, "help">>(command: C, args: string[]) {
     if (arg === "--") break
     if (!arg.startsWith("-") || arg === "-") continue
     const flags: Record<string, { type: string; short?: string }> = flagsOf[command]
-    const known = arg.startsWith("--") ? Object.hasOwn(flags, arg.replace(/=.*$/s, "").slice(2)) : Object.values(flags).some((f) => f.short !== undefined && arg.slice(1).startsWith(f.short))
+    const known = arg.startsWith("--")
+      ? Object.hasOwn(flags, arg.replace(/=.*$/s, "").slice(2))
+      : Object.values(flags).some((f) => f.short !== undefined && arg.slice(1).startsWith(f.short))
     if (!known) throw new UsageError(unknownOption(command, arg))
   }
   try {
@@ -128,7 +142,12 @@ function parse<C extends Exclude<Command, "help">>(command: C, args: string[]) {
     const message = error instanceof Error ? error.message : String(error)
     const missing = /^Option '(.+) <value>' argument missing/.exec(message)
     if (missing !== null) throw new UsageError(`weft ${command}: ${missing[1]} needs a value`)
-    throw new UsageError(`weft ${command}: ${message.replace(/\. To specify a positional argument.*$/s, "").replace(/\s+/g, " ").replace(/\.$/, "")}`)
+    throw new UsageError(
+      `weft ${command}: ${message
+        .replace(/\. To specify a positional argument.*$/s, "")
+        .replace(/\s+/g, " ")
+        .replace(/\.$/, "")}`
+    )
   }
 }
 
@@ -166,10 +185,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (!(commands as ReadonlyArray<string>).includes(first)) {
     if (first.startsWith("-")) {
       const guess = closest(first, ["--help", "--version"])
-      throw new UsageError(`weft: unknown option '${first}'${guess === undefined ? " (expected a command first: build, check or graph)" : `; did you mean '${guess}'?`}`)
+      throw new UsageError(
+        `weft: unknown option '${first}'${guess === undefined ? " (expected a command first: build, check or graph)" : `; did you mean '${guess}'?`}`
+      )
     }
     const guess = closest(first, commands)
-    throw new UsageError(`weft: unknown command '${first}'${guess === undefined ? "; the commands are build, check, graph and help" : `; did you mean '${guess}'?`}`)
+    throw new UsageError(
+      `weft: unknown command '${first}'${guess === undefined ? "; the commands are build, check, graph and help" : `; did you mean '${guess}'?`}`
+    )
   }
   const command = first as Exclude<Command, "help">
   const projectOf = (value: string | undefined): string => {
@@ -199,23 +222,32 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parse("check", rest)
     if (values.help === true) return help(io)
     noPositionals("check", positionals)
-    const result = await compile({ project: projectOf(values.project), write: false, arbitraries: values.arbitraries === true })
+    const result = await compile({
+      project: projectOf(values.project),
+      write: false,
+      arbitraries: values.arbitraries === true
+    })
     const errors = reportDiagnostics(result.diagnostics, io.stderr)
-    if (errors === 0) io.stdout.write(`No errors: ${plural(result.tasks.length, "task")}, ${plural(result.graphs.length, "graph")}.\n`)
+    if (errors === 0)
+      io.stdout.write(`No errors: ${plural(result.tasks.length, "task")}, ${plural(result.graphs.length, "graph")}.\n`)
     return errors > 0 ? 1 : 0
   }
 
   // graph
   const { values, positionals } = parse("graph", rest)
   if (values.help === true) return help(io)
-  if (positionals.length !== 1) throw new UsageError(`weft graph: expected one FILE#NAME, got ${positionals.length === 0 ? "none" : positionals.join(" ")}`)
+  if (positionals.length !== 1)
+    throw new UsageError(
+      `weft graph: expected one FILE#NAME, got ${positionals.length === 0 ? "none" : positionals.join(" ")}`
+    )
   const format = values.format ?? "json"
   if (format !== "json" && format !== "mermaid" && format !== "dot") {
     throw new UsageError(`weft graph: --format must be mermaid, dot or json, got '${format}'`)
   }
   const target = positionals[0]
   const hash = target.lastIndexOf("#")
-  if (hash <= 0 || hash === target.length - 1) throw new UsageError(`weft graph: expected FILE#NAME (e.g. src/pipeline.ts#pipeline), got '${target}'`)
+  if (hash <= 0 || hash === target.length - 1)
+    throw new UsageError(`weft graph: expected FILE#NAME (e.g. src/pipeline.ts#pipeline), got '${target}'`)
   const project = projectOf(values.project)
   const result = await compile({ project, write: false })
   const file = target.slice(0, hash)
@@ -224,7 +256,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (graph === undefined) {
     const errors = reportDiagnostics(result.diagnostics, io.stderr)
     const known = result.graphs.map((g) => `${g.file}#${g.name}`)
-    io.stderr.write(`weft graph: no @graph '${name}' in ${file}${errors > 0 ? " (see the errors above)" : ""}; ${known.length === 0 ? "the project has no graphs" : `the graphs are: ${known.join(", ")}`}\n`)
+    io.stderr.write(
+      `weft graph: no @graph '${name}' in ${file}${errors > 0 ? " (see the errors above)" : ""}; ${known.length === 0 ? "the project has no graphs" : `the graphs are: ${known.join(", ")}`}\n`
+    )
     return 1
   }
   io.stdout.write(renderGraph(graph.ir, format as GraphFormat))
@@ -235,7 +269,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
 function version(): string {
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
     try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string; version?: string }
+      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as {
+        name?: string
+        version?: string
+      }
       if (pkg.name === "weft" && pkg.version !== undefined) return pkg.version
     } catch {
       // no package.json here: look further up
@@ -267,12 +304,20 @@ function findGraph(result: CompileResult, file: string, name: string, cwd: strin
   return result.graphs.find(
     (g) =>
       g.name === name &&
-      (g.file === file || g.id === `${file}#${name}` || wanted.has(canonical(path.resolve(projectDir, g.file))) || wanted.has(canonical(path.resolve(cwd, g.file))))
+      (g.file === file ||
+        g.id === `${file}#${name}` ||
+        wanted.has(canonical(path.resolve(projectDir, g.file))) ||
+        wanted.has(canonical(path.resolve(cwd, g.file))))
   )
 }
 
 /** `build --watch`: watches until the watcher is closed (by `io.onWatch`'s caller or SIGINT). */
-async function watchUntilClosed(project: string, outDir: string | undefined, arbitraries: boolean, io: CliIo): Promise<number> {
+async function watchUntilClosed(
+  project: string,
+  outDir: string | undefined,
+  arbitraries: boolean,
+  io: CliIo
+): Promise<number> {
   const { watch } = await import("./watch.js")
   const watcher = await watch({ project, outDir, arbitraries, stdout: io.stdout, stderr: io.stderr, cwd: io.cwd })
   const onSigint = () => void watcher.close()
@@ -297,7 +342,9 @@ const isMain = (): boolean => {
 
 // Run as the `weft` bin: the exit code is set, not forced, so that a watcher keeps the process alive.
 if (isMain()) {
-  void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then((code) => {
-    process.exitCode = code
-  })
+  void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
+    (code) => {
+      process.exitCode = code
+    }
+  )
 }

@@ -80,7 +80,8 @@ export function resolveTsconfig(project: string | undefined, cwd: string = proce
     if (statSync(inside, { throwIfNoEntry: false })?.isFile() === true) return inside
     throw new Error(`no tsconfig.json in the folder ${given}`)
   }
-  if (stat === undefined) throw new Error(project === undefined ? `no tsconfig.json in ${cwd}` : `no tsconfig at ${given}`)
+  if (stat === undefined)
+    throw new Error(project === undefined ? `no tsconfig.json in ${cwd}` : `no tsconfig at ${given}`)
   return given
 }
 

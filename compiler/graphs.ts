@@ -13,7 +13,14 @@
  *
  * @module
  */
-import { Node, SyntaxKind, type ArrowFunction, type Expression, type FunctionDeclaration, type Statement } from "ts-morph"
+import {
+  Node,
+  SyntaxKind,
+  type ArrowFunction,
+  type Expression,
+  type FunctionDeclaration,
+  type Statement
+} from "ts-morph"
 import type { DiagnosticCode, WeftDiagnostic } from "./diagnostics.js"
 import { isIrRef, type GraphIr, type IrNode, type IrValue } from "../core/ir.js"
 
@@ -115,14 +122,34 @@ function mapRefs(value: Val, f: (index: number) => number): Val {
 }
 
 const arithmetic = new Set<SyntaxKind>([
-  SyntaxKind.PlusToken, SyntaxKind.MinusToken, SyntaxKind.AsteriskToken, SyntaxKind.SlashToken, SyntaxKind.PercentToken,
-  SyntaxKind.AsteriskAsteriskToken, SyntaxKind.LessThanToken, SyntaxKind.GreaterThanToken, SyntaxKind.LessThanEqualsToken,
-  SyntaxKind.GreaterThanEqualsToken, SyntaxKind.EqualsEqualsToken, SyntaxKind.EqualsEqualsEqualsToken,
-  SyntaxKind.ExclamationEqualsToken, SyntaxKind.ExclamationEqualsEqualsToken, SyntaxKind.AmpersandToken, SyntaxKind.BarToken,
-  SyntaxKind.CaretToken, SyntaxKind.LessThanLessThanToken, SyntaxKind.GreaterThanGreaterThanToken,
-  SyntaxKind.GreaterThanGreaterThanGreaterThanToken, SyntaxKind.InKeyword, SyntaxKind.InstanceOfKeyword
+  SyntaxKind.PlusToken,
+  SyntaxKind.MinusToken,
+  SyntaxKind.AsteriskToken,
+  SyntaxKind.SlashToken,
+  SyntaxKind.PercentToken,
+  SyntaxKind.AsteriskAsteriskToken,
+  SyntaxKind.LessThanToken,
+  SyntaxKind.GreaterThanToken,
+  SyntaxKind.LessThanEqualsToken,
+  SyntaxKind.GreaterThanEqualsToken,
+  SyntaxKind.EqualsEqualsToken,
+  SyntaxKind.EqualsEqualsEqualsToken,
+  SyntaxKind.ExclamationEqualsToken,
+  SyntaxKind.ExclamationEqualsEqualsToken,
+  SyntaxKind.AmpersandToken,
+  SyntaxKind.BarToken,
+  SyntaxKind.CaretToken,
+  SyntaxKind.LessThanLessThanToken,
+  SyntaxKind.GreaterThanGreaterThanToken,
+  SyntaxKind.GreaterThanGreaterThanGreaterThanToken,
+  SyntaxKind.InKeyword,
+  SyntaxKind.InstanceOfKeyword
 ])
-const logical = new Set<SyntaxKind>([SyntaxKind.AmpersandAmpersandToken, SyntaxKind.BarBarToken, SyntaxKind.QuestionQuestionToken])
+const logical = new Set<SyntaxKind>([
+  SyntaxKind.AmpersandAmpersandToken,
+  SyntaxKind.BarBarToken,
+  SyntaxKind.QuestionQuestionToken
+])
 
 /**
  * Compiles `fn`, a `@graph` function. `tasks` maps the local names of the file's `@task` functions
@@ -145,7 +172,12 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
 
   /** Compiles an expression; `undefined` when it was reported (or depends on something that was). */
   const expr = (node: Expression, scope: Scope): Val | undefined => {
-    if (Node.isParenthesizedExpression(node) || Node.isAsExpression(node) || Node.isSatisfiesExpression(node) || Node.isNonNullExpression(node)) {
+    if (
+      Node.isParenthesizedExpression(node) ||
+      Node.isAsExpression(node) ||
+      Node.isSatisfiesExpression(node) ||
+      Node.isNonNullExpression(node)
+    ) {
       return expr(node.getExpression(), scope)
     }
     if (Node.isTypeAssertion(node)) return expr(node.getExpression(), scope)
@@ -160,8 +192,14 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
       if (found === poisoned) return undefined
       if (found !== undefined) return found
       if (text === "undefined") return report(node, 1004, "undefined is not a value a graph can hold", "use null")
-      if (tasks.has(text)) return report(node, 1004, `the @task ${text} used as a value`, "call it: a @graph body only calls tasks")
-      return report(node, 1004, `${text} is not a parameter or const binding of this @graph`, "pass it as a parameter of the graph, or use it inside a @task")
+      if (tasks.has(text))
+        return report(node, 1004, `the @task ${text} used as a value`, "call it: a @graph body only calls tasks")
+      return report(
+        node,
+        1004,
+        `${text} is not a parameter or const binding of this @graph`,
+        "pass it as a parameter of the graph, or use it inside a @task"
+      )
     }
     if (Node.isArrayLiteralExpression(node)) {
       const out: Val[] = []
@@ -197,7 +235,12 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
           if (v === undefined) failed = true
           else out[property.getName()] = v
         } else {
-          other(property, Node.isSpreadAssignment(property) ? "a spread in an object literal" : "a method or accessor in an object literal")
+          other(
+            property,
+            Node.isSpreadAssignment(property)
+              ? "a spread in an object literal"
+              : "a method or accessor in an object literal"
+          )
           failed = true
         }
       }
@@ -215,7 +258,8 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
       if (Node.isPropertyAccessExpression(node)) key = node.getName()
       else {
         const arg = node.getArgumentExpressionOrThrow()
-        if (Node.isNumericLiteral(arg) || Node.isStringLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg)) key = arg.getLiteralValue()
+        if (Node.isNumericLiteral(arg) || Node.isStringLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg))
+          key = arg.getLiteralValue()
         else {
           const k = expr(arg, scope)
           if (k === undefined) return undefined
@@ -225,9 +269,16 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
         }
       }
       // Reads of a literal written in this body resolve now.
-      if (Array.isArray(base) && typeof key === "number" && Number.isInteger(key) && key >= 0 && key < base.length) return base[key]
+      if (Array.isArray(base) && typeof key === "number" && Number.isInteger(key) && key >= 0 && key < base.length)
+        return base[key]
       if (Array.isArray(base) && key === "length") return base.length
-      if (typeof base === "object" && base !== null && !Array.isArray(base) && !isIrRef(base) && Object.hasOwn(base, String(key))) {
+      if (
+        typeof base === "object" &&
+        base !== null &&
+        !Array.isArray(base) &&
+        !isIrRef(base) &&
+        Object.hasOwn(base, String(key))
+      ) {
         return (base as Record<string, Val>)[String(key)]
       }
       const from = scope.materialize(base)
@@ -249,13 +300,19 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
           ? report(node, 1001, `${opText} branches on a lazy value (${short(node)})`)
           : report(node, 1002, `${opText} on a lazy value (${short(node)})`)
       }
-      return other(node, kind === "logic" ? `the operator ${node.getOperatorToken().getText()}` : `arithmetic or comparison (${short(node)})`)
+      return other(
+        node,
+        kind === "logic"
+          ? `the operator ${node.getOperatorToken().getText()}`
+          : `arithmetic or comparison (${short(node)})`
+      )
     }
     if (Node.isPrefixUnaryExpression(node)) {
       const op = node.getOperatorToken()
       const operand = node.getOperand()
       if (op === SyntaxKind.MinusToken && Node.isNumericLiteral(operand)) return -operand.getLiteralValue()
-      if (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken) return other(node, "an increment or decrement")
+      if (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken)
+        return other(node, "an increment or decrement")
       const v = expr(operand, scope)
       if (v === undefined) return undefined
       if (scope.involvesLazy(v)) {
@@ -268,7 +325,8 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
     if (Node.isConditionalExpression(node)) {
       const condition = expr(node.getCondition(), scope)
       if (condition === undefined) return undefined
-      if (scope.involvesLazy(condition)) return report(node, 1001, `?: branches on the lazy value ${short(node.getCondition())}`)
+      if (scope.involvesLazy(condition))
+        return report(node, 1001, `?: branches on the lazy value ${short(node.getCondition())}`)
       return other(node, "a conditional expression")
     }
     if (Node.isTemplateExpression(node)) {
@@ -278,11 +336,14 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
         if (v === undefined) return undefined
         if (scope.involvesLazy(v)) lazy = true
       }
-      return lazy ? report(node, 1002, `a template literal on a lazy value`) : other(node, "a template literal with substitutions")
+      return lazy
+        ? report(node, 1002, `a template literal on a lazy value`)
+        : other(node, "a template literal with substitutions")
     }
     if (Node.isAwaitExpression(node)) return other(node, "await")
     if (Node.isNewExpression(node)) return other(node, "new")
-    if (Node.isArrowFunction(node) || Node.isFunctionExpression(node)) return other(node, "a function other than a .map callback")
+    if (Node.isArrowFunction(node) || Node.isFunctionExpression(node))
+      return other(node, "a function other than a .map callback")
     if (Node.isClassExpression(node)) return other(node, "a class")
     return other(node, `the expression ${short(node)}`)
   }
@@ -305,13 +366,19 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
         else out.push(v)
       }
       if (failed) return undefined
-      return { $node: scope.add({ kind: "call", task: tasks.get(callee.getText())!, args: out }, { lazy: true, deep: false }) }
+      return {
+        $node: scope.add({ kind: "call", task: tasks.get(callee.getText())!, args: out }, { lazy: true, deep: false })
+      }
     }
     if (Node.isPropertyAccessExpression(callee) && callee.getName() === "map" && !callee.hasQuestionDotToken()) {
       const over = expr(callee.getExpression(), scope)
       if (over === undefined) return undefined
       if (scope.lazy(over)) {
-        return report(node, 1005, `.map over ${short(callee.getExpression())}, which comes from a task: fan-out at run time is not supported yet`)
+        return report(
+          node,
+          1005,
+          `.map over ${short(callee.getExpression())}, which comes from a task: fan-out at run time is not supported yet`
+        )
       }
       const callback = args[0]
       if (args.length !== 1 || !Node.isArrowFunction(callback)) {
@@ -319,15 +386,30 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
       }
       const params = callback.getParameters()
       const param = params[0]
-      if (params.length !== 1 || !Node.isIdentifier(param.getNameNode()) || param.hasInitializer() || param.isRestParameter()) {
-        return report(callback, 1004, "a .map callback in a @graph body takes exactly one parameter, the element", "write .map((x) => ...); pair elements with their index in a parameter of the graph")
+      if (
+        params.length !== 1 ||
+        !Node.isIdentifier(param.getNameNode()) ||
+        param.hasInitializer() ||
+        param.isRestParameter()
+      ) {
+        return report(
+          callback,
+          1004,
+          "a .map callback in a @graph body takes exactly one parameter, the element",
+          "write .map((x) => ...); pair elements with their index in a parameter of the graph"
+        )
       }
       const overIndex = scope.materialize(over)
       const overInfo = scope.info[overIndex]
-      const body = compileBody(callback, param.getName(), `${name}.map`, scope, { lazy: overInfo.deep, deep: overInfo.deep })
+      const body = compileBody(callback, param.getName(), `${name}.map`, scope, {
+        lazy: overInfo.deep,
+        deep: overInfo.deep
+      })
       if (body === undefined) return undefined
       const out = body.scope.info[body.ir.output]
-      return { $node: scope.add({ kind: "map", over: overIndex, body: body.ir }, { lazy: false, deep: out.lazy || out.deep }) }
+      return {
+        $node: scope.add({ kind: "map", over: overIndex, body: body.ir }, { lazy: false, deep: out.lazy || out.deep })
+      }
     }
     // Neither a task nor .map: report 1003 if a lazy value goes in, else 1006.
     let lazyArg: Node | undefined
@@ -360,7 +442,8 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
         if (statement.getDeclarationKind() !== "const") {
           other(statement, `a ${statement.getDeclarationKind()} declaration (bindings are const)`)
           failed = true
-          for (const d of statement.getDeclarations()) if (Node.isIdentifier(d.getNameNode())) scope.bindings.set(d.getName(), poisoned)
+          for (const d of statement.getDeclarations())
+            if (Node.isIdentifier(d.getNameNode())) scope.bindings.set(d.getName(), poisoned)
           continue
         }
         for (const declaration of statement.getDeclarations()) {
@@ -369,7 +452,8 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
           if (!Node.isIdentifier(nameNode)) {
             other(nameNode, "a destructuring binding")
             failed = true
-            for (const id of nameNode.getDescendantsOfKind(SyntaxKind.Identifier)) scope.bindings.set(id.getText(), poisoned)
+            for (const id of nameNode.getDescendantsOfKind(SyntaxKind.Identifier))
+              scope.bindings.set(id.getText(), poisoned)
             continue
           }
           if (init === undefined) {
@@ -418,18 +502,25 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
     }
     if (Node.isIfStatement(statement)) return branch(statement.getExpression(), "if")
     if (Node.isSwitchStatement(statement)) return branch(statement.getExpression(), "switch")
-    if (Node.isWhileStatement(statement) || Node.isDoStatement(statement)) return branch(statement.getExpression(), "a loop")
+    if (Node.isWhileStatement(statement) || Node.isDoStatement(statement))
+      return branch(statement.getExpression(), "a loop")
     if (Node.isForStatement(statement)) return branch(statement.getCondition(), "a for loop")
-    if (Node.isForOfStatement(statement) || Node.isForInStatement(statement)) return branch(statement.getExpression(), "a for loop")
+    if (Node.isForOfStatement(statement) || Node.isForInStatement(statement))
+      return branch(statement.getExpression(), "a for loop")
     if (Node.isExpressionStatement(statement)) {
       const before = diagnostics.length
       const e = statement.getExpression()
-      if (Node.isBinaryExpression(e) && e.getOperatorToken().getKind() >= SyntaxKind.FirstAssignment && e.getOperatorToken().getKind() <= SyntaxKind.LastAssignment) {
+      if (
+        Node.isBinaryExpression(e) &&
+        e.getOperatorToken().getKind() >= SyntaxKind.FirstAssignment &&
+        e.getOperatorToken().getKind() <= SyntaxKind.LastAssignment
+      ) {
         other(statement, "an assignment")
         return
       }
       expr(e, scope)
-      if (diagnostics.length === before) other(statement, "an expression whose value is not used (bind it with const, or return it)")
+      if (diagnostics.length === before)
+        other(statement, "an expression whose value is not used (bind it with const, or return it)")
       return
     }
     if (Node.isClassDeclaration(statement)) return void other(statement, "a class")
@@ -452,7 +543,9 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
     scope.bindings.set(paramName, { $node: scope.add({ kind: "param", name: paramName, index: 0 }, element) })
     if (callback.isAsync()) return other(callback, "an async .map callback")
     const body = callback.getBody()
-    const result = Node.isBlock(body) ? statements(body.getStatements(), scope, callback) : expr(body as Expression, scope)
+    const result = Node.isBlock(body)
+      ? statements(body.getStatements(), scope, callback)
+      : expr(body as Expression, scope)
     if (result === undefined) return undefined
     const output = scope.materialize(result)
     return { ir: { version: 1, name: graphName, params: [paramName], nodes: scope.nodes, output }, scope }
@@ -471,11 +564,16 @@ export function compileGraph(fn: FunctionDeclaration, tasks: ReadonlyMap<string,
       continue
     }
     params.push(nameNode.getText())
-    scope.bindings.set(nameNode.getText(), { $node: scope.add({ kind: "param", name: nameNode.getText(), index }, { lazy: false, deep: false }) })
+    scope.bindings.set(nameNode.getText(), {
+      $node: scope.add({ kind: "param", name: nameNode.getText(), index }, { lazy: false, deep: false })
+    })
   }
   if (fn.isGenerator()) other(fn, "a generator function")
   const body = fn.getBody()
-  const result = body !== undefined && Node.isBlock(body) ? statements(body.getStatements(), scope, fn.getNameNode() ?? fn) : other(fn, "a @graph without a body")
+  const result =
+    body !== undefined && Node.isBlock(body)
+      ? statements(body.getStatements(), scope, fn.getNameNode() ?? fn)
+      : other(fn, "a @graph without a body")
   if (result === undefined || !paramsOk || diagnostics.length > 0) return { ir: undefined, diagnostics }
   const output = scope.materialize(result)
   return { ir: { version: 1, name, params, nodes: scope.nodes, output }, diagnostics }

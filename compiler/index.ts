@@ -4,7 +4,13 @@
  *
  * @module
  */
-export { compile, type CompileOptions, type CompileResult, type CompiledGraphInfo, type EmittedFile } from "./compile.js"
+export {
+  compile,
+  type CompileOptions,
+  type CompileResult,
+  type CompiledGraphInfo,
+  type EmittedFile
+} from "./compile.js"
 export { diagnosticCodes, formatDiagnostic, type DiagnosticCode, type WeftDiagnostic } from "./diagnostics.js"
 export { isIrRef, type GraphIr, type IrNode, type IrRef, type IrValue } from "../core/ir.js"
 export type { TaskInfo, TaskTagOptions } from "./tasks.js"

@@ -6,7 +6,16 @@
  *
  * @module
  */
-import { Node, Project, ts, type ArrowFunction, type FunctionDeclaration, type FunctionExpression, type JSDocTag, type SourceFile } from "ts-morph"
+import {
+  Node,
+  Project,
+  ts,
+  type ArrowFunction,
+  type FunctionDeclaration,
+  type FunctionExpression,
+  type JSDocTag,
+  type SourceFile
+} from "ts-morph"
 
 /** Where the sources come from: a tsconfig on disk, or in-memory files (tests). */
 export type LoadProjectOptions =

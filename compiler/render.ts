@@ -56,7 +56,10 @@ function literalText(value: IrValue): string {
   const text = (v: IrValue): string => {
     if (isIrRef(v)) return `$${v.$node}`
     if (Array.isArray(v)) return `[${v.map(text).join(",")}]`
-    if (typeof v === "object" && v !== null) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${text(x as IrValue)}`).join(",")}}`
+    if (typeof v === "object" && v !== null)
+      return `{${Object.entries(v)
+        .map(([k, x]) => `${JSON.stringify(k)}:${text(x as IrValue)}`)
+        .join(",")}}`
     return JSON.stringify(v) ?? "undefined"
   }
   return shorten(text(value))
@@ -145,7 +148,13 @@ export function renderDot(ir: GraphIr): string {
   const lines = [`digraph ${dotString(ir.name)} {`, `  rankdir=TB;`, `  node [fontname="Helvetica"];`]
   let depth = 1
   const pad = () => "  ".repeat(depth)
-  const shapes: Record<IrNode["kind"], string> = { param: "ellipse", literal: "note", call: "box", get: "diamond", map: "box3d" }
+  const shapes: Record<IrNode["kind"], string> = {
+    param: "ellipse",
+    literal: "note",
+    call: "box",
+    get: "diamond",
+    map: "box3d"
+  }
   const edges: string[] = []
   walk(ir, "n", undefined, {
     node(id, label, kind, output) {

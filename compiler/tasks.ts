@@ -94,26 +94,49 @@ export function parseTaskTag(text: string): { options: TaskTagOptions } | { prob
     }
     if (!knownOptions.includes(key)) {
       return {
-        problem: { offset, message: `unknown @task option "${key}"`, hint: `the options are ${knownOptions.join(", ")}: ${usage}` }
+        problem: {
+          offset,
+          message: `unknown @task option "${key}"`,
+          hint: `the options are ${knownOptions.join(", ")}: ${usage}`
+        }
       }
     }
-    if (seen.has(key)) return { problem: { offset, message: `@task option "${key}" is given twice`, hint: "keep one of them" } }
+    if (seen.has(key))
+      return { problem: { offset, message: `@task option "${key}" is given twice`, hint: "keep one of them" } }
     seen.add(key)
     if (key === "impure") {
       if (value !== undefined) {
-        return { problem: { offset, message: `@task option "impure" takes no value, got "${token[0]}"`, hint: "write `@task impure`" } }
+        return {
+          problem: {
+            offset,
+            message: `@task option "impure" takes no value, got "${token[0]}"`,
+            hint: "write `@task impure`"
+          }
+        }
       }
       options.impure = true
       continue
     }
     if (value === undefined || value === "") {
-      return { problem: { offset, message: `@task option "${key}" needs a value`, hint: `write ${key}=..., e.g. ${example(key)}` } }
+      return {
+        problem: {
+          offset,
+          message: `@task option "${key}" needs a value`,
+          hint: `write ${key}=..., e.g. ${example(key)}`
+        }
+      }
     }
     if (/^["'].*["']$/.test(value)) value = value.slice(1, -1)
     if (key === "timeout") {
       // `timeout=10 seconds`: a bare number followed by a unit word.
       const next = tokens[i + 1]
-      if (/^\d+(\.\d+)?$/.test(value) && next !== undefined && next[1] !== undefined && next[2] === undefined && !knownOptions.includes(next[1])) {
+      if (
+        /^\d+(\.\d+)?$/.test(value) &&
+        next !== undefined &&
+        next[1] !== undefined &&
+        next[2] === undefined &&
+        !knownOptions.includes(next[1])
+      ) {
         value = `${value} ${next[0]}`
         i++
       }
@@ -121,7 +144,11 @@ export function parseTaskTag(text: string): { options: TaskTagOptions } | { prob
         options.timeoutMs = parseDuration(value, "timeout")
       } catch {
         return {
-          problem: { offset, message: `@task timeout "${value}" is not a duration`, hint: `give a duration with a unit, e.g. ${example(key)}` }
+          problem: {
+            offset,
+            message: `@task timeout "${value}" is not a duration`,
+            hint: `give a duration with a unit, e.g. ${example(key)}`
+          }
         }
       }
       continue
@@ -129,12 +156,20 @@ export function parseTaskTag(text: string): { options: TaskTagOptions } | { prob
     const n = Number(value)
     if (key === "retries") {
       if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
-        return { problem: { offset, message: `@task retries "${value}" is not a whole number >= 0`, hint: `write e.g. ${example(key)}` } }
+        return {
+          problem: {
+            offset,
+            message: `@task retries "${value}" is not a whole number >= 0`,
+            hint: `write e.g. ${example(key)}`
+          }
+        }
       }
       options.retries = n
     } else {
       if (!/^-?\d+(\.\d+)?$/.test(value) || !Number.isFinite(n)) {
-        return { problem: { offset, message: `@task priority "${value}" is not a number`, hint: `write e.g. ${example(key)}` } }
+        return {
+          problem: { offset, message: `@task priority "${value}" is not a number`, hint: `write e.g. ${example(key)}` }
+        }
       }
       options.priority = n
     }
@@ -143,7 +178,7 @@ export function parseTaskTag(text: string): { options: TaskTagOptions } | { prob
 }
 
 const example = (key: string): string =>
-  key === "retries" ? "retries=3" : key === "timeout" ? "timeout=10s or timeout=\"10 seconds\"" : "priority=1"
+  key === "retries" ? "retries=3" : key === "timeout" ? 'timeout=10s or timeout="10 seconds"' : "priority=1"
 
 // ---------------------------------------------------------------------------------------------
 // Module-level declarations a function uses (WEFT2002, source hash)
@@ -194,7 +229,8 @@ const moduleReferences = (root: Node): Reference[] => {
     const decls = [...symbol.getDeclarations()]
     if (symbol.isAlias()) decls.push(...(symbol.getAliasedSymbol()?.getDeclarations() ?? []))
     for (const decl of decls) {
-      const inside = decl.getSourceFile() === rootFile && decl.getPos() >= root.getPos() && decl.getEnd() <= root.getEnd()
+      const inside =
+        decl.getSourceFile() === rootFile && decl.getPos() >= root.getPos() && decl.getEnd() <= root.getEnd()
       if (inside) continue
       const statement = moduleStatementOf(decl)
       if (statement === undefined) continue
@@ -243,13 +279,12 @@ const mutableModuleVariable = (decl: Node): boolean => {
 
 const weakTypes = new Set(["WeakMap", "WeakSet", "WeakRef", "FinalizationRegistry"])
 
-
 /** Why `type` cannot be structured-cloned, or undefined when it can (as far as the types tell). */
 const uncloneable = (type: Type, allowPromise: boolean, seen: Set<Type> = new Set()): string | undefined => {
   if (seen.has(type)) return undefined
   seen.add(type)
   if (type.isAny() || type.isUnknown() || type.isNever()) return undefined
-  if ((type.getFlags() & (ts.TypeFlags.ESSymbolLike)) !== 0) return "a symbol"
+  if ((type.getFlags() & ts.TypeFlags.ESSymbolLike) !== 0) return "a symbol"
   if (type.isUnion() || type.isIntersection()) {
     const parts = type.isUnion() ? type.getUnionTypes() : (type as Type).getIntersectionTypes()
     for (const part of parts) {
@@ -291,7 +326,8 @@ const uncloneable = (type: Type, allowPromise: boolean, seen: Set<Type> = new Se
   }
   for (const decl of declarations) {
     if (Node.isClassDeclaration(decl) || Node.isClassExpression(decl)) {
-      const method = decl.getMethods().find((m) => !m.isStatic()) ?? decl.getGetAccessors()[0] ?? decl.getSetAccessors()[0]
+      const method =
+        decl.getMethods().find((m) => !m.isStatic()) ?? decl.getGetAccessors()[0] ?? decl.getSetAccessors()[0]
       if (method !== undefined) {
         return `an instance of class ${decl.getName() ?? "(anonymous)"}, whose methods would be lost`
       }
@@ -312,10 +348,43 @@ const uncloneable = (type: Type, allowPromise: boolean, seen: Set<Type> = new Se
 
 const fsModules = new Set(["fs", "node:fs", "fs/promises", "node:fs/promises"])
 const fsWrites = new Set([
-  "writeFile", "writeFileSync", "appendFile", "appendFileSync", "rm", "rmSync", "rmdir", "rmdirSync", "unlink", "unlinkSync",
-  "mkdir", "mkdirSync", "mkdtemp", "mkdtempSync", "rename", "renameSync", "copyFile", "copyFileSync", "cp", "cpSync",
-  "truncate", "truncateSync", "chmod", "chmodSync", "chown", "chownSync", "symlink", "symlinkSync", "link", "linkSync",
-  "utimes", "utimesSync", "createWriteStream", "write", "writeSync", "open", "openSync"
+  "writeFile",
+  "writeFileSync",
+  "appendFile",
+  "appendFileSync",
+  "rm",
+  "rmSync",
+  "rmdir",
+  "rmdirSync",
+  "unlink",
+  "unlinkSync",
+  "mkdir",
+  "mkdirSync",
+  "mkdtemp",
+  "mkdtempSync",
+  "rename",
+  "renameSync",
+  "copyFile",
+  "copyFileSync",
+  "cp",
+  "cpSync",
+  "truncate",
+  "truncateSync",
+  "chmod",
+  "chmodSync",
+  "chown",
+  "chownSync",
+  "symlink",
+  "symlinkSync",
+  "link",
+  "linkSync",
+  "utimes",
+  "utimesSync",
+  "createWriteStream",
+  "write",
+  "writeSync",
+  "open",
+  "openSync"
 ])
 /** `object.member` calls that are not pure, keyed by the global object. */
 const impureMembers: Readonly<Record<string, ReadonlyArray<string>>> = {
@@ -355,7 +424,12 @@ const originOf = (id: Node): Origin => {
 const impurityOf = (call: Node): string | undefined => {
   if (Node.isNewExpression(call)) {
     const callee = call.getExpression()
-    if (Node.isIdentifier(callee) && callee.getText() === "Date" && (call.getArguments().length === 0) && originOf(callee).kind === "global") {
+    if (
+      Node.isIdentifier(callee) &&
+      callee.getText() === "Date" &&
+      call.getArguments().length === 0 &&
+      originOf(callee).kind === "global"
+    ) {
       return "new Date()"
     }
     return undefined
@@ -367,8 +441,13 @@ const impurityOf = (call: Node): string | undefined => {
     const name = callee.getText()
     const origin = originOf(callee)
     if (origin.kind === "global" && name === "fetch") return "fetch"
-    if (origin.kind === "import" && fsModules.has(origin.module) && fsWrites.has(origin.imported)) return `${origin.imported} from "${origin.module}"`
-    if (origin.kind === "import" && cryptoModules.has(origin.module) && impureMembers.crypto.includes(origin.imported)) {
+    if (origin.kind === "import" && fsModules.has(origin.module) && fsWrites.has(origin.imported))
+      return `${origin.imported} from "${origin.module}"`
+    if (
+      origin.kind === "import" &&
+      cryptoModules.has(origin.module) &&
+      impureMembers.crypto.includes(origin.imported)
+    ) {
       return `${origin.imported} from "${origin.module}"`
     }
     return undefined
@@ -380,7 +459,13 @@ const impurityOf = (call: Node): string | undefined => {
   if (Node.isPropertyAccessExpression(base) && Node.isIdentifier(base.getExpression())) {
     const root = base.getExpression()
     const origin = originOf(root)
-    if (origin.kind === "import" && fsModules.has(origin.module) && origin.imported === "*" && base.getName() === "promises" && fsWrites.has(member)) {
+    if (
+      origin.kind === "import" &&
+      fsModules.has(origin.module) &&
+      origin.imported === "*" &&
+      base.getName() === "promises" &&
+      fsWrites.has(member)
+    ) {
       return `${callee.getText()}`
     }
     if (root.getText() === "globalThis" && origin.kind === "global") {
@@ -398,11 +483,20 @@ const impurityOf = (call: Node): string | undefined => {
     if (impureMembers[baseName]?.includes(member)) return `${baseName}.${member}`
     return undefined
   }
-  if (origin.kind === "import" && origin.imported === "*" || origin.kind === "import" && origin.imported === "default") {
+  if (
+    (origin.kind === "import" && origin.imported === "*") ||
+    (origin.kind === "import" && origin.imported === "default")
+  ) {
     if (fsModules.has(origin.module) && fsWrites.has(member)) return `${baseName}.${member} (${origin.module})`
-    if (cryptoModules.has(origin.module) && impureMembers.crypto.includes(member)) return `${baseName}.${member} (${origin.module})`
+    if (cryptoModules.has(origin.module) && impureMembers.crypto.includes(member))
+      return `${baseName}.${member} (${origin.module})`
   }
-  if (origin.kind === "import" && fsModules.has(origin.module) && origin.imported === "promises" && fsWrites.has(member)) {
+  if (
+    origin.kind === "import" &&
+    fsModules.has(origin.module) &&
+    origin.imported === "promises" &&
+    fsWrites.has(member)
+  ) {
     return `${baseName}.${member} (${origin.module})`
   }
   return undefined
@@ -464,9 +558,13 @@ export function analyzeTasks(project: Project, rootDir: string): TaskAnalysis {
     // problem points at its option.
     const tagStart = task.tag.getStart()
     const afterName = task.tag.getTagNameNode().getEnd() - tagStart
-    const raw = task.tag.getText().slice(afterName).replace(/(\r?\n)\s*\*(?!\/)/g, (m) => " ".repeat(m.length))
+    const raw = task.tag
+      .getText()
+      .slice(afterName)
+      .replace(/(\r?\n)\s*\*(?!\/)/g, (m) => " ".repeat(m.length))
     const parsed = parseTaskTag(raw)
-    if ("problem" in parsed) at(task.tag, 2006, parsed.problem.message, parsed.problem.hint, tagStart + afterName + parsed.problem.offset)
+    if ("problem" in parsed)
+      at(task.tag, 2006, parsed.problem.message, parsed.problem.hint, tagStart + afterName + parsed.problem.offset)
     if (!task.moduleLevel) {
       at(
         task.nameNode,
@@ -478,7 +576,11 @@ export function analyzeTasks(project: Project, rootDir: string): TaskAnalysis {
     }
 
     // WEFT2007: the compiled module imports the task by its name.
-    if (!Node.isExportable(task.statement) || !task.statement.hasExportKeyword() || task.statement.hasDefaultKeyword()) {
+    if (
+      !Node.isExportable(task.statement) ||
+      !task.statement.hasExportKeyword() ||
+      task.statement.hasDefaultKeyword()
+    ) {
       at(
         task.nameNode,
         2007,
@@ -610,6 +712,8 @@ export function analyzeTasks(project: Project, rootDir: string): TaskAnalysis {
     )
   }
 
-  diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || a.code - b.code))
+  diagnostics.sort((a, b) =>
+    a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || a.code - b.code
+  )
   return { tasks, diagnostics }
 }

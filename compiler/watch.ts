@@ -43,12 +43,16 @@ const isGenerated = (file: string): boolean => /\.weft\.[cm]?tsx?$/.test(file)
 
 /** The project's source files (absolute), as tsc would compile them, without generated modules. */
 export function projectFiles(project: string): string[] {
-  const parsed = ts.getParsedCommandLineOfConfigFile(project, {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(`weft --watch: cannot read ${project}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`)
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    project,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(`weft --watch: cannot read ${project}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`)
+      }
     }
-  })
+  )
   if (parsed === undefined) throw new Error(`weft --watch: cannot read ${project}`)
   return parsed.fileNames.map((f) => path.resolve(f)).filter((f) => !isGenerated(f) && !f.endsWith(".d.ts"))
 }
@@ -125,7 +129,13 @@ export async function watch(options: WatchOptions): Promise<Watcher> {
     }
     try {
       io.stdout.write(`change in ${changed.map((f) => path.relative(io.cwd, f)).join(", ")}: rebuilding\n`)
-      const result = await compile({ project, outDir: options.outDir, write: true, only: changed, arbitraries: options.arbitraries })
+      const result = await compile({
+        project,
+        outDir: options.outDir,
+        write: true,
+        only: changed,
+        arbitraries: options.arbitraries
+      })
       reportWritten(result, io)
       reportDiagnostics(result.diagnostics, io.stderr)
       options.onRebuild?.(result, changed)

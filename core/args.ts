@@ -98,7 +98,8 @@ class Scan {
 
   /** Objects kept as they are: refuses what structured clone refuses, looks inside the others. */
   check(object: object, at: Place): unknown {
-    if (object instanceof Promise) throw uncloneable(this.where, at.path(), "a Promise (await it first, or pass a Future)")
+    if (object instanceof Promise)
+      throw uncloneable(this.where, at.path(), "a Promise (await it first, or pass a Future)")
     if (object instanceof WeakMap || object instanceof WeakSet || object instanceof WeakRef) {
       throw uncloneable(this.where, at.path(), `a ${object.constructor.name}`)
     }
@@ -125,10 +126,10 @@ class Scan {
     this.hint ??= text
     if (warned) return
     warnedClasses.add(ctor)
-    process.emitWarning(
-      `${this.where}: ${text} Pass plain data, or rebuild the instance inside the task.`,
-      { code: "WEFT_CLASS_INSTANCE", detail: "weft warns once per class." }
-    )
+    process.emitWarning(`${this.where}: ${text} Pass plain data, or rebuild the instance inside the task.`, {
+      code: "WEFT_CLASS_INSTANCE",
+      detail: "weft warns once per class."
+    })
   }
 }
 
@@ -143,7 +144,11 @@ const tooDeep = (where: string, path: string): TypeError =>
 export function assertNesting(value: unknown, where: string, path: string): void {
   if (typeof value !== "object" || value === null) return
   try {
-    walk(value, { root: path, maxDepth: maxNesting, visit: (v) => (typeof v === "object" && v !== null && !ArrayBuffer.isView(v) ? descend : v) })
+    walk(value, {
+      root: path,
+      maxDepth: maxNesting,
+      visit: (v) => (typeof v === "object" && v !== null && !ArrayBuffer.isView(v) ? descend : v)
+    })
   } catch (error) {
     if (error instanceof WalkError && error.reason === "depth") {
       throw tooDeep(where, error.path)
@@ -220,7 +225,9 @@ function fill(template: ReadonlyArray<unknown>, values: ReadonlyArray<unknown>):
     root: "args",
     visit: (value) => {
       if (value instanceof InputRef) return values[value.index]
-      return typeof value === "object" && value !== null && (Array.isArray(value) || isPlainObject(value)) ? descend : value
+      return typeof value === "object" && value !== null && (Array.isArray(value) || isPlainObject(value))
+        ? descend
+        : value
     }
   })
 }

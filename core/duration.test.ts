@@ -61,7 +61,9 @@ describe("parseDuration", () => {
   })
 
   test("a value of the wrong type is refused with its kind", () => {
-    expect(() => parseDuration({} as never, "retries.delay")).toThrow(/retries\.delay: expected a duration, got an object/)
+    expect(() => parseDuration({} as never, "retries.delay")).toThrow(
+      /retries\.delay: expected a duration, got an object/
+    )
     expect(() => parseDuration(null as never, "x")).toThrow(/got null/)
   })
 

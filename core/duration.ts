@@ -113,7 +113,8 @@ export const parseBytes = (value: number | string, what: string): number => {
  *
  * @internal
  */
-export const describeGot = (value: unknown): string => (typeof value === "string" ? `the string ${describeValue(value)}` : describeValue(value))
+export const describeGot = (value: unknown): string =>
+  typeof value === "string" ? `the string ${describeValue(value)}` : describeValue(value)
 
 /**
  * A short description of a bad value for an error message: strings quoted, numbers as written

@@ -41,14 +41,7 @@ const maxDepth = 8
 const maxRenderLength = 1_000
 
 type Builtin =
-  | "Error"
-  | "TypeError"
-  | "RangeError"
-  | "SyntaxError"
-  | "ReferenceError"
-  | "EvalError"
-  | "URIError"
-  | "AggregateError"
+  "Error" | "TypeError" | "RangeError" | "SyntaxError" | "ReferenceError" | "EvalError" | "URIError" | "AggregateError"
 
 const builtins: ReadonlySet<string> = new Set<Builtin>([
   "Error",
@@ -68,7 +61,8 @@ const objectToString = Object.prototype.toString
 
 /** True for Errors from this realm and from others (a `vm` context). */
 const isError = (value: unknown): value is Error =>
-  value instanceof Error || (typeof value === "object" && value !== null && objectToString.call(value) === "[object Error]")
+  value instanceof Error ||
+  (typeof value === "object" && value !== null && objectToString.call(value) === "[object Error]")
 
 /** Reads a property that may be a throwing getter. */
 const read = (target: object, key: PropertyKey): unknown => {
@@ -80,7 +74,8 @@ const read = (target: object, key: PropertyKey): unknown => {
 }
 
 const isCloneable = (value: unknown): boolean => {
-  if (value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol")) return true
+  if (value === null || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol"))
+    return true
   try {
     structuredClone(value)
   } catch {
@@ -93,7 +88,11 @@ const isCloneable = (value: unknown): boolean => {
 /** True when `value` nests more than `maxNesting` containers (see docs/failures.md). */
 const nestedTooDeep = (value: object): boolean => {
   try {
-    walk(value, { root: "value", maxDepth: maxNesting, visit: (v) => (typeof v === "object" && v !== null && !ArrayBuffer.isView(v) ? descend : v) })
+    walk(value, {
+      root: "value",
+      maxDepth: maxNesting,
+      visit: (v) => (typeof v === "object" && v !== null && !ArrayBuffer.isView(v) ? descend : v)
+    })
     return false
   } catch (error) {
     return error instanceof WalkError && error.reason === "depth"
@@ -127,7 +126,11 @@ export function renderValue(value: unknown): string {
         }
         const kind = nameOfValue(value)
         const text =
-          json === undefined ? objectToString.call(value) : kind === "Object" || kind === "Array" ? json : `${kind} ${json}`
+          json === undefined
+            ? objectToString.call(value)
+            : kind === "Object" || kind === "Array"
+              ? json
+              : `${kind} ${json}`
         return text.length > maxRenderLength ? `${text.slice(0, maxRenderLength)}…` : text
       }
       default:
@@ -185,7 +188,8 @@ const cloneableProps = (source: object, skip: ReadonlySet<string>): Record<strin
   for (const key of keys) {
     if (skip.has(key)) continue
     const value = read(source, key)
-    if (isCloneable(value)) Object.defineProperty(props, key, { value, enumerable: true, writable: true, configurable: true })
+    if (isCloneable(value))
+      Object.defineProperty(props, key, { value, enumerable: true, writable: true, configurable: true })
   }
   return props
 }
@@ -237,12 +241,22 @@ function encode(thrown: unknown, kind: EncodedError["kind"], depth: number, seen
   if (rawCause !== undefined && depth < maxDepth && !seen.has(rawCause)) {
     cause = isError(rawCause)
       ? encode(rawCause, "thrown", depth + 1, seen)
-      : { value: isCloneable(rawCause) ? rawCause : isPlainObject(rawCause) ? cloneableProps(rawCause, noFields) : renderValue(rawCause) }
+      : {
+          value: isCloneable(rawCause)
+            ? rawCause
+            : isPlainObject(rawCause)
+              ? cloneableProps(rawCause, noFields)
+              : renderValue(rawCause)
+        }
   }
 
   let errors: EncodedError[] | undefined
   const rawErrors = read(thrown, "errors")
-  if (Array.isArray(rawErrors) && (builtin === "AggregateError" || thrown instanceof AggregateError) && depth < maxDepth) {
+  if (
+    Array.isArray(rawErrors) &&
+    (builtin === "AggregateError" || thrown instanceof AggregateError) &&
+    depth < maxDepth
+  ) {
     errors = []
     for (const inner of rawErrors) if (!seen.has(inner)) errors.push(encode(inner, "thrown", depth + 1, seen))
   } else if (rawErrors !== undefined && isCloneable(rawErrors)) props.errors = rawErrors
@@ -296,7 +310,10 @@ function decode(encoded: EncodedError, depth: number): Error {
   const props: Record<string, unknown> = encoded.props ?? {}
   let error: Error
   if (encoded.kind === "definition") {
-    const details = (typeof props.details === "object" && props.details !== null ? props.details : props) as Record<string, unknown>
+    const details = (typeof props.details === "object" && props.details !== null ? props.details : props) as Record<
+      string,
+      unknown
+    >
     error = new TaskDefinitionError(encoded.message, {
       ...(typeof details.task === "string" ? { task: details.task } : {}),
       ...(typeof details.identifier === "string" ? { identifier: details.identifier } : {})
@@ -324,13 +341,29 @@ function decode(encoded: EncodedError, depth: number): Error {
     if (key === "__proto__" || key === "constructor" || (encoded.kind === "definition" && key === "details")) continue
     Object.defineProperty(error, key, { value: props[key], enumerable: true, writable: true, configurable: true })
   }
-  if (isValue) Object.defineProperty(error, "value", { value: encoded.value, enumerable: true, writable: true, configurable: true })
+  if (isValue)
+    Object.defineProperty(error, "value", {
+      value: encoded.value,
+      enumerable: true,
+      writable: true,
+      configurable: true
+    })
   if (encoded.cause !== undefined) {
     const cause = encoded.cause
-    hidden(error, "cause", "kind" in cause && depth < maxDepth ? decode(cause as EncodedError, depth + 1) : (cause as { value: unknown }).value)
+    hidden(
+      error,
+      "cause",
+      "kind" in cause && depth < maxDepth
+        ? decode(cause as EncodedError, depth + 1)
+        : (cause as { value: unknown }).value
+    )
   }
   if (encoded.errors !== undefined && encoded.builtin !== "AggregateError" && depth < maxDepth) {
-    hidden(error, "errors", encoded.errors.map((e) => decode(e, depth + 1)))
+    hidden(
+      error,
+      "errors",
+      encoded.errors.map((e) => decode(e, depth + 1))
+    )
   }
   // The local stack would point at this decoder; the worker's is the one that helps.
   hidden(error, "stack", encoded.stack ?? `${error.name}: ${error.message}`)

@@ -56,4 +56,8 @@ export interface GraphIr {
 
 /** True for a `{ $node: i }` reference. */
 export const isIrRef = (value: unknown): value is IrRef =>
-  typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as IrRef).$node === "number" && Object.keys(value).length === 1
+  typeof value === "object" &&
+  value !== null &&
+  !Array.isArray(value) &&
+  typeof (value as IrRef).$node === "number" &&
+  Object.keys(value).length === 1

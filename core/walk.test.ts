@@ -7,7 +7,13 @@ class Marker {
   constructor(readonly n: number) {}
 }
 
-const leaf = fc.oneof(fc.integer(), fc.string({ maxLength: 3 }), fc.constant(undefined), fc.constant(null), fc.integer().map((n) => new Marker(n)))
+const leaf = fc.oneof(
+  fc.integer(),
+  fc.string({ maxLength: 3 }),
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.integer().map((n) => new Marker(n))
+)
 const { value: tree } = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small" }, leaf, tie("array"), tie("object")),
   array: fc.array(tie("value"), { maxLength: 4 }),
@@ -24,7 +30,12 @@ const reference = (value: unknown): unknown => {
   if (typeof value === "object" && value !== null) {
     const out = {}
     for (const key of Object.keys(value)) {
-      Object.defineProperty(out, key, { value: reference((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true })
+      Object.defineProperty(out, key, {
+        value: reference((value as Record<string, unknown>)[key]),
+        enumerable: true,
+        writable: true,
+        configurable: true
+      })
     }
     return out
   }
@@ -35,12 +46,15 @@ const replaceMarkers = (value: unknown, copy?: "always") =>
   walk(value, {
     root: "v",
     ...(copy === undefined ? {} : { copy }),
-    visit: (item) => (item instanceof Marker ? `m${item.n}` : Array.isArray(item) || isPlainObject(item as object) ? descend : item)
+    visit: (item) =>
+      item instanceof Marker ? `m${item.n}` : Array.isArray(item) || isPlainObject(item as object) ? descend : item
   })
 
 const containsMarker = (value: unknown): boolean =>
   value instanceof Marker ||
-  (typeof value === "object" && value !== null && Object.keys(value).some((k) => containsMarker((value as Record<string, unknown>)[k])))
+  (typeof value === "object" &&
+    value !== null &&
+    Object.keys(value).some((k) => containsMarker((value as Record<string, unknown>)[k])))
 
 describe("walk", () => {
   test.prop([tree])("rebuilds like the recursive reference, copy on write or always", (value) => {
@@ -51,35 +65,46 @@ describe("walk", () => {
     if (!containsMarker(value)) expect(onWrite).toBe(value)
   })
 
-  test.prop([tree])("an own __proto__ key stays an own key of the copy, and no copy gets another prototype", (value) => {
-    const out = { p: value }
-    Object.defineProperty(out, "__proto__", { value: new Marker(1), enumerable: true, writable: true, configurable: true })
-    const copy = replaceMarkers(out) as Record<string, unknown>
-    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
-    expect(Object.keys(copy)).toContain("__proto__")
-    expect(Object.getOwnPropertyDescriptor(copy, "__proto__")?.value).toBe("m1")
-  })
-
-  test.prop([tree, fc.integer({ min: 1, max: 30 })])("a shared sub-object is walked once, and shared in the copy", (value, levels) => {
-    // x = { l: x, r: x }, `levels` times: 2^levels paths, `levels` objects.
-    let x: unknown = [value, new Marker(0)]
-    for (let i = 0; i < levels; i++) x = { l: x, r: x }
-    for (const copy of ["on-write", "always"] as const) {
-      let visits = 0
-      const out = walk(x, {
-        root: "x",
-        copy,
-        visit: (item) => {
-          visits++
-          return item instanceof Marker ? 0 : Array.isArray(item) || isPlainObject(item as object) ? descend : item
-        }
-      }) as { l: unknown; r: unknown }
-      // Each container is visited from each of its (at most two) parents, and walked once.
-      expect(visits).toBeLessThan(2 * (levels + 200))
-      expect(out.l).toStrictEqual(out.r)
-      if (copy === "always" || levels > 16) expect(out.l).toBe(out.r)
+  test.prop([tree])(
+    "an own __proto__ key stays an own key of the copy, and no copy gets another prototype",
+    (value) => {
+      const out = { p: value }
+      Object.defineProperty(out, "__proto__", {
+        value: new Marker(1),
+        enumerable: true,
+        writable: true,
+        configurable: true
+      })
+      const copy = replaceMarkers(out) as Record<string, unknown>
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+      expect(Object.keys(copy)).toContain("__proto__")
+      expect(Object.getOwnPropertyDescriptor(copy, "__proto__")?.value).toBe("m1")
     }
-  })
+  )
+
+  test.prop([tree, fc.integer({ min: 1, max: 30 })])(
+    "a shared sub-object is walked once, and shared in the copy",
+    (value, levels) => {
+      // x = { l: x, r: x }, `levels` times: 2^levels paths, `levels` objects.
+      let x: unknown = [value, new Marker(0)]
+      for (let i = 0; i < levels; i++) x = { l: x, r: x }
+      for (const copy of ["on-write", "always"] as const) {
+        let visits = 0
+        const out = walk(x, {
+          root: "x",
+          copy,
+          visit: (item) => {
+            visits++
+            return item instanceof Marker ? 0 : Array.isArray(item) || isPlainObject(item as object) ? descend : item
+          }
+        }) as { l: unknown; r: unknown }
+        // Each container is visited from each of its (at most two) parents, and walked once.
+        expect(visits).toBeLessThan(2 * (levels + 200))
+        expect(out.l).toStrictEqual(out.r)
+        if (copy === "always" || levels > 16) expect(out.l).toBe(out.r)
+      }
+    }
+  )
 
   test("cycles: kept as the original on write, pointing at the copy when always copying", () => {
     const a: unknown[] = [new Marker(1)]
@@ -130,13 +155,31 @@ describe("walk", () => {
   })
 
   test("omit leaves an item out; stop ends the walk", () => {
-    const visit = (item: unknown) => (item instanceof Marker ? (item.n === 0 ? omit : stop) : Array.isArray(item) || isPlainObject(item as object) ? descend : item)
-    expect(walk([1, new Marker(0), 2, { a: new Marker(0), b: 1 }], { root: "v", copy: "always", visit })).toStrictEqual([1, 2, { b: 1 }])
+    const visit = (item: unknown) =>
+      item instanceof Marker
+        ? item.n === 0
+          ? omit
+          : stop
+        : Array.isArray(item) || isPlainObject(item as object)
+          ? descend
+          : item
+    expect(walk([1, new Marker(0), 2, { a: new Marker(0), b: 1 }], { root: "v", copy: "always", visit })).toStrictEqual(
+      [1, 2, { b: 1 }]
+    )
     expect(walk([1, [new Marker(1)], 2], { root: "v", visit })).toBe(stop)
   })
 
   test("a throwing getter becomes a WalkError naming the path", () => {
-    const value = { items: [1, { get bad(): number { throw new RangeError("no") } }] }
+    const value = {
+      items: [
+        1,
+        {
+          get bad(): number {
+            throw new RangeError("no")
+          }
+        }
+      ]
+    }
     expect(() => walk(value, { root: "result", visit: (v) => (typeof v === "object" ? descend : v) })).toThrow(
       /result\.items\[1\]\.bad could not be read: its getter threw RangeError: no/
     )
@@ -145,12 +188,17 @@ describe("walk", () => {
         return 1
       }
       constructor() {
-        Object.defineProperty(this, "inner", { enumerable: true, get: () => { throw new Error("boom") } })
+        Object.defineProperty(this, "inner", {
+          enumerable: true,
+          get: () => {
+            throw new Error("boom")
+          }
+        })
       }
     }
-    expect(() => walk({ box: new Box() }, { root: "args", visit: (v) => (typeof v === "object" ? descend : v) })).toThrow(
-      /args\.box\.inner could not be read: its getter threw Error: boom/
-    )
+    expect(() =>
+      walk({ box: new Box() }, { root: "args", visit: (v) => (typeof v === "object" ? descend : v) })
+    ).toThrow(/args\.box\.inner could not be read: its getter threw Error: boom/)
   })
 
   test("Map and Set contents are visited as opaque, with their own labels", () => {

@@ -63,7 +63,8 @@ export function ownIndices(array: ArrayLike<unknown>): string[] | undefined {
 
 /** Sets `target[key] = value` as an own data property, also when `key` is `"__proto__"`. */
 export function setOwn(target: object, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
   else (target as Record<string, unknown>)[key] = value
 }
 
@@ -236,11 +237,31 @@ class Walk implements Place {
     const opaque = this.opaque
     if (Array.isArray(source)) {
       const keys = ownIndices(source)
-      frame = { source, kind: keys === undefined ? DenseArray : SparseArray, keys, items: undefined, label: undefined, n: keys?.length ?? source.length, i: 0, out: undefined, opaque }
+      frame = {
+        source,
+        kind: keys === undefined ? DenseArray : SparseArray,
+        keys,
+        items: undefined,
+        label: undefined,
+        n: keys?.length ?? source.length,
+        i: 0,
+        out: undefined,
+        opaque
+      }
       if (this.always) frame.out = newArray(frame)
     } else if (isPlainObject(source)) {
       const keys = Object.keys(source)
-      frame = { source, kind: Record, keys, items: undefined, label: undefined, n: keys.length, i: 0, out: undefined, opaque }
+      frame = {
+        source,
+        kind: Record,
+        keys,
+        items: undefined,
+        label: undefined,
+        n: keys.length,
+        i: 0,
+        out: undefined,
+        opaque
+      }
       if (this.always) frame.out = {}
     } else {
       let entries: { items: unknown[]; label: (i: number) => string }
@@ -252,7 +273,17 @@ class Walk implements Place {
         throw new WalkError(`${path} could not be read: its getter threw ${error.detail}`, path, "getter", error.error)
       }
       const { items, label } = entries
-      frame = { source, kind: Entries, keys: undefined, items, label, n: items.length, i: 0, out: undefined, opaque: true }
+      frame = {
+        source,
+        kind: Entries,
+        keys: undefined,
+        items,
+        label,
+        n: items.length,
+        i: 0,
+        out: undefined,
+        opaque: true
+      }
     }
     frames.push(frame)
     this.opaque = frame.opaque

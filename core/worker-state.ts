@@ -20,4 +20,5 @@ export interface WorkerState {
 }
 
 /** This worker's state, or `undefined` outside a weft worker. */
-export const workerState = (): WorkerState | undefined => (globalThis as Record<symbol, WorkerState | undefined>)[workerStateKey]
+export const workerState = (): WorkerState | undefined =>
+  (globalThis as Record<symbol, WorkerState | undefined>)[workerStateKey]

@@ -58,7 +58,7 @@ export const setGraphRunner = (runner: GraphRunner): void => {
 
 const runner = (): GraphRunner => {
   const found = (globalThis as { [runnerKey]?: GraphRunner })[runnerKey]
-  if (found === undefined) throw new Error("weft: the runtime is not loaded; import it from \"weft\".")
+  if (found === undefined) throw new Error('weft: the runtime is not loaded; import it from "weft".')
   return found
 }
 
@@ -147,9 +147,14 @@ export class Delayed<T> {
  * Arguments may be values, Delayeds and Futures (also inside arrays and plain objects), checked
  * against `fn`'s parameter types. Pure by default, like `submit` (Dask's `delayed` is not).
  */
-export function delayed<F extends AnyFunction>(fn: F, options?: TaskOptions): (...args: Args<Parameters<F>>) => Delayed<TaskResult<F>> {
+export function delayed<F extends AnyFunction>(
+  fn: F,
+  options?: TaskOptions
+): (...args: Args<Parameters<F>>) => Delayed<TaskResult<F>> {
   if (typeof fn !== "function") {
-    throw new TypeError(`delayed: the first argument must be the function to call, got ${fn === null ? "null" : typeof fn}.`)
+    throw new TypeError(
+      `delayed: the first argument must be the function to call, got ${fn === null ? "null" : typeof fn}.`
+    )
   }
   const info = describeFunction(fn)
   const where = `delayed(${info.name})`
@@ -157,11 +162,21 @@ export function delayed<F extends AnyFunction>(fn: F, options?: TaskOptions): (.
   const normalized =
     options === undefined && info.meta !== undefined
       ? info.meta.options
-      : validateTaskOptions(merged, where, `the "key" option names one call; a delayed function makes many. Leave it out: keys come from the arguments.`)
+      : validateTaskOptions(
+          merged,
+          where,
+          `the "key" option names one call; a delayed function makes many. Leave it out: keys come from the arguments.`
+        )
   const call = (...args: unknown[]): Delayed<TaskResult<F>> => {
     const scanned = scanArgs(args, where)
     const key = `${info.name}-${normalized.pure ? tokenize(info.identity, ...args) : randomKeyToken()}`
-    return new Delayed(key, { kind: "call", fn: info, template: scanned.template, inputs: scanned.inputs, options: normalized })
+    return new Delayed(key, {
+      kind: "call",
+      fn: info,
+      template: scanned.template,
+      inputs: scanned.inputs,
+      options: normalized
+    })
   }
   return call as (...args: Args<Parameters<F>>) => Delayed<TaskResult<F>>
 }
@@ -205,7 +220,8 @@ export function walk(roots: ReadonlyArray<Delayed<unknown>>): Delayed<unknown>[]
 function futuresIn(roots: ReadonlyArray<Delayed<unknown>>): Future<unknown, unknown>[] {
   const out: Future<unknown, unknown>[] = []
   for (const d of walk(roots)) {
-    if (d.node.kind === "call") for (const input of d.node.inputs) if (futureBrand in input) out.push(input as Future<unknown, unknown>)
+    if (d.node.kind === "call")
+      for (const input of d.node.inputs) if (futureBrand in input) out.push(input as Future<unknown, unknown>)
   }
   return out
 }

@@ -24,7 +24,10 @@ const cache = new WeakMap<Function, FnInfo>()
 
 /** Strings, template literals and comments removed, so that a search for `this` sees code only. */
 const codeOnly = (source: string): string =>
-  source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|`(?:\\[\s\S]|[^`\\])*`|'(?:\\[\s\S]|[^'\\])*'|"(?:\\[\s\S]|[^"\\])*"/g, " ")
+  source.replace(
+    /\/\*[\s\S]*?\*\/|\/\/[^\n]*|`(?:\\[\s\S]|[^`\\])*`|'(?:\\[\s\S]|[^'\\])*'|"(?:\\[\s\S]|[^"\\])*"/g,
+    " "
+  )
 
 /** Words before `(...) {` that open a block, not a function body. */
 const blockKeywords = new Set(["if", "for", "while", "switch", "catch", "with"])
@@ -87,7 +90,12 @@ function describeUncached(fn: Function): FnInfo {
   const meta = taskMetaOf(fn)
   if (meta !== undefined) {
     const id = `${meta.module}#${meta.name}@${meta.hash}`
-    return { ref: { kind: "registered", id, module: meta.module, name: meta.name, index: meta.index }, name: meta.name, identity: id, meta }
+    return {
+      ref: { kind: "registered", id, module: meta.module, name: meta.name, index: meta.index },
+      name: meta.name,
+      identity: id,
+      meta
+    }
   }
   const name = fn.name || "lambda"
   const source = Function.prototype.toString.call(fn)

@@ -54,7 +54,8 @@ function fill(value: IrValue, values: ReadonlyArray<unknown>, outer: ReadonlyArr
 
 function resolve(index: number, values: ReadonlyArray<unknown>, outer: ReadonlyArray<unknown> | undefined): unknown {
   if (index >= 0) return values[index]
-  if (outer === undefined) throw new Error(`weft: a graph node refers to node ${index} of an enclosing graph, but there is none.`)
+  if (outer === undefined)
+    throw new Error(`weft: a graph node refers to node ${index} of an enclosing graph, but there is none.`)
   return outer[-1 - index]
 }
 
@@ -62,7 +63,12 @@ function resolve(index: number, values: ReadonlyArray<unknown>, outer: ReadonlyA
  * Walks `ir` once: each node's value in order (nodes refer only to earlier ones). `map` over a
  * concrete array is expanded here, one walk of the body per element.
  */
-function walkIr(ir: GraphIr, params: ReadonlyArray<unknown>, outer: ReadonlyArray<unknown> | undefined, ops: Ops): unknown {
+function walkIr(
+  ir: GraphIr,
+  params: ReadonlyArray<unknown>,
+  outer: ReadonlyArray<unknown> | undefined,
+  ops: Ops
+): unknown {
   const values: unknown[] = []
   for (const node of ir.nodes) {
     switch (node.kind) {
@@ -73,7 +79,12 @@ function walkIr(ir: GraphIr, params: ReadonlyArray<unknown>, outer: ReadonlyArra
         values.push(fill(node.value, values, outer))
         break
       case "call":
-        values.push(ops.call(node.task, node.args.map((a) => fill(a, values, outer))))
+        values.push(
+          ops.call(
+            node.task,
+            node.args.map((a) => fill(a, values, outer))
+          )
+        )
         break
       case "get":
         values.push(ops.get(values[node.from], node.key))
@@ -81,7 +92,9 @@ function walkIr(ir: GraphIr, params: ReadonlyArray<unknown>, outer: ReadonlyArra
       case "map": {
         const over = values[node.over]
         if (isDelayed(over)) {
-          throw new TypeError(`weft: graph ${ir.name}: .map over the result of a task (fan-out at run time) is not supported yet.`)
+          throw new TypeError(
+            `weft: graph ${ir.name}: .map over the result of a task (fan-out at run time) is not supported yet.`
+          )
         }
         if (!Array.isArray(over)) throw new TypeError(`weft: graph ${ir.name}: .map over a value that is not an array.`)
         values.push(over.map((element) => walkIr(node.body, [element], values, ops)))
@@ -103,7 +116,8 @@ function taskIds(ir: GraphIr, into = new Set<string>()): Set<string> {
 
 const checkTasks = (ir: GraphIr, tasks: GraphTasks): void => {
   for (const id of taskIds(ir)) {
-    if (typeof tasks[id] !== "function") throw new TypeError(`weft: graph ${ir.name} calls the task ${id}, which is not among its tasks.`)
+    if (typeof tasks[id] !== "function")
+      throw new TypeError(`weft: graph ${ir.name} calls the task ${id}, which is not among its tasks.`)
   }
 }
 
@@ -122,12 +136,20 @@ const value = <T>(v: T): T => v
  * are its `call` nodes (and delayed reads), one each. With `.map` over a parameter, the number of
  * calls depends on the array's length and is known only when the graph is called.
  */
-export function graphModule<Params extends unknown[], Result>(ir: GraphIr, tasks: GraphTasks, extras?: GraphExtras<Params>): GraphModule<Params, Result> {
+export function graphModule<Params extends unknown[], Result>(
+  ir: GraphIr,
+  tasks: GraphTasks,
+  extras?: GraphExtras<Params>
+): GraphModule<Params, Result> {
   checkTasks(ir, tasks)
   const makers = new Map<string, (...args: unknown[]) => Delayed<unknown>>()
   const maker = (id: string) => {
     let found = makers.get(id)
-    if (found === undefined) makers.set(id, (found = delayed(tasks[id] as (...args: unknown[]) => unknown) as (...args: unknown[]) => Delayed<unknown>))
+    if (found === undefined)
+      makers.set(
+        id,
+        (found = delayed(tasks[id] as (...args: unknown[]) => unknown) as (...args: unknown[]) => Delayed<unknown>)
+      )
     return found
   }
   const ops: Ops = {
@@ -140,7 +162,8 @@ export function graphModule<Params extends unknown[], Result>(ir: GraphIr, tasks
   }
   Object.defineProperty(build, "ir", { value: ir, enumerable: true })
   Object.defineProperty(build, "name", { value: ir.name })
-  if (extras?.arbitrary !== undefined) Object.defineProperty(build, "arbitrary", { value: extras.arbitrary, enumerable: true })
+  if (extras?.arbitrary !== undefined)
+    Object.defineProperty(build, "arbitrary", { value: extras.arbitrary, enumerable: true })
   return build as GraphModule<Params, Result>
 }
 
@@ -153,7 +176,10 @@ export async function evaluateIr(ir: GraphIr, tasks: GraphTasks, params: Readonl
   // Walk once with calls recorded as Promises, then await every Promise in the result.
   const ops: Ops = {
     call: (task, args) => Promise.all(args.map(settle)).then((ready) => tasks[task](...ready)),
-    get: (from, key) => (from instanceof Promise ? from.then((v) => (v as Record<string | number, unknown>)[key]) : (from as Record<string | number, unknown>)[key])
+    get: (from, key) =>
+      from instanceof Promise
+        ? from.then((v) => (v as Record<string | number, unknown>)[key])
+        : (from as Record<string | number, unknown>)[key]
   }
   return settle(walkIr(ir, params, undefined, ops))
 }

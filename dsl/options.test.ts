@@ -10,9 +10,9 @@ describe("validateTaskOptions: happy paths", () => {
     const defaults = { pure: true, retries: undefined, timeoutMs: undefined, priority: 0, key: undefined }
     expect(validate(undefined)).toEqual(defaults)
     expect(validate({})).toEqual(defaults)
-    expect(validate({ pure: undefined, retries: undefined, timeout: undefined, priority: undefined, key: undefined })).toEqual(
-      defaults
-    )
+    expect(
+      validate({ pure: undefined, retries: undefined, timeout: undefined, priority: undefined, key: undefined })
+    ).toEqual(defaults)
   })
 
   test("every option at once", () => {
@@ -77,7 +77,10 @@ describe("validateTaskOptions: errors", () => {
   })
 
   test("an unknown option is named, with the valid ones and a suggestion", () => {
-    fails({ retry: 3 }, /client\.map: unknown option "retry" \(did you mean "retries"\?\)\. Valid options are: pure, retries, timeout, priority, key\./)
+    fails(
+      { retry: 3 },
+      /client\.map: unknown option "retry" \(did you mean "retries"\?\)\. Valid options are: pure, retries, timeout, priority, key\./
+    )
     fails({ timout: 5 }, /unknown option "timout" \(did you mean "timeout"\?\)/)
     fails({ workers: ["a"] }, /unknown option "workers"\. Valid options are: pure, retries, timeout, priority, key/)
     fails({ prio: 1 }, /unknown option "prio" \(did you mean "priority"\?\)/)
@@ -106,7 +109,10 @@ describe("validateTaskOptions: errors", () => {
     fails({ retries: { times: 1, delay: -5 } }, /client\.map: option "retries\.delay": expected a duration, got -5/)
     fails({ retries: { times: 1, delay: "soon" } }, /option "retries\.delay": cannot read the duration "soon"/)
     fails({ retries: { times: 1, delay: {} } }, /option "retries\.delay": expected a duration, got an object/)
-    fails({ retries: { times: 1, backoff: "linear" } }, /option "retries\.backoff" must be "constant" or "exponential", got the string "linear"/)
+    fails(
+      { retries: { times: 1, backoff: "linear" } },
+      /option "retries\.backoff" must be "constant" or "exponential", got the string "linear"/
+    )
     fails({ retries: { times: 1, while: true } }, /option "retries\.while" must be a function .*got true/)
     fails(
       { retries: { times: 1, tries: 2 } },
@@ -115,7 +121,10 @@ describe("validateTaskOptions: errors", () => {
   })
 
   test("timeout that is not positive, not finite or not a duration", () => {
-    fails({ timeout: 0 }, /option "timeout" must be a positive number of milliseconds or a duration such as "10 seconds", got 0/)
+    fails(
+      { timeout: 0 },
+      /option "timeout" must be a positive number of milliseconds or a duration such as "10 seconds", got 0/
+    )
     fails({ timeout: -1 }, /option "timeout" .*got -1/)
     fails({ timeout: Infinity }, /option "timeout" .*got Infinity/)
     fails({ timeout: Number.NaN }, /option "timeout" .*got NaN/)
@@ -150,11 +159,16 @@ describe("mergeTaskOptions", () => {
   })
 
   test("a policy is replaced whole, not merged", () => {
-    expect(mergeTaskOptions({ retries: { times: 5, delay: 100 } }, { retries: { times: 1 } })).toEqual({ retries: { times: 1 } })
+    expect(mergeTaskOptions({ retries: { times: 5, delay: 100 } }, { retries: { times: 1 } })).toEqual({
+      retries: { times: 1 }
+    })
   })
 
   test("an option set to undefined in the override keeps the base's", () => {
-    expect(mergeTaskOptions({ priority: 3 }, { priority: undefined, pure: false })).toEqual({ priority: 3, pure: false })
+    expect(mergeTaskOptions({ priority: 3 }, { priority: undefined, pure: false })).toEqual({
+      priority: 3,
+      pure: false
+    })
   })
 
   test("missing sides", () => {
@@ -173,7 +187,9 @@ describe("mergeTaskOptions", () => {
 
   test("an override that is not an object is handed on, so that validation reports it", () => {
     const merged = mergeTaskOptions({ priority: 1 }, 5 as unknown as TaskOptions)
-    expect(() => validateTaskOptions(merged, "client.submit")).toThrow(/client\.submit: options must be an object .*got 5/)
+    expect(() => validateTaskOptions(merged, "client.submit")).toThrow(
+      /client\.submit: options must be an object .*got 5/
+    )
   })
 
   test("unknown keys survive the merge and are reported by validation", () => {
@@ -185,20 +201,30 @@ describe("mergeTaskOptions", () => {
 describe("the 'got' part of a message", () => {
   // Any string given where a number is expected is said to be a string: `workers: "4"` must not
   // read as if 4 itself were refused.
-  test.prop([fc.string({ maxLength: 60 }), fc.constantFrom("retries", "priority", "times")])("says a string is a string", (text, option) => {
-    const options = option === "times" ? { retries: { times: text } } : { [option]: text }
-    expect(() => validate(options)).toThrow(`, got the string ${JSON.stringify(text)}.`)
-  })
+  test.prop([fc.string({ maxLength: 60 }), fc.constantFrom("retries", "priority", "times")])(
+    "says a string is a string",
+    (text, option) => {
+      const options = option === "times" ? { retries: { times: text } } : { [option]: text }
+      expect(() => validate(options)).toThrow(`, got the string ${JSON.stringify(text)}.`)
+    }
+  )
 
-  test.prop([fc.string({ maxLength: 60 }), fc.constantFrom("workers", "allowedFailures")])("says so for Client.local's numeric options too", (text, option) => {
-    expect(() => validateClientOptions({ [option]: text })).toThrow(`${option} must be a whole number >= 0, got the string ${JSON.stringify(text)}.`)
-  })
+  test.prop([fc.string({ maxLength: 60 }), fc.constantFrom("workers", "allowedFailures")])(
+    "says so for Client.local's numeric options too",
+    (text, option) => {
+      expect(() => validateClientOptions({ [option]: text })).toThrow(
+        `${option} must be a whole number >= 0, got the string ${JSON.stringify(text)}.`
+      )
+    }
+  )
 })
 
 describe("where key does not apply", () => {
   const noKey = 'the "key" option names one call; a delayed function makes many.'
   test.prop([fc.constantFrom("retry", "keys", "prio", "timeOut")])("the valid options listed leave key out", (name) => {
-    expect(() => validateTaskOptions({ [name]: 1 }, "delayed(inc)", noKey)).toThrow(/Valid options are: pure, retries, timeout, priority\.$/)
+    expect(() => validateTaskOptions({ [name]: 1 }, "delayed(inc)", noKey)).toThrow(
+      /Valid options are: pure, retries, timeout, priority\.$/
+    )
     expect(() => validate({ [name]: 1 })).toThrow(/Valid options are: pure, retries, timeout, priority, key\.$/)
   })
 

@@ -64,7 +64,9 @@ export function task<F extends (...args: never[]) => unknown>(
   compiled?: CompiledTaskInfo
 ): Task<F> {
   if (typeof meta !== "object" || meta === null || typeof meta.url !== "string") {
-    throw new TypeError("task(): the first argument must be import.meta, e.g. task(import.meta, function load(path) {...}).")
+    throw new TypeError(
+      "task(): the first argument must be import.meta, e.g. task(import.meta, function load(path) {...})."
+    )
   }
   if (typeof fn !== "function") {
     throw new TypeError(`task(): the second argument must be a function, got ${fn === null ? "null" : typeof fn}.`)
@@ -75,17 +77,26 @@ export function task<F extends (...args: never[]) => unknown>(
       `task(): the function registered in ${meta.url} has no name. Workers find registered tasks by name: pass a named function, e.g. task(import.meta, function load(path) {...}).`
     )
   }
-  const normalized = validateTaskOptions(options ?? {}, `task(${name})`, `the "key" option is per call only; set it with client.with({ key }).submit(...).`)
-  if (compiled !== undefined && (typeof compiled !== "object" || compiled === null || typeof compiled.hash !== "string" || compiled.hash === "")) {
+  const normalized = validateTaskOptions(
+    options ?? {},
+    `task(${name})`,
+    `the "key" option is per call only; set it with client.with({ key }).submit(...).`
+  )
+  if (
+    compiled !== undefined &&
+    (typeof compiled !== "object" || compiled === null || typeof compiled.hash !== "string" || compiled.hash === "")
+  ) {
     throw new TypeError(`task(${name}): the fourth argument must be { hash: string } (it is written by weft build).`)
   }
-  const hash = compiled?.hash ?? createHash("sha256").update(Function.prototype.toString.call(fn)).digest("hex").slice(0, 16)
+  const hash =
+    compiled?.hash ?? createHash("sha256").update(Function.prototype.toString.call(fn)).digest("hex").slice(0, 16)
   const table = registry()
   const id = registryKeyOf(meta.url, name)
   const existing = table.get(id)
   // The same import.meta object means the same module evaluation registering a name twice: a bug.
   // A different one is the module evaluated again (a test runner, a reload): the newer wins.
-  if (existing !== undefined && existing.owner === meta) throw new TaskDefinitionError(duplicate(name, meta.url), { task: name })
+  if (existing !== undefined && existing.owner === meta)
+    throw new TaskDefinitionError(duplicate(name, meta.url), { task: name })
   const index = registered.get(meta) ?? 0
   registered.set(meta, index + 1)
   const entry = { fn: fn as never, module: meta.url, name, hash, owner: meta, index }

@@ -54,9 +54,9 @@ const leaf: fc.Arbitrary<unknown> = fc.oneof(
   bytes(0, 8).map((a) => a.slice().buffer),
   bytes(0, 8).map((a) => new DataView(a.slice().buffer)),
   bytes(1, 8).map((a) => new Uint8Array(a.slice().buffer, 1)), // a view with an offset
-  fc.tuple(fc.constantFrom("a", "a+b", "\\d", "(?:)"), fc.subarray(["g", "i", "m", "s"])).map(
-    ([source, flags]) => new RegExp(source, flags.join(""))
-  ),
+  fc
+    .tuple(fc.constantFrom("a", "a+b", "\\d", "(?:)"), fc.subarray(["g", "i", "m", "s"]))
+    .map(([source, flags]) => new RegExp(source, flags.join(""))),
   fc.string({ maxLength: 3 }).map((k) => Symbol.for(k)),
   fc.tuple(fc.constantFrom(Error, TypeError, RangeError), fc.string({ maxLength: 4 })).map(([E, m]) => new E(m)),
   fc.tuple(fc.integer({ min: -2, max: 2 }), fc.integer({ min: -2, max: 2 })).map(([x, y]) => new Point(x, y)),
@@ -65,12 +65,23 @@ const leaf: fc.Arbitrary<unknown> = fc.oneof(
 )
 
 const { value: anyValue } = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, tie("array"), tie("object"), tie("map"), tie("set")),
+  value: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    leaf,
+    tie("array"),
+    tie("object"),
+    tie("map"),
+    tie("set")
+  ),
   array: fc.array(tie("value"), { maxLength: 4 }),
-  object: fc.dictionary(fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom("__proto__", "1", "10", "2")), tie("value"), {
-    maxKeys: 4,
-    noNullPrototype: false
-  }),
+  object: fc.dictionary(
+    fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom("__proto__", "1", "10", "2")),
+    tie("value"),
+    {
+      maxKeys: 4,
+      noNullPrototype: false
+    }
+  ),
   map: fc.array(fc.tuple(tie("value"), tie("value")), { maxLength: 4 }).map((entries) => new Map(entries)),
   set: fc.array(tie("value"), { maxLength: 4 }).map((items) => new Set(items))
 }))
@@ -218,7 +229,9 @@ const deepEqual = (a: unknown, b: unknown): boolean => {
     case "Error":
       return (a as Error).name === (b as Error).name && (a as Error).message === (b as Error).message
     case "Map":
-      return sameMultiset([...(a as Map<unknown, unknown>)], [...(b as Map<unknown, unknown>)], (p, q) => deepEqual(p, q))
+      return sameMultiset([...(a as Map<unknown, unknown>)], [...(b as Map<unknown, unknown>)], (p, q) =>
+        deepEqual(p, q)
+      )
     case "Set":
       return sameMultiset([...(a as Set<unknown>)], [...(b as Set<unknown>)], deepEqual)
     default: {
@@ -227,7 +240,9 @@ const deepEqual = (a: unknown, b: unknown): boolean => {
       const kb = Object.keys(b).sort()
       return (
         ka.length === kb.length &&
-        ka.every((k, i) => k === kb[i] && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+        ka.every(
+          (k, i) => k === kb[i] && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
+        )
       )
     }
   }
@@ -255,7 +270,8 @@ const shuffled = <T>(items: T[], rand: () => number): T[] => {
 
 const withFields = (proto: object | null, entries: [string, unknown][]): object => {
   const o = Object.create(proto) as object
-  for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
+  for (const [k, v] of entries)
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
   return o
 }
 
@@ -360,7 +376,8 @@ describe("tokenize properties", () => {
       values.forEach((v, i) => {
         const token = tokens[i]
         if (!representatives.has(token)) representatives.set(token, v)
-        else if (!deepEqual(representatives.get(token), v)) wrong.push(`value ${i} shares a token with a different value`)
+        else if (!deepEqual(representatives.get(token), v))
+          wrong.push(`value ${i} shares a token with a different value`)
       })
       const distinct = [...representatives.values()]
       for (let i = 0; i < distinct.length; i++) {
@@ -394,7 +411,13 @@ describe("tokenize properties", () => {
     fc.tuple(
       fc.array(fc.constantFrom("array", "object", "map", "set"), { minLength: n, maxLength: n }),
       fc.array(
-        fc.array(fc.oneof(fc.nat({ max: n - 1 }).map((i) => ({ node: i })), fc.integer({ min: 0, max: 3 })), { maxLength: 4 }),
+        fc.array(
+          fc.oneof(
+            fc.nat({ max: n - 1 }).map((i) => ({ node: i })),
+            fc.integer({ min: 0, max: 3 })
+          ),
+          { maxLength: 4 }
+        ),
         { minLength: n, maxLength: n }
       )
     )
@@ -412,7 +435,8 @@ describe("tokenize properties", () => {
       else if (kind === "object") {
         for (const [j, v] of order([...values.entries()])) (node as Record<string, unknown>)[`k${j}`] = v
       } else if (kind === "map") {
-        for (const [j, v] of order([...values.entries()])) (node as Map<unknown, unknown>).set(j % 2 === 0 ? `k${j}` : v, v)
+        for (const [j, v] of order([...values.entries()]))
+          (node as Map<unknown, unknown>).set(j % 2 === 0 ? `k${j}` : v, v)
       } else for (const v of order(values)) (node as Set<unknown>).add(v)
     })
     return nodes[0]
@@ -421,24 +445,35 @@ describe("tokenize properties", () => {
   /** A random DAG: node i's children are leaves or nodes after it, so sub-objects are shared but nothing is cyclic. */
   const dag = fc.integer({ min: 1, max: 8 }).chain((n) =>
     fc.array(
-      fc.array(fc.oneof(fc.nat({ max: n }).map((d) => ({ ahead: d })), fc.integer({ min: 0, max: 3 })), { maxLength: 3 }),
+      fc.array(
+        fc.oneof(
+          fc.nat({ max: n }).map((d) => ({ ahead: d })),
+          fc.integer({ min: 0, max: 3 })
+        ),
+        { maxLength: 3 }
+      ),
       { minLength: n, maxLength: n }
     )
   )
   const buildDag = (children: ({ ahead: number } | number)[][]): unknown => {
     const nodes: unknown[] = new Array(children.length)
     for (let i = children.length - 1; i >= 0; i--) {
-      nodes[i] = children[i].map((c) => (typeof c === "number" ? c : i + 1 + c.ahead < children.length ? nodes[i + 1 + c.ahead] : c.ahead))
+      nodes[i] = children[i].map((c) =>
+        typeof c === "number" ? c : i + 1 + c.ahead < children.length ? nodes[i + 1 + c.ahead] : c.ahead
+      )
     }
     return nodes[0]
   }
 
-  test.prop([dag], { numRuns: 300 })("shared sub-objects: the same structure gives the same token, also after structured clone", (g) => {
-    const token = tokenize(buildDag(g))
-    expect(tokenize(buildDag(g))).toBe(token)
-    expect(tokenize(structuredClone(buildDag(g)))).toBe(token)
-    expect(tokenize({ in: buildDag(g) })).toBe(tokenize({ in: buildDag(g) }))
-  })
+  test.prop([dag], { numRuns: 300 })(
+    "shared sub-objects: the same structure gives the same token, also after structured clone",
+    (g) => {
+      const token = tokenize(buildDag(g))
+      expect(tokenize(buildDag(g))).toBe(token)
+      expect(tokenize(structuredClone(buildDag(g)))).toBe(token)
+      expect(tokenize({ in: buildDag(g) })).toBe(tokenize({ in: buildDag(g) }))
+    }
+  )
 
   test.prop([graph, fc.integer()], { numRuns: 300 })(
     "cyclic graphs terminate, and rebuilding one in another insertion order gives the same token",
@@ -555,8 +590,16 @@ describe("tokenize examples", () => {
   })
 
   test("Map order does not matter; keys and values do", () => {
-    const a = new Map<unknown, unknown>([["x", 1], [2, "y"], [{ k: 1 }, [1]]])
-    const b = new Map<unknown, unknown>([[{ k: 1 }, [1]], [2, "y"], ["x", 1]])
+    const a = new Map<unknown, unknown>([
+      ["x", 1],
+      [2, "y"],
+      [{ k: 1 }, [1]]
+    ])
+    const b = new Map<unknown, unknown>([
+      [{ k: 1 }, [1]],
+      [2, "y"],
+      ["x", 1]
+    ])
     expect(tokenize(a)).toBe(tokenize(b))
     expect(tokenize(new Map([["x", 1]]))).not.toBe(tokenize(new Map([["x", 2]])))
     expect(tokenize(new Map([["x", 1]]))).not.toBe(tokenize(new Map([["y", 1]])))
@@ -654,7 +697,21 @@ describe("tokenize examples", () => {
       for (const [i, v] of entries) a[i] = v
       return a
     }
-    expect(tokenize(sparse([[5, 1], [1e8 - 1, "z"]]))).toBe(tokenize(sparse([[1e8 - 1, "z"], [5, 1]])))
+    expect(
+      tokenize(
+        sparse([
+          [5, 1],
+          [1e8 - 1, "z"]
+        ])
+      )
+    ).toBe(
+      tokenize(
+        sparse([
+          [1e8 - 1, "z"],
+          [5, 1]
+        ])
+      )
+    )
     expect(tokenize(sparse([[5, 1]]))).not.toBe(tokenize(sparse([[6, 1]])))
     expect(tokenize(sparse([[5, 1]]))).not.toBe(tokenize(sparse([[5, 1]], 1e8 + 1)))
     expect(tokenize(sparse([[5, 1]]))).not.toBe(tokenize(sparse([[5, 2]])))

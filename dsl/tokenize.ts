@@ -338,7 +338,6 @@ const encTree = (root: object): string => {
   }
 }
 
-
 /** An object's own enumerable string keys, sorted by UTF-16 code units. */
 const sortedKeys = (o: object): string[] => {
   const keys = Object.keys(o)
@@ -435,7 +434,13 @@ const encObjectLeaf = (o: object): string | undefined => {
     const message = String(o.message)
     return "E" + name.length + ":" + name + message.length + ":" + message
   }
-  if (o instanceof Number || o instanceof String || o instanceof Boolean || o instanceof BigInt || o instanceof Symbol) {
+  if (
+    o instanceof Number ||
+    o instanceof String ||
+    o instanceof Boolean ||
+    o instanceof BigInt ||
+    o instanceof Symbol
+  ) {
     return "P" + encLeaf(o.valueOf())
   }
   if (

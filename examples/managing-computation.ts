@@ -41,7 +41,9 @@ log(`scatter -> ${data}; submit(sum, data) -> ${await one.result()}; map(inc, [1
 
 // Futures to concrete values: result and gather
 log("## Futures to concrete values")
-log(`future.result() -> ${await one.result()}; client.gather(futures) -> ${JSON.stringify(await client.gather(many))}\n`)
+log(
+  `future.result() -> ${await one.result()}; client.gather(futures) -> ${JSON.stringify(await client.gather(many))}\n`
+)
 
 // Futures to collections: delayed calls on Futures; their tasks are not run again
 log("## Futures to collections")

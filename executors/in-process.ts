@@ -57,7 +57,11 @@ const streamTo = (item: Queued): ((message: StreamedResults) => void) | undefine
   const onResults = item.onResults
   if (onResults === undefined) return undefined
   return (message) => {
-    const part: PartialResults = { from: message.from, results: structuredClone(message.results), failed: message.failed }
+    const part: PartialResults = {
+      from: message.from,
+      results: structuredClone(message.results),
+      failed: message.failed
+    }
     queueMicrotask(() => {
       if (!item.settled) onResults(part)
     })
@@ -102,7 +106,10 @@ export function makeInProcessExecutor(): Executor {
     try {
       args = structuredClone(item.batch.args)
     } catch (error) {
-      fail(item, new ExecutorFailure("transport", `The batch's arguments cannot be cloned: ${String(error)}`, { cause: error }))
+      fail(
+        item,
+        new ExecutorFailure("transport", `The batch's arguments cannot be cloned: ${String(error)}`, { cause: error })
+      )
       return
     }
     if (item.batch.ids !== undefined) item.control ??= new BatchControl(item.batch.ids)
@@ -113,13 +120,24 @@ export function makeInProcessExecutor(): Executor {
         try {
           results = structuredClone(result.results)
         } catch (error) {
-          fail(item, new ExecutorFailure("transport", `The batch's results cannot be cloned: ${String(error)}`, { cause: error }))
+          fail(
+            item,
+            new ExecutorFailure("transport", `The batch's results cannot be cloned: ${String(error)}`, { cause: error })
+          )
           return
         }
         const streamed = result.streamed
-        settle(item, () => item.resolve({ results, failed: result.failed, elapsedMs: result.elapsedMs, ...(streamed ? { streamed } : {}) }))
+        settle(item, () =>
+          item.resolve({
+            results,
+            failed: result.failed,
+            elapsedMs: result.elapsedMs,
+            ...(streamed ? { streamed } : {})
+          })
+        )
       },
-      (error: unknown) => fail(item, new ExecutorFailure("transport", `The batch could not run: ${String(error)}`, { cause: error }))
+      (error: unknown) =>
+        fail(item, new ExecutorFailure("transport", `The batch could not run: ${String(error)}`, { cause: error }))
     )
   }
 
@@ -130,7 +148,16 @@ export function makeInProcessExecutor(): Executor {
       if (isClosed) return Promise.reject(closed())
       if (signal?.aborted) return Promise.reject(aborted())
       return new Promise<WireBatchResult>((resolve, reject) => {
-        const item: Queued = { batch, signal, resolve, reject, onResults, onAbort: undefined, settled: false, control: undefined }
+        const item: Queued = {
+          batch,
+          signal,
+          resolve,
+          reject,
+          onResults,
+          onAbort: undefined,
+          settled: false,
+          control: undefined
+        }
         if (signal !== undefined) {
           item.onAbort = () => {
             const at = queue.indexOf(item)

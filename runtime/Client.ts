@@ -28,9 +28,17 @@ export interface ClientView {
   /** Like `client.submit`, with the view's options. */
   submit<F extends AnyFunction>(fn: F, ...args: Args<Parameters<F>>): Future<TaskResult<F>, TaskFailure<F>>
   /** Like `client.map`, with the view's options (merged under the call's own). */
-  map<F extends AnyFunction>(fn: F, items: Iterable<Arg<Parameters<F>[0]>>, options?: TaskOptions): Future<TaskResult<F>, TaskFailure<F>>[]
+  map<F extends AnyFunction>(
+    fn: F,
+    items: Iterable<Arg<Parameters<F>[0]>>,
+    options?: TaskOptions
+  ): Future<TaskResult<F>, TaskFailure<F>>[]
   /** Like `client.starmap`, with the view's options (merged under the call's own). */
-  starmap<F extends AnyFunction>(fn: F, argLists: Iterable<Args<Parameters<F>>>, options?: TaskOptions): Future<TaskResult<F>, TaskFailure<F>>[]
+  starmap<F extends AnyFunction>(
+    fn: F,
+    argLists: Iterable<Args<Parameters<F>>>,
+    options?: TaskOptions
+  ): Future<TaskResult<F>, TaskFailure<F>>[]
   /** Like `client.compute`, with the view's options applied to every task of the graphs. */
   compute<X>(x: X): Computed<X>
   /** Like `client.persist`, with the view's options applied to every task of the graphs. */
@@ -45,7 +53,11 @@ const inspectCustom = Symbol.for("nodejs.util.inspect.custom")
 const defaults: NormalizedTaskOptions = validateTaskOptions({}, "client")
 
 const describeValue = (value: unknown): string =>
-  value === null ? "null" : typeof value === "object" ? `an ${Array.isArray(value) ? "array" : "object"}` : `${typeof value} ${String(value)}`
+  value === null
+    ? "null"
+    : typeof value === "object"
+      ? `an ${Array.isArray(value) ? "array" : "object"}`
+      : `${typeof value} ${String(value)}`
 
 /**
  * A connection to a cluster: submits tasks, holds Futures, moves data.
@@ -112,8 +124,14 @@ export class Client implements ClientView {
             isolation: settings.isolation,
             memoryLimitBytes: settings.memoryLimitBytes
           })
-    const shape: ClusterShape = { isolation: settings.workers === 0 ? "in-process" : settings.isolation, memoryLimitBytes: settings.memoryLimitBytes }
-    return new Client(new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }), shape)
+    const shape: ClusterShape = {
+      isolation: settings.workers === 0 ? "in-process" : settings.isolation,
+      memoryLimitBytes: settings.memoryLimitBytes
+    }
+    return new Client(
+      new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }),
+      shape
+    )
   }
 
   /**
@@ -135,12 +153,20 @@ export class Client implements ClientView {
   }
 
   /** One task per item: `fn(item)`. Returns at once; each Future settles on its own. */
-  map<F extends AnyFunction>(fn: F, items: Iterable<Arg<Parameters<F>[0]>>, options?: TaskOptions): Future<TaskResult<F>, TaskFailure<F>>[] {
+  map<F extends AnyFunction>(
+    fn: F,
+    items: Iterable<Arg<Parameters<F>[0]>>,
+    options?: TaskOptions
+  ): Future<TaskResult<F>, TaskFailure<F>>[] {
     return this.#mapWith(fn, items, options, undefined, "map", false)
   }
 
   /** One task per argument list: `fn(...args)`. */
-  starmap<F extends AnyFunction>(fn: F, argLists: Iterable<Args<Parameters<F>>>, options?: TaskOptions): Future<TaskResult<F>, TaskFailure<F>>[] {
+  starmap<F extends AnyFunction>(
+    fn: F,
+    argLists: Iterable<Args<Parameters<F>>>,
+    options?: TaskOptions
+  ): Future<TaskResult<F>, TaskFailure<F>>[] {
     return this.#mapWith(fn, argLists, options, undefined, "starmap", true)
   }
 
@@ -186,7 +212,8 @@ export class Client implements ClientView {
       for (const key of Object.keys(options)) {
         if (key !== "hash") throw new TypeError(`scatter: unknown option "${key}"; the only option is hash (boolean).`)
       }
-      if (options.hash !== undefined && typeof options.hash !== "boolean") throw new TypeError("scatter: hash must be a boolean.")
+      if (options.hash !== undefined && typeof options.hash !== "boolean")
+        throw new TypeError("scatter: hash must be a boolean.")
       hash = options.hash ?? true
     }
     return this.#scatterOne(value, hash)
@@ -260,14 +287,21 @@ export class Client implements ClientView {
   }
 
   /** Call options merged over view options over a registered task's own, validated once per call. */
-  #options(info: FnInfo, call: TaskOptions | undefined, view: TaskOptions | undefined, where: string): NormalizedTaskOptions {
+  #options(
+    info: FnInfo,
+    call: TaskOptions | undefined,
+    view: TaskOptions | undefined,
+    where: string
+  ): NormalizedTaskOptions {
     const own = info.meta?.rawOptions
     if (call === undefined && view === undefined) return info.meta?.options ?? defaults
     const merged = mergeTaskOptions(mergeTaskOptions(own, view), call)
     const normalized = validateTaskOptions(merged, where)
     // A Schedule from the Effect API rides on the policy under a symbol key: carry it over.
     const step = retryStepOf(merged.retries)
-    return step === undefined || normalized.retries === undefined ? normalized : { ...normalized, retries: { ...normalized.retries, step } as NormalizedTaskOptions["retries"] }
+    return step === undefined || normalized.retries === undefined
+      ? normalized
+      : { ...normalized, retries: { ...normalized.retries, step } as NormalizedTaskOptions["retries"] }
   }
 
   /**
@@ -285,7 +319,9 @@ export class Client implements ClientView {
       if (isDelayed(input)) return graph!.outputs[delayeds.indexOf(input)]
       const future = input as Future<unknown, unknown>
       if (Future.engineOf(future) !== this.engine) {
-        throw new TypeError(`The Future ${future.key} was created by another client: gather its value and pass that, or submit with its own client.`)
+        throw new TypeError(
+          `The Future ${future.key} was created by another client: gather its value and pass that, or submit with its own client.`
+        )
       }
       return Future.recordOf(future)
     })
@@ -305,11 +341,24 @@ export class Client implements ClientView {
     }
   }
 
-  #mapWith(fn: AnyFunction, items: Iterable<unknown>, call: TaskOptions | undefined, view: TaskOptions | undefined, where: string, spread: boolean): Future<any, any>[] {
+  #mapWith(
+    fn: AnyFunction,
+    items: Iterable<unknown>,
+    call: TaskOptions | undefined,
+    view: TaskOptions | undefined,
+    where: string,
+    spread: boolean
+  ): Future<any, any>[] {
     this.engine.assertOpen()
     const info = this.#describe(fn, where)
-    if (items === null || typeof items !== "object" || typeof (items as Iterable<unknown>)[Symbol.iterator] !== "function") {
-      throw new TypeError(`${where}(${info.name}): the items must be an iterable (an array, a Set, a generator...), got ${describeValue(items)}.`)
+    if (
+      items === null ||
+      typeof items !== "object" ||
+      typeof (items as Iterable<unknown>)[Symbol.iterator] !== "function"
+    ) {
+      throw new TypeError(
+        `${where}(${info.name}): the items must be an iterable (an array, a Set, a generator...), got ${describeValue(items)}.`
+      )
     }
     const named = `${where}(${info.name})`
     let options = this.#options(info, call, view, named)
@@ -323,7 +372,8 @@ export class Client implements ClientView {
     // Check every item before submitting any: bad input submits nothing.
     for (let i = 0; i < list.length; i++) {
       const item = list[i]
-      if (spread && !Array.isArray(item)) throw new TypeError(`${named}: item ${i} must be an array of arguments, got ${describeValue(item)}.`)
+      if (spread && !Array.isArray(item))
+        throw new TypeError(`${named}: item ${i} must be an array of arguments, got ${describeValue(item)}.`)
       const args = spread ? (item as unknown[]) : [item]
       argLists[i] = args
       scans[i] = scanArgs(args, `${named} item ${i}`)
@@ -344,10 +394,17 @@ export class Client implements ClientView {
 
   #computeWith<X>(x: X, view: TaskOptions | undefined, how: "compute" | "persist"): any {
     this.engine.assertOpen()
-    const override = view === undefined ? undefined : validateTaskOptions(view, `client.with(...).${how}`, `the "key" option names one call; a graph has many.`)
+    const override =
+      view === undefined
+        ? undefined
+        : validateTaskOptions(view, `client.with(...).${how}`, `the "key" option names one call; a graph has many.`)
     const found: Delayed<unknown>[] = []
     collectDelayeds(x, found, new Set())
-    const graph = materialize(this.engine, found, override === undefined ? undefined : (own) => overrideOptions(own, view!, override))
+    const graph = materialize(
+      this.engine,
+      found,
+      override === undefined ? undefined : (own) => overrideOptions(own, view!, override)
+    )
     try {
       const replaced = new Map<Delayed<unknown>, unknown>()
       found.forEach((d, i) => {
@@ -419,7 +476,11 @@ function collectDelayeds(value: unknown, out: Delayed<unknown>[], seen: Set<obje
 }
 
 /** `value` with each Delayed replaced as `replaced` says; containers without one come back as they are. */
-function replaceDelayeds(value: unknown, replaced: Map<Delayed<unknown>, unknown>, seen: Map<object, unknown>): unknown {
+function replaceDelayeds(
+  value: unknown,
+  replaced: Map<Delayed<unknown>, unknown>,
+  seen: Map<object, unknown>
+): unknown {
   if (typeof value !== "object" || value === null) return value
   if (isDelayed(value)) return replaced.get(value)
   if (seen.has(value)) return seen.get(value)
@@ -444,7 +505,11 @@ const isPlainObject = (value: object): boolean => {
 }
 
 /** A graph task's options with those given to `client.with(...)` on top (as Dask's `compute(retries=...)` annotates every task). */
-const overrideOptions = (own: NormalizedTaskOptions, given: TaskOptions, normalized: NormalizedTaskOptions): NormalizedTaskOptions => ({
+const overrideOptions = (
+  own: NormalizedTaskOptions,
+  given: TaskOptions,
+  normalized: NormalizedTaskOptions
+): NormalizedTaskOptions => ({
   pure: own.pure,
   retries: given.retries !== undefined ? normalized.retries : own.retries,
   timeoutMs: given.timeout !== undefined ? normalized.timeoutMs : own.timeoutMs,

@@ -152,11 +152,18 @@ export class Future<T, E = never> {
   }
 
   #wait(options: { timeout?: number | string } | undefined, method: string): Promise<Outcome> {
-    const timeoutMs = options?.timeout === undefined ? undefined : parseDuration(options.timeout, `${method}({ timeout })`)
-    return this.#engine.outcome(this.#record, timeoutMs === undefined ? undefined : {
-      ms: timeoutMs,
-      error: () => new TimeoutError(`${method}() of ${this.key} timed out after ${timeoutMs / 1000} s.`, timeoutMs)
-    })
+    const timeoutMs =
+      options?.timeout === undefined ? undefined : parseDuration(options.timeout, `${method}({ timeout })`)
+    return this.#engine.outcome(
+      this.#record,
+      timeoutMs === undefined
+        ? undefined
+        : {
+            ms: timeoutMs,
+            error: () =>
+              new TimeoutError(`${method}() of ${this.key} timed out after ${timeoutMs / 1000} s.`, timeoutMs)
+          }
+    )
   }
 }
 

@@ -18,7 +18,13 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
 import type { RetryPolicy, TaskOptions } from "../dsl/options.js"
 import { Client as PromiseClient, type ClientOptions, type ClientView } from "./Client.js"
-import { CancelledError, ClientClosedError, KilledWorkerError, TaskDefinitionError, TimeoutError } from "../core/errors.js"
+import {
+  CancelledError,
+  ClientClosedError,
+  KilledWorkerError,
+  TaskDefinitionError,
+  TimeoutError
+} from "../core/errors.js"
 import { Future } from "./Future.js"
 import { isSettled, type Outcome, type TaskRecordOf } from "./internal/engine.js"
 import { typedFailure } from "../core/error-kind.js"
@@ -117,7 +123,9 @@ export const starmap = <F extends AnyFunction>(
   call((client) => client.starmap(fn, argLists, toTaskOptions(options)))
 
 /** `client.with(options)` as an Effect: a view whose calls use these options. */
-export const withOptions = <E = unknown>(options: EffectTaskOptions<E>): Effect.Effect<ClientView, ClientClosed, Client> =>
+export const withOptions = <E = unknown>(
+  options: EffectTaskOptions<E>
+): Effect.Effect<ClientView, ClientClosed, Client> =>
   call((client) => client.with(toTaskOptions(options) ?? {})) as Effect.Effect<ClientView, ClientClosed, Client>
 
 /** `client.compute` as an Effect: the same shape with a Future for each Delayed (read them with `Weft.gather` or `Weft.result`). */
@@ -125,7 +133,8 @@ export const compute = <X>(x: X): Effect.Effect<Computed<X>, ClientClosed | Task
   call((client) => client.compute(x))
 
 /** `client.persist` as an Effect: the same shape with each Delayed backed by its running Future. */
-export const persist = <X>(x: X): Effect.Effect<X, ClientClosed | TaskDefinitionError, Client> => call((client) => client.persist(x))
+export const persist = <X>(x: X): Effect.Effect<X, ClientClosed | TaskDefinitionError, Client> =>
+  call((client) => client.persist(x))
 
 /** `client.scatter` as an Effect. */
 export const scatter = <T>(value: T, options?: { hash?: boolean }): Effect.Effect<Future<T>, ClientClosed, Client> =>
@@ -145,7 +154,8 @@ export const result = <A, E>(future: Future<A, E>): Effect.Effect<A, E | ResultE
     const engine = Future.engineOf(future as Future<unknown, unknown>)
     const record = Future.recordOf(future as Future<unknown, unknown>)
     // Mentions `future` so that a Future being awaited is not garbage-collected (and released).
-    const settled = (task: TaskRecordOf) => resume(fromOutcome(engine.outcomeOf(task), future) as Effect.Effect<A, E | ResultError>)
+    const settled = (task: TaskRecordOf) =>
+      resume(fromOutcome(engine.outcomeOf(task), future) as Effect.Effect<A, E | ResultError>)
     if (isSettled(record)) return void settled(record)
     engine.whenSettled(record, settled)
     return Effect.sync(() => engine.unlisten(record, settled))
@@ -159,7 +169,11 @@ export const gather = <X>(
   Effect.flatMap(Client, (client) =>
     Effect.async<Gathered<X>, ResultError | GatheredFailure<X>>((resume) => {
       const stop = gatherInto(client.engine, x, gatherMode(options), (exit) =>
-        resume(exit.ok ? Effect.succeed(exit.value as Gathered<X>) : (failWith(exit.error) as Effect.Effect<never, ResultError>))
+        resume(
+          exit.ok
+            ? Effect.succeed(exit.value as Gathered<X>)
+            : (failWith(exit.error) as Effect.Effect<never, ResultError>)
+        )
       )
       return Effect.sync(stop)
     })
@@ -174,7 +188,9 @@ export const wait = <F extends Future<any, any>>(
     const list = futureList(futures, "Weft.wait") as F[]
     const settings = waitSettings(options)
     return Effect.async<DoneAndNotDone<F>, Timeout>((resume) => {
-      const stop = waitInto(list, settings, (exit) => resume(exit.ok ? Effect.succeed(exit.value) : Effect.fail(exit.error)))
+      const stop = waitInto(list, settings, (exit) =>
+        resume(exit.ok ? Effect.succeed(exit.value) : Effect.fail(exit.error))
+      )
       return Effect.sync(stop)
     })
   })
@@ -207,14 +223,23 @@ export const asCompleted = <F extends Future<any, any>>(futures: F | Iterable<F>
           if (--remaining === 0) emit.end()
           return listening
         }),
-        (listening) => Effect.sync(() => listening.forEach(([future, record, listener]) => Future.engineOf(future).unlisten(record, listener)))
+        (listening) =>
+          Effect.sync(() =>
+            listening.forEach(([future, record, listener]) => Future.engineOf(future).unlisten(record, listener))
+          )
       ),
     { bufferSize: "unbounded" }
   )
 
 /** The typed errors of the Futures in a structure. */
 export type GatheredFailure<X> =
-  X extends Future<any, infer E> ? E : X extends readonly unknown[] ? GatheredFailure<X[number]> : X extends object ? GatheredFailure<X[keyof X]> : never
+  X extends Future<any, infer E>
+    ? E
+    : X extends readonly unknown[]
+      ? GatheredFailure<X[number]>
+      : X extends object
+        ? GatheredFailure<X[keyof X]>
+        : never
 
 // -------------------------------------------------------------------------------------------------
 
@@ -241,12 +266,21 @@ const toTaskOptions = <E>(options: EffectTaskOptions<E> | undefined): TaskOption
   if (options === undefined || options.retries === undefined) return options as TaskOptions | undefined
   const retries = options.retries
   if (Schedule.isSchedule(retries)) {
-    return { ...options, retries: { times: Number.MAX_SAFE_INTEGER, [retryStepKey]: stepSchedule(retries as Schedule.Schedule<unknown, unknown>) } as RetryPolicy }
+    return {
+      ...options,
+      retries: {
+        times: Number.MAX_SAFE_INTEGER,
+        [retryStepKey]: stepSchedule(retries as Schedule.Schedule<unknown, unknown>)
+      } as RetryPolicy
+    }
   }
   if (typeof retries === "object" && retries.while !== undefined) {
     const accepts = retries.while
     // `while` is typed by E: ask it about typed failures only; thrown errors are retried.
-    return { ...options, retries: { ...retries, while: (error: unknown) => (typedFailure(error) ? accepts(error as E) : true) } }
+    return {
+      ...options,
+      retries: { ...retries, while: (error: unknown) => (typedFailure(error) ? accepts(error as E) : true) }
+    }
   }
   return options as TaskOptions
 }

@@ -11,7 +11,16 @@ export { Future, isFuture, type FutureStatus } from "./Future.js"
 export { fireAndForget } from "./fire-and-forget.js"
 
 // Waiting on many Futures
-export { wait, asCompleted, AsCompleted, type AsCompletedOptions, type DoneAndNotDone, type ReturnWhen, type FutureValue, type CancelledOutcome } from "./waiting.js"
+export {
+  wait,
+  asCompleted,
+  AsCompleted,
+  type AsCompletedOptions,
+  type DoneAndNotDone,
+  type ReturnWhen,
+  type FutureValue,
+  type CancelledOutcome
+} from "./waiting.js"
 export { progress, type ProgressOptions } from "./progress.js"
 
 // Lazy graphs

@@ -31,8 +31,10 @@ const collect = (value: unknown, out: Future<unknown, unknown>[], seen: Set<obje
   seen.add(value)
   if (value instanceof Future) out.push(value)
   else if (Array.isArray(value)) for (const item of value) collect(item, out, seen)
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const item of Object.values(value)) collect(item, out, seen)
-  else if (typeof (value as Iterable<unknown>)[Symbol.iterator] === "function") for (const item of value as Iterable<unknown>) collect(item, out, seen)
+  else if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const item of Object.values(value)) collect(item, out, seen)
+  else if (typeof (value as Iterable<unknown>)[Symbol.iterator] === "function")
+    for (const item of value as Iterable<unknown>) collect(item, out, seen)
 }
 
 /** One line of the display: `inc  [##########----------]  10/20  2 errors  1.3 s`. */
@@ -41,7 +43,10 @@ export function progressLine(group: Group, nameWidth: number, elapsedMs: number)
   const filled = group.total === 0 ? barWidth : Math.round((settled / group.total) * barWidth)
   const bar = "#".repeat(filled) + "-".repeat(barWidth - filled)
   const percent = group.total === 0 ? 100 : Math.floor((settled / group.total) * 100)
-  const extra = [group.errors > 0 ? `${group.errors} error${group.errors === 1 ? "" : "s"}` : "", group.cancelled > 0 ? `${group.cancelled} cancelled` : ""]
+  const extra = [
+    group.errors > 0 ? `${group.errors} error${group.errors === 1 ? "" : "s"}` : "",
+    group.cancelled > 0 ? `${group.cancelled} cancelled` : ""
+  ]
     .filter(Boolean)
     .join(", ")
   return `${group.name.padEnd(nameWidth)} [${bar}] ${String(percent).padStart(3)}% ${settled}/${group.total}${extra ? `  ${extra}` : ""}  ${(elapsedMs / 1000).toFixed(1)} s`
@@ -54,12 +59,14 @@ export function progressLine(group: Group, nameWidth: number, elapsedMs: number)
  */
 export function progress(futures: unknown, options: ProgressOptions = {}): Promise<void> {
   for (const key of Object.keys(options)) {
-    if (key !== "stream" && key !== "interval") throw new TypeError(`progress: unknown option "${key}"; the options are stream and interval.`)
+    if (key !== "stream" && key !== "interval")
+      throw new TypeError(`progress: unknown option "${key}"; the options are stream and interval.`)
   }
   const stream = options.stream ?? process.stdout
   const tty = stream.isTTY === true
   const interval = options.interval ?? (tty ? 100 : 1000)
-  if (!(interval > 0) || !Number.isFinite(interval)) throw new TypeError(`progress: interval must be a positive number of milliseconds, got ${describeGot(interval)}.`)
+  if (!(interval > 0) || !Number.isFinite(interval))
+    throw new TypeError(`progress: interval must be a positive number of milliseconds, got ${describeGot(interval)}.`)
   const list: Future<unknown, unknown>[] = []
   collect(futures, list, new Set())
 

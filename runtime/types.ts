@@ -22,7 +22,13 @@ export type Arg<T> =
   | T
   | Future<T, any>
   | Delayed<T>
-  | (T extends Opaque ? never : T extends readonly unknown[] ? { [K in keyof T]: Arg<T[K]> } : T extends object ? { [K in keyof T]: Arg<T[K]> } : never)
+  | (T extends Opaque
+      ? never
+      : T extends readonly unknown[]
+        ? { [K in keyof T]: Arg<T[K]> }
+        : T extends object
+          ? { [K in keyof T]: Arg<T[K]> }
+          : never)
 
 /** A parameter list where each parameter may be an `Arg` of its type. */
 export type Args<P extends readonly unknown[]> = { [K in keyof P]: Arg<P[K]> }

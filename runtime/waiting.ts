@@ -177,7 +177,10 @@ export class AsCompleted<F extends Future<any, any>, Item = F> implements AsyncI
  * `[future, error]` for failed ones when `raiseErrors: false`. A cancelled Future is yielded as
  * `[future, CancelledError]` and never thrown, whatever `raiseErrors` says.
  */
-export function asCompleted<F extends Future<any, any>>(futures: F | Iterable<F>, options?: { withResults?: false }): AsCompleted<F>
+export function asCompleted<F extends Future<any, any>>(
+  futures: F | Iterable<F>,
+  options?: { withResults?: false }
+): AsCompleted<F>
 export function asCompleted<F extends Future<any, any>>(
   futures: F | Iterable<F>,
   options: { withResults: true; raiseErrors?: true }
@@ -186,6 +189,9 @@ export function asCompleted<F extends Future<any, any>>(
   futures: F | Iterable<F>,
   options: { withResults: true; raiseErrors: false }
 ): AsCompleted<F, [F, FutureValue<F> | Error]>
-export function asCompleted<F extends Future<any, any>>(futures: F | Iterable<F>, options?: AsCompletedOptions): AsCompleted<F, any> {
+export function asCompleted<F extends Future<any, any>>(
+  futures: F | Iterable<F>,
+  options?: AsCompletedOptions
+): AsCompleted<F, any> {
   return new AsCompleted<F, any>(futures instanceof Future ? [futures as F] : (futures as Iterable<F>), options)
 }

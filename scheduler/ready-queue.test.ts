@@ -14,7 +14,14 @@ const byRank = (a: Item, b: Item): number => b.priority - a.priority || a.seq - 
 describe("ReadyQueue", () => {
   it("pops higher priority first, then lower seq", () => {
     const q = new ReadyQueue<Item>()
-    for (const [id, p] of [[0, 0], [1, 5], [2, 0], [3, -1], [4, 5]] as const) q.push(item(id, p))
+    for (const [id, p] of [
+      [0, 0],
+      [1, 5],
+      [2, 0],
+      [3, -1],
+      [4, 5]
+    ] as const)
+      q.push(item(id, p))
     const out: number[] = []
     for (let t = q.pop(); t; t = q.pop()) out.push(t.id)
     expect(out).toEqual([1, 4, 0, 2, 3])

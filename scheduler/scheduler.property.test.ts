@@ -110,7 +110,12 @@ class Driver {
 
   constructor(private readonly spec: Spec) {
     spec.deps.forEach((deps, i) => {
-      this.ref.push(compute(i, deps.map((d) => this.ref[d])))
+      this.ref.push(
+        compute(
+          i,
+          deps.map((d) => this.ref[d])
+        )
+      )
       const up = new Set<number>()
       for (const d of deps) {
         up.add(d)
@@ -199,9 +204,12 @@ class Driver {
             expect(h.rec.state).toBe("cancelled")
             expect(h.rec.value).toBeUndefined()
             expect(this.s.heldKeys()).not.toContain(h.rec.key)
-            for (const t of downstream) expect(`${t.key}:${t.state}`).toBe(`${t.key}:${t.inTable ? "cancelled" : "released"}`)
+            for (const t of downstream)
+              expect(`${t.key}:${t.state}`).toBe(`${t.key}:${t.inTable ? "cancelled" : "released"}`)
           } else expect(h.rec.state).toBe(before)
-          if (again) for (const t of downstream) expect(`${t.key}:${t.state}`).toBe(`${t.key}:${t.inTable ? "cancelled" : "released"}`)
+          if (again)
+            for (const t of downstream)
+              expect(`${t.key}:${t.state}`).toBe(`${t.key}:${t.inTable ? "cancelled" : "released"}`)
         } else if (op.t === "release") {
           h.released = true
           this.s.release(h.rec)
@@ -276,7 +284,10 @@ class Driver {
     for (let j = 0; j < this.spec.deps.length; j++) {
       const q = this.s.get(key(j))
       if (q !== undefined && q.state === "queued")
-        expect(q.priority > t.priority || (q.priority === t.priority && q.seq < t.seq), `${q.key} should pop before ${t.key}`).toBe(false)
+        expect(
+          q.priority > t.priority || (q.priority === t.priority && q.seq < t.seq),
+          `${q.key} should pop before ${t.key}`
+        ).toBe(false)
     }
   }
 
@@ -291,7 +302,10 @@ class Driver {
     const [entry] = running.splice(r % running.length, 1)
     const t = entry.rec
     if (outcome === "ok") {
-      const value = compute(t.payload, t.dependencies.map((d) => d.value as number))
+      const value = compute(
+        t.payload,
+        t.dependencies.map((d) => d.value as number)
+      )
       expect(value).toBe(this.ref[t.payload])
       this.s.succeed(t, value)
       expect(t.state === "memory" || (t.state === "released" && !t.inTable)).toBe(true)
@@ -315,7 +329,9 @@ class Driver {
     if (kind === "succeed") this.s.succeed(t, -1)
     else if (kind === "fail") this.s.fail(t, "stale")
     else this.s.requeue(t)
-    expect({ state: t.state, value: t.value, error: t.error, events: this.events, ready: this.s.readyCount }).toEqual(before)
+    expect({ state: t.state, value: t.value, error: t.error, events: this.events, ready: this.s.readyCount }).toEqual(
+      before
+    )
   }
 
   /** Runs after every step. */
@@ -326,7 +342,8 @@ class Driver {
       const t = this.s.get(key(j))
       if (t === undefined) continue
       // The driver holds every record it adds until the output is held, so no pending record is unwanted.
-      if (isPending(t.state)) expect(t.refs > 0 || t.pendingDependents > 0 || t.keep, `${t.key} pending, unwanted`).toBe(true)
+      if (isPending(t.state))
+        expect(t.refs > 0 || t.pendingDependents > 0 || t.keep, `${t.key} pending, unwanted`).toBe(true)
       if (t.state === "memory") expect(t.value).toBe(this.ref[j])
     }
   }
@@ -393,17 +410,16 @@ describe("scheduler properties", () => {
     expect(edgesSeen).toContain("erred -> cancelled")
   })
 
-  test.prop([specArb, fc.array(fc.integer({ min: -2, max: 2 }), { minLength: 1, maxLength: 12 })], { numRuns: Math.ceil(runs / 2) })(
-    "with no failures every submitted key finishes with its reference value",
-    (spec, prios) => {
-      const d = new Driver(spec)
-      prios.forEach((prio, i) => d.apply({ t: "submit", k: i, prio, viaHandle: false, h: 0 }))
-      d.check()
-      d.drain()
-      for (const h of d.handles) expect(h.rec.state).toBe("memory")
-      d.checkSettled()
-      d.releaseAll()
-      expect(d.s.size).toBe(0)
-    }
-  )
+  test.prop([specArb, fc.array(fc.integer({ min: -2, max: 2 }), { minLength: 1, maxLength: 12 })], {
+    numRuns: Math.ceil(runs / 2)
+  })("with no failures every submitted key finishes with its reference value", (spec, prios) => {
+    const d = new Driver(spec)
+    prios.forEach((prio, i) => d.apply({ t: "submit", k: i, prio, viaHandle: false, h: 0 }))
+    d.check()
+    d.drain()
+    for (const h of d.handles) expect(h.rec.state).toBe("memory")
+    d.checkSettled()
+    d.releaseAll()
+    expect(d.s.size).toBe(0)
+  })
 })

@@ -526,13 +526,15 @@ export class Scheduler<P> {
         const x = dependents[k]
         const index = t.dependentSlots[k]
         if (!x.inTable) broken(t, `dependent ${x.key} is not in the table`)
-        if (x.dependencies[index] !== t || x.dependencySlots[index] !== k) broken(t, `dependent ${x.key} does not list it`)
+        if (x.dependencies[index] !== t || x.dependencySlots[index] !== k)
+          broken(t, `dependent ${x.key} does not list it`)
         if (isPending(x.state)) pending++
       }
       if (pending !== t.pendingDependents) broken(t, `pendingDependents ${t.pendingDependents}, counted ${pending}`)
       switch (t.state) {
         case "waiting":
-          if (notInMemory === 0 || t.waitingOn !== notInMemory) broken(t, `waitingOn ${t.waitingOn}, counted ${notInMemory}`)
+          if (notInMemory === 0 || t.waitingOn !== notInMemory)
+            broken(t, `waitingOn ${t.waitingOn}, counted ${notInMemory}`)
           break
         case "queued":
           queued++
@@ -542,7 +544,9 @@ export class Scheduler<P> {
         case "processing":
           // A claimed task (fusion) may wait on inputs that run in its batch.
           if (t.waitingOn !== notInMemory) broken(t, `processing: waitingOn ${t.waitingOn}, counted ${notInMemory}`)
-          for (const d of deps) if (d.state !== "memory" && d.state !== "processing") broken(t, `processing on input ${d.key}, which is ${d.state}`)
+          for (const d of deps)
+            if (d.state !== "memory" && d.state !== "processing")
+              broken(t, `processing on input ${d.key}, which is ${d.state}`)
           break
         case "erred":
           if (t.erredKey === undefined) broken(t, "erred without erredKey")

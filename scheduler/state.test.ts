@@ -63,7 +63,8 @@ describe("the transition table", () => {
   it("allows exactly the listed moves and no self-loops", () => {
     const allowed = new Set(legal.map(([from, to]) => `${from}>${to}`))
     for (const from of taskStates)
-      for (const to of taskStates) expect(canTransition(from, to), `${from} -> ${to}`).toBe(allowed.has(`${from}>${to}`))
+      for (const to of taskStates)
+        expect(canTransition(from, to), `${from} -> ${to}`).toBe(allowed.has(`${from}>${to}`))
   })
 
   it("exports the same table it checks", () => {

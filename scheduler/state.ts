@@ -70,7 +70,14 @@ export function canTransition(from: TaskState, to: TaskState): boolean {
     case "queued":
       return to === "processing" || to === "erred" || to === "cancelled" || to === "released"
     case "processing":
-      return to === "memory" || to === "erred" || to === "queued" || to === "waiting" || to === "cancelled" || to === "released"
+      return (
+        to === "memory" ||
+        to === "erred" ||
+        to === "queued" ||
+        to === "waiting" ||
+        to === "cancelled" ||
+        to === "released"
+      )
     case "memory":
       return to === "released" || to === "lost" || to === "cancelled"
     case "erred":

@@ -30,6 +30,7 @@ describe("submit", () => {
     client.submit(inc, "x")
     // @ts-expect-error add takes two arguments
     client.submit(add, 1)
+    // prettier-ignore
     // @ts-expect-error a Future of a string is not a number
     client.submit(inc, client.submit((s: string) => s, "a"))
   })
@@ -51,7 +52,12 @@ describe("map, starmap and gather", () => {
   })
 
   test("starmap checks each argument list", () => {
-    expectTypeOf(client.starmap(add, [[1, 2], [3, 4]])).toEqualTypeOf<Future<number, never>[]>()
+    expectTypeOf(
+      client.starmap(add, [
+        [1, 2],
+        [3, 4]
+      ])
+    ).toEqualTypeOf<Future<number, never>[]>()
     // @ts-expect-error the second argument is missing
     client.starmap(add, [[1]])
   })
@@ -86,7 +92,13 @@ describe("Effect API", () => {
       const f = yield* Weft.submit(load, "a")
       return yield* Weft.result(f)
     })
-    expectTypeOf(program).toEqualTypeOf<Effect.Effect<{ size: number }, NotFound | Weft.ResultError | Weft.ClientClosed | Weft.TaskDefinitionError, Weft.Client>>()
+    expectTypeOf(program).toEqualTypeOf<
+      Effect.Effect<
+        { size: number },
+        NotFound | Weft.ResultError | Weft.ClientClosed | Weft.TaskDefinitionError,
+        Weft.Client
+      >
+    >()
   })
 
   test("Weft.submit rejects wrong arguments too", () => {
@@ -107,7 +119,11 @@ describe("lazy graphs", () => {
     delayed(inc)(delayed((s: string) => s)("a"))
     expectTypeOf(delayed(total)([x, 2, client.submit(inc, 1)]).compute()).toEqualTypeOf<Promise<number>>()
     expectTypeOf(client.submit(add, x, 2)).toEqualTypeOf<Future<number, never>>()
-    expectTypeOf(client.compute({ a: x, b: [x], c: 3 })).toEqualTypeOf<{ a: Future<number>; b: Future<number>[]; c: number }>()
+    expectTypeOf(client.compute({ a: x, b: [x], c: 3 })).toEqualTypeOf<{
+      a: Future<number>
+      b: Future<number>[]
+      c: number
+    }>()
     expectTypeOf(await compute(x, [x])).toEqualTypeOf<[number, number[]]>()
   })
 })

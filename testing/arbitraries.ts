@@ -15,7 +15,8 @@ import { rejectUnknownOptions } from "./internal/options.js"
  * near 0 (about nine draws in ten below 0.01), which would make rates and chances meaningless.
  * Shrinks towards 0.
  */
-const uniform = (max: number): fc.Arbitrary<number> => fc.noBias(fc.integer({ min: 0, max: 1_000_000 })).map((n) => (n / 1_000_000) * max)
+const uniform = (max: number): fc.Arbitrary<number> =>
+  fc.noBias(fc.integer({ min: 0, max: 1_000_000 })).map((n) => (n / 1_000_000) * max)
 
 /** One task of a `RandomGraph`: it adds its inputs' values to its own index, or fails. */
 export interface RandomNode {
@@ -43,7 +44,8 @@ export interface RandomGraphOptions {
 }
 
 /** The value of a node of a `RandomGraph`, or the failed nodes (roots) whose error may reach it. */
-export type RandomGraphResult = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly roots: ReadonlyArray<number> }
+export type RandomGraphResult =
+  { readonly ok: true; readonly value: number } | { readonly ok: false; readonly roots: ReadonlyArray<number> }
 
 /** Random DAGs: `{ nodes: [{ deps, fails, priority }] }`, with deps only on earlier nodes. */
 function graph(options: RandomGraphOptions = {}): fc.Arbitrary<RandomGraph> {
@@ -51,12 +53,18 @@ function graph(options: RandomGraphOptions = {}): fc.Arbitrary<RandomGraph> {
   const maxNodes = options.maxNodes ?? 25
   const maxDeps = options.maxDeps ?? 4
   const failureRate = options.failureRate ?? 0
-  if (!Number.isInteger(maxNodes) || maxNodes < 1) throw new TypeError(`arbitraries.graph: maxNodes must be a whole number >= 1, got ${describeGot(maxNodes)}.`)
-  if (!Number.isInteger(maxDeps) || maxDeps < 0) throw new TypeError(`arbitraries.graph: maxDeps must be a whole number >= 0, got ${describeGot(maxDeps)}.`)
-  if (typeof failureRate !== "number" || !(failureRate >= 0 && failureRate <= 1)) throw new TypeError(`arbitraries.graph: failureRate must be from 0 to 1, got ${describeGot(failureRate)}.`)
+  if (!Number.isInteger(maxNodes) || maxNodes < 1)
+    throw new TypeError(`arbitraries.graph: maxNodes must be a whole number >= 1, got ${describeGot(maxNodes)}.`)
+  if (!Number.isInteger(maxDeps) || maxDeps < 0)
+    throw new TypeError(`arbitraries.graph: maxDeps must be a whole number >= 0, got ${describeGot(maxDeps)}.`)
+  if (typeof failureRate !== "number" || !(failureRate >= 0 && failureRate <= 1))
+    throw new TypeError(`arbitraries.graph: failureRate must be from 0 to 1, got ${describeGot(failureRate)}.`)
   const node = (i: number): fc.Arbitrary<RandomNode> =>
     fc.record({
-      deps: i === 0 ? fc.constant([]) : fc.uniqueArray(fc.integer({ min: 0, max: i - 1 }), { maxLength: Math.min(i, maxDeps) }),
+      deps:
+        i === 0
+          ? fc.constant([])
+          : fc.uniqueArray(fc.integer({ min: 0, max: i - 1 }), { maxLength: Math.min(i, maxDeps) }),
       // 1 - u < failureRate, so that shrinking (u towards 0) makes a node succeed.
       fails: failureRate === 0 ? fc.constant(false) : uniform(1).map((u) => 1 - u < failureRate),
       priority: fc.integer({ min: -2, max: 2 })
@@ -71,7 +79,8 @@ function graph(options: RandomGraphOptions = {}): fc.Arbitrary<RandomGraph> {
 function faultPlan(options: { readonly maxRate?: number } = {}): fc.Arbitrary<FaultPlan> {
   rejectUnknownOptions(options, ["maxRate"], "arbitraries.faultPlan")
   const maxRate = options.maxRate ?? 0.5
-  if (typeof maxRate !== "number" || !(maxRate >= 0 && maxRate <= 1)) throw new TypeError(`arbitraries.faultPlan: maxRate must be from 0 to 1, got ${describeGot(maxRate)}.`)
+  if (typeof maxRate !== "number" || !(maxRate >= 0 && maxRate <= 1))
+    throw new TypeError(`arbitraries.faultPlan: maxRate must be from 0 to 1, got ${describeGot(maxRate)}.`)
   return fc.record(
     {
       seed: fc.integer(),
@@ -95,7 +104,13 @@ function delayeds(g: RandomGraph, options: { readonly retries?: number } = {}): 
   const out: Delayed<number>[] = []
   for (const node of g.nodes) {
     const i = out.length
-    out.push(delayed(step, { priority: node.priority, retries: options.retries ?? 0 })(i, node.fails, node.deps.map((d) => out[d])))
+    out.push(
+      delayed(step, { priority: node.priority, retries: options.retries ?? 0 })(
+        i,
+        node.fails,
+        node.deps.map((d) => out[d])
+      )
+    )
   }
   return out
 }

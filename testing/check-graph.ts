@@ -61,16 +61,30 @@ export async function checkGraph<Params extends unknown[], Result>(
   params?: ArbitraryOf<Params>,
   options: CheckGraphOptions<Params> = {}
 ): Promise<void> {
-  if (typeof graph !== "function") throw new TypeError(`checkGraph: the first argument must be a graph (a compiled @graph or a function returning a Delayed), got ${graph === null ? "null" : typeof graph}.`)
+  if (typeof graph !== "function")
+    throw new TypeError(
+      `checkGraph: the first argument must be a graph (a compiled @graph or a function returning a Delayed), got ${graph === null ? "null" : typeof graph}.`
+    )
   const name = graph.name || "graph"
-  validateCheckOptions(options, ["client", "faults", "timeout", "before", "numRuns", "seed", "path"], `checkGraph(${name})`)
-  if (options.before !== undefined && typeof options.before !== "function") throw new TypeError(`checkGraph(${name}): before must be a function of the graph's parameters.`)
+  validateCheckOptions(
+    options,
+    ["client", "faults", "timeout", "before", "numRuns", "seed", "path"],
+    `checkGraph(${name})`
+  )
+  if (options.before !== undefined && typeof options.before !== "function")
+    throw new TypeError(`checkGraph(${name}): before must be a function of the graph's parameters.`)
   const arbitrary = params ?? graph.arbitrary?.(fc)
   if (arbitrary === undefined) {
-    throw new TypeError(`checkGraph(${name}): no arbitrary for its parameters. Pass one (fc.tuple(...) of the parameters), or build the graph with \`weft build --arbitraries\`.`)
+    throw new TypeError(
+      `checkGraph(${name}): no arbitrary for its parameters. Pass one (fc.tuple(...) of the parameters), or build the graph with \`weft build --arbitraries\`.`
+    )
   }
-  const plan = options.faults === undefined ? { seed: 0, rate: 0.5, maxPerTask: undefined } : validateFaultPlan(options.faults, `checkGraph(${name}) faults`)
-  const timeoutMs = options.timeout === undefined ? 60_000 : parseDuration(options.timeout, `checkGraph(${name}) timeout`)
+  const plan =
+    options.faults === undefined
+      ? { seed: 0, rate: 0.5, maxPerTask: undefined }
+      : validateFaultPlan(options.faults, `checkGraph(${name}) faults`)
+  const timeoutMs =
+    options.timeout === undefined ? 60_000 : parseDuration(options.timeout, `checkGraph(${name}) timeout`)
   const own = options.client === undefined ? await Client.detached({ workers: 2 }) : undefined
   const faulty = plan.rate > 0 ? await Client.detached({ workers: 2, faults: plan }) : undefined
   const clean = options.client ?? own!
@@ -79,7 +93,10 @@ export async function checkGraph<Params extends unknown[], Result>(
   }
   const build = (call: Params): Delayed<Result> => {
     const out = graph(...call)
-    if (!isDelayed(out)) throw new TypeError(`checkGraph(${name}): the graph returned ${out === null ? "null" : typeof out}, not a Delayed.`)
+    if (!isDelayed(out))
+      throw new TypeError(
+        `checkGraph(${name}): the graph returned ${out === null ? "null" : typeof out}, not a Delayed.`
+      )
     return out
   }
   const onCluster = (client: Client, d: Delayed<Result>): Promise<Outcome> => {
@@ -87,30 +104,43 @@ export async function checkGraph<Params extends unknown[], Result>(
     return within(settle(future.result()), timeoutMs, `a run of ${name} on the cluster`).finally(() => future.release())
   }
 
-  const property = fc.asyncProperty(arbitrary as fc.Arbitrary<Params>, fc.array(fc.nat(), { maxLength: 16 }), async (call, picks) => {
-    if (!Array.isArray(call)) throw new Error(`the arbitrary gave ${typeof call}, not a parameter list: wrap the parameters in fc.tuple(...)`)
-    const d = build(call)
-    checkKeys(d, build(structuredClone(call)))
-    await before(call)
-    const reference = await within(evaluateReference(d, picks), timeoutMs, `the reference run of ${name} in this process`)
-    const where = `(reference order: ${reference.order.join(", ") || "none"})`
-    await before(call)
-    const cleanRun = await onCluster(clean, d)
-    const cleanProblem = disagreement(reference.expected, cleanRun)
-    if (cleanProblem !== undefined) throw new Error(`the cluster's result differs from running the graph in this process, ${cleanProblem} ${where}`)
-    if (faulty === undefined) return
-    await before(call)
-    const faultedRun = await onCluster(faulty, d)
-    const faultProblem = disagreement(reference.expected, faultedRun)
-    if (faultProblem !== undefined) {
-      throw new Error(
-        `with injected transient failures (fault plan seed ${plan.seed}, rate ${plan.rate}) the result changes, ${faultProblem}; ` +
-          `a retried task ran again: are its side effects idempotent? ${where}`
+  const property = fc.asyncProperty(
+    arbitrary as fc.Arbitrary<Params>,
+    fc.array(fc.nat(), { maxLength: 16 }),
+    async (call, picks) => {
+      if (!Array.isArray(call))
+        throw new Error(`the arbitrary gave ${typeof call}, not a parameter list: wrap the parameters in fc.tuple(...)`)
+      const d = build(call)
+      checkKeys(d, build(structuredClone(call)))
+      await before(call)
+      const reference = await within(
+        evaluateReference(d, picks),
+        timeoutMs,
+        `the reference run of ${name} in this process`
       )
+      const where = `(reference order: ${reference.order.join(", ") || "none"})`
+      await before(call)
+      const cleanRun = await onCluster(clean, d)
+      const cleanProblem = disagreement(reference.expected, cleanRun)
+      if (cleanProblem !== undefined)
+        throw new Error(`the cluster's result differs from running the graph in this process, ${cleanProblem} ${where}`)
+      if (faulty === undefined) return
+      await before(call)
+      const faultedRun = await onCluster(faulty, d)
+      const faultProblem = disagreement(reference.expected, faultedRun)
+      if (faultProblem !== undefined) {
+        throw new Error(
+          `with injected transient failures (fault plan seed ${plan.seed}, rate ${plan.rate}) the result changes, ${faultProblem}; ` +
+            `a retried task ran again: are its side effects idempotent? ${where}`
+        )
+      }
     }
-  })
+  )
   try {
-    await runProperty("checkGraph", name, property, options, 25, ([call, picks]) => ({ params: call, referenceOrder: picks }))
+    await runProperty("checkGraph", name, property, options, 25, ([call, picks]) => ({
+      params: call,
+      referenceOrder: picks
+    }))
   } finally {
     await Promise.all([own?.close(), faulty?.close()])
   }
@@ -121,16 +151,21 @@ function checkKeys(a: Delayed<unknown>, b: Delayed<unknown>): void {
   const nodesA = walk([a])
   const nodesB = walk([b])
   if (nodesA.length !== nodesB.length) {
-    throw new Error(`keys are not stable: building the graph twice from equal parameters gave ${nodesA.length} and ${nodesB.length} tasks`)
+    throw new Error(
+      `keys are not stable: building the graph twice from equal parameters gave ${nodesA.length} and ${nodesB.length} tasks`
+    )
   }
   const stable = new Set<Delayed<unknown>>()
   nodesA.forEach((d, i) => {
     if (d.node.kind === "future") return void stable.add(d)
     if (!d.node.options.pure) return
-    if (!d.node.inputs.every((input) => !(delayedBrand in input) || stable.has(input as unknown as Delayed<unknown>))) return
+    if (!d.node.inputs.every((input) => !(delayedBrand in input) || stable.has(input as unknown as Delayed<unknown>)))
+      return
     stable.add(d)
     if (d.key !== nodesB[i].key) {
-      throw new Error(`keys are not stable: the pure task ${d.node.fn.name} got the key ${d.key} once and ${nodesB[i].key} the second time, from equal parameters`)
+      throw new Error(
+        `keys are not stable: the pure task ${d.node.fn.name} got the key ${d.key} once and ${nodesB[i].key} the second time, from equal parameters`
+      )
     }
   })
 }
@@ -142,7 +177,8 @@ function disagreement(expected: Expected, actual: Outcome): string | undefined {
     const d = diff(expected.value, actual.value)
     return d === undefined ? undefined : describeDifference(d)
   }
-  if (expected.ok) return `it failed with ${(actual as { error: Error }).error.name}: ${(actual as { error: Error }).error.message}, while the reference gave ${show(expected.value)}`
+  if (expected.ok)
+    return `it failed with ${(actual as { error: Error }).error.name}: ${(actual as { error: Error }).error.message}, while the reference gave ${show(expected.value)}`
   const errors = expected.errors
   if (actual.ok) return `it gave a value, while the reference failed with ${errors[0].name}: ${errors[0].message}`
   if (errors.some((e) => e.name === actual.error.name && e.message === actual.error.message)) return undefined

@@ -22,7 +22,10 @@ const run = (file: string, args: string[], cwd: string) =>
     const env = { ...process.env }
     delete env.NODE_OPTIONS
     execFile(file, args, { cwd, env, timeout: 180_000, shell: process.platform === "win32" }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, output: `${stdout}${stderr}` })
+      resolve({
+        code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
+        output: `${stdout}${stderr}`
+      })
     )
   })
 
@@ -33,13 +36,18 @@ beforeAll(async () => {
   if (!existsSync(join(fc4Root, "package.json"))) {
     mkdirSync(prefix, { recursive: true })
     const npm = process.platform === "win32" ? "npm.cmd" : "npm"
-    const installed = await run(npm, ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", "--prefer-offline", "fast-check@4"], prefix)
+    const installed = await run(
+      npm,
+      ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", "--prefer-offline", "fast-check@4"],
+      prefix
+    )
     expect(installed.code, `npm install fast-check@4 failed:\n${installed.output}`).toBe(0)
   }
 }, 180_000)
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-const fc4Version = (): { version: string; engines: { node: string } } => JSON.parse(readFileSync(join(fc4Root, "package.json"), "utf8"))
+const fc4Version = (): { version: string; engines: { node: string } } =>
+  JSON.parse(readFileSync(join(fc4Root, "package.json"), "utf8"))
 
 describe("fast-check 4", () => {
   it("is a major 4 whose engines admit Node 20 (weft's floor)", () => {
@@ -82,7 +90,11 @@ describe("fast-check 4", () => {
       types: ["node"],
       typeRoots: [join(repo, "node_modules/@types")],
       // fast-check 4 under its own name; weft's declarations keep resolving fast-check 3.
-      paths: { "fast-check-4": [join(fc4Root, "lib/fast-check.d.ts")], weft: [dts("runtime/index.d.ts")], "weft/testing": [dts("testing/index.d.ts")] }
+      paths: {
+        "fast-check-4": [join(fc4Root, "lib/fast-check.d.ts")],
+        weft: [dts("runtime/index.d.ts")],
+        "weft/testing": [dts("testing/index.d.ts")]
+      }
     }
     writeFileSync(join(scratch, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["fixture.ts"] }))
     const tsc = await run(process.execPath, [join(repo, "node_modules/typescript/bin/tsc"), "-p", scratch], scratch)

@@ -15,7 +15,13 @@
  */
 export { checkTask, type CheckTaskOptions } from "./check-task.js"
 export { checkGraph, type CheckGraphOptions, type GraphFunction } from "./check-graph.js"
-export { arbitraries, type RandomGraph, type RandomNode, type RandomGraphOptions, type RandomGraphResult } from "./arbitraries.js"
+export {
+  arbitraries,
+  type RandomGraph,
+  type RandomNode,
+  type RandomGraphOptions,
+  type RandomGraphResult
+} from "./arbitraries.js"
 export { CheckFailed, type RunOptions } from "./internal/report.js"
 export type { ArbitraryOf } from "./arbitrary.js"
 export type { FaultPlan } from "../runtime/index.js"

@@ -24,9 +24,14 @@ const workerScript = fileURLToPath(new URL("./bullmq-worker.mjs", import.meta.ur
 
 /** Starts one worker process and resolves once its BullMQ Worker is connected. */
 function startWorker(url: string, queue: string): Promise<ChildProcess> {
-  const child = fork(workerScript, [url, queue, String(concurrency)], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] })
+  const child = fork(workerScript, [url, queue, String(concurrency)], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+    execArgv: []
+  })
   return new Promise((resolve, reject) => {
-    child.once("message", (message) => (message === "ready" ? resolve(child) : reject(new Error(`bullmq worker said ${String(message)}`))))
+    child.once("message", (message) =>
+      message === "ready" ? resolve(child) : reject(new Error(`bullmq worker said ${String(message)}`))
+    )
     child.once("exit", (code) => reject(new Error(`bullmq worker exited (${code}) before it was ready`)))
   })
 }
@@ -63,7 +68,11 @@ export interface BullmqSide {
  * adds the server's CPU time to each run's `cpuMs`: the CPU every process of the run used, which
  * a loaded machine does not inflate as it does the wall time.
  */
-export async function startBullmqSide(url: string, processes: number, options: { chunk?: number; redisPid?: number } = {}): Promise<BullmqSide> {
+export async function startBullmqSide(
+  url: string,
+  processes: number,
+  options: { chunk?: number; redisPid?: number } = {}
+): Promise<BullmqSide> {
   const chunk = options.chunk ?? defaultChunk
   const name = `weft-bench-bullmq-${process.pid}`
   const connection = new Redis(url, { maxRetriesPerRequest: null })
@@ -85,13 +94,16 @@ export async function startBullmqSide(url: string, processes: number, options: {
 
   const run = async (tasks: number) => {
     const base = freshBase()
-    const cpu = () => [options.redisPid, ...workers.map((w) => w.pid)].reduce((sum: number, pid) => sum + cpuMsOf(pid), 0)
+    const cpu = () =>
+      [options.redisPid, ...workers.map((w) => w.pid)].reduce((sum: number, pid) => sum + cpuMsOf(pid), 0)
     const cpuBefore = cpu()
     const ownBefore = process.cpuUsage()
     const start = performance.now()
     const ids: string[] = []
     for (let from = 0; from < tasks; from += chunk) {
-      const jobs = await queue.addBulk(Array.from({ length: Math.min(chunk, tasks - from) }, (_, i) => ({ name: "inc", data: base + from + i })))
+      const jobs = await queue.addBulk(
+        Array.from({ length: Math.min(chunk, tasks - from) }, (_, i) => ({ name: "inc", data: base + from + i }))
+      )
       for (const job of jobs) ids.push(job.id as string)
     }
     const enqueued = performance.now()
@@ -107,10 +119,20 @@ export async function startBullmqSide(url: string, processes: number, options: {
     const end = performance.now()
     const own = process.cpuUsage(ownBefore)
     const cpuMs = cpu() - cpuBefore + (own.user + own.system) / 1000
-    expect(replies.length === tasks && replies.every(([error, value], i) => error === null && JSON.parse(value as string) === base + i + 1), "BullMQ returnvalues")
+    expect(
+      replies.length === tasks &&
+        replies.every(([error, value], i) => error === null && JSON.parse(value as string) === base + i + 1),
+      "BullMQ returnvalues"
+    )
     await queue.clean(0, 0, "completed")
     expect((await queue.getCompletedCount()) === 0, "BullMQ clean between runs")
-    return { ms: end - start, enqueueMs: enqueued - start, completeMs: completed - enqueued, gatherMs: end - completed, cpuMs }
+    return {
+      ms: end - start,
+      enqueueMs: enqueued - start,
+      completeMs: completed - enqueued,
+      gatherMs: end - completed,
+      cpuMs
+    }
   }
   return { run, close }
 }

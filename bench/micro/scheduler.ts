@@ -94,7 +94,9 @@ function best(label: string, run: () => number): void {
   for (let i = 0; i < 15; i++) runs.push(run())
   runs.sort((a, b) => a - b)
   const median = runs[runs.length >> 1]
-  console.log(`${label.padEnd(62)} best ${runs[0].toFixed(0).padStart(5)} ns/task   median ${median.toFixed(0).padStart(5)} ns/task`)
+  console.log(
+    `${label.padEnd(62)} best ${runs[0].toFixed(0).padStart(5)} ns/task   median ${median.toFixed(0).padStart(5)} ns/task`
+  )
 }
 
 const many = keys("inc", 100_000)

@@ -6,7 +6,11 @@
 import { Tinypool } from "tinypool"
 
 const delays = process.argv.slice(2).map(Number)
-const pool = new Tinypool({ filename: new URL("../baseline-worker.mjs", import.meta.url).href, minThreads: 2, maxThreads: 2 })
+const pool = new Tinypool({
+  filename: new URL("../baseline-worker.mjs", import.meta.url).href,
+  minThreads: 2,
+  maxThreads: 2
+})
 const spin = (us) => {
   const end = performance.now() + us / 1000
   while (performance.now() < end) {
@@ -26,7 +30,9 @@ await chain(0)
 for (let round = 0; round < 2; round++) {
   for (const us of delays) {
     const per = await chain(us)
-    console.log(`delay ${String(us).padStart(3)} µs: ${per.toFixed(1)} µs/task, ${(per - us).toFixed(1)} µs/task besides the delay`)
+    console.log(
+      `delay ${String(us).padStart(3)} µs: ${per.toFixed(1)} µs/task, ${(per - us).toFixed(1)} µs/task besides the delay`
+    )
   }
 }
 await pool.destroy()

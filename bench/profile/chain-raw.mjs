@@ -8,8 +8,19 @@ import { Tinypool } from "tinypool"
 const reps = Number(process.argv[2] ?? 3)
 const mode = process.argv[3] ?? "none"
 const shared = new AbortController().signal
-const options = () => (mode === "signal" ? { signal: new AbortController().signal } : mode === "shared" ? { signal: shared } : mode === "create" ? (new AbortController(), {}) : {})
-const pool = new Tinypool({ filename: new URL("../baseline-worker.mjs", import.meta.url).href, minThreads: 2, maxThreads: 2 })
+const options = () =>
+  mode === "signal"
+    ? { signal: new AbortController().signal }
+    : mode === "shared"
+      ? { signal: shared }
+      : mode === "create"
+        ? (new AbortController(), {})
+        : {}
+const pool = new Tinypool({
+  filename: new URL("../baseline-worker.mjs", import.meta.url).href,
+  minThreads: 2,
+  maxThreads: 2
+})
 for (let rep = 0; rep <= reps; rep++) {
   let v = (rep + 1) * 1_000_000
   const start = performance.now()

@@ -31,7 +31,9 @@ for (let rep = 0; rep <= reps; rep++) {
     if (stepwise) await f.result()
   }
   const v = await f.result()
-  console.log(`${rep === 0 ? "warm-up" : `run ${rep}`}: ${(((performance.now() - start) * 1000) / n).toFixed(1)} µs/task (${v - base})`)
+  console.log(
+    `${rep === 0 ? "warm-up" : `run ${rep}`}: ${(((performance.now() - start) * 1000) / n).toFixed(1)} µs/task (${v - base})`
+  )
   f.release()
 }
 await client.close()

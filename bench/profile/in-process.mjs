@@ -19,7 +19,9 @@ for (let rep = 0; rep < 3; rep++) {
   for (let i = 0; i < 10_000; i++) fs.push(client.submit(inc, (rep + 10) * 1_000_000 + i))
   const start2 = performance.now()
   await client.gather(fs)
-  console.log(`in-process 10k independent: ${((performance.now() - start) / 10).toFixed(1)} µs/task (submit ${((start2 - start) / 10).toFixed(1)})`)
+  console.log(
+    `in-process 10k independent: ${((performance.now() - start) / 10).toFixed(1)} µs/task (submit ${((start2 - start) / 10).toFixed(1)})`
+  )
   for (const f of fs) f.release()
 }
 await client.close()

@@ -11,7 +11,9 @@ for (let rep = 0; rep <= reps; rep++) {
   const start = performance.now()
   const futures = client.map(inc, items)
   const values = await client.gather(futures)
-  console.log(`${rep === 0 ? "warm-up" : `run ${rep}`}: ${(((performance.now() - start) * 1000) / n).toFixed(1)} µs/task (${values.length})`)
+  console.log(
+    `${rep === 0 ? "warm-up" : `run ${rep}`}: ${(((performance.now() - start) * 1000) / n).toFixed(1)} µs/task (${values.length})`
+  )
   for (const f of futures) f.release()
 }
 await client.close()

@@ -41,10 +41,15 @@ if (side === "weft") {
   }
   close = () => client.close()
 } else {
-  const pool = new Tinypool({ filename: new URL("../baseline-worker.mjs", import.meta.url).href, minThreads: 2, maxThreads: 2 })
+  const pool = new Tinypool({
+    filename: new URL("../baseline-worker.mjs", import.meta.url).href,
+    minThreads: 2,
+    maxThreads: 2
+  })
   run = async (base) => {
     let v = base
-    for (let i = 0; i < n; i++) v = await pool.run(v, side === "raw-signal" ? { signal: new AbortController().signal } : {})
+    for (let i = 0; i < n; i++)
+      v = await pool.run(v, side === "raw-signal" ? { signal: new AbortController().signal } : {})
   }
   close = () => pool.destroy()
 }

@@ -16,7 +16,11 @@ if (side === "weft") {
 } else {
   const { Tinypool } = await import("tinypool")
   mark("tinypool imported")
-  const pool = new Tinypool({ filename: new URL("../baseline-worker.mjs", import.meta.url).href, minThreads: 2, maxThreads: 2 })
+  const pool = new Tinypool({
+    filename: new URL("../baseline-worker.mjs", import.meta.url).href,
+    minThreads: 2,
+    maxThreads: 2
+  })
   const value = await pool.run(1)
   mark(`first result (${value})`)
   await pool.destroy()

@@ -33,12 +33,16 @@ for (const [id, us] of selfUs) {
   const where = callFrame.url ? `${shorten(callFrame.url)}:${callFrame.lineNumber + 1}` : ""
   const key = where ? `${where} ${name}` : name
   fnTotals.set(key, (fnTotals.get(key) ?? 0) + us)
-  const fileKey = callFrame.url ? shorten(callFrame.url).replace(/^.*node_modules\/([^/]+)\/.*$/, "node_modules/$1") : name
+  const fileKey = callFrame.url
+    ? shorten(callFrame.url).replace(/^.*node_modules\/([^/]+)\/.*$/, "node_modules/$1")
+    : name
   fileTotals.set(fileKey, (fileTotals.get(fileKey) ?? 0) + us)
 }
 const pct = (us) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`
 const ms = (us) => `${(us / 1000).toFixed(1).padStart(8)} ms`
 console.log(`${file}\nbusy ${ms(busy)}, idle ${ms(idle)}\n\nself time by function:`)
-for (const [key, us] of [...fnTotals].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)} ${ms(us)}  ${key}`)
+for (const [key, us] of [...fnTotals].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`${pct(us)} ${ms(us)}  ${key}`)
 console.log("\nself time by file:")
-for (const [key, us] of [...fileTotals].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${pct(us)} ${ms(us)}  ${key}`)
+for (const [key, us] of [...fileTotals].sort((a, b) => b[1] - a[1]).slice(0, 15))
+  console.log(`${pct(us)} ${ms(us)}  ${key}`)

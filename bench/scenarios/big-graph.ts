@@ -52,7 +52,6 @@ function build(base: number): Delayed<number> {
   return delayed(sum)(partials)
 }
 
-
 const rawSide =
   (pool: Tinypool): Side =>
   async () => {
@@ -79,9 +78,13 @@ export const bigGraphScenario: Scenario = {
   title: "7. 100,101-task graph: 1,000 chains of 100 inc, summed in groups of 10",
   async run({ reps, log }) {
     const times = graphTimes()
-    const results = await withBoth((client, pool) => compare(reps, { weft: graphSide(client, times, "100k graph", build, expected), raw: rawSide(pool) }, { warmups }))
+    const results = await withBoth((client, pool) =>
+      compare(reps, { weft: graphSide(client, times, "100k graph", build, expected), raw: rawSide(pool) }, { warmups })
+    )
     const { build: buildTimes, submit, compute } = graphStats(times, warmups)
-    log(`  weft build ${buildTimes.median.toFixed(0)} ms, submit ${submit.median.toFixed(0)} ms, compute ${compute.median.toFixed(0)} ms`)
+    log(
+      `  weft build ${buildTimes.median.toFixed(0)} ms, submit ${submit.median.toFixed(0)} ms, compute ${compute.median.toFixed(0)} ms`
+    )
     const weftUs = usPerTask(results.weft.median, tasks)
     const rawUs = usPerTask(results.raw.median, tasks)
     const name = `graph ${chains / 1000}k chains x ${links} inc + ${groups + 1} sums (${tasks.toLocaleString("en")})`
@@ -107,7 +110,15 @@ export const bigGraphScenario: Scenario = {
     ]
     return {
       rows,
-      data: { chains, links, group, tasks, ms: results, weftPhasesMs: { build, submit, compute }, usPerTask: { weft: weftUs, raw: rawUs } }
+      data: {
+        chains,
+        links,
+        group,
+        tasks,
+        ms: results,
+        weftPhasesMs: { build, submit, compute },
+        usPerTask: { weft: weftUs, raw: rawUs }
+      }
     }
   }
 }

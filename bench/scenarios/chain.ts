@@ -74,11 +74,21 @@ export const chainScenario: Scenario = {
     )
     return {
       rows: [
-        overheadRow(`chain of ${tasks / 1000}k inc (each needs the previous)`, results.weft.median, results.raw.median, tasks),
+        overheadRow(
+          `chain of ${tasks / 1000}k inc (each needs the previous)`,
+          results.weft.median,
+          results.raw.median,
+          tasks
+        ),
         // Info, not the issue's target (scheduler overhead, the row above): the latency of one
         // awaited round trip, which also pays a worker wake-up each time (see docs/benchmarks.md).
         {
-          ...overheadRow(`chain of ${tasks / 1000}k inc, one link at a time (await each)`, results.stepwise.median, results.raw.median, tasks),
+          ...overheadRow(
+            `chain of ${tasks / 1000}k inc, one link at a time (await each)`,
+            results.stepwise.median,
+            results.raw.median,
+            tasks
+          ),
           target: "- (latency per awaited round trip)",
           met: undefined
         }

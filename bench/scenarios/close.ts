@@ -26,10 +26,15 @@ const nap = async (ms: number) => {
 }
 
 /** One run: the milliseconds from `close()` to the last rejection, and to `close()` resolving. */
-async function closeOnce(isolation: "thread" | "process"): Promise<{ lastRejectMs: number; cpuMs: number; closedMs: number }> {
+async function closeOnce(
+  isolation: "thread" | "process"
+): Promise<{ lastRejectMs: number; cpuMs: number; closedMs: number }> {
   const client = await Client.local({ workers, isolation })
   await client.submit((x: number) => x + 1, 1).result()
-  const futures = client.map(nap, Array.from({ length: tasks }, (_, i) => 60_000 + i))
+  const futures = client.map(
+    nap,
+    Array.from({ length: tasks }, (_, i) => 60_000 + i)
+  )
   await new Promise((resolve) => setTimeout(resolve, 200))
   let rejected = 0
   let last = 0
@@ -76,7 +81,9 @@ export const closeScenario: Scenario = {
       const reject = stats(rejects)
       const cpu = stats(cpus)
       const closed = stats(closes)
-      log(`  ${isolation}: last rejection ${reject.median.toFixed(1)} ms, close() ${closed.median.toFixed(1)} ms (medians)`)
+      log(
+        `  ${isolation}: last rejection ${reject.median.toFixed(1)} ms, close() ${closed.median.toFixed(1)} ms (medians)`
+      )
       rows.push(
         {
           scenario: `close() -> last of 10,000 result() rejects (${isolation === "thread" ? "threads" : "processes"})`,

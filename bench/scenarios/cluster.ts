@@ -39,11 +39,14 @@ export const clusterScenario: Scenario = {
         )
         const us = usPerTask(result.bullmq.median, tasks)
         const timed = parts.slice(1) // the first run is the warm-up
-        const phase = (name: "enqueueMs" | "completeMs" | "gatherMs" | "cpuMs") => stats(timed.map((run) => run[name])).median
+        const phase = (name: "enqueueMs" | "completeMs" | "gatherMs" | "cpuMs") =>
+          stats(timed.map((run) => run[name])).median
         const phases = { enqueueMs: phase("enqueueMs"), completeMs: phase("completeMs"), gatherMs: phase("gatherMs") }
         // CPU of Redis, both workers and this client per task: on 2 idle cores the wall time is at least half of it.
         const cpuUs = usPerTask(phase("cpuMs"), tasks)
-        log(`  raw BullMQ: ${perTask(us)}; medians: addBulk ${phases.enqueueMs.toFixed(0)} ms, then until all completed ${phases.completeMs.toFixed(0)} ms, reading the results ${phases.gatherMs.toFixed(0)} ms; CPU of all its processes ${cpuUs.toFixed(0)} µs/task`)
+        log(
+          `  raw BullMQ: ${perTask(us)}; medians: addBulk ${phases.enqueueMs.toFixed(0)} ms, then until all completed ${phases.completeMs.toFixed(0)} ms, reading the results ${phases.gatherMs.toFixed(0)} ms; CPU of all its processes ${cpuUs.toFixed(0)} µs/task`
+        )
         return {
           rows: [
             {
@@ -56,7 +59,16 @@ export const clusterScenario: Scenario = {
               check: `baseline only (CPU of all its processes ${cpuUs.toFixed(0)} µs/task); weft side comes with issue 14`
             }
           ],
-          data: { tasks, processes, concurrency: 16, bullmq: result.bullmq, usPerTask: us, phases, cpuUsPerTask: cpuUs, runs: parts }
+          data: {
+            tasks,
+            processes,
+            concurrency: 16,
+            bullmq: result.bullmq,
+            usPerTask: us,
+            phases,
+            cpuUsPerTask: cpuUs,
+            runs: parts
+          }
         }
       } finally {
         await side.close()

@@ -96,7 +96,14 @@ export function generateProject(): { dir: string; project: string; sources: stri
     project,
     `${JSON.stringify(
       {
-        compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, noEmit: true },
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          skipLibCheck: true,
+          noEmit: true
+        },
         include: ["src/**/*.ts"],
         exclude: ["src/**/*.weft.ts"]
       },
@@ -114,7 +121,8 @@ export function generateProject(): { dir: string; project: string; sources: stri
 }
 
 const removeOutputs = (dir: string): void => {
-  for (const name of readdirSync(path.join(dir, "src"))) if (name.endsWith(".weft.ts")) rmSync(path.join(dir, "src", name))
+  for (const name of readdirSync(path.join(dir, "src")))
+    if (name.endsWith(".weft.ts")) rmSync(path.join(dir, "src", name))
 }
 
 const bin = fileURLToPath(new URL("../../dist/compiler/cli.js", import.meta.url))
@@ -124,7 +132,11 @@ function buildInChild(project: string): { ms: number; stdout: string } {
   const env = { ...process.env }
   delete env.NODE_OPTIONS
   const start = performance.now()
-  const stdout = execFileSync(process.execPath, [bin, "build", "--project", project], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+  const stdout = execFileSync(process.execPath, [bin, "build", "--project", project], {
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   return { ms: performance.now() - start, stdout }
 }
 
@@ -142,8 +154,14 @@ export const compilerScenario: Scenario = {
         let written = 0
         const ms = await elapsed(async () => {
           const result = await compile({ project, write: true })
-          expect(result.diagnostics.length === 0, `compile reported ${result.diagnostics.length} diagnostics, first: ${JSON.stringify(result.diagnostics[0])}`)
-          expect(result.tasks.length === modules * tasksPerModule, `${result.tasks.length} tasks, expected ${modules * tasksPerModule}`)
+          expect(
+            result.diagnostics.length === 0,
+            `compile reported ${result.diagnostics.length} diagnostics, first: ${JSON.stringify(result.diagnostics[0])}`
+          )
+          expect(
+            result.tasks.length === modules * tasksPerModule,
+            `${result.tasks.length} tasks, expected ${modules * tasksPerModule}`
+          )
           expect(result.graphs.length === modules, `${result.graphs.length} graphs, expected ${modules}`)
           written = result.files.filter((f) => f.changed).length
         })
@@ -166,7 +184,10 @@ export const compilerScenario: Scenario = {
         return elapsed(async () => {
           const result = await compile({ project, write: true, only: [sources[0]] })
           expect(result.diagnostics.length === 0, "one-file rebuild reported diagnostics")
-          expect(result.files.some((f) => f.changed), "the one-file rebuild after an edit wrote nothing")
+          expect(
+            result.files.some((f) => f.changed),
+            "the one-file rebuild after an edit wrote nothing"
+          )
         })
       }
 
@@ -177,14 +198,19 @@ export const compilerScenario: Scenario = {
         samples.cold.push(await cold())
         samples.noChange.push(await noChange())
         samples.oneFile.push(await oneFile())
-        log(`  run ${i + 1}: cold ${seconds(samples.cold[i])}, no-change ${seconds(samples.noChange[i])}, one file ${seconds(samples.oneFile[i])}`)
+        log(
+          `  run ${i + 1}: cold ${seconds(samples.cold[i])}, no-change ${seconds(samples.noChange[i])}, one file ${seconds(samples.oneFile[i])}`
+        )
       }
       expect(existsSync(bin), `${bin} is missing: run npm run build`)
       const processSamples = { cold: [] as number[], noChange: [] as number[] }
       for (let i = 0; i < runs; i++) {
         removeOutputs(dir)
         const c = buildInChild(project)
-        expect(c.stdout.split("\n").filter((l) => l.startsWith("wrote ")).length === modules, `weft build wrote: ${c.stdout.slice(0, 200)}`)
+        expect(
+          c.stdout.split("\n").filter((l) => l.startsWith("wrote ")).length === modules,
+          `weft build wrote: ${c.stdout.slice(0, 200)}`
+        )
         const n = buildInChild(project)
         expect(n.stdout === "nothing changed\n", `a second weft build printed ${n.stdout.slice(0, 200)}`)
         processSamples.cold.push(c.ms)

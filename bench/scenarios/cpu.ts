@@ -44,7 +44,10 @@ const weftSide =
     const futures = client.map(spin10, items)
     const values = await client.gather(futures)
     const ms = performance.now() - start
-    expect(values.every((v, i) => v === items[i]), "weft spin")
+    expect(
+      values.every((v, i) => v === items[i]),
+      "weft spin"
+    )
     for (const future of futures) future.release()
     return ms
   }
@@ -56,7 +59,10 @@ const rawSide =
     const start = performance.now()
     const values = (await Promise.all(items.map((item) => pool.run(item, { name: "spin10" })))) as number[]
     const ms = performance.now() - start
-    expect(values.every((v, i) => v === items[i]), "tinypool spin")
+    expect(
+      values.every((v, i) => v === items[i]),
+      "tinypool spin"
+    )
     return ms
   }
 
@@ -66,7 +72,9 @@ export const cpuScenario: Scenario = {
   async run({ reps }) {
     // The loop waits on the wall clock, so serial time hardly depends on load: 3 runs are plenty.
     const serialMs = stats(range(0, Math.min(3, reps)).map(serial))
-    const results = await withBoth((client, pool) => compare(reps, { weft: weftSide(client), raw: rawSide(pool) }, { warmups: 1 }))
+    const results = await withBoth((client, pool) =>
+      compare(reps, { weft: weftSide(client), raw: rawSide(pool) }, { warmups: 1 })
+    )
     const weftSpeedUp = serialMs.median / results.weft.median
     const rawSpeedUp = serialMs.median / results.raw.median
     return {

@@ -82,7 +82,12 @@ export const faultsScenario: Scenario = {
       const rounds = Math.max(reps, 7)
       const single = await Client.local({ workers: 1 })
       const pool = new Tinypool({ filename: baselineWorker, minThreads: 1, maxThreads: 1, idleTimeout: 2 ** 31 - 1 })
-      const replace = { weftClean: [] as number[], weftCrash: [] as number[], rawClean: [] as number[], rawRecycle: [] as number[] }
+      const replace = {
+        weftClean: [] as number[],
+        weftCrash: [] as number[],
+        rawClean: [] as number[],
+        rawRecycle: [] as number[]
+      }
       try {
         await pool.run(0)
         const weftClean = roundTrip("weft clean round trip", (x) => single.submit(inc, x).result())
@@ -129,14 +134,19 @@ export const faultsScenario: Scenario = {
           const items = range(freshBase(), tasks)
           const start = performance.now()
           const startedBefore = threadsStarted
-          const futures = client.starmap(crashOnce, items.map((x) => [x, crashEvery] as [number, number]))
+          const futures = client.starmap(
+            crashOnce,
+            items.map((x) => [x, crashEvery] as [number, number])
+          )
           const values = await client.gather(futures)
           const ms = performance.now() - start
           checkAll(values, items, "map with crashes")
           for (const future of futures) future.release()
           crashRuns++
           replacements.push(threadsStarted - startedBefore)
-          log(`  map with 1% crashing: ${(ms / 1000).toFixed(2)} s, ${threadsStarted - startedBefore} worker threads started`)
+          log(
+            `  map with 1% crashing: ${(ms / 1000).toFixed(2)} s, ${threadsStarted - startedBefore} worker threads started`
+          )
           return ms
         }
         // A run with crashes takes 20-30 s (under tsx): a few of them, after one clean warm-up run.
@@ -151,7 +161,8 @@ export const faultsScenario: Scenario = {
       const throughput = map.clean.median / map.crashing.median
       const rows: Row[] = [
         {
-          scenario: "one worker replacement (process.exit, re-run on a new worker; 1 worker) vs tinypool recycleWorkers() + run",
+          scenario:
+            "one worker replacement (process.exit, re-run on a new worker; 1 worker) vs tinypool recycleWorkers() + run",
           weft: `${weftReplaceMs.toFixed(0)} ms`,
           raw: `${rawReplaceMs.toFixed(0)} ms`,
           ratio: rawReplaceMs / weftReplaceMs,
@@ -173,7 +184,15 @@ export const faultsScenario: Scenario = {
         rows,
         data: {
           replacement: { rounds, samplesMs: replace, weftMs: weftReplaceMs, rawMs: rawReplaceMs },
-          map: { tasks, crashEvery, crashRuns, replacements, ms: map, usPerTask: { clean: cleanUs, crashing: crashUs }, throughputRatio: throughput }
+          map: {
+            tasks,
+            crashEvery,
+            crashRuns,
+            replacements,
+            ms: map,
+            usPerTask: { clean: cleanUs, crashing: crashUs },
+            throughputRatio: throughput
+          }
         }
       }
     } finally {

@@ -66,7 +66,8 @@ const floorSide =
     const items = range(freshBase(), tasks)
     const start = performance.now()
     const chunks: Promise<number[]>[] = []
-    for (let i = 0; i < tasks; i += perMessage) chunks.push(pool.run(items.slice(i, i + perMessage), { name: "incMany" }))
+    for (let i = 0; i < tasks; i += perMessage)
+      chunks.push(pool.run(items.slice(i, i + perMessage), { name: "incMany" }))
     const values = (await Promise.all(chunks)).flat()
     const ms = performance.now() - start
     checkAll(values, items, "tinypool 100 per message")
@@ -104,7 +105,13 @@ export const mapScenario: Scenario = {
           check: `${weftUs.toFixed(1)} µs/task`
         }
       ],
-      data: { tasks, inFlight, perMessage, ms: results, usPerTask: { weft: weftUs, perItem: perItemUs, floor: floorUs } }
+      data: {
+        tasks,
+        inFlight,
+        perMessage,
+        ms: results,
+        usPerTask: { weft: weftUs, perItem: perItemUs, floor: floorUs }
+      }
     }
   }
 }

@@ -69,7 +69,9 @@ function runChild(script: string, env: NodeJS.ProcessEnv): Promise<Timing> {
       clearTimeout(killer)
       const exitMs = performance.now() - start
       if (code !== 0 || firstResultMs === undefined || !/^result 2$/m.test(out)) {
-        reject(new Error(`bench: ${script} exited with ${code ?? signal}; stdout: ${JSON.stringify(out)}; stderr: ${err}`))
+        reject(
+          new Error(`bench: ${script} exited with ${code ?? signal}; stdout: ${JSON.stringify(out)}; stderr: ${err}`)
+        )
       } else resolve({ firstResultMs, exitMs })
     })
   })
@@ -90,7 +92,10 @@ export const startupScenario: Scenario = {
         exits[name].push(timing.exitMs)
         return timing.firstResultMs
       }
-    const sides: Partial<Record<SideName, Side>> = { weft: side("weft", scripts.weft, false), raw: side("raw", scripts.raw, false) }
+    const sides: Partial<Record<SideName, Side>> = {
+      weft: side("weft", scripts.weft, false),
+      raw: side("raw", scripts.raw, false)
+    }
     if (withCa) {
       sides.weftCa = side("weftCa", scripts.weft, true)
       sides.rawCa = side("rawCa", scripts.raw, true)

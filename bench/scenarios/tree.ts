@@ -55,7 +55,6 @@ function build(base: number): Delayed<number> {
   return level[0]
 }
 
-
 /** One untimed weft run with the held-results sampler on: the peak seen. */
 async function weftPeak(client: Client): Promise<number> {
   const base = freshBase()
@@ -114,7 +113,11 @@ export const treeScenario: Scenario = {
     const times = graphTimes()
     const rawPeaks: number[] = []
     const { results, weftPeaks } = await withBoth(async (client, pool) => {
-      const results = await compare(reps, { weft: graphSide(client, times, "tree", build, expected), raw: rawSide(pool, rawPeaks) }, { warmups })
+      const results = await compare(
+        reps,
+        { weft: graphSide(client, times, "tree", build, expected), raw: rawSide(pool, rawPeaks) },
+        { warmups }
+      )
       const weftPeaks: number[] = []
       for (let i = 0; i < reps; i++) weftPeaks.push(await weftPeak(client))
       return { results, weftPeaks }

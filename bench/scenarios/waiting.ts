@@ -29,8 +29,16 @@ const targetUs = 10
 const inc = (x: number) => x + 1
 
 /** After the clock: every future is done and holds `item + 1`; then releases them. */
-async function checkAndRelease(client: Client, futures: Array<Future<number>>, items: ReadonlyArray<number>, side: string) {
-  expect(futures.every((f) => f.done()), `${side}: a future is not done after the loop`)
+async function checkAndRelease(
+  client: Client,
+  futures: Array<Future<number>>,
+  items: ReadonlyArray<number>,
+  side: string
+) {
+  expect(
+    futures.every((f) => f.done()),
+    `${side}: a future is not done after the loop`
+  )
   const values = await client.gather(futures)
   for (let i = 0; i < items.length; i++) expect(values[i] === items[i] + 1, `${side}: item ${i}`)
   for (const future of futures) future.release()
@@ -73,7 +81,10 @@ const asCompletedResultSide = (client: Client): Side =>
       seen++
     }
     const expected = items.reduce((s, x) => s + x + 1, 0)
-    expect(seen === tasks && total === expected, `asCompleted + result: ${seen} futures summing to ${total}, expected ${tasks} and ${expected}`)
+    expect(
+      seen === tasks && total === expected,
+      `asCompleted + result: ${seen} futures summing to ${total}, expected ${tasks} and ${expected}`
+    )
   })
 
 const waitSide = (client: Client): Side =>
@@ -139,7 +150,9 @@ export const waitingScenario: Scenario = {
         tasks,
         ms: results,
         usPerFuture: Object.fromEntries(Object.entries(results).map(([name, s]) => [name, usPerTask(s.median, tasks)])),
-        overheadUsPerFuture: Object.fromEntries(Object.entries(results).map(([name, s]) => [name, usPerTask(s.median, tasks) - baseUs]))
+        overheadUsPerFuture: Object.fromEntries(
+          Object.entries(results).map(([name, s]) => [name, usPerTask(s.median, tasks) - baseUs])
+        )
       }
     }
   }

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -36,7 +45,10 @@ function tempProject(sources: Record<string, string>): string {
   mkdirSync(weft, { recursive: true })
   symlinkSync(repoRoot, join(weft, "src"), "dir")
   symlinkSync(join(repoRoot, "node_modules", "fast-check"), join(dir, "node_modules", "fast-check"), "dir")
-  writeFileSync(join(weft, "package.json"), JSON.stringify({ name: "weft", type: "module", exports: { ".": "./src/runtime/index.ts" } }))
+  writeFileSync(
+    join(weft, "package.json"),
+    JSON.stringify({ name: "weft", type: "module", exports: { ".": "./src/runtime/index.ts" } })
+  )
   writeProject(dir, sources)
   return dir
 }
@@ -44,7 +56,11 @@ function tempProject(sources: Record<string, string>): string {
 /** The type errors of the project's own files (`src/`); weft's sources are checked by its own tsc run. */
 function typeErrors(dir: string): string[] {
   const project = join(dir, "tsconfig.json")
-  const config = ts.getParsedCommandLineOfConfigFile(project, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!
+  const config = ts.getParsedCommandLineOfConfigFile(
+    project,
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} }
+  )!
   const program = ts.createProgram({ rootNames: config.fileNames, options: config.options })
   const own = program.getSourceFiles().filter((sf) => sf.fileName.startsWith(join(dir, "src")))
   return own.flatMap((sf) =>
@@ -89,18 +105,23 @@ describe("WEFT1008: a parameter type with no derivable arbitrary", () => {
     expect(diagnosticCodes[1008]).toMatch(/arbitrary/)
   })
 
-  it.each(failures)("%s reports exactly its marked line, naming the parameter, the graph and the type", async (name) => {
-    const result = await compile({ files, arbitraries: true })
-    const lines = fixture(name).split("\n")
-    const line = lines.findIndex((l) => l.includes("// WEFT1008: ")) + 1
-    const expected = lines[line - 1].slice(lines[line - 1].indexOf("// WEFT1008: ") + "// WEFT1008: ".length)
-    const param = lines[line - 1].trim().split(":")[0]
-    const found = result.diagnostics.filter((d) => d.file === `${name}.ts`)
-    expect(found.map((d) => `${d.line}:${d.column}:${d.code}`)).toEqual([`${line}:3:1008`])
-    expect(found[0].message).toBe(`cannot derive a fast-check arbitrary for parameter "${param}" of graph "g": ${expected}`)
-    expect(found[0].hint).toMatch(/pass an arbitrary to checkGraph by hand .*or change the type/)
-    expect(result.files).toEqual([])
-  })
+  it.each(failures)(
+    "%s reports exactly its marked line, naming the parameter, the graph and the type",
+    async (name) => {
+      const result = await compile({ files, arbitraries: true })
+      const lines = fixture(name).split("\n")
+      const line = lines.findIndex((l) => l.includes("// WEFT1008: ")) + 1
+      const expected = lines[line - 1].slice(lines[line - 1].indexOf("// WEFT1008: ") + "// WEFT1008: ".length)
+      const param = lines[line - 1].trim().split(":")[0]
+      const found = result.diagnostics.filter((d) => d.file === `${name}.ts`)
+      expect(found.map((d) => `${d.line}:${d.column}:${d.code}`)).toEqual([`${line}:3:1008`])
+      expect(found[0].message).toBe(
+        `cannot derive a fast-check arbitrary for parameter "${param}" of graph "g": ${expected}`
+      )
+      expect(found[0].hint).toMatch(/pass an arbitrary to checkGraph by hand .*or change the type/)
+      expect(result.files).toEqual([])
+    }
+  )
 
   it("is reported only with the flag", async () => {
     const result = await compile({ files })
@@ -148,7 +169,30 @@ describe("a built module's arbitrary", () => {
     }
     for (const p of samples) {
       expect(p).toHaveLength(32)
-      const [text, count, flag, big, nothing, missing, kind, region, level, either, maybe, sales, frozen, pair, short, totals, byName, nested, when, counts, seen, both] = p as any[]
+      const [
+        text,
+        count,
+        flag,
+        big,
+        nothing,
+        missing,
+        kind,
+        region,
+        level,
+        either,
+        maybe,
+        sales,
+        frozen,
+        pair,
+        short,
+        totals,
+        byName,
+        nested,
+        when,
+        counts,
+        seen,
+        both
+      ] = p as any[]
       const [status, mixed, shape, box, partial, fixed, lookup, labelled, keyed, optional] = (p as any[]).slice(22)
       expect(typeof text).toBe("string")
       expect(typeof count === "number" && Number.isFinite(count)).toBe(true)
@@ -159,13 +203,17 @@ describe("a built module's arbitrary", () => {
       expect(kind).toBe("fixed")
       expect(regions).toContain(region)
       expect([1, 2, 3]).toContain(level)
-      expect(typeof either === "string" || (Array.isArray(either) && either.every((x) => typeof x === "number"))).toBe(true)
+      expect(typeof either === "string" || (Array.isArray(either) && either.every((x) => typeof x === "number"))).toBe(
+        true
+      )
       expect(maybe === null || typeof maybe === "string").toBe(true)
       expect(sales.every(isSale)).toBe(true)
       expect(frozen.every((x: unknown) => typeof x === "number")).toBe(true)
       expect(pair.length === 2 && typeof pair[0] === "string" && typeof pair[1] === "number").toBe(true)
       // An optional element is left out, never set to undefined (exactOptionalPropertyTypes).
-      expect(typeof short[0] === "boolean" && (short.length === 1 || (short.length === 2 && typeof short[1] === "string"))).toBe(true)
+      expect(
+        typeof short[0] === "boolean" && (short.length === 1 || (short.length === 2 && typeof short[1] === "string"))
+      ).toBe(true)
       expect(Object.values(totals).every((x) => typeof x === "number")).toBe(true)
       expect(Object.values(byName).every(isSale)).toBe(true)
       expect(nested["odd key"]).toBe(true)
@@ -174,24 +222,35 @@ describe("a built module's arbitrary", () => {
         expect(!("level" in d) || [1, 2, 3].includes(d.level)).toBe(true)
       }
       expect(when instanceof Date).toBe(true)
-      expect(counts instanceof Map && [...counts].every(([k, v]) => typeof k === "string" && typeof v === "number")).toBe(true)
+      expect(
+        counts instanceof Map && [...counts].every(([k, v]) => typeof k === "string" && typeof v === "number")
+      ).toBe(true)
       expect(seen instanceof Set && [...seen].every((r) => regions.includes(r))).toBe(true)
       expect(isSale(both) && typeof both.id === "string").toBe(true)
       expect(optional === undefined || isSale(optional)).toBe(true)
       expect([null, "open", "closed"]).toContain(status)
       expect([10n, -1, false]).toContain(mixed)
-      expect(shape.kind === "circle" ? typeof shape.r === "number" : shape.kind === "square" && typeof shape.side === "number").toBe(true)
+      expect(
+        shape.kind === "circle"
+          ? typeof shape.r === "number"
+          : shape.kind === "square" && typeof shape.side === "number"
+      ).toBe(true)
       expect(typeof box.value).toBe("string")
       expect(Object.keys(partial).every((k) => (k === "x" || k === "y") && typeof partial[k] === "number")).toBe(true)
       expect(fixed.length === 2 && fixed.every((x: unknown) => typeof x === "number")).toBe(true)
-      expect(lookup instanceof Map && [...lookup].every(([k, v]) => typeof k === "string" && typeof v === "boolean")).toBe(true)
+      expect(
+        lookup instanceof Map && [...lookup].every(([k, v]) => typeof k === "string" && typeof v === "boolean")
+      ).toBe(true)
       expect(Object.keys(labelled).sort()).toEqual(["label", "x", "y"])
       expect(Object.keys(keyed).sort()).toEqual(["a", "b"])
       expect([keyed.a, keyed.b].every((v) => v === undefined || typeof v === "boolean")).toBe(true)
     }
     // Optional fields and parameters are sometimes there and sometimes not; unions take each side.
     const all = samples as any[][]
-    expect(all.some((p) => p[11].some((s: object) => "note" in s)) && all.some((p) => p[11].some((s: object) => !("note" in s)))).toBe(true)
+    expect(
+      all.some((p) => p[11].some((s: object) => "note" in s)) &&
+        all.some((p) => p[11].some((s: object) => !("note" in s)))
+    ).toBe(true)
     expect(all.some((p) => p[31] === undefined) && all.some((p) => p[31] !== undefined)).toBe(true)
     expect(all.some((p) => typeof p[9] === "string") && all.some((p) => Array.isArray(p[9]))).toBe(true)
     expect(new Set(all.map((p) => p[7])).size).toBeGreaterThan(1)
@@ -202,7 +261,14 @@ describe("a built module's arbitrary", () => {
 
 describe("weft build --arbitraries", () => {
   const tsconfig = `${JSON.stringify({
-    compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, noEmit: true },
+    compilerOptions: {
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true
+    },
     include: ["*.ts"]
   })}\n`
   const source = `/** @task */\nexport function inc(x: number): number {\n  return x + 1\n}\n\n/** @graph */\nexport function pipeline(x: number, tags: string[]) {\n  return { a: inc(x), tags }\n}\n`
@@ -218,7 +284,11 @@ describe("weft build --arbitraries", () => {
   const run = async (argv: string[], cwd: string) => {
     const out: string[] = []
     const err: string[] = []
-    const io: CliIo = { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, cwd }
+    const io: CliIo = {
+      stdout: { write: (t: string) => out.push(t) },
+      stderr: { write: (t: string) => err.push(t) },
+      cwd
+    }
     const code = await main(argv, io)
     return { code, stdout: out.join(""), stderr: err.join("") }
   }
@@ -247,7 +317,9 @@ describe("weft build --arbitraries", () => {
     const dir = projectWith(bad)
     const built = await run(["build", "--arbitraries"], dir)
     expect(built.code).toBe(1)
-    expect(built.stderr).toMatch(/^x\.ts:7:\d+ - error WEFT1008: cannot derive a fast-check arbitrary for parameter "when" of graph "pipeline": type \(\) => void \(at when\)\n {2}hint: /)
+    expect(built.stderr).toMatch(
+      /^x\.ts:7:\d+ - error WEFT1008: cannot derive a fast-check arbitrary for parameter "when" of graph "pipeline": type \(\) => void \(at when\)\n {2}hint: /
+    )
     const checked = await run(["check", "--arbitraries"], dir)
     expect(checked.code).toBe(1)
     expect(checked.stderr).toContain("error WEFT1008")

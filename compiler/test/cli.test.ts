@@ -9,7 +9,14 @@ import type { GraphIr } from "../../core/ir.js"
 import type { Watcher } from "../watch.js"
 
 const tsconfig = `${JSON.stringify({
-  compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, noEmit: true },
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true
+  },
   include: ["*.ts"]
 })}\n`
 
@@ -58,7 +65,12 @@ function projectWith(files: Record<string, string>): string {
 function recorder(cwd: string, onWatch?: (w: Watcher) => void) {
   const out: string[] = []
   const err: string[] = []
-  const io: CliIo = { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, cwd, onWatch }
+  const io: CliIo = {
+    stdout: { write: (t: string) => out.push(t) },
+    stderr: { write: (t: string) => err.push(t) },
+    cwd,
+    onWatch
+  }
   return { io, stdout: () => out.join(""), stderr: () => err.join("") }
 }
 
@@ -159,7 +171,10 @@ describe("weft graph", () => {
   }, 60_000)
 
   it("--format dot draws a digraph, the map body as a cluster", async () => {
-    const r = await run(["graph", join(good, "x.ts") + "#pipeline", "--format", "dot", "--project", join(good, "tsconfig.json")], tmpdir())
+    const r = await run(
+      ["graph", join(good, "x.ts") + "#pipeline", "--format", "dot", "--project", join(good, "tsconfig.json")],
+      tmpdir()
+    )
     expect(r.code).toBe(0)
     expect(r.stdout.startsWith('digraph "pipeline" {\n')).toBe(true)
     expect(r.stdout.trimEnd().endsWith("}")).toBe(true)
@@ -212,19 +227,26 @@ describe("usage", () => {
     expect(named.stderr).toBe(`weft build: no tsconfig.json in the folder ${empty} (run 'weft --help' for usage)\n`)
     const implicit = await run(["check"], empty)
     expect(implicit.code).toBe(2)
-    expect(implicit.stderr).toBe(`weft check: no tsconfig.json in ${empty}; run weft in a project's folder, or pass --project PATH (run 'weft --help' for usage)\n`)
+    expect(implicit.stderr).toBe(
+      `weft check: no tsconfig.json in ${empty}; run weft in a project's folder, or pass --project PATH (run 'weft --help' for usage)\n`
+    )
   })
 
-  it.each([[["--help"]], [["help"]], [["-h"]], [["build", "--help"]]])("%j prints the usage, short flags included, and returns 0", async (argv) => {
-    const r = await run(argv, good)
-    expect(r.code).toBe(0)
-    expect(r.stdout).toContain("weft graph FILE#NAME [-f, --format mermaid|dot|json] [-p, --project PATH]")
-    expect(r.stdout).toContain("weft build [-p, --project PATH] [--out-dir DIR] [-w, --watch] [--arbitraries]")
-    expect(r.stdout).toContain("weft --version")
-  })
+  it.each([[["--help"]], [["help"]], [["-h"]], [["build", "--help"]]])(
+    "%j prints the usage, short flags included, and returns 0",
+    async (argv) => {
+      const r = await run(argv, good)
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain("weft graph FILE#NAME [-f, --format mermaid|dot|json] [-p, --project PATH]")
+      expect(r.stdout).toContain("weft build [-p, --project PATH] [--out-dir DIR] [-w, --watch] [--arbitraries]")
+      expect(r.stdout).toContain("weft --version")
+    }
+  )
 
   it.each([[["--version"]], [["-v"]]])("%j prints the package's version", async (argv) => {
-    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+    const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string
+    }
     const r = await run(argv, good)
     expect(r).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" })
   })
@@ -253,7 +275,8 @@ describe("weft build --watch", () => {
     const until = async (what: string, ok: () => boolean, ms = 30_000) => {
       const start = Date.now()
       while (!ok()) {
-        if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}; stdout: ${r.stdout()} stderr: ${r.stderr()}`)
+        if (Date.now() - start > ms)
+          throw new Error(`timed out waiting for ${what}; stdout: ${r.stdout()} stderr: ${r.stderr()}`)
         await new Promise((resolve) => setTimeout(resolve, 25))
       }
     }
@@ -316,8 +339,14 @@ describe("the built bin", () => {
     const env = { ...process.env }
     delete env.NODE_OPTIONS
     return new Promise<{ code: number; stdout: string; stderr: string; loaded: string[] }>((resolve, reject) =>
-      execFile(process.execPath, ["--input-type=module", "-e", script], { env, cwd: dir, timeout: 60_000 }, (error, stdout, stderr) =>
-        error === null ? resolve(JSON.parse(stdout) as { code: number; stdout: string; stderr: string; loaded: string[] }) : reject(new Error(`${error.message}\n${stderr}`))
+      execFile(
+        process.execPath,
+        ["--input-type=module", "-e", script],
+        { env, cwd: dir, timeout: 60_000 },
+        (error, stdout, stderr) =>
+          error === null
+            ? resolve(JSON.parse(stdout) as { code: number; stdout: string; stderr: string; loaded: string[] })
+            : reject(new Error(`${error.message}\n${stderr}`))
       )
     )
   }
@@ -352,7 +381,11 @@ describe("the built bin", () => {
     dirs.push(dir)
     const env = { ...process.env }
     delete env.NODE_OPTIONS
-    const child = spawn(process.execPath, [bin, "build", "--watch"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [bin, "build", "--watch"], {
+      cwd: dir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     let out = ""
     let err = ""
     child.stdout.setEncoding("utf8").on("data", (t: string) => (out += t))

@@ -1,4 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -7,7 +17,6 @@ import { afterAll, describe, expect, it } from "vitest"
 import { compile, diagnosticCodes, formatDiagnostic } from "../index.js"
 import { task, taskMetaOf } from "../../dsl/task.js"
 import { repoRoot, writeProject } from "./temp-project.js"
-
 
 const io = `/** @task retries=2 timeout=10s */
 export function load(path: string): number[] {
@@ -119,7 +128,9 @@ describe("compile(): in-memory projects", () => {
   })
 
   it("WEFT2007: a @task that is not exported", async () => {
-    const result = await compile({ files: { "/p/a.ts": `/** @task */\nfunction load(p: string): string {\n  return p\n}\n` } })
+    const result = await compile({
+      files: { "/p/a.ts": `/** @task */\nfunction load(p: string): string {\n  return p\n}\n` }
+    })
     expect(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.column}:${d.code}`)).toEqual(["a.ts:2:10:2007"])
     expect(diagnosticCodes[2007]).toBe("a @task that is not exported")
     expect(result.files).toEqual([])
@@ -186,9 +197,15 @@ describe("compile(): a project on disk", () => {
       join(dir, "src/use.ts"),
       `import { pipeline, total } from "./flow.weft.js"\nimport type { Delayed } from "weft"\nconst d: Delayed<number> = pipeline(["a"])\nconst n: number = total([[1]])\n// @ts-expect-error a number is not a path list\npipeline(1)\nexport { d, n }\n`
     )
-    const config = ts.getParsedCommandLineOfConfigFile(project, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!
+    const config = ts.getParsedCommandLineOfConfigFile(
+      project,
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} }
+    )!
     const program = ts.createProgram({ rootNames: config.fileNames, options: config.options })
-    const errors = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`)
+    const errors = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`)
     expect(config.fileNames.some((f) => f.endsWith("flow.weft.ts"))).toBe(true)
     expect(errors).toEqual([])
   })
@@ -203,7 +220,10 @@ describe("compile(): a project on disk", () => {
   it("outDir mirrors the sources and imports them relatively", async () => {
     const dir = tempProject({ "src/io.ts": io, "src/flow.ts": flow })
     const result = await compile({ project: join(dir, "tsconfig.json"), outDir: "gen" })
-    expect(result.files.map((f) => f.path)).toEqual([join(dir, "gen/src/flow.weft.ts"), join(dir, "gen/src/io.weft.ts")])
+    expect(result.files.map((f) => f.path)).toEqual([
+      join(dir, "gen/src/flow.weft.ts"),
+      join(dir, "gen/src/io.weft.ts")
+    ])
     expect(result.files[1].text).toContain(`from "../../src/io.js"`)
     expect(result.files[0].text).toContain(`import { load } from "./io.weft.js"`)
   })
@@ -232,7 +252,9 @@ describe("compile(): a project on disk", () => {
     const keyOf = async (source: string) => {
       const dir = tempProject({ "src/io.ts": io, "src/flow.ts": source })
       const result = await compile({ project: join(dir, "tsconfig.json") })
-      const mod = (await import(pathToFileURL(join(dir, "src/flow.weft.ts")).href)) as { total: (xs: number[][]) => number }
+      const mod = (await import(pathToFileURL(join(dir, "src/flow.weft.ts")).href)) as {
+        total: (xs: number[][]) => number
+      }
       const meta = (mod.total as unknown as Record<symbol, { hash: string }>)[Symbol.for("weft/task")]
       const expected = result.tasks.find((t) => t.id === "src/flow#total")!.sourceHash.slice(0, 16)
       return { hash: meta.hash, expected, value: mod.total([[1, 2]]) }
@@ -249,10 +271,28 @@ describe("compile(): a project on disk", () => {
 
 describe("task(): the fourth argument of compiled modules", () => {
   it("its hash replaces the hash of the function's text; a bad one is a TypeError", () => {
-    const plain = task(import.meta, function compiledPlain(x: number) { return x })
-    const compiled = task(import.meta, function compiledHashed(x: number) { return x }, {}, { hash: "0123456789abcdef" })
+    const plain = task(import.meta, function compiledPlain(x: number) {
+      return x
+    })
+    const compiled = task(
+      import.meta,
+      function compiledHashed(x: number) {
+        return x
+      },
+      {},
+      { hash: "0123456789abcdef" }
+    )
     expect(taskMetaOf(plain)!.hash).toMatch(/^[0-9a-f]{16}$/)
     expect(taskMetaOf(compiled)!.hash).toBe("0123456789abcdef")
-    expect(() => task(import.meta, function compiledBad(x: number) { return x }, {}, { hash: "" })).toThrow(TypeError)
+    expect(() =>
+      task(
+        import.meta,
+        function compiledBad(x: number) {
+          return x
+        },
+        {},
+        { hash: "" }
+      )
+    ).toThrow(TypeError)
   })
 })

@@ -11,7 +11,11 @@ const project = new Project({ useInMemoryFileSystem: true, compilerOptions: { st
 let fileCount = 0
 
 /** Compiles the first function of `source` (or the one named `name`), with `tasks` as @task names. */
-function compile(source: string, taskNames: ReadonlyArray<string> = ["load", "clean", "aggregate", "add", "mul", "neg", "inc"], name?: string) {
+function compile(
+  source: string,
+  taskNames: ReadonlyArray<string> = ["load", "clean", "aggregate", "add", "mul", "neg", "inc"],
+  name?: string
+) {
   const file = project.createSourceFile(`case${fileCount++}.ts`, source)
   const fn = name === undefined ? file.getFunctions()[0] : file.getFunctionOrThrow(name)
   const tasks = new Map(taskNames.map((t) => [t, `pipeline.ts#${t}`]))
@@ -21,28 +25,68 @@ function compile(source: string, taskNames: ReadonlyArray<string> = ["load", "cl
 describe("diagnostics: each construct gives its code at its line", () => {
   const cases: Array<[string, number, number, string]> = [
     // [what, code, line, source]
-    ["if on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  if (a) { return a }\n  return x\n}`],
-    ["?: on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  const b = a ? 1 : 2\n  return b\n}`],
+    [
+      "if on a lazy value",
+      1001,
+      3,
+      `function g(x: number) {\n  const a = inc(x)\n  if (a) { return a }\n  return x\n}`
+    ],
+    [
+      "?: on a lazy value",
+      1001,
+      3,
+      `function g(x: number) {\n  const a = inc(x)\n  const b = a ? 1 : 2\n  return b\n}`
+    ],
     ["&& on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  const b = a && x\n  return b\n}`],
     ["|| on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  const b = a || x\n  return b\n}`],
     ["?? on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  return a ?? x\n}`],
     ["! on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  return !a\n}`],
-    ["switch on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  switch (a) { case 1: return 1 }\n  return a\n}`],
-    ["for-of over a lazy value", 1001, 3, `function g(x: number) {\n  const a = load(x)\n  for (const y of a) {}\n  return a\n}`],
+    [
+      "switch on a lazy value",
+      1001,
+      3,
+      `function g(x: number) {\n  const a = inc(x)\n  switch (a) { case 1: return 1 }\n  return a\n}`
+    ],
+    [
+      "for-of over a lazy value",
+      1001,
+      3,
+      `function g(x: number) {\n  const a = load(x)\n  for (const y of a) {}\n  return a\n}`
+    ],
     ["while on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  while (a) {}\n  return a\n}`],
     ["optional chaining on a lazy value", 1001, 3, `function g(x: number) {\n  const a = load(x)\n  return a?.rows\n}`],
-    ["a comparison in an if reports the comparison", 1002, 3, `function g(x: number) {\n  const a = inc(x)\n  if (a > 0) { return a }\n  return x\n}`],
+    [
+      "a comparison in an if reports the comparison",
+      1002,
+      3,
+      `function g(x: number) {\n  const a = inc(x)\n  if (a > 0) { return a }\n  return x\n}`
+    ],
     ["an unused task call", 1004, 2, `function g(x: number) {\n  inc(x)\n  return x\n}`],
     ["a statement after return", 1004, 3, `function g(x: number) {\n  return inc(x)\n  const b = 1\n}`],
     ["a body without return", 1004, 1, `function g(x: number) {\n  const a = inc(x)\n}`],
     ["a destructured parameter", 1004, 1, `function g({ x }: { x: number }) {\n  return inc(x)\n}`],
     ["a computed index", 1004, 3, `function g(xs: number[], i: number) {\n  const a = inc(i)\n  return xs[i]\n}`],
-    ["arithmetic on a lazy value", 1002, 3, `function g(x: number) {\n  const a = inc(x)\n  const b = a + 1\n  return b\n}`],
+    [
+      "arithmetic on a lazy value",
+      1002,
+      3,
+      `function g(x: number) {\n  const a = inc(x)\n  const b = a + 1\n  return b\n}`
+    ],
     ["comparison on a lazy value", 1002, 3, `function g(x: number) {\n  const a = inc(x)\n  return a > 1\n}`],
     ["unary minus on a lazy value", 1002, 3, `function g(x: number) {\n  const a = inc(x)\n  return -a\n}`],
-    ["a template literal on a lazy value", 1002, 3, "function g(x: number) {\n  const a = inc(x)\n  return `n=${a}`\n}"],
+    [
+      "a template literal on a lazy value",
+      1002,
+      3,
+      "function g(x: number) {\n  const a = inc(x)\n  return `n=${a}`\n}"
+    ],
     ["Math.max of a lazy value", 1003, 3, `function g(x: number) {\n  const a = inc(x)\n  return Math.max(a, 1)\n}`],
-    ["console.log of a lazy value", 1003, 3, `function g(x: number) {\n  const a = inc(x)\n  console.log(a)\n  return a\n}`],
+    [
+      "console.log of a lazy value",
+      1003,
+      3,
+      `function g(x: number) {\n  const a = inc(x)\n  console.log(a)\n  return a\n}`
+    ],
     ["let", 1004, 2, `function g(x: number) {\n  let a = inc(x)\n  return a\n}`],
     ["assignment", 1004, 3, `function g(x: number) {\n  const a = inc(x)\n  x = 2\n  return a\n}`],
     ["await", 1004, 2, `async function g(x: number) {\n  const a = await inc(x)\n  return a\n}`],
@@ -51,12 +95,32 @@ describe("diagnostics: each construct gives its code at its line", () => {
     ["a class", 1004, 2, `function g(x: number) {\n  class A {}\n  return x\n}`],
     ["arithmetic on a parameter", 1004, 2, `function g(x: number) {\n  return inc(x + 1)\n}`],
     ["an unknown name", 1004, 2, `function g(x: number) {\n  return inc(y)\n}`],
-    [".map over a task result", 1005, 3, `function g(x: string) {\n  const rows = load(x)\n  return rows.map((r) => clean(r))\n}`],
-    [".map over a read of a task result", 1005, 3, `function g(x: string) {\n  const rows = load(x)\n  return rows.items.map((r) => clean(r))\n}`],
+    [
+      ".map over a task result",
+      1005,
+      3,
+      `function g(x: string) {\n  const rows = load(x)\n  return rows.map((r) => clean(r))\n}`
+    ],
+    [
+      ".map over a read of a task result",
+      1005,
+      3,
+      `function g(x: string) {\n  const rows = load(x)\n  return rows.items.map((r) => clean(r))\n}`
+    ],
     ["a call that is not a task", 1006, 2, `function g(x: number) {\n  const a = Math.max(x, 1)\n  return inc(a)\n}`],
     ["a method call", 1006, 2, `function g(xs: number[]) {\n  return xs.slice(1)\n}`],
-    ["a branch inside a .map body", 1001, 3, `function g(xs: number[]) {\n  return xs.map((x) => {\n    const a = inc(x); if (a) { return a }\n    return a\n  })\n}`],
-    ["arithmetic on a captured lazy value", 1002, 3, `function g(xs: number[], y: number) {\n  const a = inc(y)\n  return xs.map((x) => add(x, a * 2))\n}`]
+    [
+      "a branch inside a .map body",
+      1001,
+      3,
+      `function g(xs: number[]) {\n  return xs.map((x) => {\n    const a = inc(x); if (a) { return a }\n    return a\n  })\n}`
+    ],
+    [
+      "arithmetic on a captured lazy value",
+      1002,
+      3,
+      `function g(xs: number[], y: number) {\n  const a = inc(y)\n  return xs.map((x) => add(x, a * 2))\n}`
+    ]
   ]
   test.each(cases)("%s: WEFT%i at line %i", (_what, code, line, source) => {
     const { ir, diagnostics } = compile(source)
@@ -76,13 +140,17 @@ describe("diagnostics: each construct gives its code at its line", () => {
   })
 
   test("parameters and literals are not lazy: reading a parameter's property and .map over a parameter compile", () => {
-    const { ir, diagnostics } = compile(`function g(cfg: { files: string[] }, n: number) {\n  const files = cfg.files\n  const parts = files.map((f) => clean(load(f)))\n  return { total: aggregate(parts), n, first: [1, -2, "x", null, true][0] }\n}`)
+    const { ir, diagnostics } = compile(
+      `function g(cfg: { files: string[] }, n: number) {\n  const files = cfg.files\n  const parts = files.map((f) => clean(load(f)))\n  return { total: aggregate(parts), n, first: [1, -2, "x", null, true][0] }\n}`
+    )
     expect(diagnostics).toEqual([])
     expect(ir).toBeDefined()
   })
 
   test("an error does not cascade to later uses of the binding", () => {
-    const { diagnostics } = compile(`function g(x: number) {\n  const a = inc(x)\n  const b = a * 2\n  const c = inc(b)\n  return add(b, c)\n}`)
+    const { diagnostics } = compile(
+      `function g(x: number) {\n  const a = inc(x)\n  const b = a * 2\n  const c = inc(b)\n  return add(b, c)\n}`
+    )
     expect(diagnostics.map((d) => d.code)).toEqual([1002])
   })
 })
@@ -140,7 +208,8 @@ describe("IR", () => {
 
   const pipelineTasks = {
     "pipeline.ts#load": (file: string) => ({ name: file, rows: [1, 2, 3, file.length] }),
-    "pipeline.ts#clean": (raw: { name: string; rows: number[] }, threshold: number) => raw.rows.filter((r) => r >= threshold),
+    "pipeline.ts#clean": (raw: { name: string; rows: number[] }, threshold: number) =>
+      raw.rows.filter((r) => r >= threshold),
     "pipeline.ts#aggregate": (parts: number[][]) => ({ count: parts.reduce((n, p) => n + p.length, 0), parts })
   }
 
@@ -150,7 +219,10 @@ describe("IR", () => {
     )
     let runs = 0
     const counted = Object.fromEntries(
-      Object.entries(pipelineTasks).map(([id, f]) => [id, (...args: any[]) => (runs++, (f as (...a: any[]) => unknown)(...args))])
+      Object.entries(pipelineTasks).map(([id, f]) => [
+        id,
+        (...args: any[]) => (runs++, (f as (...a: any[]) => unknown)(...args))
+      ])
     )
     const g = graphModule<[string[], { threshold: number }], unknown>(ir!, pipelineTasks)
     expect(g.ir).toBe(ir)
@@ -164,7 +236,14 @@ describe("IR", () => {
     expect(runs).toBe(7)
     expect(await d.compute()).toEqual(direct)
     expect(direct).toEqual({
-      summary: { count: 9, parts: [[2, 3, 5], [2, 3, 6], [2, 3, 8]] },
+      summary: {
+        count: 9,
+        parts: [
+          [2, 3, 5],
+          [2, 3, 6],
+          [2, 3, 8]
+        ]
+      },
       count: 9,
       first: [2, 3, 5]
     })
@@ -183,8 +262,13 @@ describe("IR", () => {
     )
     expect(diagnostics).toEqual([])
     const tasks = { "pipeline.ts#inc": (a: number) => a + 1, "pipeline.ts#add": (a: number, b: number) => a + b }
-    const expected = [[1 + 10 + 101, 1 + 20 + 101], [2 + 10 + 101, 2 + 20 + 101]]
-    expect(await graphModule<[number[], number[], number], number[][]>(ir!, tasks)([1, 2], [10, 20], 100).compute()).toEqual(expected)
+    const expected = [
+      [1 + 10 + 101, 1 + 20 + 101],
+      [2 + 10 + 101, 2 + 20 + 101]
+    ]
+    expect(
+      await graphModule<[number[], number[], number], number[][]>(ir!, tasks)([1, 2], [10, 20], 100).compute()
+    ).toEqual(expected)
     expect(await evaluateIr(ir!, tasks, [[1, 2], [10, 20], 100])).toEqual(expected)
   })
 
@@ -255,19 +339,29 @@ describe("property: a compiled graph computes what its body computes", () => {
 
   test("graphModule(ir)(...params).compute() equals the original body run directly", async () => {
     await fc.assert(
-      fc.asyncProperty(body, fc.integer({ min: -20, max: 20 }), fc.integer({ min: -20, max: 20 }), fc.array(fc.integer({ min: -9, max: 9 }), { minLength: XS_LENGTH, maxLength: XS_LENGTH }), async (source, p0, p1, xs) => {
-        const file = project.createSourceFile(`prop${fileCount++}.ts`, source)
-        const fn = file.getFirstDescendantByKindOrThrow(SyntaxKind.FunctionDeclaration)
-        const { ir, diagnostics } = compileGraph(fn, ids, "prop.ts")
-        project.removeSourceFile(file)
-        expect(diagnostics).toEqual([])
-        const js = ts.transpile(source, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None })
-        const original = new Function("add", "mul", "neg", `${js}\nreturn g`)(taskFns.add, taskFns.mul, taskFns.neg) as (...a: unknown[]) => unknown
-        const expected = original(p0, p1, xs)
-        const compiled = await graphModule<[number, number, number[]], unknown>(ir!, byId)(p0, p1, xs).compute()
-        expect(compiled).toEqual(expected)
-        expect(await evaluateIr(ir!, byId, [p0, p1, xs])).toEqual(expected)
-      }),
+      fc.asyncProperty(
+        body,
+        fc.integer({ min: -20, max: 20 }),
+        fc.integer({ min: -20, max: 20 }),
+        fc.array(fc.integer({ min: -9, max: 9 }), { minLength: XS_LENGTH, maxLength: XS_LENGTH }),
+        async (source, p0, p1, xs) => {
+          const file = project.createSourceFile(`prop${fileCount++}.ts`, source)
+          const fn = file.getFirstDescendantByKindOrThrow(SyntaxKind.FunctionDeclaration)
+          const { ir, diagnostics } = compileGraph(fn, ids, "prop.ts")
+          project.removeSourceFile(file)
+          expect(diagnostics).toEqual([])
+          const js = ts.transpile(source, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.None })
+          const original = new Function("add", "mul", "neg", `${js}\nreturn g`)(
+            taskFns.add,
+            taskFns.mul,
+            taskFns.neg
+          ) as (...a: unknown[]) => unknown
+          const expected = original(p0, p1, xs)
+          const compiled = await graphModule<[number, number, number[]], unknown>(ir!, byId)(p0, p1, xs).compute()
+          expect(compiled).toEqual(expected)
+          expect(await evaluateIr(ir!, byId, [p0, p1, xs])).toEqual(expected)
+        }
+      ),
       { numRuns: 60 }
     )
   })

@@ -31,8 +31,12 @@ const env = (): NodeJS.ProcessEnv => {
 
 const run = (file: string, args: string[], cwd: string) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(file, args, { cwd, env: env(), timeout: 240_000, shell: process.platform === "win32" }, (error, stdout, stderr) =>
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr })
+    execFile(
+      file,
+      args,
+      { cwd, env: env(), timeout: 240_000, shell: process.platform === "win32" },
+      (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr })
     )
   )
 
@@ -59,7 +63,11 @@ beforeAll(async () => {
   installed = join(scratch, "project")
   mkdirSync(installed)
   writeFileSync(join(installed, "package.json"), JSON.stringify({ name: "weft-user", private: true, type: "module" }))
-  const install = await run(npm, ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, "fast-check@4"], installed)
+  const install = await run(
+    npm,
+    ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, "fast-check@4"],
+    installed
+  )
   expect(install.code, `npm install failed:\n${install.stdout}${install.stderr}`).toBe(0)
 }, 480_000)
 
@@ -109,10 +117,24 @@ describe("the packed package, installed", () => {
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }))
     writeFileSync(join(dir, "src", "flow.ts"), code.slice(0, main))
     writeFileSync(join(dir, "src", "main.ts"), code.slice(main))
-    const compilerOptions = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: true, outDir: "dist", rootDir: "src", types: ["node"], typeRoots: [join(repoRoot, "node_modules/@types")] }
+    const compilerOptions = {
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      strict: true,
+      skipLibCheck: true,
+      outDir: "dist",
+      rootDir: "src",
+      types: ["node"],
+      typeRoots: [join(repoRoot, "node_modules/@types")]
+    }
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["src"] }))
 
-    expect(await run(npx, ["weft", "build"], dir)).toEqual({ code: 0, stdout: `wrote ${join("src", "flow.weft.ts")}\n`, stderr: "" })
+    expect(await run(npx, ["weft", "build"], dir)).toEqual({
+      code: 0,
+      stdout: `wrote ${join("src", "flow.weft.ts")}\n`,
+      stderr: ""
+    })
     const tsc = await run(process.execPath, [join(repoRoot, "node_modules/typescript/bin/tsc"), "-p", dir], dir)
     expect(tsc.stdout + tsc.stderr).toBe("")
     expect(await run(process.execPath, [join("dist", "main.js")], dir)).toEqual({ code: 0, stdout: "12\n", stderr: "" })
@@ -121,7 +143,9 @@ describe("the packed package, installed", () => {
   it("ships docs/, and every relative link of its README resolves inside the package", () => {
     const root = join(installed, "node_modules", "weft")
     const readme = readFileSync(join(root, "README.md"), "utf8")
-    const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/i.test(l) && !l.startsWith("#"))
+    const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((m) => m[1])
+      .filter((l) => !/^[a-z]+:/i.test(l) && !l.startsWith("#"))
     expect(links.length).toBeGreaterThan(5)
     for (const link of links) expect(existsSync(join(root, link.split("#")[0])), `README links ${link}`).toBe(true)
     expect(readme).not.toMatch(/shared\/spec/)

@@ -31,26 +31,45 @@ describe("examples/pipeline", () => {
     mkdirSync(join(dir, "node_modules"))
     symlinkSync(repoRoot, join(dir, "node_modules", "weft"), "dir")
     const printed: string[] = []
-    const io = { stdout: { write: (t: string) => printed.push(t) }, stderr: { write: (t: string) => printed.push(t) }, cwd: repoRoot }
-    expect(await main(["build", "--project", join(example, "tsconfig.json"), "--out-dir", join(dir, "out")], io)).toBe(0)
+    const io = {
+      stdout: { write: (t: string) => printed.push(t) },
+      stderr: { write: (t: string) => printed.push(t) },
+      cwd: repoRoot
+    }
+    expect(await main(["build", "--project", join(example, "tsconfig.json"), "--out-dir", join(dir, "out")], io)).toBe(
+      0
+    )
     expect(printed.join("")).toMatch(/pipeline\.weft\.ts/)
     const result = await compile({ project: join(example, "tsconfig.json"), outDir: join(dir, "out") })
     expect(result.diagnostics).toEqual([])
     expect(result.files.map((f) => f.changed)).toEqual([false]) // weft build wrote it already
-    expect(result.tasks.map((t) => t.id)).toEqual(["pipeline#loadSales", "pipeline#clean", "pipeline#aggregate", "pipeline#writeReport"])
+    expect(result.tasks.map((t) => t.id)).toEqual([
+      "pipeline#loadSales",
+      "pipeline#clean",
+      "pipeline#aggregate",
+      "pipeline#writeReport"
+    ])
     expect(result.tasks.find((t) => t.name === "writeReport")!.options.impure).toBe(true)
     expect(result.files.map((f) => f.path)).toEqual([join(dir, "out/pipeline.weft.ts")])
 
     const weft = await import("weft")
     const { salesReport } = (await import(pathToFileURL(join(dir, "out/pipeline.weft.ts")).href)) as {
-      salesReport: (paths: string[], out: string) => import("weft").Delayed<{ summary: { rows: number; total: number }; report: string }>
+      salesReport: (
+        paths: string[],
+        out: string
+      ) => import("weft").Delayed<{ summary: { rows: number; total: number }; report: string }>
     }
     const paths = ["north", "south", "west"].map((n) => join(example, "data", `${n}.json`))
     const out = join(dir, "report.md")
     const client = await weft.Client.local({ workers: 2 })
     try {
       const value = await client.compute(salesReport(paths, out)).result()
-      expect(value.summary).toEqual({ files: 3, rows: 7, byRegion: { north: 300, south: 242, west: 40.25 }, total: 582.25 })
+      expect(value.summary).toEqual({
+        files: 3,
+        rows: 7,
+        byRegion: { north: 300, south: 242, west: 40.25 },
+        total: 582.25
+      })
       expect(value.report).toBe(expectedReport)
       expect(readFileSync(out, "utf8")).toBe(expectedReport)
 
@@ -64,20 +83,30 @@ describe("examples/pipeline", () => {
     }
   })
 
-  it("passes weft/testing's checks, with the arbitrary weft build --arbitraries derived (examples/pipeline/pipeline.check.ts)", { timeout: 120_000 }, async () => {
-    const io = { stdout: { write: () => true }, stderr: { write: (t: string) => void process.stderr.write(t) }, cwd: repoRoot }
-    const outDir = join(dir, "checked")
-    expect(await main(["build", "--project", join(example, "tsconfig.json"), "--out-dir", outDir, "--arbitraries"], io)).toBe(0)
-    const compiled = (await import(pathToFileURL(join(outDir, "pipeline.weft.ts")).href)) as CompiledPipeline
-    expect(typeof compiled.regionTotals.arbitrary).toBe("function")
-    const scratch = join(dir, "scratch")
-    mkdirSync(scratch)
-    const weft = await import("weft")
-    const client = await weft.Client.local({ workers: 2 })
-    try {
-      await checkPipeline(compiled, scratch, client)
-    } finally {
-      await client.close()
+  it(
+    "passes weft/testing's checks, with the arbitrary weft build --arbitraries derived (examples/pipeline/pipeline.check.ts)",
+    { timeout: 120_000 },
+    async () => {
+      const io = {
+        stdout: { write: () => true },
+        stderr: { write: (t: string) => void process.stderr.write(t) },
+        cwd: repoRoot
+      }
+      const outDir = join(dir, "checked")
+      expect(
+        await main(["build", "--project", join(example, "tsconfig.json"), "--out-dir", outDir, "--arbitraries"], io)
+      ).toBe(0)
+      const compiled = (await import(pathToFileURL(join(outDir, "pipeline.weft.ts")).href)) as CompiledPipeline
+      expect(typeof compiled.regionTotals.arbitrary).toBe("function")
+      const scratch = join(dir, "scratch")
+      mkdirSync(scratch)
+      const weft = await import("weft")
+      const client = await weft.Client.local({ workers: 2 })
+      try {
+        await checkPipeline(compiled, scratch, client)
+      } finally {
+        await client.close()
+      }
     }
-  })
+  )
 })

@@ -12,7 +12,8 @@ import { analyzeTasks, parseTaskTag, type TaskAnalysis } from "../tasks.js"
 const fixtureDir = fileURLToPath(new URL("./fixtures/tasks/", import.meta.url))
 const fixtures: Record<string, string> = {}
 for (const name of readdirSync(fixtureDir)) {
-  if (name.endsWith(".ts.fixture")) fixtures[`/fixtures/${name.slice(0, -".fixture".length)}`] = readFileSync(fixtureDir + name, "utf8")
+  if (name.endsWith(".ts.fixture"))
+    fixtures[`/fixtures/${name.slice(0, -".fixture".length)}`] = readFileSync(fixtureDir + name, "utf8")
 }
 const root = "/fixtures"
 
@@ -45,7 +46,13 @@ describe("analyzeTasks: diagnostics", () => {
 
   it("2006: malformed options point at the option, and the task is not listed", () => {
     const ds = result.diagnostics.filter((d) => d.file === "d2006-options.ts")
-    expect(ds.map((d) => `${d.line}:${d.column}:${d.code}`)).toEqual(["1:11:2006", "6:11:2006", "11:11:2006", "16:18:2006", "24:6:2006"])
+    expect(ds.map((d) => `${d.line}:${d.column}:${d.code}`)).toEqual([
+      "1:11:2006",
+      "6:11:2006",
+      "11:11:2006",
+      "16:18:2006",
+      "24:6:2006"
+    ])
     expect(ds[0].message).toContain('retries "x"')
     expect(ds[1].message).toContain('unknown @task option "cached"')
     expect(ds[2].message).toContain('timeout "soon"')
@@ -127,7 +134,13 @@ describe("analyzeTasks: a clean module", () => {
         options: { impure: true, retries: 3, timeoutMs: 10_000, priority: 2 }
       },
       { id: "clean#scaled", name: "scaled", file: "clean.ts", line: 30, options: { impure: false, timeoutMs: 10_000 } },
-      { id: "clean#load", name: "load", file: "clean.ts", line: 35, options: { impure: false, retries: 0, timeoutMs: 500 } },
+      {
+        id: "clean#load",
+        name: "load",
+        file: "clean.ts",
+        line: 35,
+        options: { impure: false, retries: 0, timeoutMs: 500 }
+      },
       { id: "clean#sum", name: "sum", file: "clean.ts", line: 38, options: { impure: false, priority: -1 } }
     ])
     for (const t of clean) expect(t.sourceHash).toMatch(/^[0-9a-f]{64}$/)
@@ -144,17 +157,26 @@ describe("analyzeTasks: a clean module", () => {
   it("hashes are stable across loads and change when a used helper changes, here or in an imported module", () => {
     const only = (files: Record<string, string>) =>
       Object.fromEntries(analyzeTasks(loadProject({ files }), root).tasks.map((t) => [t.name, t.sourceHash]))
-    const base = { "/fixtures/clean.ts": fixtures["/fixtures/clean.ts"], "/fixtures/util.ts": fixtures["/fixtures/util.ts"] }
+    const base = {
+      "/fixtures/clean.ts": fixtures["/fixtures/clean.ts"],
+      "/fixtures/util.ts": fixtures["/fixtures/util.ts"]
+    }
     const first = only(base)
     expect(only(base)).toEqual(first)
     expect(first.scaled).toBe(result.tasks.find((t) => t.id === "clean#scaled")!.sourceHash)
 
-    const helperChanged = only({ ...base, "/fixtures/clean.ts": base["/fixtures/clean.ts"].replace("const factor = 3", "const factor = 4") })
+    const helperChanged = only({
+      ...base,
+      "/fixtures/clean.ts": base["/fixtures/clean.ts"].replace("const factor = 3", "const factor = 4")
+    })
     expect(helperChanged.scaled).not.toBe(first.scaled)
     expect(helperChanged.inc).toBe(first.inc)
     expect(helperChanged.roll).toBe(first.roll)
 
-    const importChanged = only({ ...base, "/fixtures/util.ts": base["/fixtures/util.ts"].replace("x * 2", "x * 2 + 0") })
+    const importChanged = only({
+      ...base,
+      "/fixtures/util.ts": base["/fixtures/util.ts"].replace("x * 2", "x * 2 + 0")
+    })
     expect(importChanged.scaled).not.toBe(first.scaled)
     expect(importChanged.inc).toBe(first.inc)
   })
@@ -180,16 +202,24 @@ describe("loadProject", () => {
     try {
       writeFileSync(
         join(dir, "tsconfig.json"),
-        JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", skipLibCheck: true, types: [] }, include: ["src"] })
+        JSON.stringify({
+          compilerOptions: { strict: true, module: "NodeNext", skipLibCheck: true, types: [] },
+          include: ["src"]
+        })
       )
       const src = join(dir, "src")
       writeFileSync(join(dir, "ignored.ts"), "/** @task */\nexport function outside() {}\n")
       writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }))
       mkdirSync(src)
-      writeFileSync(join(src, "io.ts"), "/** @task retries=2 */\nexport function load(path: string): string {\n  return path\n}\n")
+      writeFileSync(
+        join(src, "io.ts"),
+        "/** @task retries=2 */\nexport function load(path: string): string {\n  return path\n}\n"
+      )
       const { tasks, diagnostics } = analyzeTasks(loadProject({ project: join(dir, "tsconfig.json") }), dir)
       expect(diagnostics).toEqual([])
-      expect(tasks).toMatchObject([{ id: "src/io#load", file: "src/io.ts", line: 2, options: { impure: false, retries: 2 } }])
+      expect(tasks).toMatchObject([
+        { id: "src/io#load", file: "src/io.ts", line: 2, options: { impure: false, retries: 2 } }
+      ])
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -207,10 +237,17 @@ describe("parseTaskTag", () => {
     expect(parseTaskTag(text)).toEqual({ options })
   })
 
-  it.each(["retries=-1", "retries=1.5", "retries", "impure=yes", "timeout=500", "priority=high", "pure", "retries=1 retries=2", "!"])(
-    "refuses %j",
-    (text) => {
-      expect(parseTaskTag(text)).toHaveProperty("problem")
-    }
-  )
+  it.each([
+    "retries=-1",
+    "retries=1.5",
+    "retries",
+    "impure=yes",
+    "timeout=500",
+    "priority=high",
+    "pure",
+    "retries=1 retries=2",
+    "!"
+  ])("refuses %j", (text) => {
+    expect(parseTaskTag(text)).toHaveProperty("problem")
+  })
 })

@@ -11,7 +11,11 @@ import { fileURLToPath } from "node:url"
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 
 /** Writes the project files into `dir` (which must exist); `extraOptions` add to the compiler options. */
-export function writeProject(dir: string, sources: Record<string, string>, extraOptions: Record<string, unknown> = {}): void {
+export function writeProject(
+  dir: string,
+  sources: Record<string, string>,
+  extraOptions: Record<string, unknown> = {}
+): void {
   const compilerOptions = {
     target: "ES2022",
     lib: ["ES2023"],

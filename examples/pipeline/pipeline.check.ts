@@ -33,7 +33,11 @@ export interface CompiledPipeline {
 const rawSale: fc.Arbitrary<Source.RawSale> = fc.record({
   id: fc.constantFrom("s1", "s2", "s3", "s4", "s5", "s6"),
   region: fc.constantFrom("north", " North", "south", "SOUTH ", "west", ""),
-  amount: fc.oneof(fc.integer({ min: -5, max: 500 }), fc.integer({ min: 1, max: 50_000 }).map((c) => (c / 100).toFixed(2)), fc.constant("n/a")),
+  amount: fc.oneof(
+    fc.integer({ min: -5, max: 500 }),
+    fc.integer({ min: 1, max: 50_000 }).map((c) => (c / 100).toFixed(2)),
+    fc.constant("n/a")
+  ),
   day: fc.constantFrom("2026-11-01", "2026-11-02")
 })
 
@@ -41,23 +45,29 @@ const rawSale: fc.Arbitrary<Source.RawSale> = fc.record({
 export async function checkPipeline(pipeline: CompiledPipeline, scratch: string, client?: Client): Promise<void> {
   const on = client === undefined ? {} : { client }
   await checkTask(pipeline.clean, fc.tuple(fc.array(rawSale, { maxLength: 20 })), { ...on, numRuns: 50 })
-  await checkTask(pipeline.aggregate, fc.tuple(fc.array(fc.array(rawSale.map((r) => ({ ...r, amount: Number(r.amount) || 1 }))), { maxLength: 4 })), { ...on, numRuns: 50 })
+  await checkTask(
+    pipeline.aggregate,
+    fc.tuple(fc.array(fc.array(rawSale.map((r) => ({ ...r, amount: Number(r.amount) || 1 }))), { maxLength: 4 })),
+    { ...on, numRuns: 50 }
+  )
 
   // No arbitrary written by hand: the one `weft build --arbitraries` emitted for RawSale[][].
   await checkGraph(pipeline.regionTotals, undefined, { ...on, numRuns: 20, faults: { seed: 1, rate: 0.5 } })
 
   // The whole pipeline reads files: each case writes its exports to a folder of its own.
   let n = 0
-  const exports = fc.array(fc.array(rawSale, { maxLength: 8 }), { minLength: 1, maxLength: 4 }).map((files): [string[], string] => {
-    const dir = join(scratch, `case-${n++}`)
-    mkdirSync(dir, { recursive: true })
-    const paths = files.map((rows, i) => {
-      const path = join(dir, `export-${i}.json`)
-      writeFileSync(path, JSON.stringify(rows))
-      return path
+  const exports = fc
+    .array(fc.array(rawSale, { maxLength: 8 }), { minLength: 1, maxLength: 4 })
+    .map((files): [string[], string] => {
+      const dir = join(scratch, `case-${n++}`)
+      mkdirSync(dir, { recursive: true })
+      const paths = files.map((rows, i) => {
+        const path = join(dir, `export-${i}.json`)
+        writeFileSync(path, JSON.stringify(rows))
+        return path
+      })
+      return [paths, join(dir, "report.md")]
     })
-    return [paths, join(dir, "report.md")]
-  })
   await checkGraph(pipeline.salesReport, exports, { ...on, numRuns: 15, faults: { seed: 2, rate: 0.5 } })
 }
 

@@ -81,7 +81,11 @@ export function aggregate(batches: Sale[][]): Summary {
       total += cents(sale.amount)
     }
   }
-  const sorted = Object.fromEntries(Object.keys(byRegion).sort().map((r) => [r, byRegion[r] / 100]))
+  const sorted = Object.fromEntries(
+    Object.keys(byRegion)
+      .sort()
+      .map((r) => [r, byRegion[r] / 100])
+  )
   return { files: batches.length, rows, byRegion: sorted, total: total / 100 }
 }
 

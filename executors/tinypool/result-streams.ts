@@ -67,7 +67,8 @@ export class ResultStreams {
   receive(data: unknown): void {
     if (typeof data !== "object" || data === null) return
     const { weftStream, from, results, failed } = data as Partial<Record<string, unknown>>
-    if (typeof weftStream !== "number" || typeof from !== "number" || !Array.isArray(results) || !Array.isArray(failed)) return
+    if (typeof weftStream !== "number" || typeof from !== "number" || !Array.isArray(results) || !Array.isArray(failed))
+      return
     const open = this.#open.get(weftStream)
     if (open === undefined || from !== open.received) return // settled or dropped meanwhile
     open.received = from + results.length
@@ -93,7 +94,12 @@ export class ResultStreams {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#open.delete(id)
-        reject(new ExecutorFailure("transport", `The results streamed by a batch did not arrive within ${lateResultsMs / 1000} s`))
+        reject(
+          new ExecutorFailure(
+            "transport",
+            `The results streamed by a batch did not arrive within ${lateResultsMs / 1000} s`
+          )
+        )
       }, lateResultsMs)
       open.waiting = { result, resolve, reject, timer }
     })

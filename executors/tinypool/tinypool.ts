@@ -48,7 +48,14 @@
 import { randomUUID } from "node:crypto"
 import { BroadcastChannel } from "node:worker_threads"
 import { Tinypool, type TinypoolWorker } from "tinypool"
-import type { InterruptAnswer, InterruptOutcome, InterruptRequest, PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
+import type {
+  InterruptAnswer,
+  InterruptOutcome,
+  InterruptRequest,
+  PartialResults,
+  WireBatch,
+  WireBatchResult
+} from "../../core/protocol.js"
 import { ExecutorFailure, type BatchSignal, type Executor } from "../executor.js"
 import { splitTsxLoaders, tsxArgvPrefix } from "../../core/tsx-flags.js"
 import { ResultStreams } from "./result-streams.js"
@@ -109,7 +116,8 @@ interface Watched {
  */
 export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Promise<TinypoolExecutor> {
   const { workers, isolation = "thread", memoryLimitBytes } = options
-  if (!Number.isInteger(workers) || workers < 1) throw new TypeError(`workers must be a positive integer, got ${String(workers)}`)
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new TypeError(`workers must be a positive integer, got ${String(workers)}`)
   if (isolation !== "thread" && isolation !== "process") {
     throw new TypeError(`isolation must be "thread" or "process", got ${String(isolation)}`)
   }
@@ -127,7 +135,11 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
   const { kept: execArgv, tsx } = threads ? splitTsxLoaders(inherited) : { kept: inherited, tsx: [] }
   // A child process takes the heap caps as V8 flags; a worker thread as `resourceLimits` (Node
   // refuses V8 heap flags in a worker's execArgv).
-  if (caps !== undefined && !threads) execArgv.push(`--max-old-space-size=${caps.maxOldGenerationSizeMb}`, `--max-semi-space-size=${caps.maxSemiSpaceSizeMb}`)
+  if (caps !== undefined && !threads)
+    execArgv.push(
+      `--max-old-space-size=${caps.maxOldGenerationSizeMb}`,
+      `--max-semi-space-size=${caps.maxSemiSpaceSizeMb}`
+    )
   const started = performance.now()
   const pool = new Tinypool({
     filename: entry,
@@ -139,7 +151,12 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
     ...(tsx.length > 0 ? { argv: tsx.map((specifier) => `${tsxArgvPrefix}${specifier}`) } : {}),
     ...(threads ? {} : { serialization: "advanced" as const, env: { ...process.env } as Record<string, string> }),
     ...(caps !== undefined && threads
-      ? { resourceLimits: { maxOldGenerationSizeMb: caps.maxOldGenerationSizeMb, maxYoungGenerationSizeMb: caps.maxYoungGenerationSizeMb } }
+      ? {
+          resourceLimits: {
+            maxOldGenerationSizeMb: caps.maxOldGenerationSizeMb,
+            maxYoungGenerationSizeMb: caps.maxYoungGenerationSizeMb
+          }
+        }
       : {}),
     ...(heap !== undefined ? { maxMemoryLimitBeforeRecycle: heap.recycleAboveBytes } : {})
   })
@@ -183,7 +200,9 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
         try {
           worker.emit(
             "error",
-            new WorkerExitedError(`Worker thread ${worker.threadId} exited with code ${String(code)} while running a batch`)
+            new WorkerExitedError(
+              `Worker thread ${worker.threadId} exited with code ${String(code)} while running a batch`
+            )
           )
         } catch {
           // tinypool always listens; never let the watchdog throw.
@@ -202,18 +221,27 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
 
   const toFailure = (error: unknown): ExecutorFailure => {
     if (!threads && !closing) watchNew()
-    if (closing) return new ExecutorFailure("closed", "The executor was closed before the batch finished", { cause: error })
+    if (closing)
+      return new ExecutorFailure("closed", "The executor was closed before the batch finished", { cause: error })
     const name = typeof error === "object" && error !== null ? (error as { name?: unknown }).name : undefined
-    if (name === "AbortError") return new ExecutorFailure("aborted", "The batch was aborted; its worker was replaced", { cause: error })
+    if (name === "AbortError")
+      return new ExecutorFailure("aborted", "The batch was aborted; its worker was replaced", { cause: error })
     if (name === "DataCloneError" || !(error instanceof Error)) {
-      return new ExecutorFailure("transport", `The batch or its results could not be sent between threads: ${describe(error)}`, {
-        cause: error
-      })
+      return new ExecutorFailure(
+        "transport",
+        `The batch or its results could not be sent between threads: ${describe(error)}`,
+        {
+          cause: error
+        }
+      )
     }
     // tinypool rejects the batch in the tick of the exit: an older note is of a process that died idle.
     while (exitNotes.length > 0 && performance.now() - exitNotes[0].at > 1_000) exitNotes.shift()
     const how = !threads && error.message === "Worker exited unexpectedly" ? exitNotes.shift()?.text : undefined
-    const what = how === undefined ? error.message : `${error.message} (${how}${how.includes("SIGABRT") ? ": out of memory, or a native crash" : ""})`
+    const what =
+      how === undefined
+        ? error.message
+        : `${error.message} (${how}${how.includes("SIGABRT") ? ": out of memory, or a native crash" : ""})`
     return new ExecutorFailure("worker-died", `The worker running the batch died: ${what}`, { cause: error })
   }
   const rethrow = (error: unknown): never => {
@@ -224,7 +252,14 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
   // answer; the ids asked in this tick, posted together in one request at its end.
   const controlName = `weft-control-${randomUUID()}`
   let control: BroadcastChannel | undefined
-  const asked = new Map<number, { readonly answered: Promise<InterruptOutcome>; readonly resolve: (outcome: InterruptOutcome) => void; readonly round: number }>()
+  const asked = new Map<
+    number,
+    {
+      readonly answered: Promise<InterruptOutcome>
+      readonly resolve: (outcome: InterruptOutcome) => void
+      readonly round: number
+    }
+  >()
   let outgoing: number[] | undefined
   let outgoingGraceMs = 0
   let round = 0
@@ -305,20 +340,41 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
     streams.close()
     process.off("worker", onWorker)
     watchNew() // child processes started since the last look
-    const destroyed = await within(pool.destroy().then(() => true, () => true), destroyGraceMs)
+    const destroyed = await within(
+      pool.destroy().then(
+        () => true,
+        () => true
+      ),
+      destroyGraceMs
+    )
     const left = new Set([...watched.keys(), ...pool.threads])
     if (destroyed === true && left.size === 0) return
     // destroy() hung, or left workers behind: stop them ourselves.
     await Promise.all(
-      [...left].map((worker) => within(Promise.resolve().then(() => worker.terminate()).catch(() => {}), destroyGraceMs))
+      [...left].map((worker) =>
+        within(
+          Promise.resolve()
+            .then(() => worker.terminate())
+            .catch(() => {}),
+          destroyGraceMs
+        )
+      )
     )
   }
 
   /** `run` for a batch whose finished tasks' outcomes go to `onResults` as they come (`streams`). */
-  const runStreamed = (batch: WireBatch, signal: BatchSignal | undefined, onResults: (part: PartialResults) => void): Promise<WireBatchResult> => {
+  const runStreamed = (
+    batch: WireBatch,
+    signal: BatchSignal | undefined,
+    onResults: (part: PartialResults) => void
+  ): Promise<WireBatchResult> => {
     const id = streams.open(onResults)
     const interruptible = threads && batch.ids !== undefined
-    const sent: WireBatch = { ...batch, stream: { via: streams.via, id }, ...(interruptible ? { control: controlName } : {}) }
+    const sent: WireBatch = {
+      ...batch,
+      stream: { via: streams.via, id },
+      ...(interruptible ? { control: controlName } : {})
+    }
     if (interruptible) unsettled.add(sent)
     if (!threads) watchNew()
     const aborts = signal === undefined ? noOptions : { signal: signal as unknown as AbortSignal }
@@ -377,7 +433,9 @@ export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Pr
     if (ready === undefined) throw new Error(`the workers did not start within ${startTimeoutMs / 1000} s`)
   } catch (error) {
     await executor.close()
-    throw new ExecutorFailure("worker-died", `weft could not start its tinypool workers: ${describe(error)}`, { cause: error })
+    throw new ExecutorFailure("worker-died", `weft could not start its tinypool workers: ${describe(error)}`, {
+      cause: error
+    })
   }
   return { ...executor, startupMs: performance.now() - started }
 }
@@ -389,7 +447,11 @@ const hasExited = (worker: TinypoolWorker): boolean => {
 }
 
 const describe = (error: unknown): string =>
-  error instanceof Error ? error.message : typeof error === "object" ? JSON.stringify(error) ?? String(error) : String(error)
+  error instanceof Error
+    ? error.message
+    : typeof error === "object"
+      ? (JSON.stringify(error) ?? String(error))
+      : String(error)
 
 /**
  * `promise`'s value, or `undefined` after `ms`. The timer keeps the process alive on purpose: a
@@ -441,11 +503,23 @@ export function heapLimits(limitBytes: number): HeapLimits {
   const mb = Math.floor(limitBytes / 2 ** 20)
   const semi = Math.min(16, Math.max(1, Math.floor(mb / 24)))
   const young = semi * 3 // V8 sizes the young generation as three semi-spaces
-  return { caps: { maxYoungGenerationSizeMb: young, maxSemiSpaceSizeMb: semi, maxOldGenerationSizeMb: mb - young }, recycleAboveBytes }
+  return {
+    caps: { maxYoungGenerationSizeMb: young, maxSemiSpaceSizeMb: semi, maxOldGenerationSizeMb: mb - young },
+    recycleAboveBytes
+  }
 }
 
 /** Flags a worker thread accepts and needs in order to load code as the main thread does (loaders, conditions). */
-const keptWithValue = new Set(["--import", "--require", "-r", "--loader", "--experimental-loader", "--conditions", "-C", "--disable-warning"])
+const keptWithValue = new Set([
+  "--import",
+  "--require",
+  "-r",
+  "--loader",
+  "--experimental-loader",
+  "--conditions",
+  "-C",
+  "--disable-warning"
+])
 const keptAlone = /^--(enable-source-maps|no-warnings|no-deprecation|(no-)?experimental-[\w-]+)$/
 
 /**

@@ -22,10 +22,12 @@ let loading: Promise<RunBatch> | undefined
 // A child process worker exits when the client process is gone (parent-watch.ts). Loaded, not
 // imported: a failure here must not fail this module's load (it would stop the pool).
 if (typeof process.send === "function") {
-  import("./parent-watch.js").then(
-    (module) => module.watchParent(),
-    () => {}
-  ).catch(() => {})
+  import("./parent-watch.js")
+    .then(
+      (module) => module.watchParent(),
+      () => {}
+    )
+    .catch(() => {})
 }
 
 /** Runs `batch` in this worker (tinypool's handler). */

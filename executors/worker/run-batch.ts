@@ -22,7 +22,16 @@ import { registry, registryIndexKeyOf, registryKeyOf } from "../../dsl/registry.
 import { TaskDefinitionError } from "../../core/errors.js"
 import { workerState } from "../../core/worker-state.js"
 import { encodeError } from "../../core/error-codec.js"
-import type { EncodedError, FnRef, InterruptAnswer, InterruptOutcome, InterruptRequest, StreamedResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
+import type {
+  EncodedError,
+  FnRef,
+  InterruptAnswer,
+  InterruptOutcome,
+  InterruptRequest,
+  StreamedResults,
+  WireBatch,
+  WireBatchResult
+} from "../../core/protocol.js"
 import { openStream } from "./stream.js"
 import { compileInline, explainReferenceError } from "./compile.js"
 import { maxNesting } from "../../core/args.js"
@@ -53,7 +62,11 @@ type Resolved = Function | EncodedError
  * A batch with `stream` posts its finished tasks' outcomes early (`stream.ts`): `post` is where,
  * for a caller in this thread (`stream.via` `"call"`).
  */
-export function runBatch(batch: WireBatch, control?: BatchControl, post?: (message: StreamedResults) => void): Promise<WireBatchResult> {
+export function runBatch(
+  batch: WireBatch,
+  control?: BatchControl,
+  post?: (message: StreamedResults) => void
+): Promise<WireBatchResult> {
   if (control !== undefined || batch.control === undefined || batch.ids === undefined) return run(batch, control, post)
   const own = new BatchControl(batch.ids)
   const channel = listen(batch.control)
@@ -62,7 +75,11 @@ export function runBatch(batch: WireBatch, control?: BatchControl, post?: (messa
   return run(batch, own, post).finally(() => listening.delete(own))
 }
 
-async function run(batch: WireBatch, control: BatchControl | undefined, post?: (message: StreamedResults) => void): Promise<WireBatchResult> {
+async function run(
+  batch: WireBatch,
+  control: BatchControl | undefined,
+  post?: (message: StreamedResults) => void
+): Promise<WireBatchResult> {
   const start = performance.now()
   const refs = batch.fns
   const resolved = new Array<Resolved>(refs.length)
@@ -148,7 +165,13 @@ async function run(batch: WireBatch, control: BatchControl | undefined, post?: (
     if (typeof value === "object" || typeof value === "function" || typeof value === "symbol") {
       const reason = value === null ? undefined : uncloneableReason(value)
       if (reason !== undefined) {
-        results[i] = { kind: "thrown", name: "TypeError", builtin: "TypeError", message: reason, props: {} } satisfies EncodedError
+        results[i] = {
+          kind: "thrown",
+          name: "TypeError",
+          builtin: "TypeError",
+          message: reason,
+          props: {}
+        } satisfies EncodedError
         failed.push(i)
         continue
       }
@@ -314,7 +337,12 @@ function claim(control: BatchControl, channel: BroadcastChannel, skip: ReadonlyA
     ;(control.skipped ??= new Set()).add(i)
     skipped.push(id)
   }
-  if (skipped.length > 0) post(channel, skipped, skipped.map((): Answered => "not-started"))
+  if (skipped.length > 0)
+    post(
+      channel,
+      skipped,
+      skipped.map((): Answered => "not-started")
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -382,7 +410,9 @@ let typeScriptLoader: Promise<void> | undefined
  * start without tsx, see `makeTinypoolExecutor`).
  */
 function tsxFlags(): string[] {
-  const passedOn = process.argv.filter((arg) => arg.startsWith(tsxArgvPrefix)).map((arg) => arg.slice(tsxArgvPrefix.length))
+  const passedOn = process.argv
+    .filter((arg) => arg.startsWith(tsxArgvPrefix))
+    .map((arg) => arg.slice(tsxArgvPrefix.length))
   const own = splitTsxLoaders([...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)]).tsx
   return [...passedOn, ...own]
 }
@@ -426,9 +456,12 @@ function importFailure(ref: Extract<FnRef, { kind: "registered" }>, error: unkno
   const message = error instanceof Error ? error.message : String(error)
   // A client started by the module (worker-state.ts) says what it was importing itself.
   const own = error instanceof Error && error.name === "TaskDefinitionError" && message.includes(ref.module)
-  const failure = new TaskDefinitionError(`Task "${ref.name}" could not be loaded: ${own ? "" : `importing ${ref.module} threw: `}${message}`, {
-    task: ref.name
-  })
+  const failure = new TaskDefinitionError(
+    `Task "${ref.name}" could not be loaded: ${own ? "" : `importing ${ref.module} threw: `}${message}`,
+    {
+      task: ref.name
+    }
+  )
   Object.defineProperty(failure, "cause", { value: error, enumerable: false, writable: true, configurable: true })
   return encodeError(failure, "definition")
 }
@@ -465,12 +498,23 @@ function loadEffect(): Promise<EffectModule> {
  * `Data.TaggedError` keeps `_tag` and fields), a defect is `"thrown"`, an interruption
  * `"interrupted"`. With a `control`, its fiber is there while it runs, for `interruptAttempt`.
  */
-async function runEffect(effect: object, ref: FnRef, control: BatchControl | undefined): Promise<{ value?: unknown; failure?: EncodedError }> {
+async function runEffect(
+  effect: object,
+  ref: FnRef,
+  control: BatchControl | undefined
+): Promise<{ value?: unknown; failure?: EncodedError }> {
   const loading = loadEffect()
   const { Effect, Cause, Option } = await loading
   if (control !== undefined && control.stopBeforeStart) {
     control.stopBeforeStart = false
-    return { failure: { kind: "interrupted", name: "InterruptedError", message: `Task "${ref.name}" was interrupted`, props: {} } }
+    return {
+      failure: {
+        kind: "interrupted",
+        name: "InterruptedError",
+        message: `Task "${ref.name}" was interrupted`,
+        props: {}
+      }
+    }
   }
   // What `Effect.runPromiseExit` does, keeping the fiber.
   const fiber = Effect.runFork(effect as import("effect").Effect.Effect<unknown, unknown, never>)
@@ -488,7 +532,14 @@ async function runEffect(effect: object, ref: FnRef, control: BatchControl | und
   const defect = Cause.dieOption(cause)
   if (Option.isSome(defect)) return { failure: encodeThrown(defect.value, ref, "thrown") }
   if (Cause.isInterruptedOnly(cause)) {
-    return { failure: { kind: "interrupted", name: "InterruptedError", message: `Task "${ref.name}" was interrupted`, props: {} } }
+    return {
+      failure: {
+        kind: "interrupted",
+        name: "InterruptedError",
+        message: `Task "${ref.name}" was interrupted`,
+        props: {}
+      }
+    }
   }
   return { failure: encodeError(Cause.squash(cause), "thrown") }
 }
@@ -511,7 +562,8 @@ const leafProblem = (value: object): string | undefined => {
   if (value instanceof WeakRef) return "is a WeakRef"
   if (value instanceof FinalizationRegistry) return "is a FinalizationRegistry"
   if (value instanceof MessagePort) return "is a MessagePort (it can only be transferred, not copied)"
-  if (typeof ReadableStream !== "undefined" && value instanceof ReadableStream) return "is a ReadableStream (it can only be transferred, not copied)"
+  if (typeof ReadableStream !== "undefined" && value instanceof ReadableStream)
+    return "is a ReadableStream (it can only be transferred, not copied)"
   if (types.isProxy(value)) return "is a Proxy"
   return undefined
 }

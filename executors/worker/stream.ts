@@ -37,7 +37,10 @@ const channels = new Map<string, BroadcastChannel>()
 const ignore = (): void => {}
 
 /** How this thread posts a batch's streamed results, given its `stream.via`. */
-function poster(via: string, call: ((message: StreamedResults) => void) | undefined): ((message: StreamedResults) => void) | undefined {
+function poster(
+  via: string,
+  call: ((message: StreamedResults) => void) | undefined
+): ((message: StreamedResults) => void) | undefined {
   if (via === "call") return call
   if (via === "ipc") {
     if (process.send === undefined) return undefined
@@ -76,7 +79,13 @@ export class ResultStream {
   #timer: NodeJS.Timeout | undefined
   #broken = false
 
-  constructor(id: number, post: (message: StreamedResults) => void, fns: ReadonlyArray<unknown>, results: unknown[], failed: number[]) {
+  constructor(
+    id: number,
+    post: (message: StreamedResults) => void,
+    fns: ReadonlyArray<unknown>,
+    results: unknown[],
+    failed: number[]
+  ) {
     this.#id = id
     this.#post = post
     this.#fns = fns

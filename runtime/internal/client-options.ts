@@ -41,7 +41,7 @@ export interface ClientSettings {
   readonly isolation: "thread" | "process"
   readonly memoryLimitBytes: number | undefined
   readonly allowedFailures: number
-  readonly faults: Required<Omit<FaultPlan, "maxPerTask">> & { readonly maxPerTask: number | undefined } | undefined
+  readonly faults: (Required<Omit<FaultPlan, "maxPerTask">> & { readonly maxPerTask: number | undefined }) | undefined
 }
 
 const known = ["workers", "isolation", "memoryLimit", "allowedFailures", "faults"]
@@ -61,19 +61,29 @@ export function validateClientOptions(options: unknown): ClientSettings {
   }
   const o = options as ClientOptions
   if (o.workers !== undefined && !isCount(o.workers)) {
-    throw bad(`workers must be a whole number >= 0, got ${describeGot(o.workers)}`, "Use 0 to run tasks in this thread, or omit it for one worker per core.")
+    throw bad(
+      `workers must be a whole number >= 0, got ${describeGot(o.workers)}`,
+      "Use 0 to run tasks in this thread, or omit it for one worker per core."
+    )
   }
   if (o.isolation !== undefined && o.isolation !== "thread" && o.isolation !== "process") {
-    throw bad(`isolation must be "thread" or "process", got ${describeGot(o.isolation)}`, `"process" isolates native crashes and process.exit.`)
+    throw bad(
+      `isolation must be "thread" or "process", got ${describeGot(o.isolation)}`,
+      `"process" isolates native crashes and process.exit.`
+    )
   }
   if (o.allowedFailures !== undefined && !isCount(o.allowedFailures)) {
-    throw bad(`allowedFailures must be a whole number >= 0, got ${describeGot(o.allowedFailures)}`, "It is how many worker deaths a task may cause; default 3.")
+    throw bad(
+      `allowedFailures must be a whole number >= 0, got ${describeGot(o.allowedFailures)}`,
+      "It is how many worker deaths a task may cause; default 3."
+    )
   }
-  const memoryLimitBytes = o.memoryLimit === undefined ? undefined : parseBytes(o.memoryLimit, "Client.local memoryLimit")
+  const memoryLimitBytes =
+    o.memoryLimit === undefined ? undefined : parseBytes(o.memoryLimit, "Client.local memoryLimit")
   if (memoryLimitBytes !== undefined && memoryLimitBytes < minMemoryLimitBytes) {
     throw bad(
       `memoryLimit must be at least ${minMemoryLimitBytes / 1e6} MB, got ${JSON.stringify(o.memoryLimit)} (${memoryLimitBytes} bytes)`,
-      "A worker needs about 30 MB for itself with tsx and Effect loaded; give it room for your tasks, e.g. \"512 MB\"."
+      'A worker needs about 30 MB for itself with tsx and Effect loaded; give it room for your tasks, e.g. "512 MB".'
     )
   }
   return {
@@ -87,15 +97,19 @@ export function validateClientOptions(options: unknown): ClientSettings {
 
 /** Validates a `FaultPlan`. */
 export function validateFaultPlan(plan: unknown, where: string): NonNullable<ClientSettings["faults"]> {
-  if (typeof plan !== "object" || plan === null) throw new TypeError(`${where}: a fault plan is an object such as { rate: 0.1, seed: 1 }.`)
+  if (typeof plan !== "object" || plan === null)
+    throw new TypeError(`${where}: a fault plan is an object such as { rate: 0.1, seed: 1 }.`)
   for (const key of Object.keys(plan)) {
     if (key !== "seed" && key !== "rate" && key !== "maxPerTask") {
       throw new TypeError(`${where}: unknown field "${key}"; a fault plan has seed, rate and maxPerTask.`)
     }
   }
   const { seed, rate, maxPerTask } = plan as FaultPlan
-  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) throw new TypeError(`${where}: rate must be a number from 0 to 1, got ${describeGot(rate)}.`)
-  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed))) throw new TypeError(`${where}: seed must be an integer, got ${describeGot(seed)}.`)
-  if (maxPerTask !== undefined && !isCount(maxPerTask)) throw new TypeError(`${where}: maxPerTask must be a whole number >= 0, got ${describeGot(maxPerTask)}.`)
+  if (typeof rate !== "number" || !(rate >= 0 && rate <= 1))
+    throw new TypeError(`${where}: rate must be a number from 0 to 1, got ${describeGot(rate)}.`)
+  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed)))
+    throw new TypeError(`${where}: seed must be an integer, got ${describeGot(seed)}.`)
+  if (maxPerTask !== undefined && !isCount(maxPerTask))
+    throw new TypeError(`${where}: maxPerTask must be a whole number >= 0, got ${describeGot(maxPerTask)}.`)
   return { seed: seed ?? 0, rate, maxPerTask }
 }

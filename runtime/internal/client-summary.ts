@@ -33,7 +33,9 @@ export function summarize(engine: Engine, shape: ClusterShape): string {
   const tasks = shownStates.filter((state) => counts.has(state)).map((state) => `${counts.get(state)} ${state}`)
   const parts = [
     cluster(engine.executor.workers, shape),
-    shape.memoryLimitBytes !== undefined ? `memory limit: ${formatBytes(shape.memoryLimitBytes)} per worker` : `memory: ${formatBytes(totalmem())} (this machine)`,
+    shape.memoryLimitBytes !== undefined
+      ? `memory limit: ${formatBytes(shape.memoryLimitBytes)} per worker`
+      : `memory: ${formatBytes(totalmem())} (this machine)`,
     `tasks: ${tasks.length > 0 ? tasks.join(", ") : "none pending"}`,
     `held results: ${held}`
   ]
@@ -48,7 +50,8 @@ const cluster = (workers: number, shape: ClusterShape): string => {
 
 /** Bytes in decimal units, as `memoryLimit` is given: "512 MB", "8.3 GB". */
 export const formatBytes = (bytes: number): string => {
-  const [unit, size] = bytes >= 1e9 ? ["GB", 1e9] : bytes >= 1e6 ? ["MB", 1e6] : bytes >= 1e3 ? ["kB", 1e3] : ["bytes", 1]
+  const [unit, size] =
+    bytes >= 1e9 ? ["GB", 1e9] : bytes >= 1e6 ? ["MB", 1e6] : bytes >= 1e3 ? ["kB", 1e3] : ["bytes", 1]
   const value = bytes / (size as number)
   return `${Number(value.toFixed(value >= 100 ? 0 : 1))} ${unit}`
 }

@@ -17,7 +17,14 @@ import { fillTemplate, withClassHint, type ScannedArgs } from "../../core/args.j
 import { decodeError } from "../../core/error-codec.js"
 import { BatchAbort, ExecutorFailure, type Executor } from "../../executors/executor.js"
 import type { FnInfo } from "../../dsl/function-ref.js"
-import type { EncodedError, FnRef, InterruptOutcome, PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
+import type {
+  EncodedError,
+  FnRef,
+  InterruptOutcome,
+  PartialResults,
+  WireBatch,
+  WireBatchResult
+} from "../../core/protocol.js"
 import type { ClientSettings } from "./client-options.js"
 import { retryDelay } from "./retry.js"
 import { Scheduler, type TaskRecord } from "../../scheduler/scheduler.js"
@@ -172,21 +179,34 @@ export class Engine {
    * Adds one call. `inputs` are the records of the Futures in its arguments (in `InputRef` order).
    * Returns the record of its key: an existing one when the same pure call is already known.
    */
-  submitCall(fn: FnInfo, args: ReadonlyArray<unknown>, scanned: ScannedArgs, inputs: ReadonlyArray<TaskRecordOf>, options: NormalizedTaskOptions): TaskRecordOf {
+  submitCall(
+    fn: FnInfo,
+    args: ReadonlyArray<unknown>,
+    scanned: ScannedArgs,
+    inputs: ReadonlyArray<TaskRecordOf>,
+    options: NormalizedTaskOptions
+  ): TaskRecordOf {
     const key =
       options.key ?? (options.pure ? `${fn.name}-${tokenize(fn.identity, ...args)}` : `${fn.name}-${randomHex()}`)
     return this.submitKeyed(key, fn, scanned.template, inputs, options)
   }
 
   /** Adds one call whose key is known (a Delayed's): the record of that key, existing or new. */
-  submitKeyed(key: string, fn: FnInfo, template: ReadonlyArray<unknown>, inputs: ReadonlyArray<TaskRecordOf>, options: NormalizedTaskOptions): TaskRecordOf {
+  submitKeyed(
+    key: string,
+    fn: FnInfo,
+    template: ReadonlyArray<unknown>,
+    inputs: ReadonlyArray<TaskRecordOf>,
+    options: NormalizedTaskOptions
+  ): TaskRecordOf {
     const existing = this.scheduler.get(key)
     if (existing !== undefined && existing.state !== "cancelled") return existing
     const dependencies = distinct(inputs)
     const payload: Payload = {
       fn,
       template,
-      inputSlots: dependencies === inputs ? identitySlots(inputs.length) : inputs.map((record) => dependencies.indexOf(record)),
+      inputSlots:
+        dependencies === inputs ? identitySlots(inputs.length) : inputs.map((record) => dependencies.indexOf(record)),
       options,
       listeners: noListeners,
       flight: undefined,
@@ -290,7 +310,10 @@ export class Engine {
       case "cancelled":
         return {
           ok: false,
-          error: record.cancelReason === closedReason ? this.#closedError() : new CancelledError(record.key, record.cancelReason),
+          error:
+            record.cancelReason === closedReason
+              ? this.#closedError()
+              : new CancelledError(record.key, record.cancelReason),
           cancelled: true
         }
       default:
@@ -341,7 +364,12 @@ export class Engine {
     // While a task with a timeout waits for an idle worker, start nothing else: otherwise a steady
     // supply of ready tasks keeps every worker busy and the timed task waits for the whole queue
     // (it was popped first: it goes first). Batches in flight land, and the next pump starts it.
-    while (!this.#closed && this.#inFlight < this.#maxInFlight && scheduler.readyCount > 0 && this.#waitingForIdle.length === 0) {
+    while (
+      !this.#closed &&
+      this.#inFlight < this.#maxInFlight &&
+      scheduler.readyCount > 0 &&
+      this.#waitingForIdle.length === 0
+    ) {
       const cap = this.#batchCap()
       // Spread the ready tasks over the batches in flight; fused dependents fill up to the cap.
       const share = Math.min(cap, Math.ceil(scheduler.readyCount / this.#maxInFlight))
@@ -373,7 +401,8 @@ export class Engine {
     while (waiting.length > 0) {
       const task = waiting[0]
       // Cancelled or released meanwhile: drop it, so that it holds nothing back.
-      if (task.state !== "processing" || task.payload.flight !== undefined || task.payload.retryTimer !== undefined) waiting.shift()
+      if (task.state !== "processing" || task.payload.flight !== undefined || task.payload.retryTimer !== undefined)
+        waiting.shift()
       else if (this.#inFlight < this.executor.workers) this.#dispatch([waiting.shift()!])
       else return
     }
@@ -504,7 +533,15 @@ export class Engine {
   #landed(flight: Flight, result: WireBatchResult): void {
     this.#finishFlight(flight)
     // The first `streamed` tasks' outcomes came early (`#streamed`); the reply holds the rest.
-    this.#outcomes(flight, result.results, result.failed, result.streamed ?? 0, flight.tasks.length, 0, result.elapsedMs)
+    this.#outcomes(
+      flight,
+      result.results,
+      result.failed,
+      result.streamed ?? 0,
+      flight.tasks.length,
+      0,
+      result.elapsedMs
+    )
     const perTask = result.elapsedMs / flight.tasks.length
     this.#avgTaskMs = this.#avgTaskMs < 0 ? perTask : this.#avgTaskMs * 0.7 + perTask * 0.3
     this.#pump()
@@ -523,7 +560,15 @@ export class Engine {
    * failed when i is in `failed` (ascending). A task no longer processing in this flight is left
    * alone: cancelled or released meanwhile, or already retried in another batch.
    */
-  #outcomes(flight: Flight, results: ReadonlyArray<unknown>, failed: ReadonlyArray<number>, from: number, to: number, offset: number, elapsedMs: number): void {
+  #outcomes(
+    flight: Flight,
+    results: ReadonlyArray<unknown>,
+    failed: ReadonlyArray<number>,
+    from: number,
+    to: number,
+    offset: number,
+    elapsedMs: number
+  ): void {
     const { tasks } = flight
     const scheduler = this.scheduler
     let f = 0
@@ -575,7 +620,10 @@ export class Engine {
       } else {
         this.scheduler.fail(
           task,
-          new TypeError(`Task ${task.key}: its arguments or its result could not be sent between threads (${errorMessage(error)}).`, { cause: error })
+          new TypeError(
+            `Task ${task.key}: its arguments or its result could not be sent between threads (${errorMessage(error)}).`,
+            { cause: error }
+          )
         )
       }
     }
@@ -713,7 +761,8 @@ export class Engine {
 }
 
 /** True when an interrupt left nothing to stop: the task was interrupted, skipped, or had ended. */
-const stoppedInside = (outcome: InterruptOutcome): boolean => outcome === "interrupted" || outcome === "not-started" || outcome === "finished"
+const stoppedInside = (outcome: InterruptOutcome): boolean =>
+  outcome === "interrupted" || outcome === "not-started" || outcome === "finished"
 
 const resetCounters = (payload: Payload): void => {
   payload.failures = 0
@@ -728,7 +777,13 @@ export const closedReason = "client closed"
 /** True when a record will not change state on its own any more. */
 export const isSettled = (record: TaskRecordOf): boolean => {
   const state = record.state
-  return state === "memory" || state === "erred" || state === "cancelled" || state === "lost" || (state === "released" && !record.inTable)
+  return (
+    state === "memory" ||
+    state === "erred" ||
+    state === "cancelled" ||
+    state === "lost" ||
+    (state === "released" && !record.inTable)
+  )
 }
 
 /** The records without repeats; the same array when there are none. */

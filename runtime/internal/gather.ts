@@ -14,14 +14,17 @@ import { descend, isPlainObject, omit, walk } from "../../core/walk.js"
 export type GatherErrors = "raise" | "skip"
 
 /** What gather settles with. */
-export type GatherExit = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown }
+export type GatherExit =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown }
 
 /** Checks gather's options; throws `TypeError` naming the bad one. */
 export function gatherMode(options: unknown): GatherErrors {
   if (options === undefined) return "raise"
-  if (typeof options !== "object" || options === null) throw new TypeError(`gather: options must be an object such as { errors: "skip" }.`)
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`gather: options must be an object such as { errors: "skip" }.`)
   for (const key of Object.keys(options)) {
-    if (key !== "errors") throw new TypeError(`gather: unknown option "${key}"; the only option is errors: "raise" | "skip".`)
+    if (key !== "errors")
+      throw new TypeError(`gather: unknown option "${key}"; the only option is errors: "raise" | "skip".`)
   }
   const errors = (options as { errors?: unknown }).errors
   if (errors === undefined || errors === "raise" || errors === "skip") return errors ?? "raise"
@@ -29,7 +32,11 @@ export function gatherMode(options: unknown): GatherErrors {
 }
 
 /** The Futures in `value`, in traversal order; throws when one belongs to another client. */
-export function futuresIn(engine: Engine, value: unknown, out: Future<unknown, unknown>[] = []): Future<unknown, unknown>[] {
+export function futuresIn(
+  engine: Engine,
+  value: unknown,
+  out: Future<unknown, unknown>[] = []
+): Future<unknown, unknown>[] {
   if (typeof value !== "object" || value === null) return out
   walk(value, {
     root: "value",
@@ -54,7 +61,12 @@ const isContainer = (value: unknown): boolean =>
  * Waits for every Future in `value`, then calls `done` once with the rebuilt structure, or with
  * the first error (`"raise"`, as soon as one fails). Returns a function that stops waiting.
  */
-export function gatherInto(engine: Engine, value: unknown, mode: GatherErrors, done: (exit: GatherExit) => void): () => void {
+export function gatherInto(
+  engine: Engine,
+  value: unknown,
+  mode: GatherErrors,
+  done: (exit: GatherExit) => void
+): () => void {
   const futures = futuresIn(engine, value)
   const records = futures.map((future) => Future.recordOf(future))
   let pending = 0

@@ -42,7 +42,13 @@ export function materialize(
       continue
     }
     const inputs = node.inputs.length === 0 ? [] : node.inputs.map(recordOfInput)
-    const record = engine.submitKeyed(d.key, node.fn, node.template, inputs, options === undefined ? node.options : options(node.options))
+    const record = engine.submitKeyed(
+      d.key,
+      node.fn,
+      node.template,
+      inputs,
+      options === undefined ? node.options : options(node.options)
+    )
     // Hold every record until the outputs are held: a record nobody wants would be let go at once.
     engine.scheduler.acquire(record)
     held.push(record)
@@ -58,7 +64,9 @@ export function materialize(
 
 const recordOfFuture = (engine: Engine, future: Future<unknown, unknown>): TaskRecordOf => {
   if (Future.engineOf(future) !== engine) {
-    throw new TypeError(`The Future ${future.key} in this graph was created by another client: compute the graph with that client.`)
+    throw new TypeError(
+      `The Future ${future.key} in this graph was created by another client: compute the graph with that client.`
+    )
   }
   return Future.recordOf(future)
 }

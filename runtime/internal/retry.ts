@@ -10,7 +10,11 @@ import { KilledWorkerError, TaskDefinitionError } from "../../core/errors.js"
 import type { TaskRecordOf } from "./engine.js"
 
 /** Steps an Effect Schedule: the delay before the next attempt and the new state, or undefined to stop. */
-export type RetryStep = (error: unknown, state: unknown, now: number) => { readonly delay: number; readonly state: unknown } | undefined
+export type RetryStep = (
+  error: unknown,
+  state: unknown,
+  now: number
+) => { readonly delay: number; readonly state: unknown } | undefined
 
 /**
  * Where the Effect API puts a Schedule's step function on a `RetryPolicy` it passes down. A symbol
@@ -20,7 +24,9 @@ export const retryStepKey: unique symbol = Symbol.for("weft/retryStep") as never
 
 /** The step function attached to a policy object by the Effect API, if any. */
 export const retryStepOf = (retries: unknown): RetryStep | undefined =>
-  typeof retries === "object" && retries !== null ? (retries as { [retryStepKey]?: RetryStep })[retryStepKey] : undefined
+  typeof retries === "object" && retries !== null
+    ? (retries as { [retryStepKey]?: RetryStep })[retryStepKey]
+    : undefined
 
 /** A retry policy, possibly driven by an Effect Schedule. */
 export interface ScheduledRetryPolicy extends NormalizedRetryPolicy {

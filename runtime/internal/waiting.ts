@@ -55,7 +55,11 @@ const isFutureLike = (value: unknown): boolean => value instanceof Future
 /** The Futures of `futures` (one Future, or an iterable of them), checked. */
 export function futureList(futures: unknown, where: string): Future<unknown, unknown>[] {
   if (futures instanceof Future) return [futures]
-  if (futures === null || typeof futures !== "object" || typeof (futures as Iterable<unknown>)[Symbol.iterator] !== "function") {
+  if (
+    futures === null ||
+    typeof futures !== "object" ||
+    typeof (futures as Iterable<unknown>)[Symbol.iterator] !== "function"
+  ) {
     throw new TypeError(`${where}: expected a Future or a list of Futures, got ${describe(futures)}.`)
   }
   const list = Array.from(futures as Iterable<unknown>)
@@ -66,7 +70,13 @@ export function futureList(futures: unknown, where: string): Future<unknown, unk
 }
 
 const describe = (value: unknown): string =>
-  value === null ? "null" : typeof value === "object" ? (Array.isArray(value) ? "an array" : "an object") : `${typeof value} ${String(value)}`
+  value === null
+    ? "null"
+    : typeof value === "object"
+      ? Array.isArray(value)
+        ? "an array"
+        : "an object"
+      : `${typeof value} ${String(value)}`
 
 /** A Future counts as done once its task settled, or once it was released (it then reads "cancelled"). */
 const isDone = (future: Future<unknown, unknown>): boolean => future.done()
@@ -124,7 +134,11 @@ export function waitInto<F extends Future<unknown, unknown>>(
   const listener = (task: TaskRecordOf) => {
     if (finished) return
     pendingRecords--
-    if (pendingRecords === 0 || returnWhen === "FIRST_COMPLETED" || (returnWhen === "FIRST_EXCEPTION" && task.state === "erred")) {
+    if (
+      pendingRecords === 0 ||
+      returnWhen === "FIRST_COMPLETED" ||
+      (returnWhen === "FIRST_EXCEPTION" && task.state === "erred")
+    ) {
       answer()
     }
   }

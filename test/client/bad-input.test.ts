@@ -15,7 +15,10 @@ const refuses = (f: () => unknown, expected: RegExp | (new (...args: never[]) =>
 
 describe("bad input throws at the call and submits nothing", () => {
   test("submit(42) names what it got", () => {
-    refuses(() => client().submit(42 as unknown as () => void), /first argument must be the function to run, got number 42/)
+    refuses(
+      () => client().submit(42 as unknown as () => void),
+      /first argument must be the function to run, got number 42/
+    )
     refuses(() => client().map("inc" as unknown as (x: number) => number, [1]), /got string inc/)
   })
 
@@ -99,7 +102,10 @@ describe("bad input throws at the call and submits nothing", () => {
 
   test("Futures inside a Map, Set or class instance are refused: they would not be replaced", () => {
     const x = client().scatter(1)
-    refuses(() => client().submit((m: Map<string, unknown>) => m.size, new Map([["x", x]])), /Future or Delayed inside a Map, Set or class instance/)
+    refuses(
+      () => client().submit((m: Map<string, unknown>) => m.size, new Map([["x", x]])),
+      /Future or Delayed inside a Map, Set or class instance/
+    )
     refuses(() => client().submit((s: Set<unknown>) => s.size, new Set([x])), /args\[0\]\.values\(\)\[0\]/)
   })
 
@@ -126,25 +132,53 @@ describe("bad input throws at the call and submits nothing", () => {
   })
 
   test("a number given as a string is said to be a string, for every numeric option", async () => {
-    await expect(Client.local({ workers: "4" } as never)).rejects.toThrow('Client.local: workers must be a whole number >= 0, got the string "4".')
-    await expect(Client.local({ allowedFailures: "3" } as never)).rejects.toThrow('allowedFailures must be a whole number >= 0, got the string "3".')
-    await expect(Client.local({ faults: { rate: "0.5" } } as never)).rejects.toThrow('rate must be a number from 0 to 1, got the string "0.5".')
-    await expect(Client.local({ faults: { rate: 0.1, seed: "1" } } as never)).rejects.toThrow('seed must be an integer, got the string "1".')
-    await expect(Client.local({ faults: { rate: 0.1, maxPerTask: "2" } } as never)).rejects.toThrow('maxPerTask must be a whole number >= 0, got the string "2".')
+    await expect(Client.local({ workers: "4" } as never)).rejects.toThrow(
+      'Client.local: workers must be a whole number >= 0, got the string "4".'
+    )
+    await expect(Client.local({ allowedFailures: "3" } as never)).rejects.toThrow(
+      'allowedFailures must be a whole number >= 0, got the string "3".'
+    )
+    await expect(Client.local({ faults: { rate: "0.5" } } as never)).rejects.toThrow(
+      'rate must be a number from 0 to 1, got the string "0.5".'
+    )
+    await expect(Client.local({ faults: { rate: 0.1, seed: "1" } } as never)).rejects.toThrow(
+      'seed must be an integer, got the string "1".'
+    )
+    await expect(Client.local({ faults: { rate: 0.1, maxPerTask: "2" } } as never)).rejects.toThrow(
+      'maxPerTask must be a whole number >= 0, got the string "2".'
+    )
     await expect(Client.local({ workers: 4.5 })).rejects.toThrow("got 4.5.")
-    expect(() => client().map(inc, [1], { priority: "2" } as never)).toThrow('option "priority" must be a finite number (higher runs first, default 0), got the string "2".')
-    expect(() => client().map(inc, [1], { retries: "3" } as never)).toThrow(/option "retries" .*, got the string "3"\.$/)
-    expect(() => client().map(inc, [1], { retries: { times: "3" } } as never)).toThrow(/option "retries\.times" .*, got the string "3"\.$/)
+    expect(() => client().map(inc, [1], { priority: "2" } as never)).toThrow(
+      'option "priority" must be a finite number (higher runs first, default 0), got the string "2".'
+    )
+    expect(() => client().map(inc, [1], { retries: "3" } as never)).toThrow(
+      /option "retries" .*, got the string "3"\.$/
+    )
+    expect(() => client().map(inc, [1], { retries: { times: "3" } } as never)).toThrow(
+      /option "retries\.times" .*, got the string "3"\.$/
+    )
   })
 
   test("the valid options listed are those of the call: key where a call has one key, not in task() or delayed()", () => {
-    expect(() => client().map(inc, [1], { retry: 1 } as never)).toThrow(/Valid options are: pure, retries, timeout, priority, key\.$/)
-    expect(() => client().with({ retry: 1 } as never)).toThrow(/Valid options are: pure, retries, timeout, priority, key\.$/)
-    expect(() => delayed(inc, { retry: 1 } as never)).toThrow(/^delayed\(inc\d*\): unknown option "retry" \(did you mean "retries"\?\)\. Valid options are: pure, retries, timeout, priority\.$/)
+    expect(() => client().map(inc, [1], { retry: 1 } as never)).toThrow(
+      /Valid options are: pure, retries, timeout, priority, key\.$/
+    )
+    expect(() => client().with({ retry: 1 } as never)).toThrow(
+      /Valid options are: pure, retries, timeout, priority, key\.$/
+    )
+    expect(() => delayed(inc, { retry: 1 } as never)).toThrow(
+      /^delayed\(inc\d*\): unknown option "retry" \(did you mean "retries"\?\)\. Valid options are: pure, retries, timeout, priority\.$/
+    )
     expect(() => delayed(inc, { key: "k" })).toThrow(/^delayed\(inc\d*\): the "key" option names one call/)
-    expect(() => task(import.meta, function keyless() {}, { retry: 1 } as never)).toThrow(/Valid options are: pure, retries, timeout, priority\.$/)
-    expect(() => task(import.meta, function keyed() {}, { key: "k" })).toThrow(/^task\(keyed\): the "key" option is per call only/)
-    expect(() => client().with({ key: "k" }).compute(delayed(inc)(1))).toThrow(/the "key" option names one call; a graph has many/)
+    expect(() => task(import.meta, function keyless() {}, { retry: 1 } as never)).toThrow(
+      /Valid options are: pure, retries, timeout, priority\.$/
+    )
+    expect(() => task(import.meta, function keyed() {}, { key: "k" })).toThrow(
+      /^task\(keyed\): the "key" option is per call only/
+    )
+    expect(() => client().with({ key: "k" }).compute(delayed(inc)(1))).toThrow(
+      /the "key" option names one call; a graph has many/
+    )
     expect(() => client().with({ key: "k" }).submit(inc, 1)).not.toThrow()
   })
 

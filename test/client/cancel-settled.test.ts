@@ -132,7 +132,8 @@ describe.each(executors)("cancel of a settled Future (%s)", (_name, options) => 
       await x.result()
       await x.cancel()
       const pairs = new Map<unknown, unknown>()
-      for await (const [f, r] of asCompleted([x, fine], { withResults: true, raiseErrors } as { withResults: true })) pairs.set(f, r)
+      for await (const [f, r] of asCompleted([x, fine], { withResults: true, raiseErrors } as { withResults: true }))
+        pairs.set(f, r)
       expect(pairs.get(x)).toBeInstanceOf(CancelledError)
       expect(pairs.get(fine)).toBe(raiseErrors ? 311 : 312)
     }

@@ -13,39 +13,45 @@ import { childPids } from "../faults/fault-helpers.js"
 afterAll(() => moduleClient.close())
 
 describe.each(["thread", "process"] as const)("isolation %s", (isolation) => {
-  test("a task whose module starts a client fails with one TaskDefinitionError naming the module and the fix", { timeout: 60_000 }, async () => {
-    const others = childPids()
-    const client = await Client.local({ workers: 1, isolation })
-    try {
-      await expect(client.submit((x: number) => x + 1, 1).result()).resolves.toBe(2)
-      const childrenBefore = childPids()
-      const workers = childrenBefore.filter((pid) => !others.includes(pid)) // process isolation
-      const future = client.submit(double, 21)
-      const error = await future.result().then(
-        () => undefined,
-        (e: unknown) => e
-      )
-      expect(error).toBeInstanceOf(TaskDefinitionError)
-      const message = (error as Error).message
-      // (vitest's transform may rename the function `double2`.)
-      expect(message).toMatch(/^Task "double\d*" could not be loaded: Client\.local\(\) was called inside a weft worker, while it imported the task module /)
-      expect(message).toContain(new URL("../fixtures/client-in-module.ts", import.meta.url).href)
-      expect(message).toContain("if (!isWorker())")
-      expect(message.split("inside a weft worker").length, `said once: ${message}`).toBe(2)
-      expect(future.status).toBe("error")
-      // No death (the same child processes), no nested cluster (they have no children), and the
-      // worker runs the next task.
-      expect(childPids()).toEqual(childrenBefore)
-      expect(workers).toHaveLength(isolation === "process" ? 1 : 0)
-      for (const pid of workers) expect(childPids(pid), `children of worker ${pid}`).toEqual([])
-      await expect(client.submit((x: number) => x * 3, 3).result()).resolves.toBe(9)
-      // Submitted again, it fails the same way (the failed import is not a worker death).
-      await expect(client.submit(double, 22).result()).rejects.toThrow(/inside a weft worker/)
-      expect(childPids()).toEqual(childrenBefore)
-    } finally {
-      await client.close()
+  test(
+    "a task whose module starts a client fails with one TaskDefinitionError naming the module and the fix",
+    { timeout: 60_000 },
+    async () => {
+      const others = childPids()
+      const client = await Client.local({ workers: 1, isolation })
+      try {
+        await expect(client.submit((x: number) => x + 1, 1).result()).resolves.toBe(2)
+        const childrenBefore = childPids()
+        const workers = childrenBefore.filter((pid) => !others.includes(pid)) // process isolation
+        const future = client.submit(double, 21)
+        const error = await future.result().then(
+          () => undefined,
+          (e: unknown) => e
+        )
+        expect(error).toBeInstanceOf(TaskDefinitionError)
+        const message = (error as Error).message
+        // (vitest's transform may rename the function `double2`.)
+        expect(message).toMatch(
+          /^Task "double\d*" could not be loaded: Client\.local\(\) was called inside a weft worker, while it imported the task module /
+        )
+        expect(message).toContain(new URL("../fixtures/client-in-module.ts", import.meta.url).href)
+        expect(message).toContain("if (!isWorker())")
+        expect(message.split("inside a weft worker").length, `said once: ${message}`).toBe(2)
+        expect(future.status).toBe("error")
+        // No death (the same child processes), no nested cluster (they have no children), and the
+        // worker runs the next task.
+        expect(childPids()).toEqual(childrenBefore)
+        expect(workers).toHaveLength(isolation === "process" ? 1 : 0)
+        for (const pid of workers) expect(childPids(pid), `children of worker ${pid}`).toEqual([])
+        await expect(client.submit((x: number) => x * 3, 3).result()).resolves.toBe(9)
+        // Submitted again, it fails the same way (the failed import is not a worker death).
+        await expect(client.submit(double, 22).result()).rejects.toThrow(/inside a weft worker/)
+        expect(childPids()).toEqual(childrenBefore)
+      } finally {
+        await client.close()
+      }
     }
-  })
+  )
 
   test("isWorker() is true in a worker", { timeout: 60_000 }, async () => {
     const client = await Client.local({ workers: 1, isolation })

@@ -29,7 +29,14 @@ const step = (i: number, fails: boolean, inputs: number[]) => {
 async function runGraph(client: Client, nodes: Node[], retries: number) {
   const futures: Future<number>[] = []
   nodes.forEach((node, i) => {
-    futures.push(client.with({ retries, priority: node.priority, pure: true }).submit(step, i, node.fails, node.deps.map((d) => futures[d])))
+    futures.push(
+      client.with({ retries, priority: node.priority, pure: true }).submit(
+        step,
+        i,
+        node.fails,
+        node.deps.map((d) => futures[d])
+      )
+    )
   })
   const expected = reference(nodes)
   const outcomes = await Promise.allSettled(futures.map((f) => f.result()))
@@ -68,7 +75,10 @@ describe("fault plans", () => {
     // Deterministic (a fixed seed and keys); the bounds are about four standard deviations wide.
     // The FNV hash alone gave {1: 289, 2: 4, 3: 1, 4: 306}: a task failed on every attempt or on none.
     await using client = await Client.local({ workers: 0, faults: { seed: 11, rate: 0.5 } })
-    const futures = client.with({ retries: 3 }).map((x: number) => x * 2, Array.from({ length: 800 }, (_, i) => i))
+    const futures = client.with({ retries: 3 }).map(
+      (x: number) => x * 2,
+      Array.from({ length: 800 }, (_, i) => i)
+    )
     expect(await client.gather(futures)).toEqual(Array.from({ length: 800 }, (_, i) => i * 2))
     const counts = [0, 0, 0, 0, 0]
     for (const f of futures) counts[client.engine.scheduler.get(f.key)!.attempts]++
@@ -88,14 +98,17 @@ describe("fault plans", () => {
 })
 
 describe("random graphs of submissions", () => {
-  test.prop([graph], { numRuns: 60 })("in process: values equal the reference and nothing is held after release", async (nodes) => {
-    const client = await Client.local({ workers: 0 })
-    try {
-      await runGraph(client, nodes, 0)
-    } finally {
-      await client.close()
+  test.prop([graph], { numRuns: 60 })(
+    "in process: values equal the reference and nothing is held after release",
+    async (nodes) => {
+      const client = await Client.local({ workers: 0 })
+      try {
+        await runGraph(client, nodes, 0)
+      } finally {
+        await client.close()
+      }
     }
-  })
+  )
 
   test.prop([graph, fc.integer(), fc.double({ min: 0, max: 0.6, noNaN: true })], { numRuns: 40 })(
     "transient failures within retries change no result",

@@ -42,9 +42,11 @@ describe("task errors", () => {
   })
 
   test("a thrown non-Error value comes back as a TaskError carrying the value", async () => {
-    const error = (await client().submit(() => {
-      throw "plain string"
-    }).exception()) as TaskError & { value?: unknown }
+    const error = (await client()
+      .submit(() => {
+        throw "plain string"
+      })
+      .exception()) as TaskError & { value?: unknown }
     expect(error).toBeInstanceOf(TaskError)
     expect(error.message).toMatch(/plain string/)
     expect(error.value).toBe("plain string")

@@ -19,27 +19,37 @@ describe("worker deaths, timeouts and transport failures", () => {
   })
 
   // Each of the 4 replacement workers imports client-tasks.ts (and effect) again: about 2.5 s each under tsx.
-  test("after allowedFailures + 1 deaths the task fails with KilledWorkerError, and so do its dependents", { timeout: 30_000 }, async () => {
-    const log = runLog()
-    const f = client().submit(crashy, log, [1, 2, 3, 4, 5], [])
-    const g = client().submit(inc, f)
-    const error = await f.exception()
-    expect(error).toBeInstanceOf(KilledWorkerError)
-    expect(error?.message).toMatch(/on 4 different workers/)
-    await expect(g.result()).rejects.toBe(error)
-    expect(await client().submit(inc, 1).result()).toBe(2)
-  })
+  test(
+    "after allowedFailures + 1 deaths the task fails with KilledWorkerError, and so do its dependents",
+    { timeout: 30_000 },
+    async () => {
+      const log = runLog()
+      const f = client().submit(crashy, log, [1, 2, 3, 4, 5], [])
+      const g = client().submit(inc, f)
+      const error = await f.exception()
+      expect(error).toBeInstanceOf(KilledWorkerError)
+      expect(error?.message).toMatch(/on 4 different workers/)
+      await expect(g.result()).rejects.toBe(error)
+      expect(await client().submit(inc, 1).result()).toBe(2)
+    }
+  )
 
-  test("allowedFailures: 0 makes the first death final, and the message says one worker", { timeout: 15_000 }, async () => {
-    await using strict = await Client.local({ workers: 1, allowedFailures: 0 })
-    const f = strict.with({ retries: 3 }).submit(() => process.exit(7))
-    const error = (await f.exception()) as KilledWorkerError
-    expect(error).toBeInstanceOf(KilledWorkerError)
-    expect(error.failures).toBe(1)
-    expect(error.message).toMatch(new RegExp(`^Attempted to run task ${f.key} on a worker, but that worker died while running it\\.`))
-    expect(strict.engine.scheduler.get(f.key)?.attempts).toBe(1)
-    expect(await strict.submit((x: number) => x + 1, 1).result()).toBe(2)
-  })
+  test(
+    "allowedFailures: 0 makes the first death final, and the message says one worker",
+    { timeout: 15_000 },
+    async () => {
+      await using strict = await Client.local({ workers: 1, allowedFailures: 0 })
+      const f = strict.with({ retries: 3 }).submit(() => process.exit(7))
+      const error = (await f.exception()) as KilledWorkerError
+      expect(error).toBeInstanceOf(KilledWorkerError)
+      expect(error.failures).toBe(1)
+      expect(error.message).toMatch(
+        new RegExp(`^Attempted to run task ${f.key} on a worker, but that worker died while running it\\.`)
+      )
+      expect(strict.engine.scheduler.get(f.key)?.attempts).toBe(1)
+      expect(await strict.submit((x: number) => x + 1, 1).result()).toBe(2)
+    }
+  )
 
   test("an uncaught error in a timer kills the worker running the task: it counts as a death, and the cluster keeps working", async () => {
     const during = client().submit(async (ms: number) => {
@@ -64,17 +74,21 @@ describe("worker deaths, timeouts and transport failures", () => {
     expect(await client().submit(inc, 9).result()).toBe(10)
   })
 
-  test("a Promise rejected and never handled while a task runs kills its worker like an uncaught error: a death", { timeout: 15_000 }, async () => {
-    const floating = client().submit(async (ms: number) => {
-      void Promise.reject(new Error("nobody handles this"))
-      await new Promise((resolve) => setTimeout(resolve, ms))
-      return ms
-    }, 100)
-    const error = await floating.exception()
-    expect(error).toBeInstanceOf(KilledWorkerError)
-    expect(error?.message).toMatch(/nobody handles this/)
-    expect(await client().submit(inc, 5).result()).toBe(6)
-  })
+  test(
+    "a Promise rejected and never handled while a task runs kills its worker like an uncaught error: a death",
+    { timeout: 15_000 },
+    async () => {
+      const floating = client().submit(async (ms: number) => {
+        void Promise.reject(new Error("nobody handles this"))
+        await new Promise((resolve) => setTimeout(resolve, ms))
+        return ms
+      }, 100)
+      const error = await floating.exception()
+      expect(error).toBeInstanceOf(KilledWorkerError)
+      expect(error?.message).toMatch(/nobody handles this/)
+      expect(await client().submit(inc, 5).result()).toBe(6)
+    }
+  )
 
   test("a timeout stops an attempt that runs too long, and counts as a failure that retries retry", async () => {
     const f = client().with({ timeout: 100 }).submit(sleepy, 2_000)
@@ -116,7 +130,9 @@ describe("timeouts with workers: 0 (tasks in this thread)", () => {
     const f = local.with({ timeout: 50, retries: 1 }).submit(spin, 150)
     const error = await f.exception()
     expect(error).toBeInstanceOf(TimeoutError)
-    expect(error?.message).toBe(`Task ${f.key} ran longer than its timeout of 0.05 s; it finished, too late, and its result was dropped.`)
+    expect(error?.message).toBe(
+      `Task ${f.key} ran longer than its timeout of 0.05 s; it finished, too late, and its result was dropped.`
+    )
     expect(local.engine.scheduler.get(f.key)?.attempts).toBe(2)
     expect(await local.with({ timeout: 1_000 }).submit(spin, 5).result()).toBe(5)
   })
@@ -126,33 +142,43 @@ describe("timeouts with workers: 0 (tasks in this thread)", () => {
     const f = local.with({ timeout: 30 }).submit(() => new Promise((resolve) => setTimeout(resolve, 300)))
     const error = await f.exception()
     expect(error).toBeInstanceOf(TimeoutError)
-    expect(error?.message).toMatch(/ran longer than its timeout of 0\.03 s; its result will be dropped \(a task in this thread cannot be stopped\)\.$/)
+    expect(error?.message).toMatch(
+      /ran longer than its timeout of 0\.03 s; its result will be dropped \(a task in this thread cannot be stopped\)\.$/
+    )
   })
 })
 
 describe("worker deaths with isolation: process", () => {
-  test("a native crash (a fatal signal) kills only the child process: KilledWorkerError names the signal, and the cluster keeps working", { timeout: 15_000 }, async () => {
-    const c = processes()
-    const crash = c.submit(function segfault() {
-      process.kill(process.pid, "SIGSEGV")
-      return new Promise<number>(() => {}) // the signal ends the process before this matters
-    })
-    const dependent = c.submit(inc, crash)
-    const error = await crash.exception()
-    expect(error).toBeInstanceOf(KilledWorkerError)
-    expect(error?.message).toMatch(/on 2 different workers/)
-    expect(error?.message).toMatch(/was killed by SIGSEGV/)
-    await expect(dependent.result()).rejects.toBe(error)
-    expect(await c.submit(inc, 1).result()).toBe(2)
-  })
+  test(
+    "a native crash (a fatal signal) kills only the child process: KilledWorkerError names the signal, and the cluster keeps working",
+    { timeout: 15_000 },
+    async () => {
+      const c = processes()
+      const crash = c.submit(function segfault() {
+        process.kill(process.pid, "SIGSEGV")
+        return new Promise<number>(() => {}) // the signal ends the process before this matters
+      })
+      const dependent = c.submit(inc, crash)
+      const error = await crash.exception()
+      expect(error).toBeInstanceOf(KilledWorkerError)
+      expect(error?.message).toMatch(/on 2 different workers/)
+      expect(error?.message).toMatch(/was killed by SIGSEGV/)
+      await expect(dependent.result()).rejects.toBe(error)
+      expect(await c.submit(inc, 1).result()).toBe(2)
+    }
+  )
 
-  test("process.exit in a task: the exit code is in the error, and a death uses up no retry", { timeout: 15_000 }, async () => {
-    const c = processes()
-    const log = runLog()
-    // run 1: the process exits; run 2: throws (its one retry); run 3: succeeds
-    expect(await c.with({ retries: 1 }).submit(crashy, log, [1], [2]).result()).toBe(3)
-    const exits = await c.submit(crashy, runLog(), [1, 2], []).exception()
-    expect(exits).toBeInstanceOf(KilledWorkerError)
-    expect(exits?.message).toMatch(/exited with code 3/)
-  })
+  test(
+    "process.exit in a task: the exit code is in the error, and a death uses up no retry",
+    { timeout: 15_000 },
+    async () => {
+      const c = processes()
+      const log = runLog()
+      // run 1: the process exits; run 2: throws (its one retry); run 3: succeeds
+      expect(await c.with({ retries: 1 }).submit(crashy, log, [1], [2]).result()).toBe(3)
+      const exits = await c.submit(crashy, runLog(), [1, 2], []).exception()
+      expect(exits).toBeInstanceOf(KilledWorkerError)
+      expect(exits?.message).toMatch(/exited with code 3/)
+    }
+  )
 })

@@ -46,45 +46,57 @@ describe.each(modes)("hostile data on %s", (_mode, options) => {
     }, 5000)
     const error = await list.exception()
     expect(error).toBeInstanceOf(TypeError)
-    expect(error?.message).toMatch(/^result\.next\.next.*is nested more than 1,000 levels deep, which cannot be sent back from a worker .*Flatten it/s)
-    const deep = await client.submit(function deep(n: number) {
-      let a: unknown[] = []
-      for (let i = 0; i < n; i++) a = [a]
-      return a
-    }, 5000).exception()
+    expect(error?.message).toMatch(
+      /^result\.next\.next.*is nested more than 1,000 levels deep, which cannot be sent back from a worker .*Flatten it/s
+    )
+    const deep = await client
+      .submit(function deep(n: number) {
+        let a: unknown[] = []
+        for (let i = 0; i < n; i++) a = [a]
+        return a
+      }, 5000)
+      .exception()
     expect(deep).toBeInstanceOf(TypeError)
     expect(deep?.message).toMatch(/^result\[0\]\[0\].*nested more than 1,000 levels/)
     // 1,000 levels arrive, and the same worker runs the next task.
-    const ok = await client.submit(function list(n: number) {
-      let head: { value: number; next: unknown } | null = null
-      for (let i = 0; i < n; i++) head = { value: i, next: head }
-      return head
-    }, 1000).result()
+    const ok = await client
+      .submit(function list(n: number) {
+        let head: { value: number; next: unknown } | null = null
+        for (let i = 0; i < n; i++) head = { value: i, next: head }
+        return head
+      }, 1000)
+      .result()
     expect(ok).toStrictEqual(linkedList(1000))
     expect(await client.submit(whereAmI).result()).toBe(before)
   })
 
   test("an error whose field, cause or thrown value is nested too deep settles, without that part", async () => {
-    const field = await client.submit(function deepField() {
-      let head: unknown = null
-      for (let i = 0; i < 5000; i++) head = { next: head }
-      throw Object.assign(new RangeError("with a deep field"), { deep: head, code: "E_DEEP" })
-    }).exception()
+    const field = await client
+      .submit(function deepField() {
+        let head: unknown = null
+        for (let i = 0; i < 5000; i++) head = { next: head }
+        throw Object.assign(new RangeError("with a deep field"), { deep: head, code: "E_DEEP" })
+      })
+      .exception()
     expect(field).toBeInstanceOf(RangeError)
     expect(field).toMatchObject({ message: "with a deep field", code: "E_DEEP" })
     expect((field as { deep?: unknown }).deep).toBeUndefined()
-    const thrown = await client.submit(function deepThrow() {
-      let head: unknown = null
-      for (let i = 0; i < 5000; i++) head = { next: head }
-      throw head
-    }).exception()
+    const thrown = await client
+      .submit(function deepThrow() {
+        let head: unknown = null
+        for (let i = 0; i < 5000; i++) head = { next: head }
+        throw head
+      })
+      .exception()
     expect(thrown).toBeInstanceOf(TaskError)
     expect(thrown?.message).toMatch(/^Task threw a non-Error value: /)
-    const cause = await client.submit(function deepCause() {
-      let head: unknown = null
-      for (let i = 0; i < 5000; i++) head = { next: head }
-      throw new Error("with a deep cause", { cause: head })
-    }).exception()
+    const cause = await client
+      .submit(function deepCause() {
+        let head: unknown = null
+        for (let i = 0; i < 5000; i++) head = { next: head }
+        throw new Error("with a deep cause", { cause: head })
+      })
+      .exception()
     expect(cause?.message).toBe("with a deep cause")
   })
 
@@ -105,8 +117,12 @@ describe.each(modes)("hostile data on %s", (_mode, options) => {
     }
     expect(() => client.submit(depth, nestedArray(5000))).toThrow(/args\[0\]\[0\]\[0\].*nested more than 1,000 levels/)
     expect(() => client.map(depth, [[], nestedArray(100_000)])).toThrow(/map\(depth\) item 1: .*nested more than/)
-    expect(() => client.scatter(linkedList(2000))).toThrow(/^scatter: value\.next\.next.* is nested more than 1,000 levels deep/s)
-    expect(() => client.scatterMany([1, linkedList(2000)])).toThrow(/^scatterMany: item 1: value\.next.* is nested more than/s)
+    expect(() => client.scatter(linkedList(2000))).toThrow(
+      /^scatter: value\.next\.next.* is nested more than 1,000 levels deep/s
+    )
+    expect(() => client.scatterMany([1, linkedList(2000)])).toThrow(
+      /^scatterMany: item 1: value\.next.* is nested more than/s
+    )
     expect(await client.submit(length, client.scatter(linkedList(1000))).result()).toBe(1000)
     expect(await client.submit(length, linkedList(1000)).result()).toBe(1000)
     expect(await client.submit(depth, nestedArray(999)).result()).toBe(999) // 1,000 arrays
@@ -114,17 +130,32 @@ describe.each(modes)("hostile data on %s", (_mode, options) => {
 
   test("a result with a throwing getter or a MessagePort fails with a TypeError naming the path; no worker dies", async () => {
     const before = await client.submit(whereAmI).result()
-    const getter = await client.submit(function withGetter() {
-      return { items: [1, { get total(): number { throw new RangeError("not ready") } }] }
-    }).exception()
+    const getter = await client
+      .submit(function withGetter() {
+        return {
+          items: [
+            1,
+            {
+              get total(): number {
+                throw new RangeError("not ready")
+              }
+            }
+          ]
+        }
+      })
+      .exception()
     expect(getter).toBeInstanceOf(TypeError)
-    expect(getter?.message).toMatch(/^result\.items\[1\]\.total could not be read: its getter threw RangeError: not ready/)
-    const port = await client.submit(function withPort() {
-      const { MessageChannel } = process.getBuiltinModule("node:worker_threads")
-      const { port1 } = new MessageChannel()
-      port1.unref()
-      return { port: port1 }
-    }).exception()
+    expect(getter?.message).toMatch(
+      /^result\.items\[1\]\.total could not be read: its getter threw RangeError: not ready/
+    )
+    const port = await client
+      .submit(function withPort() {
+        const { MessageChannel } = process.getBuiltinModule("node:worker_threads")
+        const { port1 } = new MessageChannel()
+        port1.unref()
+        return { port: port1 }
+      })
+      .exception()
     expect(port).toBeInstanceOf(TypeError)
     expect(port?.message).toMatch(/^result\.port is a MessagePort/)
     expect(await client.submit(whereAmI).result()).toBe(before)
@@ -162,36 +193,54 @@ describe.each(modes)("hostile data on %s", (_mode, options) => {
 
   test("gather keeps an own __proto__ key as a key, and so does a task's argument", async () => {
     const f = client.scatter(5)
-    const out = (await client.gather({ ["__proto__"]: f, other: f } as Record<string, unknown>)) as Record<string, unknown>
+    const out = (await client.gather({ ["__proto__"]: f, other: f } as Record<string, unknown>)) as Record<
+      string,
+      unknown
+    >
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype)
     expect(Object.keys(out)).toStrictEqual(["__proto__", "other"])
     expect(Object.getOwnPropertyDescriptor(out, "__proto__")?.value).toBe(5)
     const arg = JSON.parse('{"__proto__": 0}') as Record<string, unknown>
     arg.__proto__ = f as never // an own key already: this assigns the key, not the prototype
-    const keys = await client.submit((o: Record<string, unknown>) => [Object.keys(o), Object.getOwnPropertyDescriptor(o, "__proto__")?.value, Object.getPrototypeOf(o) === Object.prototype], arg).result()
+    const keys = await client
+      .submit(
+        (o: Record<string, unknown>) => [
+          Object.keys(o),
+          Object.getOwnPropertyDescriptor(o, "__proto__")?.value,
+          Object.getPrototypeOf(o) === Object.prototype
+        ],
+        arg
+      )
+      .result()
     expect(keys).toStrictEqual([["__proto__"], 5, true])
   })
 
   test("errors: an own constructor field cannot replace the class; a class without this.name keeps its class name", async () => {
-    const withField = await client.submit(function throwsField() {
-      const error = new Error("boom") as Error & { constructor: unknown }
-      Object.defineProperty(error, "constructor", { value: "not a class", enumerable: true })
-      throw error
-    }).exception()
+    const withField = await client
+      .submit(function throwsField() {
+        const error = new Error("boom") as Error & { constructor: unknown }
+        Object.defineProperty(error, "constructor", { value: "not a class", enumerable: true })
+        throw error
+      })
+      .exception()
     expect(withField).toBeInstanceOf(Error)
     expect(typeof withField?.constructor).toBe("function")
     expect(withField?.message).toBe("boom")
-    const quota = await client.submit(function throwsQuota() {
-      class QuotaError extends Error {}
-      throw new QuotaError("over quota")
-    }).exception()
+    const quota = await client
+      .submit(function throwsQuota() {
+        class QuotaError extends Error {}
+        throw new QuotaError("over quota")
+      })
+      .exception()
     expect(quota?.name).toBe("QuotaError")
     expect(quota).toBeInstanceOf(TaskError)
     expect(String(quota)).toBe("QuotaError: over quota")
-    const typed = await client.submit(function throwsTyped() {
-      class BadShape extends TypeError {}
-      throw new BadShape("bad shape")
-    }).exception()
+    const typed = await client
+      .submit(function throwsTyped() {
+        class BadShape extends TypeError {}
+        throw new BadShape("bad shape")
+      })
+      .exception()
     expect(typed).toBeInstanceOf(TypeError)
     expect(typed?.name).toBe("BadShape")
   })
@@ -216,7 +265,9 @@ describe.each(modes)("hostile data on %s", (_mode, options) => {
       client.submit(norm, new Point(1, 1)) // the same class: no second warning
       const error = await f.exception()
       expect(error).toBeInstanceOf(TypeError)
-      expect(error?.message).toMatch(/o\.at\.norm is not a function\n\(weft: args\[0\]\.at is an instance of class Point: only its own fields reach the task/)
+      expect(error?.message).toMatch(
+        /o\.at\.norm is not a function\n\(weft: args\[0\]\.at is an instance of class Point: only its own fields reach the task/
+      )
       // Still accepted: its fields cross; so do those of an object that chooses its own token.
       const fields = await client.submit((p: { x: number; y: number }) => p.x + p.y, new Point(2, 5)).result()
       expect(fields).toBe(7)
@@ -229,10 +280,18 @@ describe.each(modes)("hostile data on %s", (_mode, options) => {
       const a = client.submit((t: { id: string }) => t.id, new Tagged("a"))
       expect(a.key).toBe(client.submit((t: { id: string }) => t.id, new Tagged("a")).key)
       expect(await a.result()).toBe("a")
-      await vi.waitFor(() => expect(warnings.filter((w) => (w as { code?: string }).code === "WEFT_CLASS_INSTANCE").length).toBeGreaterThan(0))
-      const ours = warnings.filter((w) => (w as { code?: string }).code === "WEFT_CLASS_INSTANCE" && /class Point/.test(w.message))
+      await vi.waitFor(() =>
+        expect(warnings.filter((w) => (w as { code?: string }).code === "WEFT_CLASS_INSTANCE").length).toBeGreaterThan(
+          0
+        )
+      )
+      const ours = warnings.filter(
+        (w) => (w as { code?: string }).code === "WEFT_CLASS_INSTANCE" && /class Point/.test(w.message)
+      )
       expect(ours).toHaveLength(1)
-      expect(ours[0].message).toMatch(/^submit\(normAt\): args\[0\]\.at is an instance of class Point: only its own fields reach the task/)
+      expect(ours[0].message).toMatch(
+        /^submit\(normAt\): args\[0\]\.at is an instance of class Point: only its own fields reach the task/
+      )
     } finally {
       process.off("warning", onWarning)
     }

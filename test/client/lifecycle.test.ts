@@ -62,7 +62,11 @@ describe("close", () => {
       console.log("closed")
     `
     const started = Date.now()
-    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: process.cwd(), encoding: "utf8", timeout: 15_000 })
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: process.cwd(),
+      encoding: "utf8",
+      timeout: 15_000
+    })
     expect(run.stderr).toBe("")
     expect(run.stdout.trim().split("\n").sort()).toEqual(["ClientClosedError", "closed"])
     expect(run.status).toBe(0)

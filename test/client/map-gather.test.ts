@@ -36,7 +36,14 @@ describe("map and starmap", () => {
   })
 
   test("starmap spreads each argument list", async () => {
-    expect(await client().gather(client().starmap(add, [[1, 2], [3, 4]]))).toEqual([3, 7])
+    expect(
+      await client().gather(
+        client().starmap(add, [
+          [1, 2],
+          [3, 4]
+        ])
+      )
+    ).toEqual([3, 7])
   })
 
   test("with(options) applies to submit, map and starmap", async () => {
@@ -77,7 +84,11 @@ describe("scatter and gather", () => {
     const data = { n: 1 }
     const f = client().scatter(data, { hash: false })
     data.n = 99
-    expect(await client().submit((d: { n: number }) => d.n, f).result()).toBe(1)
+    expect(
+      await client()
+        .submit((d: { n: number }) => d.n, f)
+        .result()
+    ).toBe(1)
   })
 
   test("scatterMany gives one future per value, usable as task inputs", async () => {

@@ -53,7 +53,8 @@ const step = (id: number, failTimes: number, inputs: number[]) => {
 const live = (m: Model) => m.nodes.filter((n) => !n.released)
 
 const dependentsOf = (m: Model, n: ModelNode) => m.nodes.filter((x) => x.deps.includes(n.id))
-const pendingDependent = (m: Model, n: ModelNode) => dependentsOf(m, n).some((x) => x.state === "pending" || x.copy?.state === "pending")
+const pendingDependent = (m: Model, n: ModelNode) =>
+  dependentsOf(m, n).some((x) => x.state === "pending" || x.copy?.state === "pending")
 
 /**
  * Whether the cluster still holds the node's record (the scheduler's release rules): a released
@@ -87,7 +88,11 @@ const cancelFrom = (m: Model, id: number) => {
 }
 
 /** Runs one pending computation of `node` (itself or its copy) against its inputs' outcomes. */
-const evaluate = (m: Model, node: ModelNode, target: { state: State; value?: number; roots: Set<number>; ownError?: string }) => {
+const evaluate = (
+  m: Model,
+  node: ModelNode,
+  target: { state: State; value?: number; roots: Set<number>; ownError?: string }
+) => {
   const deps = node.deps.map((d) => effective(m.nodes[d]))
   const erred = deps.filter((d) => d.state === "error")
   if (erred.length > 0) {
@@ -127,22 +132,43 @@ const settle = (m: Model) => {
 }
 
 class Submit implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly picks: number[], readonly failTimes: number) {}
+  constructor(
+    readonly picks: number[],
+    readonly failTimes: number
+  ) {}
   check = () => true
   async run(m: Model, r: Real) {
     const candidates = live(m)
-    const deps = candidates.length === 0 ? [] : [...new Set(this.picks.map((p) => candidates[p % candidates.length].id))].sort((a, b) => a - b)
+    const deps =
+      candidates.length === 0
+        ? []
+        : [...new Set(this.picks.map((p) => candidates[p % candidates.length].id))].sort((a, b) => a - b)
     const id = m.nodes.length
     const cancelled = deps.some((d) => m.nodes[d].state === "cancelled")
     const erred = deps.filter((d) => m.nodes[d].state === "error")
-    const node: ModelNode = { id, deps, failTimes: this.failTimes, runs: 0, state: "pending", roots: new Set(), released: false }
+    const node: ModelNode = {
+      id,
+      deps,
+      failTimes: this.failTimes,
+      runs: 0,
+      state: "pending",
+      roots: new Set(),
+      released: false
+    }
     // An erred input wins over a cancelled one (scheduler contract: the root's error propagates).
     if (erred.length > 0) {
       node.state = "error"
       node.roots = new Set(erred.flatMap((d) => [...m.nodes[d].roots]))
     } else if (cancelled) node.state = "cancelled"
     m.nodes.push(node)
-    r.futures.push(r.client.with({ pure: false }).submit(step, id, this.failTimes, deps.map((d) => r.futures[d])))
+    r.futures.push(
+      r.client.with({ pure: false }).submit(
+        step,
+        id,
+        this.failTimes,
+        deps.map((d) => r.futures[d])
+      )
+    )
   }
   toString = () => `submit(deps ${this.picks}, fails ${this.failTimes})`
 }
@@ -183,7 +209,14 @@ class Retry implements fc.AsyncCommand<Model, Real> {
       // was forgotten (its Future released, and no pending task needed it).
       // Decided before anything is reset: what is forgotten now.
       const gone = new Set(
-        m.nodes.filter((n) => n.state === "finished" && n.released && !m.nodes.some((x) => x.state === "pending" && x.deps.includes(n.id))).map((n) => n.id)
+        m.nodes
+          .filter(
+            (n) =>
+              n.state === "finished" &&
+              n.released &&
+              !m.nodes.some((x) => x.state === "pending" && x.deps.includes(n.id))
+          )
+          .map((n) => n.id)
       )
       const forgotten = (n: ModelNode) => gone.has(n.id) && n.state === "finished"
       const walk = (n: ModelNode) => {
@@ -253,7 +286,9 @@ class Settle implements fc.AsyncCommand<Model, Real> {
 }
 
 const commands = [
-  fc.tuple(fc.array(fc.nat(), { maxLength: 3 }), fc.constantFrom(0, 0, 0, 1, 99)).map(([picks, fails]) => new Submit(picks, fails)),
+  fc
+    .tuple(fc.array(fc.nat(), { maxLength: 3 }), fc.constantFrom(0, 0, 0, 1, 99))
+    .map(([picks, fails]) => new Submit(picks, fails)),
   fc.nat().map((p) => new Cancel(p)),
   fc.nat().map((p) => new Release(p)),
   fc.nat().map((p) => new Retry(p)),

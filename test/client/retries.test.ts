@@ -28,7 +28,9 @@ describe("retries", () => {
   test("a RetryPolicy waits its delay, with exponential backoff", async () => {
     const log = runLog()
     const start = performance.now()
-    const f = client().with({ retries: { times: 3, delay: 40, backoff: "exponential" } }).submit(failsThenSucceeds, log, 3)
+    const f = client()
+      .with({ retries: { times: 3, delay: 40, backoff: "exponential" } })
+      .submit(failsThenSucceeds, log, 3)
     expect(await f.result()).toBe(4)
     // 40 + 80 + 160 ms of waiting at least
     expect(performance.now() - start).toBeGreaterThanOrEqual(270)
@@ -48,7 +50,11 @@ describe("retries", () => {
       if (Math.random() < 0.2) throw new Error("You hit the error!")
       return i + 1
     }
-    const fs = client().map(flaky, Array.from({ length: 10 }, (_, i) => i), { retries: 5, pure: false })
+    const fs = client().map(
+      flaky,
+      Array.from({ length: 10 }, (_, i) => i),
+      { retries: 5, pure: false }
+    )
     const total = client().submit((xs: number[]) => xs.reduce((a, b) => a + b, 0), fs)
     expect(await total.result()).toBe(55)
   })

@@ -11,7 +11,15 @@ import { join } from "node:path"
 import { Writable } from "node:stream"
 import { afterEach, beforeEach, describe, expect, test } from "vitest"
 import { asCompleted, Client, KilledWorkerError, progress, wait, type ClientOptions } from "weft"
-import { blockUntilGate, exitAtGate, failsOnce, inc, logged, slowOrGated, waitForGate } from "../fixtures/stream-tasks.js"
+import {
+  blockUntilGate,
+  exitAtGate,
+  failsOnce,
+  inc,
+  logged,
+  slowOrGated,
+  waitForGate
+} from "../fixtures/stream-tasks.js"
 import { within } from "../faults/fault-helpers.js"
 import { runCount, runLog } from "./helpers.js"
 
@@ -19,11 +27,22 @@ const freshGate = (): string => join(mkdtempSync(join(tmpdir(), "weft-gate-")), 
 const openGate = (gate: string): void => writeFileSync(gate, "open")
 
 /** Bounds a wait that hangs when results wait for their batch (the bug): fails the test instead. */
-const soon = <T>(promise: Promise<T>, what: string): Promise<T> => within(promise, 15_000, `${what} (while the gate was shut)`)
+const soon = <T>(promise: Promise<T>, what: string): Promise<T> =>
+  within(promise, 15_000, `${what} (while the gate was shut)`)
 
-const modes: ReadonlyArray<{ readonly name: string; readonly options: ClientOptions; readonly single: ClientOptions; readonly offThread: boolean }> = [
+const modes: ReadonlyArray<{
+  readonly name: string
+  readonly options: ClientOptions
+  readonly single: ClientOptions
+  readonly offThread: boolean
+}> = [
   { name: "threads", options: { workers: 2, allowedFailures: 1 }, single: { workers: 1 }, offThread: true },
-  { name: "processes", options: { workers: 2, isolation: "process", allowedFailures: 1 }, single: { workers: 1, isolation: "process" }, offThread: true },
+  {
+    name: "processes",
+    options: { workers: 2, isolation: "process", allowedFailures: 1 },
+    single: { workers: 1, isolation: "process" },
+    offThread: true
+  },
   { name: "in-process", options: { workers: 0 }, single: { workers: 0 }, offThread: false }
 ]
 
@@ -80,7 +99,10 @@ describe.each(modes)("streamed results ($name)", ({ options, single, offThread }
     const gate = freshGate()
     // Odd items wait for the gate: every batch of two or more holds one behind an even one (a new
     // client's batches hold several of 16 ready tasks: 16 / (2 per worker x 2 workers)).
-    const futures = client().starmap(slowOrGated, Array.from({ length: 16 }, (_, i) => [i, gate] as [number, string]))
+    const futures = client().starmap(
+      slowOrGated,
+      Array.from({ length: 16 }, (_, i) => [i, gate] as [number, string])
+    )
     const chunks: string[] = []
     const out = new Writable({
       write(chunk, _encoding, done) {
@@ -141,7 +163,11 @@ describe.each(modes)("streamed results ($name)", ({ options, single, offThread }
       openGate(gate)
     }
     // The next task on the same key's result: the worker (replaced or not) did not run x again.
-    expect(await client().submit(inc, await x.result()).result()).toBe(3)
+    expect(
+      await client()
+        .submit(inc, await x.result())
+        .result()
+    ).toBe(3)
     expect(x.status).toBe("finished")
     expect(runCount(log)).toBe(1)
   })

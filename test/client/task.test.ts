@@ -34,9 +34,13 @@ describe("task()", () => {
   })
 
   test("a registered task's options apply to its calls, and call options override them", async () => {
-    const flakyOnce = task(import.meta, function flakyOnce(x: number) {
-      return x
-    }, { retries: 2, priority: 3 })
+    const flakyOnce = task(
+      import.meta,
+      function flakyOnce(x: number) {
+        return x
+      },
+      { retries: 2, priority: 3 }
+    )
     expect(await client().submit(flakyOnce, 4).result()).toBe(4)
     const record = client().engine.scheduler.get(client().submit(flakyOnce, 5).key)
     expect(record?.priority).toBe(3)

@@ -19,12 +19,18 @@ const executors: ReadonlyArray<readonly [string, ClientOptions]> = [
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
 /** Where weft's own code and tinypool's live, in the sources and in the build. */
-const foreign = ["runtime/", "dsl/", "compiler/", "testing/", "dist/"].map((dir) => root + dir).concat(["node_modules/tinypool/"])
+const foreign = ["runtime/", "dsl/", "compiler/", "testing/", "dist/"]
+  .map((dir) => root + dir)
+  .concat(["node_modules/tinypool/"])
 
 const fixture = fileURLToPath(new URL("../fixtures/traceback-tasks.ts", import.meta.url))
 /** The 1-based line of the fixture whose comment is `// marker`. */
-const lineOf = (marker: string): number => readFileSync(fixture, "utf8").split("\n").findIndex((l) => l.endsWith(`// ${marker}`)) + 1
-const at = (fn: string, marker: string) => new RegExp(`at ${fn}\\d* \\(${fixture.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:${lineOf(marker)}:\\d+\\)`)
+const lineOf = (marker: string): number =>
+  readFileSync(fixture, "utf8")
+    .split("\n")
+    .findIndex((l) => l.endsWith(`// ${marker}`)) + 1
+const at = (fn: string, marker: string) =>
+  new RegExp(`at ${fn}\\d* \\(${fixture.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:${lineOf(marker)}:\\d+\\)`)
 
 const frames = (stack: string | undefined): string[] => (stack ?? "").split("\n").filter((line) => /^\s+at /.test(line))
 
@@ -79,7 +85,11 @@ describe.each(executors)("tracebacks (%s)", (_name, options) => {
       if (x === 0) throw new RangeError("division by zero")
       return 1 / x
     }
-    const line = divide.toString().split("\n").findIndex((l) => l.includes("throw")) + 1
+    const line =
+      divide
+        .toString()
+        .split("\n")
+        .findIndex((l) => l.includes("throw")) + 1
     for (const stack of await stacksOf(client().submit(divide, 0))) {
       expectClean(stack)
       expect(stack).not.toMatch(/eval at/)
@@ -93,7 +103,11 @@ describe.each(executors)("tracebacks (%s)", (_name, options) => {
       if (x % 2 === 1) throw new RangeError(`${x} is odd`)
       return x / 2
     }
-    const line = halve.toString().split("\n").findIndex((l) => l.includes("throw")) + 1
+    const line =
+      halve
+        .toString()
+        .split("\n")
+        .findIndex((l) => l.includes("throw")) + 1
     const stack = await client().submit(halve, 3).traceback()
     expectClean(stack)
     expect(frames(stack)).toEqual([expect.stringMatching(new RegExp(`^\\s+at halve \\(inline:halve:${line}:\\d+\\)$`))])

@@ -13,7 +13,13 @@ describe("Weft (Effect API)", () => {
       expect(yield* Weft.result(f)).toBe(2)
       const fs = yield* Weft.map((x: number) => x * 3, [1, 2, 3])
       expect(yield* Weft.gather(fs)).toEqual([3, 6, 9])
-      const pairs = yield* Weft.starmap((a: number, b: number) => a - b, [[5, 1], [9, 3]])
+      const pairs = yield* Weft.starmap(
+        (a: number, b: number) => a - b,
+        [
+          [5, 1],
+          [9, 3]
+        ]
+      )
       expect(yield* Weft.gather({ pairs })).toEqual({ pairs: [4, 6] })
       const data = yield* Weft.scatter([1, 2])
       expect(yield* Weft.result(data)).toEqual([1, 2])
@@ -55,7 +61,9 @@ describe("Weft (Effect API)", () => {
   it.effect("retries take an Effect Schedule", () =>
     Effect.gen(function* () {
       const log = runLog()
-      const fs = yield* Weft.starmap(failsThenSucceeds, [[log, 2]], { retries: Schedule.spaced("10 millis").pipe(Schedule.intersect(Schedule.recurs(3))) })
+      const fs = yield* Weft.starmap(failsThenSucceeds, [[log, 2]], {
+        retries: Schedule.spaced("10 millis").pipe(Schedule.intersect(Schedule.recurs(3)))
+      })
       expect(yield* Weft.result(fs[0])).toBe(3)
       expect(runCount(log)).toBe(3)
       const short = runLog()

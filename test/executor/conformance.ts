@@ -27,7 +27,11 @@ export const registered = (fixture: string, name: string): FnRef => {
 }
 
 /** A batch of one function applied to each argument list. */
-export const batchOf = (ref: FnRef, argLists: ReadonlyArray<ReadonlyArray<unknown>>, inject?: boolean[]): WireBatch => ({
+export const batchOf = (
+  ref: FnRef,
+  argLists: ReadonlyArray<ReadonlyArray<unknown>>,
+  inject?: boolean[]
+): WireBatch => ({
   fns: [ref],
   fn: argLists.map(() => 0),
   args: argLists,
@@ -96,18 +100,24 @@ const streamedCount = (parts: ReadonlyArray<PartialResults>): number => {
 const streamedAtLeast = async (streaming: Streaming, n: number, ms = 10_000): Promise<void> => {
   const deadline = Date.now() + ms
   while (streamedCount(streaming.parts) < n) {
-    if (Date.now() > deadline) throw new Error(`only ${streamedCount(streaming.parts)} of ${n} outcomes were streamed within ${ms} ms`)
+    if (Date.now() > deadline)
+      throw new Error(`only ${streamedCount(streaming.parts)} of ${n} outcomes were streamed within ${ms} ms`)
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
 }
 
 /** Every task's outcome, from the parts and the reply: `{ value }` or `{ error }` (encoded). */
-const outcomesOf = (parts: ReadonlyArray<PartialResults>, result: WireBatchResult): Array<{ value?: unknown; error?: EncodedError }> => {
+const outcomesOf = (
+  parts: ReadonlyArray<PartialResults>,
+  result: WireBatchResult
+): Array<{ value?: unknown; error?: EncodedError }> => {
   const streamed = streamedCount(parts)
   expect(result.streamed ?? 0).toBe(streamed)
   const out: Array<{ value?: unknown; error?: EncodedError }> = []
   for (const part of parts) {
-    part.results.forEach((value, k) => out.push(part.failed.includes(part.from + k) ? { error: value as EncodedError } : { value }))
+    part.results.forEach((value, k) =>
+      out.push(part.failed.includes(part.from + k) ? { error: value as EncodedError } : { value })
+    )
   }
   for (const i of result.failed) expect(i).toBeGreaterThanOrEqual(streamed)
   for (let i = streamed; i < result.results.length; i++) {
@@ -188,16 +198,26 @@ export function executorConformance(
 
       it("returns results in task order", async () => {
         const args = Array.from({ length: 50 }, (_, i) => [i])
-        const result = await run(batchOf(inline(async (i: number) => {
-          await new Promise((resolve) => setTimeout(resolve, (i * 7) % 5))
-          return `task-${i}`
-        }), args))
+        const result = await run(
+          batchOf(
+            inline(async (i: number) => {
+              await new Promise((resolve) => setTimeout(resolve, (i * 7) % 5))
+              return `task-${i}`
+            }),
+            args
+          )
+        )
         expect(result.results).toEqual(args.map(([i]) => `task-${i}`))
       })
 
       it("runs 1,000 tasks in one batch", async () => {
         const args = Array.from({ length: 1_000 }, (_, i) => [i])
-        const result = await run(batchOf(inline((x: number) => x * 2), args))
+        const result = await run(
+          batchOf(
+            inline((x: number) => x * 2),
+            args
+          )
+        )
         expect(result.failed).toEqual([])
         expect(result.results).toEqual(args.map(([i]) => i * 2))
       })
@@ -210,7 +230,14 @@ export function executorConformance(
           ) {}
         }
         const result = await run(
-          batchOf(inline((p: { x: number; y: number }) => ({ proto: Object.getPrototypeOf(p) === Object.prototype, sum: p.x + p.y, map: new Map([[1, "a"]]) })), [[new Point(1, 2)]])
+          batchOf(
+            inline((p: { x: number; y: number }) => ({
+              proto: Object.getPrototypeOf(p) === Object.prototype,
+              sum: p.x + p.y,
+              map: new Map([[1, "a"]])
+            })),
+            [[new Point(1, 2)]]
+          )
         )
         expect(valueOf(result, 0)).toEqual({ proto: true, sum: 3, map: new Map([[1, "a"]]) })
       })
@@ -364,7 +391,11 @@ export function executorConformance(
         expect(result.failed).toEqual([1, 3])
         expect(result.results[0]).toBe(1)
         expect(result.results[2]).toBe(3)
-        expect(encodedOf(result, 1)).toMatchObject({ kind: "thrown", name: "InjectedFault", message: "weft injected a transient failure (fault plan)" })
+        expect(encodedOf(result, 1)).toMatchObject({
+          kind: "thrown",
+          name: "InjectedFault",
+          message: "weft injected a transient failure (fault plan)"
+        })
         // The function ran (it threw): its own error is what the attempt reports.
         expect(encodedOf(result, 3)).toMatchObject({ kind: "thrown", name: "Error", message: "task 4 failed for real" })
       })
@@ -462,9 +493,13 @@ export function executorConformance(
       it("hands over finished tasks' outcomes, failures included, while a later task of the batch awaits", async () => {
         const gate = freshGate()
         const run = streaming({
-          fns: [registered(tasks, "plusOne"), inline(function failing() {
-            throw new RangeError("early failure")
-          }), registered(tasks, "awaitGate")],
+          fns: [
+            registered(tasks, "plusOne"),
+            inline(function failing() {
+              throw new RangeError("early failure")
+            }),
+            registered(tasks, "awaitGate")
+          ],
           fn: [0, 1, 0, 2],
           args: [[1], [], [2], [gate, "late"]]
         })
@@ -483,7 +518,11 @@ export function executorConformance(
       it("streams nothing and replies with every outcome when no one listens", async () => {
         const gate = freshGate()
         openGate(gate)
-        const result = await run({ fns: [registered(tasks, "plusOne"), registered(tasks, "awaitGate")], fn: [0, 1], args: [[1], [gate, "x"]] })
+        const result = await run({
+          fns: [registered(tasks, "plusOne"), registered(tasks, "awaitGate")],
+          fn: [0, 1],
+          args: [[1], [gate, "x"]]
+        })
         expect(result.streamed ?? 0).toBe(0)
         expect(result.results).toEqual([2, "x"])
       })
@@ -509,7 +548,14 @@ export function executorConformance(
       it("hands over what finished before an abort; the batch then rejects", async () => {
         const gate = freshGate()
         const controller = new BatchAbort()
-        const run = streaming({ fns: [registered(tasks, "plusOne"), registered(tasks, "awaitGate")], fn: [0, 1], args: [[41], [gate, "never"]] }, controller)
+        const run = streaming(
+          {
+            fns: [registered(tasks, "plusOne"), registered(tasks, "awaitGate")],
+            fn: [0, 1],
+            args: [[41], [gate, "never"]]
+          },
+          controller
+        )
         try {
           await streamedAtLeast(run, 1)
           controller.abort()
@@ -518,13 +564,26 @@ export function executorConformance(
           openGate(gate) // in this thread the aborted task runs on to its end
         }
         expect(run.parts).toEqual([{ from: 0, results: [42], failed: [] }])
-        expect((await executor.run(batchOf(inline((x: number) => x + 1), [[1]]))).results).toEqual([2])
+        expect(
+          (
+            await executor.run(
+              batchOf(
+                inline((x: number) => x + 1),
+                [[1]]
+              )
+            )
+          ).results
+        ).toEqual([2])
       })
 
       if (capabilities.offThread !== false) {
         it("hands over a finished task's outcome while a later task blocks its worker in synchronous code", async () => {
           const gate = freshGate()
-          const run = streaming({ fns: [registered(tasks, "plusOne"), registered(tasks, "spinUntilGate")], fn: [0, 1], args: [[1], [gate, "unblocked"]] })
+          const run = streaming({
+            fns: [registered(tasks, "plusOne"), registered(tasks, "spinUntilGate")],
+            fn: [0, 1],
+            args: [[1], [gate, "unblocked"]]
+          })
           try {
             await streamedAtLeast(run, 1)
           } finally {
@@ -535,7 +594,11 @@ export function executorConformance(
 
         it("hands over what finished before its worker died; the batch then rejects as worker-died", async () => {
           const gate = freshGate()
-          const run = streaming({ fns: [registered(tasks, "plusOne"), registered(tasks, "exitWhenGate")], fn: [0, 1], args: [[1], [gate]] })
+          const run = streaming({
+            fns: [registered(tasks, "plusOne"), registered(tasks, "exitWhenGate")],
+            fn: [0, 1],
+            args: [[1], [gate]]
+          })
           try {
             await streamedAtLeast(run, 1)
           } finally {
@@ -543,7 +606,16 @@ export function executorConformance(
           }
           expect((await rejectionOf(run.done)).reason).toBe("worker-died")
           expect(run.parts).toEqual([{ from: 0, results: [2], failed: [] }])
-          expect((await executor.run(batchOf(inline((x: number) => x + 1), [[1]]))).results).toEqual([2])
+          expect(
+            (
+              await executor.run(
+                batchOf(
+                  inline((x: number) => x + 1),
+                  [[1]]
+                )
+              )
+            ).results
+          ).toEqual([2])
         })
       }
     })
@@ -552,121 +624,171 @@ export function executorConformance(
       it("has no interrupt(): cancelling a running task falls back to stopping its worker", () => {
         expect(executor.interrupt).toBeUndefined()
       })
-    } else describe("interrupt (executors that implement it)", () => {
-      const tasks = "interrupt-tasks.ts"
+    } else
+      describe("interrupt (executors that implement it)", () => {
+        const tasks = "interrupt-tasks.ts"
 
-      it("interrupts a running Effect task: its acquireRelease finalizer runs and the rest of the batch returns", async () => {
-        const marker = freshMarker()
-        const ids = idsFor(2)
-        const pending = run({ fns: [registered(tasks, "guarded"), registered("registered.ts", "double")], fn: [0, 1], args: [[marker, 30_000], [21]], ids })
-        await fileAppears(`${marker}.started`)
-        expect(await executor.interrupt!(ids[0], 5_000)).toBe("interrupted")
-        expect(existsSync(`${marker}.released`)).toBe(true) // the answer comes after the fiber exited
-        const result = await pending
-        expect(encodedOf(result, 0).kind).toBe("interrupted")
-        expect(valueOf(result, 1)).toBe(42)
-      })
-
-      it("runs Effect.onInterrupt and Effect.ensuring finalizers", async () => {
-        const marker = freshMarker()
-        const ids = idsFor(1)
-        const pending = run({ ...batchOf(registered(tasks, "ensured"), [[marker, 30_000]]), ids })
-        await fileAppears(`${marker}.started`)
-        expect(await executor.interrupt!(ids[0], 5_000)).toBe("interrupted")
-        expect(existsSync(`${marker}.interrupted`)).toBe(true)
-        expect(existsSync(`${marker}.released`)).toBe(true)
-        expect(encodedOf(await pending, 0).kind).toBe("interrupted")
-      })
-
-      it("skips a task that has not started, runs the others, and reports a finished one", async () => {
-        const running = freshMarker()
-        const skipped = freshMarker()
-        const ids = idsFor(4)
-        const pending = run({
-          fns: [registered("registered.ts", "double"), registered(tasks, "guarded"), registered(tasks, "touch")],
-          fn: [0, 1, 2, 0],
-          args: [[1], [running, 30_000], [skipped], [4]],
-          ids
+        it("interrupts a running Effect task: its acquireRelease finalizer runs and the rest of the batch returns", async () => {
+          const marker = freshMarker()
+          const ids = idsFor(2)
+          const pending = run({
+            fns: [registered(tasks, "guarded"), registered("registered.ts", "double")],
+            fn: [0, 1],
+            args: [[marker, 30_000], [21]],
+            ids
+          })
+          await fileAppears(`${marker}.started`)
+          expect(await executor.interrupt!(ids[0], 5_000)).toBe("interrupted")
+          expect(existsSync(`${marker}.released`)).toBe(true) // the answer comes after the fiber exited
+          const result = await pending
+          expect(encodedOf(result, 0).kind).toBe("interrupted")
+          expect(valueOf(result, 1)).toBe(42)
         })
-        await fileAppears(`${running}.started`)
-        expect(await executor.interrupt!(ids[2], 5_000)).toBe("not-started")
-        expect(await executor.interrupt!(ids[0], 5_000)).toBe("finished")
-        expect(await executor.interrupt!(ids[1], 5_000)).toBe("interrupted")
-        const result = await pending
-        expect(result.failed).toEqual([1, 2])
-        expect(valueOf(result, 0)).toBe(2)
-        expect(encodedOf(result, 1).kind).toBe("interrupted")
-        expect(encodedOf(result, 2)).toMatchObject({ kind: "interrupted", name: "InterruptedError" })
-        expect(existsSync(`${skipped}.ran`)).toBe(false)
-        expect(valueOf(result, 3)).toBe(8)
-      })
 
-      it("skips an attempt of a batch still waiting for a worker", async () => {
-        // Every worker busy with an Effect task until it is interrupted; then the queued batch runs.
-        const busy = Array.from({ length: executor.workers }, () => {
+        it("runs Effect.onInterrupt and Effect.ensuring finalizers", async () => {
           const marker = freshMarker()
           const ids = idsFor(1)
-          return { marker, ids, done: run({ ...batchOf(registered(tasks, "guarded"), [[marker, 30_000]]), ids }) }
+          const pending = run({ ...batchOf(registered(tasks, "ensured"), [[marker, 30_000]]), ids })
+          await fileAppears(`${marker}.started`)
+          expect(await executor.interrupt!(ids[0], 5_000)).toBe("interrupted")
+          expect(existsSync(`${marker}.interrupted`)).toBe(true)
+          expect(existsSync(`${marker}.released`)).toBe(true)
+          expect(encodedOf(await pending, 0).kind).toBe("interrupted")
         })
-        await Promise.all(busy.map(({ marker }) => fileAppears(`${marker}.started`)))
-        const marker = freshMarker()
-        const ids = idsFor(2)
-        const queued = run({ fns: [registered(tasks, "touch"), registered("registered.ts", "double")], fn: [0, 1], args: [[marker], [5]], ids })
-        const skipped = executor.interrupt!(ids[0], 10_000)
-        for (const { ids } of busy) expect(await executor.interrupt!(ids[0], 5_000)).toBe("interrupted")
-        expect(await skipped).toBe("not-started")
-        const result = await queued
-        expect(encodedOf(result, 0).kind).toBe("interrupted")
-        expect(existsSync(`${marker}.ran`)).toBe(false)
-        expect(valueOf(result, 1)).toBe(10)
-        for (const { done } of busy) expect(encodedOf(await done, 0).kind).toBe("interrupted")
-      })
 
-      it("reports a running plain async task as uninterruptible and lets it finish", async () => {
-        const marker = freshMarker()
-        const ids = idsFor(1)
-        const pending = run({ ...batchOf(registered(tasks, "asleep"), [[marker, 300]]), ids })
-        await fileAppears(`${marker}.started`)
-        expect(await executor.interrupt!(ids[0], 5_000)).toBe("uninterruptible")
-        expect(valueOf(await pending, 0)).toBe(300)
-      })
+        it("skips a task that has not started, runs the others, and reports a finished one", async () => {
+          const running = freshMarker()
+          const skipped = freshMarker()
+          const ids = idsFor(4)
+          const pending = run({
+            fns: [registered("registered.ts", "double"), registered(tasks, "guarded"), registered(tasks, "touch")],
+            fn: [0, 1, 2, 0],
+            args: [[1], [running, 30_000], [skipped], [4]],
+            ids
+          })
+          await fileAppears(`${running}.started`)
+          expect(await executor.interrupt!(ids[2], 5_000)).toBe("not-started")
+          expect(await executor.interrupt!(ids[0], 5_000)).toBe("finished")
+          expect(await executor.interrupt!(ids[1], 5_000)).toBe("interrupted")
+          const result = await pending
+          expect(result.failed).toEqual([1, 2])
+          expect(valueOf(result, 0)).toBe(2)
+          expect(encodedOf(result, 1).kind).toBe("interrupted")
+          expect(encodedOf(result, 2)).toMatchObject({ kind: "interrupted", name: "InterruptedError" })
+          expect(existsSync(`${skipped}.ran`)).toBe(false)
+          expect(valueOf(result, 3)).toBe(8)
+        })
 
-      it("stops an uninterruptible task by aborting, and keeps working", async () => {
-        const marker = freshMarker()
-        const ids = idsFor(1)
-        const controller = new BatchAbort()
-        const pending = run({ ...batchOf(registered(tasks, "asleep"), [[marker, 30_000]]), ids }, controller)
-        await fileAppears(`${marker}.started`)
-        expect(await executor.interrupt!(ids[0], 5_000)).toBe("uninterruptible")
-        controller.abort()
-        expect((await rejectionOf(pending)).reason).toBe("aborted")
-        expect((await run({ ...batchOf(inline((x: number) => x + 1), [[1]]), ids: idsFor(1) })).results).toEqual([2])
-      })
+        it("skips an attempt of a batch still waiting for a worker", async () => {
+          // Every worker busy with an Effect task until it is interrupted; then the queued batch runs.
+          const busy = Array.from({ length: executor.workers }, () => {
+            const marker = freshMarker()
+            const ids = idsFor(1)
+            return { marker, ids, done: run({ ...batchOf(registered(tasks, "guarded"), [[marker, 30_000]]), ids }) }
+          })
+          await Promise.all(busy.map(({ marker }) => fileAppears(`${marker}.started`)))
+          const marker = freshMarker()
+          const ids = idsFor(2)
+          const queued = run({
+            fns: [registered(tasks, "touch"), registered("registered.ts", "double")],
+            fn: [0, 1],
+            args: [[marker], [5]],
+            ids
+          })
+          const skipped = executor.interrupt!(ids[0], 10_000)
+          for (const { ids } of busy) expect(await executor.interrupt!(ids[0], 5_000)).toBe("interrupted")
+          expect(await skipped).toBe("not-started")
+          const result = await queued
+          expect(encodedOf(result, 0).kind).toBe("interrupted")
+          expect(existsSync(`${marker}.ran`)).toBe(false)
+          expect(valueOf(result, 1)).toBe(10)
+          for (const { done } of busy) expect(encodedOf(await done, 0).kind).toBe("interrupted")
+        })
 
-      it("answers unknown for an attempt it does not hold", async () => {
-        expect(await executor.interrupt!(idsFor(1)[0], 50)).toBe("unknown")
+        it("reports a running plain async task as uninterruptible and lets it finish", async () => {
+          const marker = freshMarker()
+          const ids = idsFor(1)
+          const pending = run({ ...batchOf(registered(tasks, "asleep"), [[marker, 300]]), ids })
+          await fileAppears(`${marker}.started`)
+          expect(await executor.interrupt!(ids[0], 5_000)).toBe("uninterruptible")
+          expect(valueOf(await pending, 0)).toBe(300)
+        })
+
+        it("stops an uninterruptible task by aborting, and keeps working", async () => {
+          const marker = freshMarker()
+          const ids = idsFor(1)
+          const controller = new BatchAbort()
+          const pending = run({ ...batchOf(registered(tasks, "asleep"), [[marker, 30_000]]), ids }, controller)
+          await fileAppears(`${marker}.started`)
+          expect(await executor.interrupt!(ids[0], 5_000)).toBe("uninterruptible")
+          controller.abort()
+          expect((await rejectionOf(pending)).reason).toBe("aborted")
+          expect(
+            (
+              await run({
+                ...batchOf(
+                  inline((x: number) => x + 1),
+                  [[1]]
+                ),
+                ids: idsFor(1)
+              })
+            ).results
+          ).toEqual([2])
+        })
+
+        it("answers unknown for an attempt it does not hold", async () => {
+          expect(await executor.interrupt!(idsFor(1)[0], 50)).toBe("unknown")
+        })
       })
-    })
 
     describe("abort and close", () => {
       it("rejects a batch whose signal is already aborted, and keeps working", async () => {
         const controller = new BatchAbort()
         controller.abort()
-        const failure = await rejectionOf(run(batchOf(inline((x: number) => x), [[1]]), controller))
+        const failure = await rejectionOf(
+          run(
+            batchOf(
+              inline((x: number) => x),
+              [[1]]
+            ),
+            controller
+          )
+        )
         expect(failure.reason).toBe("aborted")
-        expect((await run(batchOf(inline((x: number) => x + 1), [[1]]))).results).toEqual([2])
+        expect(
+          (
+            await run(
+              batchOf(
+                inline((x: number) => x + 1),
+                [[1]]
+              )
+            )
+          ).results
+        ).toEqual([2])
       })
 
       it("rejects a running batch when its signal is aborted, and keeps working", async () => {
         const controller = new BatchAbort()
         const pending = run(
-          batchOf(inline(() => new Promise((resolve) => setTimeout(resolve, 1_500))), [[]]),
+          batchOf(
+            inline(() => new Promise((resolve) => setTimeout(resolve, 1_500))),
+            [[]]
+          ),
           controller
         )
         setTimeout(() => controller.abort(), 50)
         const failure = await rejectionOf(pending)
         expect(failure.reason).toBe("aborted")
-        expect((await run(batchOf(inline((x: number) => x + 1), [[2]]))).results).toEqual([3])
+        expect(
+          (
+            await run(
+              batchOf(
+                inline((x: number) => x + 1),
+                [[2]]
+              )
+            )
+          ).results
+        ).toEqual([3])
       })
 
       it("rejects running and queued batches on close(), and close() is idempotent", async () => {

@@ -14,7 +14,14 @@ describe("in-process executor", () => {
   it("starts a batch on a later macrotask, never synchronously", async () => {
     const executor = makeInProcessExecutor()
     const seen: string[] = []
-    const pending = executor.run(batchOf(inline(() => "ran"), [[]])).then(() => seen.push("batch"))
+    const pending = executor
+      .run(
+        batchOf(
+          inline(() => "ran"),
+          [[]]
+        )
+      )
+      .then(() => seen.push("batch"))
     queueMicrotask(() => seen.push("microtask"))
     seen.push("sync")
     await pending
@@ -24,7 +31,12 @@ describe("in-process executor", () => {
 
   it("runs on this thread", async () => {
     const executor = makeInProcessExecutor()
-    const result = await executor.run(batchOf(inline(() => process.pid), [[]]))
+    const result = await executor.run(
+      batchOf(
+        inline(() => process.pid),
+        [[]]
+      )
+    )
     expect(result.results).toEqual([process.pid])
     await executor.close()
   })

@@ -10,7 +10,9 @@ import { childPids, eventually, watchWorkerThreads } from "../faults/fault-helpe
 import { batchOf, executorConformance, inline, registered } from "./conformance.js"
 
 executorConformance("tinypool (threads)", () => makeTinypoolExecutor({ workers: 2 }))
-executorConformance("tinypool (processes)", () => makeTinypoolExecutor({ workers: 2, isolation: "process" }), { interrupts: false })
+executorConformance("tinypool (processes)", () => makeTinypoolExecutor({ workers: 2, isolation: "process" }), {
+  interrupts: false
+})
 
 describe("tinypool executor", () => {
   it("starts every worker before it resolves", async () => {
@@ -35,7 +37,12 @@ describe("tinypool executor", () => {
 
   it("leaves no worker behind after close()", async () => {
     const executor = await makeTinypoolExecutor({ workers: 2 })
-    await executor.run(batchOf(inline((x: number) => x), [[1]]))
+    await executor.run(
+      batchOf(
+        inline((x: number) => x),
+        [[1]]
+      )
+    )
     await executor.close()
     expect(executor.liveWorkers()).toBe(0)
   })
@@ -54,11 +61,27 @@ describe("tinypool executor", () => {
   it("reports a worker thread that calls process.exit as worker-died, and replaces it", async () => {
     const executor = await makeTinypoolExecutor({ workers: 1 })
     try {
-      const error = await executor.run(batchOf(inline(() => process.exit(3)), [[]])).catch((e: unknown) => e)
+      const error = await executor
+        .run(
+          batchOf(
+            inline(() => process.exit(3)),
+            [[]]
+          )
+        )
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(ExecutorFailure)
       expect((error as ExecutorFailure).reason).toBe("worker-died")
       expect((error as ExecutorFailure).message).toContain("code 3")
-      expect((await executor.run(batchOf(inline((x: number) => x * 3), [[3]]))).results).toEqual([9])
+      expect(
+        (
+          await executor.run(
+            batchOf(
+              inline((x: number) => x * 3),
+              [[3]]
+            )
+          )
+        ).results
+      ).toEqual([9])
       expect(executor.liveWorkers()).toBe(1)
     } finally {
       await executor.close()
@@ -68,9 +91,25 @@ describe("tinypool executor", () => {
   it("survives process.exit in a task with process isolation", async () => {
     const executor = await makeTinypoolExecutor({ workers: 1, isolation: "process" })
     try {
-      const error = await executor.run(batchOf(inline(() => process.exit(3)), [[]])).catch((e: unknown) => e)
+      const error = await executor
+        .run(
+          batchOf(
+            inline(() => process.exit(3)),
+            [[]]
+          )
+        )
+        .catch((e: unknown) => e)
       expect((error as ExecutorFailure).reason).toBe("worker-died")
-      expect((await executor.run(batchOf(inline((x: number) => x * 3), [[3]]))).results).toEqual([9])
+      expect(
+        (
+          await executor.run(
+            batchOf(
+              inline((x: number) => x * 3),
+              [[3]]
+            )
+          )
+        ).results
+      ).toEqual([9])
     } finally {
       await executor.close()
     }
@@ -135,7 +174,12 @@ describe.each(["thread", "process"] as const)("tinypool executor close() with is
       await closed
       expect(((await running) as ExecutorFailure).reason).toBe("closed")
       await eventually(threads.live, (n) => n === 0, 3_000, "worker threads after close()")
-      await eventually(() => childPids().length, (n) => n <= childrenBefore, 3_000, "child processes after close()")
+      await eventually(
+        () => childPids().length,
+        (n) => n <= childrenBefore,
+        3_000,
+        "child processes after close()"
+      )
       expect(threads.created()).toBe(isolation === "thread" ? 2 : 0)
     } finally {
       threads.stop()

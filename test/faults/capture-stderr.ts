@@ -31,4 +31,5 @@ export function captureStderr(): CapturedStderr {
 }
 
 /** How many of V8's out-of-memory reports `text` holds. */
-export const outOfMemoryReports = (text: string): number => text.split("FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory").length - 1
+export const outOfMemoryReports = (text: string): number =>
+  text.split("FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory").length - 1

@@ -166,7 +166,10 @@ function planArbitrary(shape: PlanShape): fc.Arbitrary<Plan> {
         { minLength: shape.minNodes, maxLength: shape.maxNodes, size: "max" }
       ),
       allowedFailures: fc.constantFrom(...shape.allowedFailures),
-      actions: fc.array(fc.record({ node: fc.nat(), cancel: fc.boolean(), at: unit }), { minLength: shape.minActions, maxLength: shape.maxActions })
+      actions: fc.array(fc.record({ node: fc.nat(), cancel: fc.boolean(), at: unit }), {
+        minLength: shape.minActions,
+        maxLength: shape.maxActions
+      })
     })
     .map(({ rate, raw, allowedFailures, actions }) => {
       const nodes = raw.map((r, i): ChaosNode => {
@@ -206,7 +209,8 @@ function faultKind(roll: number): number {
   return Kind.throws
 }
 
-type Expected = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly roots: ReadonlySet<number> }
+type Expected =
+  { readonly ok: true; readonly value: number } | { readonly ok: false; readonly roots: ReadonlySet<number> }
 
 /** Does the node's own task fail for good (retries, crash limits and all)? */
 function failsForGood(node: ChaosNode): boolean {
@@ -247,7 +251,10 @@ type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: f
 const workers = 2
 
 /** `WEFT_CHAOS_SEED=n` replays a reported seed (with its path, `WEFT_CHAOS_PATH`). */
-const replay = process.env.WEFT_CHAOS_SEED === undefined ? {} : { seed: Number(process.env.WEFT_CHAOS_SEED), path: process.env.WEFT_CHAOS_PATH ?? "0" }
+const replay =
+  process.env.WEFT_CHAOS_SEED === undefined
+    ? {}
+    : { seed: Number(process.env.WEFT_CHAOS_SEED), path: process.env.WEFT_CHAOS_PATH ?? "0" }
 
 let watch: ReturnType<typeof watchWorkerThreads>
 let escapes: EscapeRecorder
@@ -276,8 +283,20 @@ async function runChaos(plan: Plan, isolation: "thread" | "process", deadlineMs:
   try {
     const futures: Future<number>[] = []
     nodes.forEach((node, i) => {
-      const options = { retries: node.retries, priority: node.priority, ...(node.timeout === undefined ? {} : { timeout: node.timeout }) }
-      futures.push(client.with(options).submit(chaosTask, i, node.kind, dir, node.deps.map((d) => futures[d])))
+      const options = {
+        retries: node.retries,
+        priority: node.priority,
+        ...(node.timeout === undefined ? {} : { timeout: node.timeout })
+      }
+      futures.push(
+        client.with(options).submit(
+          chaosTask,
+          i,
+          node.kind,
+          dir,
+          node.deps.map((d) => futures[d])
+        )
+      )
     })
     const indexOf = new Map(futures.map((f, i) => [f.key, i]))
     const outcomes: Promise<Outcome>[] = futures.map((f) =>
@@ -335,7 +354,10 @@ async function runChaos(plan: Plan, isolation: "thread" | "process", deadlineMs:
         if (task.payload.flight === undefined) continue
         flights.add(task.payload.flight)
         const i = indexOf.get(task.key)
-        if (running.length < 15) running.push(`${i === undefined ? task.key : `node ${i} (kind ${nodes[i].kind})`} attempts ${task.attempts} deaths ${task.payload.deaths}`)
+        if (running.length < 15)
+          running.push(
+            `${i === undefined ? task.key : `node ${i} (kind ${nodes[i].kind})`} attempts ${task.attempts} deaths ${task.payload.deaths}`
+          )
       }
       return (
         `${left.length} of ${futures.length} futures still pending (batches in flight ${flights.size}, live workers ${executor.liveWorkers?.() ?? "?"}, ` +
@@ -356,13 +378,18 @@ async function runChaos(plan: Plan, isolation: "thread" | "process", deadlineMs:
         return {
           root: indexOf.get(error.key),
           kinds: [Kind.exits, Kind.timerThrows],
-          ...(error.failures === allowedFailures + 1 ? {} : { detail: `${error.failures} deaths, expected ${allowedFailures + 1}` })
+          ...(error.failures === allowedFailures + 1
+            ? {}
+            : { detail: `${error.failures} deaths, expected ${allowedFailures + 1}` })
         }
       }
       const message = error instanceof Error ? error.message : String(error)
       if (error instanceof TimeoutError) {
         const key = /^Task (\S+) ran longer than its timeout/.exec(message)?.[1]
-        return { root: key === undefined ? undefined : indexOf.get(key), kinds: [Kind.sleepsPastTimeout, Kind.spinsPastTimeout] }
+        return {
+          root: key === undefined ? undefined : indexOf.get(key),
+          kinds: [Kind.sleepsPastTimeout, Kind.spinsPastTimeout]
+        }
       }
       const index = /^node (\d+) failed$/.exec(message)?.[1]
       return { root: index === undefined ? undefined : Number(index), kinds: [Kind.throws, Kind.throwsOnce] }
@@ -377,26 +404,37 @@ async function runChaos(plan: Plan, isolation: "thread" | "process", deadlineMs:
         return
       }
       if (outcome.ok) {
-        if (!want.ok) problems.push(`${where}: got ${String(outcome.value)}, expected a failure from ${[...want.roots].join(",")}`)
-        else if (outcome.value !== want.value) problems.push(`${where}: got ${String(outcome.value)}, expected ${want.value}`)
-        else if (status !== "finished" && !(touched[i] && status === "cancelled")) problems.push(`${where}: status ${status}, expected finished`)
+        if (!want.ok)
+          problems.push(`${where}: got ${String(outcome.value)}, expected a failure from ${[...want.roots].join(",")}`)
+        else if (outcome.value !== want.value)
+          problems.push(`${where}: got ${String(outcome.value)}, expected ${want.value}`)
+        else if (status !== "finished" && !(touched[i] && status === "cancelled"))
+          problems.push(`${where}: status ${status}, expected finished`)
       } else if (outcome.error instanceof CancelledError) {
         if (!touched[i]) problems.push(`${where}: cancelled, but neither it nor an input was: ${outcome.error.message}`)
         else if (status !== "cancelled") problems.push(`${where}: status ${status}, expected cancelled`)
       } else {
         const { root, kinds, detail } = rootOf(outcome.error)
-        const message = outcome.error instanceof Error ? `${outcome.error.name}: ${outcome.error.message}` : String(outcome.error)
+        const message =
+          outcome.error instanceof Error ? `${outcome.error.name}: ${outcome.error.message}` : String(outcome.error)
         if (want.ok) problems.push(`${where}: failed with ${message}, expected ${want.value}`)
-        else if (root === undefined || !want.roots.has(root)) problems.push(`${where}: failed with ${message}, not the error of a root among ${[...want.roots].join(",")}`)
-        else if (!kinds.includes(nodes[root].kind)) problems.push(`${where}: failed with ${message}, but root ${root} is of kind ${nodes[root].kind}`)
+        else if (root === undefined || !want.roots.has(root))
+          problems.push(`${where}: failed with ${message}, not the error of a root among ${[...want.roots].join(",")}`)
+        else if (!kinds.includes(nodes[root].kind))
+          problems.push(`${where}: failed with ${message}, but root ${root} is of kind ${nodes[root].kind}`)
         else if (detail !== undefined) problems.push(`${where}: ${message}: ${detail}`)
-        else if (status !== "error" && !(touched[i] && status === "cancelled")) problems.push(`${where}: status ${status}, expected error`)
+        else if (status !== "error" && !(touched[i] && status === "cancelled"))
+          problems.push(`${where}: status ${status}, expected error`)
       }
     })
-    if (problems.length > 0) throw new Error(`${problems.length} outcomes differ from the reference:\n${problems.slice(0, 20).join("\n")}`)
+    if (problems.length > 0)
+      throw new Error(`${problems.length} outcomes differ from the reference:\n${problems.slice(0, 20).join("\n")}`)
     if (process.env.WEFT_CHAOS_VERBOSE !== undefined) {
       const count = (test: (o: Outcome) => boolean) => results.filter(test).length
-      const kinds = nodes.reduce<Record<number, number>>((acc, node) => ((acc[node.kind] = (acc[node.kind] ?? 0) + 1), acc), {})
+      const kinds = nodes.reduce<Record<number, number>>(
+        (acc, node) => ((acc[node.kind] = (acc[node.kind] ?? 0) + 1), acc),
+        {}
+      )
       console.log(
         `chaos ${isolation}: ${nodes.length} tasks, kinds ${JSON.stringify(kinds)}, allowedFailures ${allowedFailures}, ` +
           `${count((o) => o.ok)} values, ${count((o) => !o.ok && !(o.error instanceof CancelledError))} errors, ` +
@@ -484,7 +522,7 @@ describe("chaos: crashes, throws, timeouts, cancels and releases on a real clust
       })
     ],
     { numRuns: 3, endOnFailure: true }
-  )("child processes (isolation: \"process\")", (plan) => runChaos(plan, "process", 60_000), 180_000)
+  )('child processes (isolation: "process")', (plan) => runChaos(plan, "process", 60_000), 180_000)
 })
 
 describe("regressions found by the chaos test", () => {
@@ -495,13 +533,16 @@ describe("regressions found by the chaos test", () => {
     // held its subgraph back for more than a minute.
     const client = await Client.local({ workers: 2 })
     try {
-      const others = client.map((i: number) => {
-        const end = performance.now() + 3
-        while (performance.now() < end) {
-          // 3 ms of work
-        }
-        return i
-      }, Array.from({ length: 400 }, (_, i) => i))
+      const others = client.map(
+        (i: number) => {
+          const end = performance.now() + 3
+          while (performance.now() < end) {
+            // 3 ms of work
+          }
+          return i
+        },
+        Array.from({ length: 400 }, (_, i) => i)
+      )
       let done = 0
       for (const f of others) f.onDone(() => done++)
       await within(others[0].result(), 20_000, () => "the first task")

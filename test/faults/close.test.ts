@@ -10,7 +10,15 @@ import { beforeAll, describe, expect, test } from "vitest"
 import { Client, ClientClosedError, type Future } from "weft"
 import { crashy, failsThenSucceeds, inc, sleepy } from "../fixtures/client-tasks.js"
 import { runCount, runLog } from "../client/helpers.js"
-import { allSettledWithin, childPids, eventually, noStrayErrors, osThreads, watchWorkerThreads, within } from "./fault-helpers.js"
+import {
+  allSettledWithin,
+  childPids,
+  eventually,
+  noStrayErrors,
+  osThreads,
+  watchWorkerThreads,
+  within
+} from "./fault-helpers.js"
 
 noStrayErrors()
 
@@ -40,7 +48,12 @@ beforeAll(async () => {
  * with `ClientClosedError` within 2.5 s, `close()` resolves, and no worker thread or child process
  * of the client is left.
  */
-async function closeAndCheck(client: Client, pending: ReadonlyArray<Future<unknown>>, threads: ReturnType<typeof watchWorkerThreads>, childrenBefore: number): Promise<void> {
+async function closeAndCheck(
+  client: Client,
+  pending: ReadonlyArray<Future<unknown>>,
+  threads: ReturnType<typeof watchWorkerThreads>,
+  childrenBefore: number
+): Promise<void> {
   for (const f of pending) expect(f.status, `${f.key} should still be pending before close()`).toBe("pending")
   const waiting = pending.map((f) => f.result())
   const closing = client.close()
@@ -52,8 +65,18 @@ async function closeAndCheck(client: Client, pending: ReadonlyArray<Future<unkno
   for (const f of pending) expect(f.status).toBe("cancelled")
   await within(closing, 5_000, "close()")
   await eventually(threads.live, (n) => n === 0, 3_000, "worker threads alive after close()")
-  await eventually(osThreads, (n) => n <= baselineThreads, 3_000, `OS threads after close() (baseline ${baselineThreads})`)
-  await eventually(() => childPids().length, (n) => n <= childrenBefore, 3_000, "child processes alive after close()")
+  await eventually(
+    osThreads,
+    (n) => n <= baselineThreads,
+    3_000,
+    `OS threads after close() (baseline ${baselineThreads})`
+  )
+  await eventually(
+    () => childPids().length,
+    (n) => n <= childrenBefore,
+    3_000,
+    "child processes alive after close()"
+  )
 }
 
 describe.each(["thread", "process"] as const)("close() with isolation %s", (isolation) => {
@@ -85,7 +108,10 @@ describe.each(["thread", "process"] as const)("close() with isolation %s", (isol
       const finished = client.submit(inc, 100)
       expect(await finished.result()).toBe(101)
       const running = [client.submit(sleepy, 20_000), client.submit(sleepy, 20_001)]
-      const queued = client.map(sleepy, Array.from({ length: 40 }, (_, i) => 1_000 + i))
+      const queued = client.map(
+        sleepy,
+        Array.from({ length: 40 }, (_, i) => 1_000 + i)
+      )
       const dependents = queued.map((f) => client.submit(inc, f))
       await new Promise((resolve) => setTimeout(resolve, 100))
       await closeAndCheck(client, [...running, ...queued, ...dependents], threads, childrenBefore)
@@ -102,7 +128,12 @@ describe.each(["thread", "process"] as const)("close() with isolation %s", (isol
     try {
       const log = runLog()
       const retried = client.with({ retries: { times: 5, delay: "30 s" } }).submit(failsThenSucceeds, log, 99)
-      await eventually(() => runCount(log), (n) => n >= 1, 5_000, "runs of the failing task")
+      await eventually(
+        () => runCount(log),
+        (n) => n >= 1,
+        5_000,
+        "runs of the failing task"
+      )
       await new Promise((resolve) => setTimeout(resolve, 50)) // its failure has come back: it waits 30 s
       await closeAndCheck(client, [retried], threads, childrenBefore)
       expect(runCount(log)).toBe(1)
@@ -135,7 +166,12 @@ describe.each(["thread", "process"] as const)("close() with isolation %s", (isol
       const log = runLog()
       const killer = client.submit(crashy, log, [1, 2, 3], [])
       const dependent = client.submit(inc, killer)
-      await eventually(() => runCount(log), (n) => n >= 2, 10_000, "runs of the task that kills its worker")
+      await eventually(
+        () => runCount(log),
+        (n) => n >= 2,
+        10_000,
+        "runs of the task that kills its worker"
+      )
       await closeAndCheck(client, [killer, dependent], threads, childrenBefore)
     } finally {
       threads.stop()
@@ -151,12 +187,18 @@ describe("the process exits on its own after close()", () => {
     { timeout: 30_000 },
     async (isolation) => {
       const started = Date.now()
-      const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = execFile(process.execPath, ["--import", "tsx", script, isolation], { cwd: process.cwd(), timeout: 20_000 }, (error, stdout, stderr) =>
-          resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr })
-        )
-        child.stdin?.end()
-      })
+      const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+        (resolve) => {
+          const child = execFile(
+            process.execPath,
+            ["--import", "tsx", script, isolation],
+            { cwd: process.cwd(), timeout: 20_000 },
+            (error, stdout, stderr) =>
+              resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr })
+          )
+          child.stdin?.end()
+        }
+      )
       const seconds = (Date.now() - started) / 1000
       expect(stderr).toBe("")
       expect(code, `the script did not exit on its own (after ${seconds} s):\n${stdout}`).toBe(0)

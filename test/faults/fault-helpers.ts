@@ -92,13 +92,20 @@ export async function until(check: () => boolean, ms: number): Promise<boolean> 
 export function within<T>(promise: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${typeof what === "function" ? what() : what} did not settle within ${ms} ms`)), ms)
+    timer = setTimeout(
+      () => reject(new Error(`${typeof what === "function" ? what() : what} did not settle within ${ms} ms`)),
+      ms
+    )
   })
   return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
 
 /** Every outcome of `promises`, each bounded by `ms` (a hang is reported, not waited for). */
-export function allSettledWithin(promises: ReadonlyArray<Promise<unknown>>, ms: number, what: string): Promise<PromiseSettledResult<unknown>[]> {
+export function allSettledWithin(
+  promises: ReadonlyArray<Promise<unknown>>,
+  ms: number,
+  what: string
+): Promise<PromiseSettledResult<unknown>[]> {
   return within(Promise.allSettled(promises), ms, what)
 }
 
@@ -138,4 +145,5 @@ export function noStrayErrors(): void {
   })
 }
 
-const show = (value: unknown): string => (value instanceof Error ? `${value.name}: ${value.message}\n${value.stack ?? ""}` : String(value))
+const show = (value: unknown): string =>
+  value instanceof Error ? `${value.name}: ${value.message}\n${value.stack ?? ""}` : String(value)

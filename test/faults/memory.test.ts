@@ -38,73 +38,105 @@ async function hogDiesAndTheRestWorks(client: Client): Promise<void> {
 }
 
 describe("memoryLimit", () => {
-  test("worker threads: a task allocating far past the limit dies, fails with KilledWorkerError, and nothing else is hurt", { timeout: 15_000 }, async () => {
-    const threads = watchWorkerThreads()
-    try {
-      const client = await Client.local({ workers: 2, memoryLimit: "64 MB", allowedFailures: 1 })
-      expect(threads.live()).toBe(2)
-      await hogDiesAndTheRestWorks(client)
-      const error = (await client.submit(hog, 300).exception()) as KilledWorkerError
-      expect(error.message).toMatch(/memory limit/) // Node's ERR_WORKER_OUT_OF_MEMORY, passed on
-      await within(client.close(), 5_000, "close()")
-      await eventually(threads.live, (n) => n === 0, 3_000, "worker threads alive after close()")
-      expect(threads.created()).toBeGreaterThanOrEqual(2 + 4) // one replacement per death
-    } finally {
-      threads.stop()
+  test(
+    "worker threads: a task allocating far past the limit dies, fails with KilledWorkerError, and nothing else is hurt",
+    { timeout: 15_000 },
+    async () => {
+      const threads = watchWorkerThreads()
+      try {
+        const client = await Client.local({ workers: 2, memoryLimit: "64 MB", allowedFailures: 1 })
+        expect(threads.live()).toBe(2)
+        await hogDiesAndTheRestWorks(client)
+        const error = (await client.submit(hog, 300).exception()) as KilledWorkerError
+        expect(error.message).toMatch(/memory limit/) // Node's ERR_WORKER_OUT_OF_MEMORY, passed on
+        await within(client.close(), 5_000, "close()")
+        await eventually(threads.live, (n) => n === 0, 3_000, "worker threads alive after close()")
+        expect(threads.created()).toBeGreaterThanOrEqual(2 + 4) // one replacement per death
+      } finally {
+        threads.stop()
+      }
     }
-  })
+  )
 
-  test("worker threads: a worker left over 80% of the limit after its task is recycled, and nothing fails", { timeout: 15_000 }, async () => {
-    await using client = await Client.local({ workers: 1, memoryLimit: "100 MB" })
-    const kept = await client
-      .submit(function keepMostOfTheLimit(limit: number) {
-        const store: number[][] = []
-        ;(globalThis as { weftTestStore?: unknown }).weftTestStore = store
-        while (process.memoryUsage().heapUsed < limit * 0.83) store.push(new Array<number>(100_000).fill(store.length))
-        return store.length
-      }, 100e6)
-      .result()
-    expect(kept).toBeGreaterThan(0)
-    // The next task runs on a fresh worker: the store is gone.
-    const after = await client.submit(() => typeof (globalThis as { weftTestStore?: unknown }).weftTestStore).result()
-    expect(after).toBe("undefined")
-  })
-
-  test("isolation process: a task allocating far past the limit kills its child process, fails with KilledWorkerError, and nothing else is hurt", { timeout: 20_000 }, async () => {
-    const before = childPids().length
-    // Each child prints V8's out-of-memory report to stderr as it dies: expected here, so held back
-    // (a passing run prints none) and checked.
-    const stderr = captureStderr()
-    try {
-      const client = await Client.local({ workers: 2, memoryLimit: "64 MB", allowedFailures: 1, isolation: "process" })
-      expect(childPids().length).toBe(before + 2)
-      await hogDiesAndTheRestWorks(client)
-      const error = (await client.submit(hog, 300).exception()) as KilledWorkerError
-      expect(error.message).toMatch(/SIGABRT: out of memory/)
-      await within(client.close(), 5_000, "close()")
-      await eventually(() => childPids().length, (n) => n === before, 3_000, "child processes alive after close()")
-      expect(outOfMemoryReports(stderr.text())).toBeGreaterThanOrEqual(1) // one per death, as far as each got through the pipe
-    } finally {
-      stderr.restore()
+  test(
+    "worker threads: a worker left over 80% of the limit after its task is recycled, and nothing fails",
+    { timeout: 15_000 },
+    async () => {
+      await using client = await Client.local({ workers: 1, memoryLimit: "100 MB" })
+      const kept = await client
+        .submit(function keepMostOfTheLimit(limit: number) {
+          const store: number[][] = []
+          ;(globalThis as { weftTestStore?: unknown }).weftTestStore = store
+          while (process.memoryUsage().heapUsed < limit * 0.83)
+            store.push(new Array<number>(100_000).fill(store.length))
+          return store.length
+        }, 100e6)
+        .result()
+      expect(kept).toBeGreaterThan(0)
+      // The next task runs on a fresh worker: the store is gone.
+      const after = await client.submit(() => typeof (globalThis as { weftTestStore?: unknown }).weftTestStore).result()
+      expect(after).toBe("undefined")
     }
-  })
+  )
 
-  test("the smallest limit, 64 MB, runs registered tasks from a TypeScript module that imports effect", { timeout: 15_000 }, async () => {
-    for (const isolation of ["thread", "process"] as const) {
-      await using client = await Client.local({ workers: 1, memoryLimit: "64 MB", isolation })
-      expect(await within(client.submit(inc, 1).result(), 10_000, `inc (${isolation})`)).toBe(2)
-      expect(await within(client.submit(load, "/a").result(), 10_000, `an Effect task (${isolation})`)).toEqual({ path: "/a", size: 2 })
-      // With tsx and Effect loaded the worker stays under 80% of the limit: it is kept, not
-      // replaced after every batch.
-      const mark = () => ((globalThis as { weftTestMark?: number }).weftTestMark ??= Math.random())
-      const first = await client.with({ pure: false }).submit(mark).result()
-      expect(await client.submit(load, "/b").result()).toEqual({ path: "/b", size: 2 })
-      expect(await client.with({ pure: false }).submit(mark).result()).toBe(first)
+  test(
+    "isolation process: a task allocating far past the limit kills its child process, fails with KilledWorkerError, and nothing else is hurt",
+    { timeout: 20_000 },
+    async () => {
+      const before = childPids().length
+      // Each child prints V8's out-of-memory report to stderr as it dies: expected here, so held back
+      // (a passing run prints none) and checked.
+      const stderr = captureStderr()
+      try {
+        const client = await Client.local({
+          workers: 2,
+          memoryLimit: "64 MB",
+          allowedFailures: 1,
+          isolation: "process"
+        })
+        expect(childPids().length).toBe(before + 2)
+        await hogDiesAndTheRestWorks(client)
+        const error = (await client.submit(hog, 300).exception()) as KilledWorkerError
+        expect(error.message).toMatch(/SIGABRT: out of memory/)
+        await within(client.close(), 5_000, "close()")
+        await eventually(
+          () => childPids().length,
+          (n) => n === before,
+          3_000,
+          "child processes alive after close()"
+        )
+        expect(outOfMemoryReports(stderr.text())).toBeGreaterThanOrEqual(1) // one per death, as far as each got through the pipe
+      } finally {
+        stderr.restore()
+      }
     }
-  })
+  )
+
+  test(
+    "the smallest limit, 64 MB, runs registered tasks from a TypeScript module that imports effect",
+    { timeout: 15_000 },
+    async () => {
+      for (const isolation of ["thread", "process"] as const) {
+        await using client = await Client.local({ workers: 1, memoryLimit: "64 MB", isolation })
+        expect(await within(client.submit(inc, 1).result(), 10_000, `inc (${isolation})`)).toBe(2)
+        expect(await within(client.submit(load, "/a").result(), 10_000, `an Effect task (${isolation})`)).toEqual({
+          path: "/a",
+          size: 2
+        })
+        // With tsx and Effect loaded the worker stays under 80% of the limit: it is kept, not
+        // replaced after every batch.
+        const mark = () => ((globalThis as { weftTestMark?: number }).weftTestMark ??= Math.random())
+        const first = await client.with({ pure: false }).submit(mark).result()
+        expect(await client.submit(load, "/b").result()).toEqual({ path: "/b", size: 2 })
+        expect(await client.with({ pure: false }).submit(mark).result()).toBe(first)
+      }
+    }
+  )
 
   test("a memoryLimit too small for a worker to start is refused at Client.local", async () => {
-    await expect(Client.local({ memoryLimit: "32 MB" })).rejects.toThrow(/memoryLimit must be at least 64 MB, got "32 MB"/)
+    await expect(Client.local({ memoryLimit: "32 MB" })).rejects.toThrow(
+      /memoryLimit must be at least 64 MB, got "32 MB"/
+    )
     await expect(Client.local({ memoryLimit: 1024 })).rejects.toBeInstanceOf(TypeError)
   })
 })

@@ -17,8 +17,14 @@ const dag = fc.integer({ min: 1, max: 40 }).chain((n) =>
   fc.tuple(
     ...Array.from({ length: n }, (_, i) =>
       fc.record({
-        op: i === 0 ? fc.constant("const" as const) : fc.constantFrom("add" as const, "mul" as const, "neg" as const, "const" as const),
-        deps: fc.uniqueArray(fc.integer({ min: 0, max: Math.max(0, i - 1) }), { minLength: i === 0 ? 0 : 1, maxLength: i === 0 ? 0 : 3 }),
+        op:
+          i === 0
+            ? fc.constant("const" as const)
+            : fc.constantFrom("add" as const, "mul" as const, "neg" as const, "const" as const),
+        deps: fc.uniqueArray(fc.integer({ min: 0, max: Math.max(0, i - 1) }), {
+          minLength: i === 0 ? 0 : 1,
+          maxLength: i === 0 ? 0 : 3
+        }),
         value: fc.integer({ min: -5, max: 5 })
       })
     )
@@ -36,7 +42,15 @@ const direct = (nodes: Node[]): number[] => {
   const out: number[] = []
   for (const node of nodes) {
     const xs = node.deps.map((d) => out[d])
-    out.push(node.op === "const" ? constant(node.value) : node.op === "add" ? addAll(node.value, xs) : node.op === "mul" ? mulAll(node.value, xs) : negate(node.value, xs))
+    out.push(
+      node.op === "const"
+        ? constant(node.value)
+        : node.op === "add"
+          ? addAll(node.value, xs)
+          : node.op === "mul"
+            ? mulAll(node.value, xs)
+            : negate(node.value, xs)
+    )
   }
   return out
 }
@@ -81,15 +95,18 @@ describe("random delayed graphs", () => {
     expect(build(nodes).map((d) => d.key)).toEqual(build(nodes).map((d) => d.key))
   })
 
-  test.prop([dag], { numRuns: 30 })("computed on the cluster, every node equals the direct evaluation", async (nodes) => {
-    const expected = direct(nodes)
-    const graph = build(nodes)
-    const futures = client.compute(graph)
-    expect(await client.gather(futures)).toEqual(expected)
-    for (const f of futures) f.release()
-    const held = new Set(client.heldKeys())
-    for (const d of graph) expect(held.has(d.key)).toBe(false) // nothing of it stays once released
-  })
+  test.prop([dag], { numRuns: 30 })(
+    "computed on the cluster, every node equals the direct evaluation",
+    async (nodes) => {
+      const expected = direct(nodes)
+      const graph = build(nodes)
+      const futures = client.compute(graph)
+      expect(await client.gather(futures)).toEqual(expected)
+      for (const f of futures) f.release()
+      const held = new Set(client.heldKeys())
+      for (const d of graph) expect(held.has(d.key)).toBe(false) // nothing of it stays once released
+    }
+  )
 
   test.prop([dag, fc.nat()], { numRuns: 30 })("persist then compute equals compute", async (nodes, pick) => {
     const i = pick % nodes.length

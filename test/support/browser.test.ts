@@ -33,7 +33,9 @@ describe("launchBrowser", () => {
     onTestFinished(() => browser.close())
     expect(descendants().some((pid) => !before.has(pid))).toBe(true)
     const page = await browser.newPage()
-    await page.goto(`data:text/html,${encodeURIComponent('<title>weft</title><h1>Progress</h1><p id="inc">inc 200/200</p>')}`)
+    await page.goto(
+      `data:text/html,${encodeURIComponent('<title>weft</title><h1>Progress</h1><p id="inc">inc 200/200</p>')}`
+    )
     expect(await page.title()).toBe("weft")
     expect(await page.locator("#inc").textContent()).toBe("inc 200/200")
     expect(await page.locator("body").innerText()).toContain("Progress")

@@ -9,7 +9,12 @@ import { chromium, requireProgram } from "./programs.js"
  * Flags for Chromium in a container and in CI: no sandbox (it needs user namespaces that a
  * container or root lacks), no GPU, and no traffic of its own (updates, field trials, safe browsing).
  */
-export const chromiumArgs: ReadonlyArray<string> = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+export const chromiumArgs: ReadonlyArray<string> = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update"
+]
 
 /**
  * Launches headless Chromium. Close it with `browser.close()` (or `await using`); playwright

@@ -42,7 +42,10 @@ export default function setup(): () => void {
   process.env.WEFT_TEST_RUN_DIR = runDir
   return () => {
     const killed = killLeftovers(runDir)
-    if (killed.length > 0) log(`killed ${killed.length} redis-server process(es) left by a test process that did not stop them: ${killed.join(", ")}`)
+    if (killed.length > 0)
+      log(
+        `killed ${killed.length} redis-server process(es) left by a test process that did not stop them: ${killed.join(", ")}`
+      )
     rmSync(runDir, { recursive: true, force: true })
   }
 }

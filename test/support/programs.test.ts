@@ -7,7 +7,15 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it, onTestFinished } from "vitest"
-import { chromium, ensurePrograms, findProgram, howToInstall, type Program, redisServer, requireProgram } from "./programs.js"
+import {
+  chromium,
+  ensurePrograms,
+  findProgram,
+  howToInstall,
+  type Program,
+  redisServer,
+  requireProgram
+} from "./programs.js"
 
 const missing: Program = {
   commands: ["weft-no-such-program"],
@@ -53,7 +61,10 @@ describe("findProgram", () => {
 describe("a missing or old program", () => {
   it("requireProgram names the command that installs it, and the variable that points at it", () => {
     // With apt-get (Debian, Ubuntu) the command is apt-get's; elsewhere the program's own advice.
-    const how = howToInstall().kind === "other" ? "weft-no-such-program: it cannot be installed" : "run: sudo apt-get install -y weft-no-such-package"
+    const how =
+      howToInstall().kind === "other"
+        ? "weft-no-such-program: it cannot be installed"
+        : "run: sudo apt-get install -y weft-no-such-package"
     expect(() => requireProgram(missing)).toThrow(
       `The tests need weft-no-such-program, which is not installed. To install, ${how}. (Or set WEFT_TEST_NO_SUCH_PROGRAM=/path/to/weft-no-such-program.)`
     )
@@ -61,7 +72,9 @@ describe("a missing or old program", () => {
 
   it("ensurePrograms refuses a version below the minimum, naming both", () => {
     const old: Program = { ...missing, paths: [process.execPath], minMajor: 7, versionOf: () => "6.2.14" }
-    expect(() => ensurePrograms([old])).toThrow(`${process.execPath} is version 6.2.14; the tests need weft-no-such-program >= 7`)
+    expect(() => ensurePrograms([old])).toThrow(
+      `${process.execPath} is version 6.2.14; the tests need weft-no-such-program >= 7`
+    )
   })
 
   it("ensurePrograms returns the paths of installed programs, checking redis-server >= 7", () => {

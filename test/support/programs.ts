@@ -38,7 +38,8 @@ export const redisServer: Program = {
   minMajor: 7,
   // "Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=..."
   versionOf: (path) => /v=(\d+\.\d+\.\d+)/.exec(execFileSync(path, ["--version"], { encoding: "utf8" }))?.[1],
-  otherSystems: "install Redis >= 7 with your package manager (macOS: `brew install redis`; Fedora: `sudo dnf install redis`)"
+  otherSystems:
+    "install Redis >= 7 with your package manager (macOS: `brew install redis`; Fedora: `sudo dnf install redis`)"
 }
 
 /** Debian's `chromium`: the browser playwright-core drives in the dashboard tests (it never downloads one). */
@@ -63,7 +64,10 @@ const isExecutable = (path: string): boolean => {
 export function findProgram(program: Program): string | undefined {
   const override = process.env[program.envVariable]
   if (override !== undefined && override !== "") {
-    if (!isExecutable(override)) throw new Error(`${program.envVariable}=${override} is not an executable file; unset it or point it at ${program.commands[0]}`)
+    if (!isExecutable(override))
+      throw new Error(
+        `${program.envVariable}=${override} is not an executable file; unset it or point it at ${program.commands[0]}`
+      )
     return override
   }
   const dirs = (process.env.PATH ?? "").split(delimiter).filter((dir) => dir !== "")
@@ -102,7 +106,8 @@ export function howToInstall(): Installer {
   return process.getuid?.() === 0 ? { kind: "apt-root" } : { kind: "apt-user" }
 }
 
-const aptCommand = (programs: ReadonlyArray<Program>) => `apt-get install -y ${programs.map((p) => p.aptPackage).join(" ")}`
+const aptCommand = (programs: ReadonlyArray<Program>) =>
+  `apt-get install -y ${programs.map((p) => p.aptPackage).join(" ")}`
 
 function missingMessage(programs: ReadonlyArray<Program>, installer: Installer): string {
   const names = programs.map((p) => p.commands[0]).join(" and ")
@@ -133,7 +138,9 @@ function apt(args: ReadonlyArray<string>, log: (line: string) => void): void {
   })
   if (result.status !== 0) {
     const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim().split("\n").slice(-15).join("\n")
-    throw new Error(`apt-get ${args.join(" ")} failed (${result.error?.message ?? `exit code ${result.status}`}):\n${output}`)
+    throw new Error(
+      `apt-get ${args.join(" ")} failed (${result.error?.message ?? `exit code ${result.status}`}):\n${output}`
+    )
   }
 }
 
@@ -161,7 +168,9 @@ function checkVersion(program: Program, path: string): void {
   const version = program.versionOf(path)
   const major = Number(version?.split(".")[0])
   if (!(major >= program.minMajor)) {
-    throw new Error(`${path} is version ${version ?? "(unknown)"}; the tests need ${program.commands[0]} >= ${program.minMajor}. Upgrade it, or set ${program.envVariable} to a newer one.`)
+    throw new Error(
+      `${path} is version ${version ?? "(unknown)"}; the tests need ${program.commands[0]} >= ${program.minMajor}. Upgrade it, or set ${program.envVariable} to a newer one.`
+    )
   }
 }
 
@@ -178,7 +187,10 @@ export function ensurePrograms(programs: ReadonlyArray<Program>, log: (line: str
     log(`installing ${missing.map((p) => p.aptPackage).join(", ")} (missing; running as root on a Debian-like system)`)
     aptInstall(missing, log)
     const still = missing.filter((p) => findProgram(p) === undefined)
-    if (still.length > 0) throw new Error(`${aptCommand(still)} succeeded but ${still.map((p) => p.commands[0]).join(", ")} is still not found on PATH or in ${still.flatMap((p) => p.paths).join(", ")}`)
+    if (still.length > 0)
+      throw new Error(
+        `${aptCommand(still)} succeeded but ${still.map((p) => p.commands[0]).join(", ")} is still not found on PATH or in ${still.flatMap((p) => p.paths).join(", ")}`
+      )
   }
   return programs.map((program) => {
     const path = requireProgram(program)

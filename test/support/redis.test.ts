@@ -61,9 +61,13 @@ describe("startRedis", () => {
   it("a server that cannot start fails with its output and leaves no dir behind, never hangs", async () => {
     const runDir = process.env.WEFT_TEST_RUN_DIR as string
     const dirsBefore = readdirSync(runDir).length
-    await expect(startRedis({ executable: "/nonexistent/redis-server" })).rejects.toThrow(/exited \(spawn \/nonexistent\/redis-server ENOENT\) before answering PING/)
+    await expect(startRedis({ executable: "/nonexistent/redis-server" })).rejects.toThrow(
+      /exited \(spawn \/nonexistent\/redis-server ENOENT\) before answering PING/
+    )
     // A real redis-server given a bad option exits at once and says why.
-    await expect(startRedis({ appendfsync: "sometimes" as "always" })).rejects.toThrow(/exited \(1\) before answering PING:[\s\S]*appendfsync/)
+    await expect(startRedis({ appendfsync: "sometimes" as "always" })).rejects.toThrow(
+      /exited \(1\) before answering PING:[\s\S]*appendfsync/
+    )
     expect(readdirSync(runDir).length).toBe(dirsBefore)
   })
 

@@ -68,14 +68,24 @@ export function freePort(): Promise<number> {
     server.once("error", reject)
     server.listen(0, "127.0.0.1", () => {
       const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
+      server.close(() =>
+        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))
+      )
     })
   })
 }
 
 /** Sends one PING; true on PONG, false on any failure (refused, still loading its AOF, ...). */
 async function pings(port: number): Promise<boolean> {
-  const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 })
+  const client = new Redis({
+    host: "127.0.0.1",
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    connectTimeout: 1000
+  })
   client.on("error", () => {}) // a refused connection is expected while the server starts
   try {
     await client.connect()
@@ -88,17 +98,28 @@ async function pings(port: number): Promise<boolean> {
 }
 
 const argsFor = (port: number, dir: string, options: RedisOptions): string[] => [
-  "--port", String(port),
-  "--bind", "127.0.0.1",
-  "--protected-mode", "yes",
-  "--dir", dir,
-  "--save", "",
-  "--appendonly", options.appendonly === true ? "yes" : "no",
-  "--appendfsync", options.appendfsync ?? "everysec",
-  "--maxmemory-policy", "noeviction",
-  "--daemonize", "no",
-  "--pidfile", join(dir, "redis.pid"),
-  "--logfile", ""
+  "--port",
+  String(port),
+  "--bind",
+  "127.0.0.1",
+  "--protected-mode",
+  "yes",
+  "--dir",
+  dir,
+  "--save",
+  "",
+  "--appendonly",
+  options.appendonly === true ? "yes" : "no",
+  "--appendfsync",
+  options.appendfsync ?? "everysec",
+  "--maxmemory-policy",
+  "noeviction",
+  "--daemonize",
+  "no",
+  "--pidfile",
+  join(dir, "redis.pid"),
+  "--logfile",
+  ""
 ]
 
 /** The processes of one server dir: spawning, waiting for PING, killing. */
@@ -124,7 +145,9 @@ class Process {
 
   /** Spawns the server and resolves once it answers PING; rejects with its log when it exits or stays silent. */
   async start(): Promise<void> {
-    const child = spawn(this.executable, argsFor(this.port, this.dir, this.options), { stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(this.executable, argsFor(this.port, this.dir, this.options), {
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     this.#child = child
     live.set(child, this.dir)
     let exitCode: string | undefined
@@ -148,11 +171,16 @@ class Process {
     child.stderr?.on("data", append)
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 10_000)
     for (;;) {
-      if (exitCode !== undefined) throw new Error(`redis-server on port ${this.port} exited (${exitCode}) before answering PING:\n${this.#output.trim()}`)
+      if (exitCode !== undefined)
+        throw new Error(
+          `redis-server on port ${this.port} exited (${exitCode}) before answering PING:\n${this.#output.trim()}`
+        )
       if (await pings(this.port)) return
       if (Date.now() > deadline) {
         await this.kill("SIGKILL")
-        throw new Error(`redis-server on port ${this.port} did not answer PING within ${this.options.startTimeoutMs ?? 10_000} ms:\n${this.#output.trim()}`)
+        throw new Error(
+          `redis-server on port ${this.port} did not answer PING within ${this.options.startTimeoutMs ?? 10_000} ms:\n${this.#output.trim()}`
+        )
       }
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
@@ -215,7 +243,10 @@ function handle(first: Process): RedisServer {
     },
     stop,
     async restart({ signal = "SIGTERM" } = {}) {
-      if (stopped) throw new Error(`restart: the redis-server on port ${first.port} was stopped; start a new one with startRedis()`)
+      if (stopped)
+        throw new Error(
+          `restart: the redis-server on port ${first.port} was stopped; start a new one with startRedis()`
+        )
       await current.kill(signal)
       current = new Process(first.executable, first.port, first.dir, first.options)
       await current.start()

@@ -20,7 +20,9 @@ describe("weft/testing types", () => {
   })
 
   test("checkGraph takes an arbitrary of the graph's parameters, or none for a compiled graph", () => {
-    checkGraph(graph, fc.tuple(fc.string(), fc.array(fc.integer())), { before: (file, xs) => void [file.length, xs.length] })
+    checkGraph(graph, fc.tuple(fc.string(), fc.array(fc.integer())), {
+      before: (file, xs) => void [file.length, xs.length]
+    })
     checkGraph(compiled)
     // @ts-expect-error the parameters are (string, number[])
     checkGraph(graph, fc.tuple(fc.string(), fc.array(fc.string())))
@@ -31,6 +33,8 @@ describe("weft/testing types", () => {
   test("arbitraries and errors", () => {
     expectTypeOf(arbitraries.graph({ maxNodes: 5 })).toEqualTypeOf<fc.Arbitrary<RandomGraph>>()
     expectTypeOf<CheckFailed["seed"]>().toEqualTypeOf<number>()
-    expectTypeOf(arbitraries.evaluate).returns.items.toEqualTypeOf<{ readonly ok: true; readonly value: number } | { readonly ok: false; readonly roots: ReadonlyArray<number> }>()
+    expectTypeOf(arbitraries.evaluate).returns.items.toEqualTypeOf<
+      { readonly ok: true; readonly value: number } | { readonly ok: false; readonly roots: ReadonlyArray<number> }
+    >()
   })
 })

@@ -16,7 +16,9 @@ describe("cleanStack", () => {
       `    at async ${pathToFileURL(`${root}node_modules/tinypool/dist/entry/worker.js`).href}:48:17`,
       "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)"
     ].join("\n")
-    expect(cleanStack(stack)).toBe(["RangeError: boom", `    at inner (${user}:3:9)`, `    at outer (${user}:7:3)`].join("\n"))
+    expect(cleanStack(stack)).toBe(
+      ["RangeError: boom", `    at inner (${user}:3:9)`, `    at outer (${user}:7:3)`].join("\n")
+    )
   })
 
   it("keeps node frames between two user frames, and a message line that looks like a frame", () => {

@@ -95,6 +95,8 @@ describe("explainReferenceError", () => {
     expect(explainReferenceError(new ReferenceError("Cannot access 'x' before initialization"), r)).toBeUndefined()
     expect(explainReferenceError(new TypeError("x is not defined"), r)).toBeUndefined()
     // "offsetX" in the source does not make "offset" appear in it.
-    expect(explainReferenceError(new ReferenceError("offset is not defined"), ref("(offsetX) => offsetX"))).toBeUndefined()
+    expect(
+      explainReferenceError(new ReferenceError("offset is not defined"), ref("(offsetX) => offsetX"))
+    ).toBeUndefined()
   })
 })

@@ -185,8 +185,17 @@ describe("encodeError / decodeError", () => {
       }
     )
     const thrownValues = fc.oneof(
-      fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true }),
-      fc.tuple(fc.string(), fc.dictionary(fc.string(), fc.anything())).map(([message, fields]) => Object.assign(new Error(message), fields)),
+      fc.anything({
+        withBigInt: true,
+        withDate: true,
+        withMap: true,
+        withSet: true,
+        withTypedArray: true,
+        withNullPrototype: true
+      }),
+      fc
+        .tuple(fc.string(), fc.dictionary(fc.string(), fc.anything()))
+        .map(([message, fields]) => Object.assign(new Error(message), fields)),
       fc.constant(hostile),
       fc.func(fc.anything())
     )

@@ -9,7 +9,11 @@ describe("runBatch", () => {
   it("runs synchronous tasks before it first yields", async () => {
     const probe = Symbol.for("weft/test/probe")
     const batch: WireBatch = {
-      fns: [inline(`() => { globalThis[Symbol.for("weft/test/probe")] = (globalThis[Symbol.for("weft/test/probe")] ?? 0) + 1 }`)],
+      fns: [
+        inline(
+          `() => { globalThis[Symbol.for("weft/test/probe")] = (globalThis[Symbol.for("weft/test/probe")] ?? 0) + 1 }`
+        )
+      ],
       fn: [0, 0, 0],
       args: [[], [], []]
     }
@@ -20,7 +24,11 @@ describe("runBatch", () => {
   })
 
   it("awaits thenables that are not Promises", async () => {
-    const result = await runBatch({ fns: [inline("(x) => ({ then: (resolve) => resolve(x + 1) })")], fn: [0], args: [[1]] })
+    const result = await runBatch({
+      fns: [inline("(x) => ({ then: (resolve) => resolve(x + 1) })")],
+      fn: [0],
+      args: [[1]]
+    })
     expect(result.results).toEqual([2])
   })
 
@@ -38,7 +46,11 @@ describe("runBatch", () => {
   })
 
   it("fails a result that cannot be cloned, with its path", async () => {
-    const result = await runBatch({ fns: [inline("() => new Map([['k', { p: Promise.resolve(1) }]])")], fn: [0], args: [[]] })
+    const result = await runBatch({
+      fns: [inline("() => new Map([['k', { p: Promise.resolve(1) }]])")],
+      fn: [0],
+      args: [[]]
+    })
     expect(result.failed).toEqual([0])
     expect(result.results[0]).toMatchObject({
       kind: "thrown",

@@ -11,14 +11,22 @@ import { runBatch } from "../../dist/executors/worker/run-batch.js"
 
 const refKey = "__streamPropertyRef"
 let ids = 0
-const inline = (source: string, name: string): FnRef => ({ kind: "inline", id: `stream-property-${name}-${ids++}`, source, name })
+const inline = (source: string, name: string): FnRef => ({
+  kind: "inline",
+  id: `stream-property-${name}-${ids++}`,
+  source,
+  name
+})
 
 /** The kinds of task a batch mixes: each is its own function, so the flush rule sees several. */
 const fns: ReadonlyArray<FnRef> = [
   inline("(x) => x + 1", "sync"),
   inline("(x) => { throw new RangeError(`bad ${x}`) }", "throws"),
   inline("async (x) => { await new Promise((r) => setTimeout(r, x % 3)); return x * 2 }", "awaits"),
-  inline("(x) => { const until = performance.now() + (x % 3) * 0.7; while (performance.now() < until) {} return -x }", "spins")
+  inline(
+    "(x) => { const until = performance.now() + (x % 3) * 0.7; while (performance.now() < until) {} return -x }",
+    "spins"
+  )
 ]
 
 interface TaskSpec {
@@ -28,7 +36,11 @@ interface TaskSpec {
   readonly link: number | undefined
 }
 
-const taskSpec = fc.record({ kind: fc.integer({ min: 0, max: fns.length - 1 }), arg: fc.integer({ min: 0, max: 20 }), link: fc.option(fc.nat(), { nil: undefined }) })
+const taskSpec = fc.record({
+  kind: fc.integer({ min: 0, max: fns.length - 1 }),
+  arg: fc.integer({ min: 0, max: 20 }),
+  link: fc.option(fc.nat(), { nil: undefined })
+})
 
 const batchOf = (specs: ReadonlyArray<TaskSpec>): WireBatch => {
   const linked = specs.map((spec, i) => spec.link !== undefined && i > 0)
@@ -48,7 +60,11 @@ const encodedKey = (error: EncodedError): string => `${error.kind}:${error.name}
 const outcomes = (result: WireBatchResult, from: number): Outcome[] => {
   const out: Outcome[] = []
   for (let i = from; i < result.results.length; i++) {
-    out.push(result.failed.includes(i) ? { error: encodedKey(result.results[i] as EncodedError) } : { value: result.results[i] })
+    out.push(
+      result.failed.includes(i)
+        ? { error: encodedKey(result.results[i] as EncodedError) }
+        : { value: result.results[i] }
+    )
   }
   return out
 }
@@ -62,7 +78,9 @@ describe("streamed results in a worker", () => {
       expect(plain.streamed ?? 0).toBe(0)
 
       const parts: StreamedResults[] = []
-      const streamed = await runBatch({ ...batch, stream: { via: "call", id: 7 } }, undefined, (part) => parts.push(part))
+      const streamed = await runBatch({ ...batch, stream: { via: "call", id: 7 } }, undefined, (part) =>
+        parts.push(part)
+      )
       const seen: Outcome[] = []
       let next = 0
       for (const part of parts) {

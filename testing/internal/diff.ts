@@ -53,7 +53,12 @@ export function diff(expected: unknown, actual: unknown, path = "result"): Diffe
 
 function compare(a: unknown, b: unknown, path: string, seen: Map<object, object>): Difference | undefined {
   if (Object.is(a, b)) return undefined
-  const at = (note?: string): Difference => ({ path, expected: show(a), actual: show(b), ...(note === undefined ? {} : { note }) })
+  const at = (note?: string): Difference => ({
+    path,
+    expected: show(a),
+    actual: show(b),
+    ...(note === undefined ? {} : { note })
+  })
   if (typeof a !== "object" || a === null || typeof b !== "object" || b === null) {
     if (typeof a === "function" || typeof b === "function") return at("a function cannot travel to or from a worker")
     return at()
@@ -65,19 +70,32 @@ function compare(a: unknown, b: unknown, path: string, seen: Map<object, object>
   if (protoA !== protoB && !(isPlainProto(protoA) && isPlainProto(protoB))) {
     // Prototypes of two realms (a worker's Error, this thread's Error) count as equal by name.
     if (className(a) !== className(b) || !(a instanceof Error || types.isNativeError(a))) {
-      return at(`it was ${article(className(a))}, it is ${article(className(b))}: the prototype did not survive; a structured clone keeps plain data, arrays, Maps, Sets, Dates, RegExps, typed arrays and errors only`)
+      return at(
+        `it was ${article(className(a))}, it is ${article(className(b))}: the prototype did not survive; a structured clone keeps plain data, arrays, Maps, Sets, Dates, RegExps, typed arrays and errors only`
+      )
     }
   }
   if (a instanceof Error || types.isNativeError(a)) {
     const ea = a as Error
     const eb = b as Error
-    if (ea.name !== eb.name || ea.message !== eb.message) return { path, expected: `${ea.name}: ${ea.message}`, actual: `${eb.name}: ${eb.message}` }
+    if (ea.name !== eb.name || ea.message !== eb.message)
+      return { path, expected: `${ea.name}: ${ea.message}`, actual: `${eb.name}: ${eb.message}` }
     return undefined
   }
-  if (a instanceof Date) return a.getTime() === (b as Date).getTime() || (Number.isNaN(a.getTime()) && Number.isNaN((b as Date).getTime())) ? undefined : at()
+  if (a instanceof Date)
+    return a.getTime() === (b as Date).getTime() || (Number.isNaN(a.getTime()) && Number.isNaN((b as Date).getTime()))
+      ? undefined
+      : at()
   if (a instanceof RegExp) return String(a) === String(b) ? undefined : at()
   if (ArrayBuffer.isView(a) || a instanceof ArrayBuffer) {
-    const bytes = (x: object) => (x instanceof ArrayBuffer ? new Uint8Array(x) : new Uint8Array((x as ArrayBufferView).buffer, (x as ArrayBufferView).byteOffset, (x as ArrayBufferView).byteLength))
+    const bytes = (x: object) =>
+      x instanceof ArrayBuffer
+        ? new Uint8Array(x)
+        : new Uint8Array(
+            (x as ArrayBufferView).buffer,
+            (x as ArrayBufferView).byteOffset,
+            (x as ArrayBufferView).byteLength
+          )
     return Buffer.compare(bytes(a), bytes(b)) === 0 ? undefined : at("the bytes differ")
   }
   if (a instanceof Map) {
@@ -110,12 +128,19 @@ function compare(a: unknown, b: unknown, path: string, seen: Map<object, object>
   const keysB = new Set(Object.keys(b))
   for (const k of keysA) {
     const sub = /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`
-    if (!keysB.has(k)) return { path: sub, expected: show((a as Record<string, unknown>)[k]), actual: "missing", note: "the property is gone (a getter, a symbol key or a non-enumerable property does not survive a structured clone)" }
+    if (!keysB.has(k))
+      return {
+        path: sub,
+        expected: show((a as Record<string, unknown>)[k]),
+        actual: "missing",
+        note: "the property is gone (a getter, a symbol key or a non-enumerable property does not survive a structured clone)"
+      }
     const d = compare((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], sub, seen)
     if (d !== undefined) return d
     keysB.delete(k)
   }
-  for (const k of keysB) return { path: `${path}.${k}`, expected: "missing", actual: show((b as Record<string, unknown>)[k]) }
+  for (const k of keysB)
+    return { path: `${path}.${k}`, expected: "missing", actual: show((b as Record<string, unknown>)[k]) }
   return undefined
 }
 

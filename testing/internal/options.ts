@@ -11,9 +11,11 @@ import type { RunOptions } from "./report.js"
 
 /** Throws a `TypeError` naming the first key of `options` that is not in `known`. */
 export function rejectUnknownOptions(options: object, known: ReadonlyArray<string>, where: string): void {
-  if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object, got ${options === null ? "null" : typeof options}.`)
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`${where}: options must be an object, got ${options === null ? "null" : typeof options}.`)
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`${where}: unknown option "${key}"; the options are ${known.join(", ")}.`)
+    if (!known.includes(key))
+      throw new TypeError(`${where}: unknown option "${key}"; the options are ${known.join(", ")}.`)
   }
 }
 
@@ -21,16 +23,25 @@ export function rejectUnknownOptions(options: object, known: ReadonlyArray<strin
  * The options of a check: no unknown key, a `numRuns`, `seed` and `path` fast-check takes, and a
  * `client` that is a `Client`.
  */
-export function validateCheckOptions(options: RunOptions & { readonly client?: unknown }, known: ReadonlyArray<string>, where: string): void {
+export function validateCheckOptions(
+  options: RunOptions & { readonly client?: unknown },
+  known: ReadonlyArray<string>,
+  where: string
+): void {
   rejectUnknownOptions(options, known, where)
   const { numRuns, seed, path, client } = options
   if (numRuns !== undefined && !(Number.isInteger(numRuns) && numRuns >= 1)) {
     throw new TypeError(`${where}: numRuns must be a whole number >= 1, got ${describeGot(numRuns)}.`)
   }
-  if (seed !== undefined && !Number.isInteger(seed)) throw new TypeError(`${where}: seed must be a whole number (the one a failure printed), got ${describeGot(seed)}.`)
+  if (seed !== undefined && !Number.isInteger(seed))
+    throw new TypeError(`${where}: seed must be a whole number (the one a failure printed), got ${describeGot(seed)}.`)
   if (path !== undefined && (typeof path !== "string" || !/^\d+(:\d+)*$/.test(path))) {
-    throw new TypeError(`${where}: path must be the string a failure printed, such as "0:1:0", got ${JSON.stringify(path)}.`)
+    throw new TypeError(
+      `${where}: path must be the string a failure printed, such as "0:1:0", got ${JSON.stringify(path)}.`
+    )
   }
-  if (path !== undefined && seed === undefined) throw new TypeError(`${where}: path replays a failure only with its seed: pass both, as the failure printed them.`)
-  if (client !== undefined && !(client instanceof Client)) throw new TypeError(`${where}: client must be a Client (from Client.local).`)
+  if (path !== undefined && seed === undefined)
+    throw new TypeError(`${where}: path replays a failure only with its seed: pass both, as the failure printed them.`)
+  if (client !== undefined && !(client instanceof Client))
+    throw new TypeError(`${where}: client must be a Client (from Client.local).`)
 }

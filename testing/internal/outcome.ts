@@ -41,7 +41,11 @@ export function settle(promise: Promise<unknown>): Promise<Outcome> {
 }
 
 /** Why two outcomes differ, in one line, or `undefined` when they agree. */
-export function compareOutcomes(expected: Outcome, actual: Outcome, names: { readonly expected: string; readonly actual: string }): string | undefined {
+export function compareOutcomes(
+  expected: Outcome,
+  actual: Outcome,
+  names: { readonly expected: string; readonly actual: string }
+): string | undefined {
   if (expected.ok && actual.ok) {
     const d = diff(expected.value, actual.value)
     return d === undefined ? undefined : describeDifference(d)

@@ -12,7 +12,8 @@ import type { Future } from "../../runtime/Future.js"
 import { runHere, settle, type Outcome } from "./outcome.js"
 
 /** What the output gave: a value, or failure with one of the root errors that reached it. */
-export type Expected = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly errors: ReadonlyArray<Error> }
+export type Expected =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly errors: ReadonlyArray<Error> }
 
 /** The reference result of `output`, and the task names in the order they ran. */
 export interface Reference {
@@ -40,9 +41,12 @@ export async function evaluateReference(output: Delayed<unknown>, picks: Readonl
     return found
   }
   const inputResult = (input: Branded): Promise<Result> | Result =>
-    futureBrand in input ? resultOfFuture(input as unknown as Future<unknown, unknown>) : results.get(input as unknown as Delayed<unknown>)!
+    futureBrand in input
+      ? resultOfFuture(input as unknown as Future<unknown, unknown>)
+      : results.get(input as unknown as Delayed<unknown>)!
   const isReady = (d: Delayed<unknown>) =>
-    d.node.kind === "future" || d.node.inputs.every((input) => !(delayedBrand in input) || results.has(input as unknown as Delayed<unknown>))
+    d.node.kind === "future" ||
+    d.node.inputs.every((input) => !(delayedBrand in input) || results.has(input as unknown as Delayed<unknown>))
 
   // Equal keys share one computation, as on the cluster and in `Delayed.compute()`: a call that
   // appears twice in the graph (same pure function, equal arguments) runs once.
@@ -73,7 +77,10 @@ export async function evaluateReference(output: Delayed<unknown>, picks: Readonl
       continue
     }
     order.push(node.fn.name)
-    const args = fillTemplate(node.template, inputs.map((r) => (r as { value: unknown }).value))
+    const args = fillTemplate(
+      node.template,
+      inputs.map((r) => (r as { value: unknown }).value)
+    )
     const result = toResult(await attempts(node.fn, args, node.options.retries))
     results.set(d, result)
     byKey.set(d.key, result)

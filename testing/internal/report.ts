@@ -59,7 +59,14 @@ export async function runProperty<T extends unknown[]>(
   const reason = error instanceof Error ? error.message : String(error)
   if (details.counterexample === null) {
     // Not a failing case: fast-check itself stopped (every case was skipped, or it was interrupted).
-    throw new CheckFailed(`${check}(${subject}): fast-check could not run the property: ${reason}`, check, undefined, details.seed, details.counterexamplePath ?? undefined, reason)
+    throw new CheckFailed(
+      `${check}(${subject}): fast-check could not run the property: ${reason}`,
+      check,
+      undefined,
+      details.seed,
+      details.counterexamplePath ?? undefined,
+      reason
+    )
   }
   const counterexample = shown(details.counterexample)
   const replay = `{ seed: ${details.seed}${details.counterexamplePath === null ? "" : `, path: ${JSON.stringify(details.counterexamplePath)}`} }`
