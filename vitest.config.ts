@@ -16,7 +16,8 @@ export default defineConfig({
       "executors/**/*.test.ts",
       "runtime/**/*.test.ts",
       "testing/**/*.test.ts",
-      "compiler/**/*.test.ts"
+      "compiler/**/*.test.ts",
+      "cli/**/*.test.ts"
     ],
     pool: "forks",
     poolOptions: { forks: { execArgv: ["--import", "tsx"] } },
