@@ -8,7 +8,8 @@
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect } from "vitest"
 import { Scheduler, type TaskRecord } from "./scheduler.js"
-import { canTransition, isPending, isTerminal } from "./state.js"
+import { isPending, isTerminal } from "./state.js"
+import { canTransition } from "./transitions.js"
 
 type Rec = TaskRecord<number> // payload: the index of the key in the DAG spec
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { canTransition, futureStatus, isPending, isTerminal, taskStates, transitions, type TaskState } from "./state.js"
+import { futureStatus, isPending, isTerminal, taskStates, type TaskState } from "./state.js"
+import { canTransition, transitions } from "./transitions.js"
 
 // The table of contract.md, written out again independently of state.ts, plus released -> memory
 // (addValue), the fusion claim (waiting -> processing, processing -> waiting) and Dask's cancel of
