@@ -88,9 +88,11 @@ export interface SchedulerHooks<P> {
   onTransition?(task: TaskRecord<P>, from: TaskState, to: TaskState): void
 }
 
-// One frozen empty array shared by every record without inputs (or without dependents), so that
-// `client.map` over 20,000 independent tasks allocates no edge arrays. Typed as mutable because
-// the record fields are; the scheduler replaces it before it would ever push.
+/**
+ * One frozen empty array shared by every record without inputs (or without dependents), so that
+ * `client.map` over 20,000 independent tasks allocates no edge arrays. Typed as mutable because
+ * the record fields are; the scheduler replaces it before it would ever push.
+ */
 export const empty = Object.freeze([]) as unknown as never[]
 
 /** Builds a record. The one place records are made, so that they all share one hidden class. */
