@@ -147,7 +147,9 @@ describe("the transition table", () => {
 
 /** The `(from, to): handler` edges written in a markdown file, read from its state table. */
 function docEdges(markdown: string, heading: RegExp): string[] {
-  const section = markdown.slice(markdown.search(heading))
+  const at = markdown.search(heading)
+  expect(at, `a heading matching ${heading} (the state table's section)`).toBeGreaterThanOrEqual(0)
+  const section = markdown.slice(at)
   const lines = section.split("\n")
   const start = lines.findIndex((line) => /^\| from \|/.test(line))
   expect(start, "a table with a `| from |` header").toBeGreaterThanOrEqual(0)
