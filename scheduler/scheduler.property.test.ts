@@ -8,7 +8,8 @@
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect } from "vitest"
 import { Scheduler, type TaskRecord } from "./scheduler.js"
-import { canTransition, isPending, isTerminal } from "./state.js"
+import { isPending, isTerminal } from "./state.js"
+import { canTransition } from "./transitions.js"
 
 type Rec = TaskRecord<number> // payload: the index of the key in the DAG spec
 
@@ -20,6 +21,7 @@ interface Spec {
 type Op =
   | { readonly t: "submit"; readonly k: number; readonly prio: number; readonly viaHandle: boolean; readonly h: number }
   | { readonly t: "pop" }
+  | { readonly t: "claim"; readonly r: number }
   | { readonly t: "scatter"; readonly k: number }
   | { readonly t: "finish"; readonly r: number; readonly outcome: "ok" | "fail" | "retryable" }
   | { readonly t: "stale"; readonly r: number; readonly kind: "succeed" | "fail" | "requeue" }
@@ -41,6 +43,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     })
   },
   { weight: 6, arbitrary: fc.record({ t: fc.constant("pop" as const) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant("claim" as const), r: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant("scatter" as const), k: fc.nat() }) },
   {
     weight: 6,
@@ -181,6 +184,8 @@ class Driver {
         return this.submit(op.k % this.spec.deps.length, op.prio, op.viaHandle, op.h)
       case "pop":
         return this.pop()
+      case "claim":
+        return this.claim(op.r)
       case "scatter":
         return this.scatter(op.k % this.spec.deps.length)
       case "finish":
@@ -270,6 +275,39 @@ class Driver {
     this.running.push({ rec: t, pop: this.pops })
   }
 
+  /**
+   * Fusion, as the engine's `#fuse`: claims a waiting record whose inputs not in memory are all
+   * running, to run in their batch.
+   */
+  private claim(r: number): void {
+    const candidates = [...this.s.tasks()].filter(
+      (t) => t.state === "waiting" && t.dependencies.every((d) => d.state === "memory" || d.state === "processing")
+    )
+    if (candidates.length === 0) return
+    const t = candidates[r % candidates.length]
+    const attempts = t.attempts
+    this.s.claim(t)
+    expect(t.state).toBe("processing")
+    expect(t.attempts).toBe(attempts + 1)
+    this.popOf.set(t, ++this.pops)
+    this.running.push({ rec: t, pop: this.pops })
+  }
+
+  /**
+   * As the engine: the claimed dependents of a task that runs again (or waits again) cannot run in
+   * its batch any more: they wait again, and so do theirs.
+   */
+  private unclaimDependents(rec: Rec): void {
+    const stack = [...rec.dependents]
+    while (stack.length > 0) {
+      const d = stack.pop()!
+      if (d.state !== "processing" || d.waitingOn === 0) continue
+      this.s.unclaim(d)
+      expect(d.state).toBe("waiting")
+      stack.push(...d.dependents)
+    }
+  }
+
   /** A popped task: processing, inputs in memory with the reference values, best of the queue. */
   private checkPopped(t: Rec): void {
     expect(t.state).toBe("processing")
@@ -301,6 +339,13 @@ class Driver {
     if (running.length === 0) return
     const [entry] = running.splice(r % running.length, 1)
     const t = entry.rec
+    if (t.waitingOn > 0) {
+      // A claimed task whose inputs have not all arrived: its batch stopped before them.
+      this.s.unclaim(t)
+      expect(t.state).toBe("waiting")
+      this.unclaimDependents(t)
+      return
+    }
     if (outcome === "ok") {
       const value = compute(
         t.payload,
@@ -312,6 +357,7 @@ class Driver {
     } else if (outcome === "retryable" && t.attempts <= maxRetries) {
       this.s.requeue(t)
       expect(t.state).toBe("queued")
+      this.unclaimDependents(t)
     } else {
       const error: TaskError = { root: t.key, id: ++this.errorIds }
       this.produced.add(error)
@@ -408,6 +454,11 @@ describe("scheduler properties", () => {
     // Runs after the property above (tests in a file run in order).
     expect(edgesSeen).toContain("memory -> cancelled")
     expect(edgesSeen).toContain("erred -> cancelled")
+  })
+
+  test("the random runs reach the fusion claim and its give-back (waiting -> processing -> waiting)", () => {
+    expect(edgesSeen).toContain("waiting -> processing")
+    expect(edgesSeen).toContain("processing -> waiting")
   })
 
   test.prop([specArb, fc.array(fc.integer({ min: -2, max: 2 }), { minLength: 1, maxLength: 12 })], {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest"
-import { canTransition, futureStatus, isPending, isTerminal, taskStates, transitions, type TaskState } from "./state.js"
+import { futureStatus, isPending, isTerminal, taskStates, type TaskState } from "./state.js"
+import { canTransition, transitions } from "./transitions.js"
 
-// The table of contract.md, written out again independently of state.ts, plus released -> memory
+// The table of contract.md, written out again independently of transitions.ts, plus released -> memory
 // (addValue), the fusion claim (waiting -> processing, processing -> waiting) and Dask's cancel of
 // a finished or erred task (memory -> cancelled, erred -> cancelled), so that a typo in either
 // shows up here.
