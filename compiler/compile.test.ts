@@ -14,9 +14,9 @@ import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import ts from "typescript"
 import { afterAll, describe, expect, it } from "vitest"
-import { compile, diagnosticCodes, formatDiagnostic } from "../index.js"
-import { task, taskMetaOf } from "../../dsl/task.js"
-import { repoRoot, writeProject } from "./temp-project.js"
+import { compile, diagnosticCodes, formatDiagnostic } from "./index.js"
+import { task, taskMetaOf } from "../dsl/task.js"
+import { repoRoot, writeProject } from "./fixtures/temp-project.js"
 
 const io = `/** @task retries=2 timeout=10s */
 export function load(path: string): number[] {

@@ -5,11 +5,12 @@ import { fileURLToPath } from "node:url"
 import { beforeAll, describe, expect, it } from "vitest"
 import { formatDiagnostic, type WeftDiagnostic } from "../diagnostics.js"
 import { findAnnotated, loadProject } from "../project.js"
-import { analyzeTasks, parseTaskTag, type TaskAnalysis } from "../tasks.js"
+import { analyzeTasks, type TaskAnalysis } from "./analyze.js"
+import { parseTaskTag } from "./tag.js"
 
 // Fixtures are `*.ts.fixture` so that the project's own tsc runs do not type-check them; they are
 // loaded as `/fixtures/*.ts` into one in-memory project shared by the tests.
-const fixtureDir = fileURLToPath(new URL("./fixtures/tasks/", import.meta.url))
+const fixtureDir = fileURLToPath(new URL("../fixtures/tasks/", import.meta.url))
 const fixtures: Record<string, string> = {}
 for (const name of readdirSync(fixtureDir)) {
   if (name.endsWith(".ts.fixture"))

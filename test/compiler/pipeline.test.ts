@@ -3,8 +3,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
-import { main } from "../cli.js"
-import { compile } from "../index.js"
+import { main } from "../../dist/compiler/cli.js"
+import { compile } from "../../dist/compiler/index.js"
 import { checkPipeline, type CompiledPipeline } from "../../examples/pipeline/pipeline.check.js"
 
 // The example of issue 5, built by `weft build` (its `main`) into a temp folder (nothing is written

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest"
 import fc from "fast-check"
 import { Project, SyntaxKind, ts } from "ts-morph"
-import { compileGraph } from "../graphs.js"
+import { compileGraph } from "./compile-graph.js"
 import type { GraphIr } from "../../core/ir.js"
 import { evaluateIr, graphModule } from "../../dsl/graph-module.js"
 import { isDelayed } from "../../dsl/delayed.js"

@@ -14,9 +14,9 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import fc from "fast-check"
 import ts from "typescript"
 import { afterAll, describe, expect, it } from "vitest"
-import { main, type CliIo } from "../cli.js"
-import { compile, diagnosticCodes } from "../index.js"
-import { repoRoot, writeProject } from "./temp-project.js"
+import { main, type CliIo } from "./cli.js"
+import { compile, diagnosticCodes } from "./index.js"
+import { repoRoot, writeProject } from "./fixtures/temp-project.js"
 
 // `weft build --arbitraries`. Fixtures are `*.ts.fixture` (the project's own tsc runs skip them):
 // `forms` covers every type form that derives (its arbitrary is compared with
