@@ -77,8 +77,13 @@ function unknownOption(command: Exclude<Command, "help">, arg: string): string {
   return `weft ${command}: unknown option '${name}'${guess === undefined ? "" : `; did you mean '${guess}'?`}`
 }
 
+/** What `parse` gives for `command`: its flags' values, and the positional arguments. */
+export type Parsed<C extends Exclude<Command, "help">> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: (typeof flagsOf)[C]; strict: true; allowPositionals: true }>
+>
+
 /** Parses `argv` after the command; throws `UsageError` naming the bad flag. */
-export function parse<C extends Exclude<Command, "help">>(command: C, args: string[]) {
+export function parse<C extends Exclude<Command, "help">>(command: C, args: string[]): Parsed<C> {
   for (const arg of args) {
     if (arg === "--") break
     if (!arg.startsWith("-") || arg === "-") continue
