@@ -22,106 +22,93 @@ function compile(
   return compileGraph(fn, tasks, "pipeline.ts")
 }
 
-describe("diagnostics: each construct gives its code at its line", () => {
-  const cases: Array<[string, number, number, string]> = [
-    // [what, code, line, source]
-    [
-      "if on a lazy value",
-      1001,
-      3,
-      `function g(x: number) {\n  const a = inc(x)\n  if (a) { return a }\n  return x\n}`
-    ],
-    [
-      "?: on a lazy value",
-      1001,
-      3,
-      `function g(x: number) {\n  const a = inc(x)\n  const b = a ? 1 : 2\n  return b\n}`
-    ],
-    ["&& on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  const b = a && x\n  return b\n}`],
-    ["|| on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  const b = a || x\n  return b\n}`],
-    ["?? on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  return a ?? x\n}`],
-    ["! on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  return !a\n}`],
-    [
-      "switch on a lazy value",
-      1001,
-      3,
-      `function g(x: number) {\n  const a = inc(x)\n  switch (a) { case 1: return 1 }\n  return a\n}`
-    ],
-    [
-      "for-of over a lazy value",
-      1001,
-      3,
-      `function g(x: number) {\n  const a = load(x)\n  for (const y of a) {}\n  return a\n}`
-    ],
-    ["while on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  while (a) {}\n  return a\n}`],
-    ["optional chaining on a lazy value", 1001, 3, `function g(x: number) {\n  const a = load(x)\n  return a?.rows\n}`],
-    [
-      "a comparison in an if reports the comparison",
-      1002,
-      3,
-      `function g(x: number) {\n  const a = inc(x)\n  if (a > 0) { return a }\n  return x\n}`
-    ],
-    ["an unused task call", 1004, 2, `function g(x: number) {\n  inc(x)\n  return x\n}`],
-    ["a statement after return", 1004, 3, `function g(x: number) {\n  return inc(x)\n  const b = 1\n}`],
-    ["a body without return", 1004, 1, `function g(x: number) {\n  const a = inc(x)\n}`],
-    ["a destructured parameter", 1004, 1, `function g({ x }: { x: number }) {\n  return inc(x)\n}`],
-    ["a computed index", 1004, 3, `function g(xs: number[], i: number) {\n  const a = inc(i)\n  return xs[i]\n}`],
-    [
-      "arithmetic on a lazy value",
-      1002,
-      3,
-      `function g(x: number) {\n  const a = inc(x)\n  const b = a + 1\n  return b\n}`
-    ],
-    ["comparison on a lazy value", 1002, 3, `function g(x: number) {\n  const a = inc(x)\n  return a > 1\n}`],
-    ["unary minus on a lazy value", 1002, 3, `function g(x: number) {\n  const a = inc(x)\n  return -a\n}`],
-    [
-      "a template literal on a lazy value",
-      1002,
-      3,
-      "function g(x: number) {\n  const a = inc(x)\n  return `n=${a}`\n}"
-    ],
-    ["Math.max of a lazy value", 1003, 3, `function g(x: number) {\n  const a = inc(x)\n  return Math.max(a, 1)\n}`],
-    [
-      "console.log of a lazy value",
-      1003,
-      3,
-      `function g(x: number) {\n  const a = inc(x)\n  console.log(a)\n  return a\n}`
-    ],
-    ["let", 1004, 2, `function g(x: number) {\n  let a = inc(x)\n  return a\n}`],
-    ["assignment", 1004, 3, `function g(x: number) {\n  const a = inc(x)\n  x = 2\n  return a\n}`],
-    ["await", 1004, 2, `async function g(x: number) {\n  const a = await inc(x)\n  return a\n}`],
-    ["new", 1004, 2, `function g(x: number) {\n  const a = new Date()\n  return a\n}`],
-    ["a closure", 1004, 2, `function g(x: number) {\n  const f = () => inc(x)\n  return x\n}`],
-    ["a class", 1004, 2, `function g(x: number) {\n  class A {}\n  return x\n}`],
-    ["arithmetic on a parameter", 1004, 2, `function g(x: number) {\n  return inc(x + 1)\n}`],
-    ["an unknown name", 1004, 2, `function g(x: number) {\n  return inc(y)\n}`],
-    [
-      ".map over a task result",
-      1005,
-      3,
-      `function g(x: string) {\n  const rows = load(x)\n  return rows.map((r) => clean(r))\n}`
-    ],
-    [
-      ".map over a read of a task result",
-      1005,
-      3,
-      `function g(x: string) {\n  const rows = load(x)\n  return rows.items.map((r) => clean(r))\n}`
-    ],
-    ["a call that is not a task", 1006, 2, `function g(x: number) {\n  const a = Math.max(x, 1)\n  return inc(a)\n}`],
-    ["a method call", 1006, 2, `function g(xs: number[]) {\n  return xs.slice(1)\n}`],
-    [
-      "a branch inside a .map body",
-      1001,
-      3,
-      `function g(xs: number[]) {\n  return xs.map((x) => {\n    const a = inc(x); if (a) { return a }\n    return a\n  })\n}`
-    ],
-    [
-      "arithmetic on a captured lazy value",
-      1002,
-      3,
-      `function g(xs: number[], y: number) {\n  const a = inc(y)\n  return xs.map((x) => add(x, a * 2))\n}`
-    ]
+/** Each construct the DSL does not have, with the code and line it reports. */
+const cases: Array<[string, number, number, string]> = [
+  // [what, code, line, source]
+  ["if on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  if (a) { return a }\n  return x\n}`],
+  ["?: on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  const b = a ? 1 : 2\n  return b\n}`],
+  ["&& on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  const b = a && x\n  return b\n}`],
+  ["|| on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  const b = a || x\n  return b\n}`],
+  ["?? on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  return a ?? x\n}`],
+  ["! on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  return !a\n}`],
+  [
+    "switch on a lazy value",
+    1001,
+    3,
+    `function g(x: number) {\n  const a = inc(x)\n  switch (a) { case 1: return 1 }\n  return a\n}`
+  ],
+  [
+    "for-of over a lazy value",
+    1001,
+    3,
+    `function g(x: number) {\n  const a = load(x)\n  for (const y of a) {}\n  return a\n}`
+  ],
+  ["while on a lazy value", 1001, 3, `function g(x: number) {\n  const a = inc(x)\n  while (a) {}\n  return a\n}`],
+  ["optional chaining on a lazy value", 1001, 3, `function g(x: number) {\n  const a = load(x)\n  return a?.rows\n}`],
+  [
+    "a comparison in an if reports the comparison",
+    1002,
+    3,
+    `function g(x: number) {\n  const a = inc(x)\n  if (a > 0) { return a }\n  return x\n}`
+  ],
+  ["an unused task call", 1004, 2, `function g(x: number) {\n  inc(x)\n  return x\n}`],
+  ["a statement after return", 1004, 3, `function g(x: number) {\n  return inc(x)\n  const b = 1\n}`],
+  ["a body without return", 1004, 1, `function g(x: number) {\n  const a = inc(x)\n}`],
+  ["a destructured parameter", 1004, 1, `function g({ x }: { x: number }) {\n  return inc(x)\n}`],
+  ["a computed index", 1004, 3, `function g(xs: number[], i: number) {\n  const a = inc(i)\n  return xs[i]\n}`],
+  [
+    "arithmetic on a lazy value",
+    1002,
+    3,
+    `function g(x: number) {\n  const a = inc(x)\n  const b = a + 1\n  return b\n}`
+  ],
+  ["comparison on a lazy value", 1002, 3, `function g(x: number) {\n  const a = inc(x)\n  return a > 1\n}`],
+  ["unary minus on a lazy value", 1002, 3, `function g(x: number) {\n  const a = inc(x)\n  return -a\n}`],
+  ["a template literal on a lazy value", 1002, 3, "function g(x: number) {\n  const a = inc(x)\n  return `n=${a}`\n}"],
+  ["Math.max of a lazy value", 1003, 3, `function g(x: number) {\n  const a = inc(x)\n  return Math.max(a, 1)\n}`],
+  [
+    "console.log of a lazy value",
+    1003,
+    3,
+    `function g(x: number) {\n  const a = inc(x)\n  console.log(a)\n  return a\n}`
+  ],
+  ["let", 1004, 2, `function g(x: number) {\n  let a = inc(x)\n  return a\n}`],
+  ["assignment", 1004, 3, `function g(x: number) {\n  const a = inc(x)\n  x = 2\n  return a\n}`],
+  ["await", 1004, 2, `async function g(x: number) {\n  const a = await inc(x)\n  return a\n}`],
+  ["new", 1004, 2, `function g(x: number) {\n  const a = new Date()\n  return a\n}`],
+  ["a closure", 1004, 2, `function g(x: number) {\n  const f = () => inc(x)\n  return x\n}`],
+  ["a class", 1004, 2, `function g(x: number) {\n  class A {}\n  return x\n}`],
+  ["arithmetic on a parameter", 1004, 2, `function g(x: number) {\n  return inc(x + 1)\n}`],
+  ["an unknown name", 1004, 2, `function g(x: number) {\n  return inc(y)\n}`],
+  [
+    ".map over a task result",
+    1005,
+    3,
+    `function g(x: string) {\n  const rows = load(x)\n  return rows.map((r) => clean(r))\n}`
+  ],
+  [
+    ".map over a read of a task result",
+    1005,
+    3,
+    `function g(x: string) {\n  const rows = load(x)\n  return rows.items.map((r) => clean(r))\n}`
+  ],
+  ["a call that is not a task", 1006, 2, `function g(x: number) {\n  const a = Math.max(x, 1)\n  return inc(a)\n}`],
+  ["a method call", 1006, 2, `function g(xs: number[]) {\n  return xs.slice(1)\n}`],
+  [
+    "a branch inside a .map body",
+    1001,
+    3,
+    `function g(xs: number[]) {\n  return xs.map((x) => {\n    const a = inc(x); if (a) { return a }\n    return a\n  })\n}`
+  ],
+  [
+    "arithmetic on a captured lazy value",
+    1002,
+    3,
+    `function g(xs: number[], y: number) {\n  const a = inc(y)\n  return xs.map((x) => add(x, a * 2))\n}`
   ]
+]
+
+describe("diagnostics: each construct gives its code at its line", () => {
   test.each(cases)("%s: WEFT%i at line %i", (_what, code, line, source) => {
     const { ir, diagnostics } = compile(source)
     expect(ir).toBeUndefined()
@@ -155,63 +142,68 @@ describe("diagnostics: each construct gives its code at its line", () => {
   })
 })
 
+/** A load/clean/aggregate pipeline with a .map, property reads and an index read. */
+const goldenSource = [
+  "/** @graph */",
+  "export function pipeline(files: string[], options: { threshold: number }) {",
+  "  const cleaned = files.map((file) => {",
+  "    const raw = load(file)",
+  "    return clean(raw, options.threshold)",
+  "  })",
+  "  const summary = aggregate(cleaned)",
+  "  return { summary, count: summary.count, first: cleaned[0] }",
+  "}"
+].join("\n")
+
+/** Its IR. */
+const goldenIr: GraphIr = {
+  version: 1,
+  name: "pipeline",
+  params: ["files", "options"],
+  nodes: [
+    { kind: "param", name: "files", index: 0 },
+    { kind: "param", name: "options", index: 1 },
+    {
+      kind: "map",
+      over: 0,
+      body: {
+        version: 1,
+        name: "pipeline.map",
+        params: ["file"],
+        nodes: [
+          { kind: "param", name: "file", index: 0 },
+          { kind: "call", task: "pipeline.ts#load", args: [{ $node: 0 }] },
+          { kind: "literal", value: { $node: -2 } },
+          { kind: "get", from: 2, key: "threshold" },
+          { kind: "call", task: "pipeline.ts#clean", args: [{ $node: 1 }, { $node: 3 }] }
+        ],
+        output: 4
+      }
+    },
+    { kind: "call", task: "pipeline.ts#aggregate", args: [{ $node: 2 }] },
+    { kind: "get", from: 3, key: "count" },
+    { kind: "get", from: 2, key: 0 },
+    { kind: "literal", value: { summary: { $node: 3 }, count: { $node: 4 }, first: { $node: 5 } } }
+  ],
+  output: 6
+}
+
+/** The tasks of the golden pipeline. */
+const pipelineTasks = {
+  "pipeline.ts#load": (file: string) => ({ name: file, rows: [1, 2, 3, file.length] }),
+  "pipeline.ts#clean": (raw: { name: string; rows: number[] }, threshold: number) =>
+    raw.rows.filter((r) => r >= threshold),
+  "pipeline.ts#aggregate": (parts: number[][]) => ({ count: parts.reduce((n, p) => n + p.length, 0), parts })
+}
+
 describe("IR", () => {
   test("golden IR of a load/clean/aggregate pipeline", () => {
-    const { ir, diagnostics } = compile(
-      [
-        "/** @graph */",
-        "export function pipeline(files: string[], options: { threshold: number }) {",
-        "  const cleaned = files.map((file) => {",
-        "    const raw = load(file)",
-        "    return clean(raw, options.threshold)",
-        "  })",
-        "  const summary = aggregate(cleaned)",
-        "  return { summary, count: summary.count, first: cleaned[0] }",
-        "}"
-      ].join("\n")
-    )
+    const { ir, diagnostics } = compile(goldenSource)
     expect(diagnostics).toEqual([])
-    const expected: GraphIr = {
-      version: 1,
-      name: "pipeline",
-      params: ["files", "options"],
-      nodes: [
-        { kind: "param", name: "files", index: 0 },
-        { kind: "param", name: "options", index: 1 },
-        {
-          kind: "map",
-          over: 0,
-          body: {
-            version: 1,
-            name: "pipeline.map",
-            params: ["file"],
-            nodes: [
-              { kind: "param", name: "file", index: 0 },
-              { kind: "call", task: "pipeline.ts#load", args: [{ $node: 0 }] },
-              { kind: "literal", value: { $node: -2 } },
-              { kind: "get", from: 2, key: "threshold" },
-              { kind: "call", task: "pipeline.ts#clean", args: [{ $node: 1 }, { $node: 3 }] }
-            ],
-            output: 4
-          }
-        },
-        { kind: "call", task: "pipeline.ts#aggregate", args: [{ $node: 2 }] },
-        { kind: "get", from: 3, key: "count" },
-        { kind: "get", from: 2, key: 0 },
-        { kind: "literal", value: { summary: { $node: 3 }, count: { $node: 4 }, first: { $node: 5 } } }
-      ],
-      output: 6
-    }
+    const expected = goldenIr
     expect(ir).toEqual(expected)
     expect(JSON.parse(JSON.stringify(ir))).toEqual(expected)
   })
-
-  const pipelineTasks = {
-    "pipeline.ts#load": (file: string) => ({ name: file, rows: [1, 2, 3, file.length] }),
-    "pipeline.ts#clean": (raw: { name: string; rows: number[] }, threshold: number) =>
-      raw.rows.filter((r) => r >= threshold),
-    "pipeline.ts#aggregate": (parts: number[][]) => ({ count: parts.reduce((n, p) => n + p.length, 0), parts })
-  }
 
   test("graphModule builds Delayeds without running tasks; compute equals evaluateIr", async () => {
     const { ir } = compile(
@@ -278,65 +270,65 @@ describe("IR", () => {
   })
 })
 
-describe("property: a compiled graph computes what its body computes", () => {
-  const taskFns = {
-    add: (a: number, b: number) => a + b,
-    mul: (a: number, b: number) => a * b,
-    neg: (a: number) => -a
+const taskFns = {
+  add: (a: number, b: number) => a + b,
+  mul: (a: number, b: number) => a * b,
+  neg: (a: number) => -a
+}
+const ids = new Map(Object.keys(taskFns).map((t) => [t, `prop.ts#${t}`]))
+const byId = Object.fromEntries(Object.entries(taskFns).map(([t, f]) => [`prop.ts#${t}`, f]))
+const XS_LENGTH = 3
+
+/** Builds a random graph body from a stream of choices: numbers in scope, arrays in scope with their lengths. */
+const body = fc.array(fc.nat(1_000), { minLength: 30, maxLength: 120 }).map((choices) => {
+  let i = 0
+  const pick = (n: number) => choices[i++ % choices.length] % n
+  const nums: string[] = ["p0", "p1"]
+  const arrays: Array<[string, number]> = [["xs", XS_LENGTH]]
+  const numExpr = (scope: string[], depth: number): string => {
+    const k = pick(depth > 2 ? 3 : 7)
+    if (k === 0) return scope[pick(scope.length)]
+    if (k === 1) return String(pick(10))
+    if (k === 2) {
+      const [a, n] = arrays[pick(arrays.length)]
+      return `${a}[${pick(n)}]`
+    }
+    if (k === 3 || k === 6) return `add(${numExpr(scope, depth + 1)}, ${numExpr(scope, depth + 1)})`
+    if (k === 4) return `mul(${numExpr(scope, depth + 1)}, ${numExpr(scope, depth + 1)})`
+    return `neg(${numExpr(scope, depth + 1)})`
   }
-  const ids = new Map(Object.keys(taskFns).map((t) => [t, `prop.ts#${t}`]))
-  const byId = Object.fromEntries(Object.entries(taskFns).map(([t, f]) => [`prop.ts#${t}`, f]))
-  const XS_LENGTH = 3
-
-  /** Builds a random graph body from a stream of choices: numbers in scope, arrays in scope with their lengths. */
-  const body = fc.array(fc.nat(1_000), { minLength: 30, maxLength: 120 }).map((choices) => {
-    let i = 0
-    const pick = (n: number) => choices[i++ % choices.length] % n
-    const nums: string[] = ["p0", "p1"]
-    const arrays: Array<[string, number]> = [["xs", XS_LENGTH]]
-    const numExpr = (scope: string[], depth: number): string => {
-      const k = pick(depth > 2 ? 3 : 7)
-      if (k === 0) return scope[pick(scope.length)]
-      if (k === 1) return String(pick(10))
-      if (k === 2) {
-        const [a, n] = arrays[pick(arrays.length)]
-        return `${a}[${pick(n)}]`
-      }
-      if (k === 3 || k === 6) return `add(${numExpr(scope, depth + 1)}, ${numExpr(scope, depth + 1)})`
-      if (k === 4) return `mul(${numExpr(scope, depth + 1)}, ${numExpr(scope, depth + 1)})`
-      return `neg(${numExpr(scope, depth + 1)})`
+  const lines: string[] = []
+  const statements = 1 + pick(6)
+  for (let s = 0; s < statements; s++) {
+    const kind = pick(4)
+    if (kind <= 1) {
+      const name = `v${s}`
+      lines.push(`  const ${name} = ${numExpr(nums, 0)}`)
+      nums.push(name)
+    } else if (kind === 2) {
+      const name = `a${s}`
+      const n = 1 + pick(3)
+      lines.push(`  const ${name} = [${Array.from({ length: n }, () => numExpr(nums, 1)).join(", ")}]`)
+      arrays.push([name, n])
+    } else {
+      const name = `m${s}`
+      const [over, n] = arrays[pick(arrays.length)]
+      const x = `x${s}`
+      lines.push(`  const ${name} = ${over}.map((${x}) => ${numExpr([...nums, x, x], 1)})`)
+      arrays.push([name, n])
     }
-    const lines: string[] = []
-    const statements = 1 + pick(6)
-    for (let s = 0; s < statements; s++) {
-      const kind = pick(4)
-      if (kind <= 1) {
-        const name = `v${s}`
-        lines.push(`  const ${name} = ${numExpr(nums, 0)}`)
-        nums.push(name)
-      } else if (kind === 2) {
-        const name = `a${s}`
-        const n = 1 + pick(3)
-        lines.push(`  const ${name} = [${Array.from({ length: n }, () => numExpr(nums, 1)).join(", ")}]`)
-        arrays.push([name, n])
-      } else {
-        const name = `m${s}`
-        const [over, n] = arrays[pick(arrays.length)]
-        const x = `x${s}`
-        lines.push(`  const ${name} = ${over}.map((${x}) => ${numExpr([...nums, x, x], 1)})`)
-        arrays.push([name, n])
-      }
-    }
-    const r = pick(3)
-    const result =
-      r === 0
-        ? numExpr(nums, 0)
-        : r === 1
-          ? arrays[pick(arrays.length)][0]
-          : `{ a: ${numExpr(nums, 1)}, b: ${arrays[pick(arrays.length)][0]} }`
-    return `/** @graph */\nfunction g(p0: number, p1: number, xs: number[]) {\n${lines.join("\n")}\n  return ${result}\n}\n`
-  })
+  }
+  const r = pick(3)
+  const result =
+    r === 0
+      ? numExpr(nums, 0)
+      : r === 1
+        ? arrays[pick(arrays.length)][0]
+        : `{ a: ${numExpr(nums, 1)}, b: ${arrays[pick(arrays.length)][0]} }`
+  return `/** @graph */\nfunction g(p0: number, p1: number, xs: number[]) {\n${lines.join("\n")}\n  return ${result}\n}\n`
+})
 
+describe("property: a compiled graph computes what its body computes", () => {
   test("graphModule(ir)(...params).compute() equals the original body run directly", async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -33,6 +33,21 @@ beforeAll(() => {
   result = analyzeTasks(loadProject({ files: fixtures }), root)
 })
 
+/** What each WEFT2005 of `d2005-impure.ts` names, in order. */
+const impureCalls = [
+  "Math.random",
+  "Date.now",
+  "new Date()",
+  "crypto.randomUUID",
+  "performance.now",
+  "fetch",
+  'writeFileSync from "node:fs"',
+  "fsp.mkdir (node:fs/promises)",
+  "fs.appendFileSync (fs)",
+  'randomUUID from "node:crypto"',
+  "Date.now (d2005-impure.ts:27)"
+]
+
 describe("analyzeTasks: diagnostics", () => {
   it.each(["d2001-nested.ts", "d2002-mutable.ts", "d2003-clone.ts", "d2004-duplicate.ts", "d2005-impure.ts"])(
     "%s reports exactly its marked lines",
@@ -100,19 +115,7 @@ describe("analyzeTasks: diagnostics", () => {
 
   it("2005 names the call and suggests impure or a parameter", () => {
     const impure = result.diagnostics.filter((d) => d.code === 2005)
-    expect(impure.map((d) => d.message.match(/calls (.*), which/)![1])).toEqual([
-      "Math.random",
-      "Date.now",
-      "new Date()",
-      "crypto.randomUUID",
-      "performance.now",
-      "fetch",
-      'writeFileSync from "node:fs"',
-      "fsp.mkdir (node:fs/promises)",
-      "fs.appendFileSync (fs)",
-      'randomUUID from "node:crypto"',
-      "Date.now (d2005-impure.ts:27)"
-    ])
+    expect(impure.map((d) => d.message.match(/calls (.*), which/)![1])).toEqual(impureCalls)
     expect(impure.at(-1)!.message).toContain('uses "stamp"')
     for (const d of impure) expect(d.hint).toMatch(/\/\*\* @task impure \*\/.*parameter/)
   })

@@ -22,17 +22,46 @@ afterAll(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
-describe("the built bin", () => {
-  const bin = fileURLToPath(new URL("../../dist/compiler/cli.js", import.meta.url))
-  const exec = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const env = { ...process.env }
-      delete env.NODE_OPTIONS
-      execFile(process.execPath, [bin, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) =>
-        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr })
-      )
-    })
+const bin = fileURLToPath(new URL("../../dist/compiler/cli.js", import.meta.url))
+const exec = (args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const env = { ...process.env }
+    delete env.NODE_OPTIONS
+    execFile(process.execPath, [bin, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr })
+    )
+  })
 
+/**
+ * Runs `weft build --project DIR` in a fresh node through the built module's `main`, and reports
+ * which of ts-morph's and TypeScript's files that process loaded (both are CommonJS, so they are
+ * in `require.cache` even when imported from ESM).
+ */
+const buildReportingLoads = (dir: string) => {
+  const script = `
+    import { createRequire } from "node:module"
+    const { main } = await import(${JSON.stringify(new URL("../../dist/compiler/cli.js", import.meta.url).href)})
+    const out = [], err = []
+    const code = await main(["build", "--project", ${JSON.stringify(dir)}], { stdout: { write: (t) => out.push(t) }, stderr: { write: (t) => err.push(t) }, cwd: ${JSON.stringify(dir)} })
+    const loaded = Object.keys(createRequire(import.meta.url).cache).filter((f) => /[\\/](ts-morph|@ts-morph|typescript)[\\/]/.test(f))
+    console.log(JSON.stringify({ code, stdout: out.join(""), stderr: err.join(""), loaded }))
+  `
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS
+  return new Promise<{ code: number; stdout: string; stderr: string; loaded: string[] }>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      ["--input-type=module", "-e", script],
+      { env, cwd: dir, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        error === null
+          ? resolve(JSON.parse(stdout) as { code: number; stdout: string; stderr: string; loaded: string[] })
+          : reject(new Error(`${error.message}\n${stderr}`))
+    )
+  )
+}
+
+describe("the built bin", () => {
   it("node dist/compiler/cli.js check exits 1 with the diagnostic, 0 on a clean project", async () => {
     expect(existsSync(bin), `${bin} is missing: run npm run build`).toBe(true)
     const failed = await exec(["check", "--project", join(bad, "tsconfig.json")])
@@ -46,35 +75,6 @@ describe("the built bin", () => {
     expect(passed.code).toBe(0)
     expect(passed.stdout).toBe("No errors: 2 tasks, 1 graph.\n")
   }, 60_000)
-
-  /**
-   * Runs `weft build --project DIR` in a fresh node through the built module's `main`, and reports
-   * which of ts-morph's and TypeScript's files that process loaded (both are CommonJS, so they are
-   * in `require.cache` even when imported from ESM).
-   */
-  const buildReportingLoads = (dir: string) => {
-    const script = `
-      import { createRequire } from "node:module"
-      const { main } = await import(${JSON.stringify(new URL("../../dist/compiler/cli.js", import.meta.url).href)})
-      const out = [], err = []
-      const code = await main(["build", "--project", ${JSON.stringify(dir)}], { stdout: { write: (t) => out.push(t) }, stderr: { write: (t) => err.push(t) }, cwd: ${JSON.stringify(dir)} })
-      const loaded = Object.keys(createRequire(import.meta.url).cache).filter((f) => /[\\/](ts-morph|@ts-morph|typescript)[\\/]/.test(f))
-      console.log(JSON.stringify({ code, stdout: out.join(""), stderr: err.join(""), loaded }))
-    `
-    const env = { ...process.env }
-    delete env.NODE_OPTIONS
-    return new Promise<{ code: number; stdout: string; stderr: string; loaded: string[] }>((resolve, reject) =>
-      execFile(
-        process.execPath,
-        ["--input-type=module", "-e", script],
-        { env, cwd: dir, timeout: 60_000 },
-        (error, stdout, stderr) =>
-          error === null
-            ? resolve(JSON.parse(stdout) as { code: number; stdout: string; stderr: string; loaded: string[] })
-            : reject(new Error(`${error.message}\n${stderr}`))
-      )
-    )
-  }
 
   it("a build with nothing changed answers from the cache without loading ts-morph; an edit or a new file builds", async () => {
     expect(existsSync(bin), `${bin} is missing: run npm run build`).toBe(true)
