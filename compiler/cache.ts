@@ -26,7 +26,7 @@
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import type { CompileResult } from "./compile.js"
+import type { CompileResult } from "./types.js"
 
 /** Bump when the emitted text, the result's shape or the record's shape changes, so that old caches are not trusted. */
 const cacheFormat = 2

@@ -6,7 +6,7 @@
  * @module
  */
 import * as path from "node:path"
-import type { CompileResult } from "./compile.js"
+import type { CompileResult } from "./types.js"
 import { formatDiagnostic, type WeftDiagnostic } from "./diagnostics.js"
 
 /** A running `weft build --watch`. */

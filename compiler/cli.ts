@@ -26,12 +26,12 @@
 import * as path from "node:path"
 import { readFileSync, realpathSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { parseArgs } from "node:util"
 // `compile.js` loads ts-morph and TypeScript (1-2 s from a fresh process) only when the build
 // cache cannot answer, so a no-change `weft build`, `--help` and a usage error never load them.
 import { compile, resolveTsconfig, type CompileResult } from "./compile.js"
 import { renderGraph, type GraphFormat } from "./render.js"
 import { plural, reportDiagnostics, reportWritten, type CliIo } from "./cli-io.js"
+import { closest, commands, noPositionals, parse, usageExitCode, UsageError, type Command } from "./cli-args.js"
 
 /** The text of `weft --help`. */
 export const usage = `Usage:
@@ -57,107 +57,10 @@ Exit code: 0 on success; 1 when there are diagnostics (or no such graph); 2 when
 command line is wrong.
 `
 
-const commands = ["build", "check", "graph", "help"] as const
-type Command = (typeof commands)[number]
-
-/** The flags each command accepts (parseArgs `strict` mode rejects the others). */
-const flagsOf = {
-  build: {
-    project: { type: "string", short: "p" },
-    "out-dir": { type: "string" },
-    watch: { type: "boolean", short: "w" },
-    arbitraries: { type: "boolean" },
-    help: { type: "boolean", short: "h" }
-  },
-  check: {
-    project: { type: "string", short: "p" },
-    arbitraries: { type: "boolean" },
-    help: { type: "boolean", short: "h" }
-  },
-  graph: {
-    project: { type: "string", short: "p" },
-    format: { type: "string", short: "f" },
-    help: { type: "boolean", short: "h" }
-  },
-  help: { help: { type: "boolean", short: "h" } }
-} as const
-
-/** The exit code of a wrong command line (as most Unix tools, and distinct from "diagnostics found"). */
-export const usageExitCode = 2
-
-class UsageError extends Error {}
-
-/** Edit distance (insertions, deletions, substitutions), for did-you-mean. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++)
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    previous = current
-  }
-  return previous[b.length]
-}
-
-/** The candidate that starts with `word` or is closest to it (2 edits, or 3 for a long word), if any. */
-function closest(word: string, candidates: ReadonlyArray<string>): string | undefined {
-  const bare = (w: string) => w.replace(/^-+/, "")
-  let best: string | undefined
-  let bestDistance = bare(word).length >= 7 ? 4 : 3
-  for (const candidate of candidates) {
-    const d =
-      bare(candidate).startsWith(bare(word)) && bare(word).length >= 3 ? 1 : distance(bare(word), bare(candidate))
-    if (d < bestDistance) [best, bestDistance] = [candidate, d]
-  }
-  return best
-}
-
-/** Why the option `arg` is not one of `command`'s: a did-you-mean, or the command that has it. */
-function unknownOption(command: Exclude<Command, "help">, arg: string): string {
-  const name = arg.replace(/=.*$/s, "")
-  const own = Object.keys(flagsOf[command]).map((f) => `--${f}`)
-  const elsewhere = (["build", "check", "graph"] as const).filter(
-    (c) => c !== command && Object.hasOwn(flagsOf[c], name.replace(/^--/, ""))
-  )
-  if (elsewhere.length > 0 && name.startsWith("--"))
-    return `weft ${command}: unknown option '${name}'; it is an option of weft ${elsewhere.join(" and weft ")}`
-  const guess = name.startsWith("--") ? closest(name, own) : undefined
-  return `weft ${command}: unknown option '${name}'${guess === undefined ? "" : `; did you mean '${guess}'?`}`
-}
-
-/** Parses `argv` after the command; throws `UsageError` naming the bad flag. */
-function parse<C extends Exclude<Command, "help">>(command: C, args: string[]) {
-  for (const arg of args) {
-    if (arg === "--") break
-    if (!arg.startsWith("-") || arg === "-") continue
-    const flags: Record<string, { type: string; short?: string }> = flagsOf[command]
-    const known = arg.startsWith("--")
-      ? Object.hasOwn(flags, arg.replace(/=.*$/s, "").slice(2))
-      : Object.values(flags).some((f) => f.short !== undefined && arg.slice(1).startsWith(f.short))
-    if (!known) throw new UsageError(unknownOption(command, arg))
-  }
-  try {
-    return parseArgs({ args, options: flagsOf[command], strict: true, allowPositionals: true })
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    const missing = /^Option '(.+) <value>' argument missing/.exec(message)
-    if (missing !== null) throw new UsageError(`weft ${command}: ${missing[1]} needs a value`)
-    throw new UsageError(
-      `weft ${command}: ${message
-        .replace(/\. To specify a positional argument.*$/s, "")
-        .replace(/\s+/g, " ")
-        .replace(/\.$/, "")}`
-    )
-  }
-}
-
-const noPositionals = (command: Command, positionals: string[]): void => {
-  if (positionals.length > 0) throw new UsageError(`weft ${command}: unexpected argument '${positionals[0]}'`)
-}
+export type { CliIo } from "./cli-io.js"
+export { usageExitCode } from "./cli-args.js"
 
 /** Runs the `weft` command line `argv` (without `node` and the script); resolves with the exit code. */
-export type { CliIo } from "./cli-io.js"
-
 export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await run(argv, io)
@@ -171,70 +74,83 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** Each command, run with the arguments after its name. */
+const runners: Record<Exclude<Command, "help">, (args: string[], io: CliIo) => Promise<number>> = {
+  build: runBuild,
+  check: runCheck,
+  graph: runGraph
+}
+
 async function run(argv: string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv
   if (first === undefined) throw new UsageError("weft: expected a command: build, check or graph")
-  if (first === "--help" || first === "-h" || first === "help") {
-    io.stdout.write(usage)
-    return 0
-  }
+  if (first === "--help" || first === "-h" || first === "help") return help(io)
   if (first === "--version" || first === "-v") {
     io.stdout.write(`${version()}\n`)
     return 0
   }
-  if (!(commands as ReadonlyArray<string>).includes(first)) {
-    if (first.startsWith("-")) {
-      const guess = closest(first, ["--help", "--version"])
-      throw new UsageError(
-        `weft: unknown option '${first}'${guess === undefined ? " (expected a command first: build, check or graph)" : `; did you mean '${guess}'?`}`
-      )
-    }
-    const guess = closest(first, commands)
-    throw new UsageError(
-      `weft: unknown command '${first}'${guess === undefined ? "; the commands are build, check, graph and help" : `; did you mean '${guess}'?`}`
+  if (!(commands as ReadonlyArray<string>).includes(first)) throw unknownCommand(first)
+  return runners[first as Exclude<Command, "help">](rest, io)
+}
+
+/** The usage error of a first argument that is not a command: a did-you-mean when it is close to one. */
+function unknownCommand(first: string): UsageError {
+  if (first.startsWith("-")) {
+    const guess = closest(first, ["--help", "--version"])
+    return new UsageError(
+      `weft: unknown option '${first}'${guess === undefined ? " (expected a command first: build, check or graph)" : `; did you mean '${guess}'?`}`
     )
   }
-  const command = first as Exclude<Command, "help">
-  const projectOf = (value: string | undefined): string => {
-    try {
-      return resolveTsconfig(value, io.cwd)
-    } catch (error) {
-      const flag = value === undefined ? "; run weft in a project's folder, or pass --project PATH" : ""
-      throw new UsageError(`weft ${command}: ${error instanceof Error ? error.message : String(error)}${flag}`)
-    }
-  }
+  const guess = closest(first, commands)
+  return new UsageError(
+    `weft: unknown command '${first}'${guess === undefined ? "; the commands are build, check, graph and help" : `; did you mean '${guess}'?`}`
+  )
+}
 
-  if (command === "build") {
-    const { values, positionals } = parse("build", rest)
-    if (values.help === true) return help(io)
-    noPositionals("build", positionals)
-    const project = projectOf(values.project)
-    const outDir = values["out-dir"] === undefined ? undefined : path.resolve(io.cwd, values["out-dir"])
-    const arbitraries = values.arbitraries === true
-    const result = await compile({ project, outDir, write: true, arbitraries })
-    reportWritten(result, io)
-    const errors = reportDiagnostics(result.diagnostics, io.stderr)
-    if (values.watch !== true) return errors > 0 ? 1 : 0
-    return watchUntilClosed(project, outDir, arbitraries, io)
+/** The tsconfig `--project` names (or the current folder's); a usage error naming what is missing. */
+function projectOf(command: Command, value: string | undefined, io: CliIo): string {
+  try {
+    return resolveTsconfig(value, io.cwd)
+  } catch (error) {
+    const flag = value === undefined ? "; run weft in a project's folder, or pass --project PATH" : ""
+    throw new UsageError(`weft ${command}: ${error instanceof Error ? error.message : String(error)}${flag}`)
   }
+}
 
-  if (command === "check") {
-    const { values, positionals } = parse("check", rest)
-    if (values.help === true) return help(io)
-    noPositionals("check", positionals)
-    const result = await compile({
-      project: projectOf(values.project),
-      write: false,
-      arbitraries: values.arbitraries === true
-    })
-    const errors = reportDiagnostics(result.diagnostics, io.stderr)
-    if (errors === 0)
-      io.stdout.write(`No errors: ${plural(result.tasks.length, "task")}, ${plural(result.graphs.length, "graph")}.\n`)
-    return errors > 0 ? 1 : 0
-  }
+/** `weft build [-p PATH] [--out-dir DIR] [-w] [--arbitraries]`. */
+async function runBuild(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse("build", args)
+  if (values.help === true) return help(io)
+  noPositionals("build", positionals)
+  const project = projectOf("build", values.project, io)
+  const outDir = values["out-dir"] === undefined ? undefined : path.resolve(io.cwd, values["out-dir"])
+  const arbitraries = values.arbitraries === true
+  const result = await compile({ project, outDir, write: true, arbitraries })
+  reportWritten(result, io)
+  const errors = reportDiagnostics(result.diagnostics, io.stderr)
+  if (values.watch !== true) return errors > 0 ? 1 : 0
+  return watchUntilClosed(project, outDir, arbitraries, io)
+}
 
-  // graph
-  const { values, positionals } = parse("graph", rest)
+/** `weft check [-p PATH] [--arbitraries]`: diagnostics only. */
+async function runCheck(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse("check", args)
+  if (values.help === true) return help(io)
+  noPositionals("check", positionals)
+  const result = await compile({
+    project: projectOf("check", values.project, io),
+    write: false,
+    arbitraries: values.arbitraries === true
+  })
+  const errors = reportDiagnostics(result.diagnostics, io.stderr)
+  if (errors === 0)
+    io.stdout.write(`No errors: ${plural(result.tasks.length, "task")}, ${plural(result.graphs.length, "graph")}.\n`)
+  return errors > 0 ? 1 : 0
+}
+
+/** `weft graph FILE#NAME [-f mermaid|dot|json] [-p PATH]`. */
+async function runGraph(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse("graph", args)
   if (values.help === true) return help(io)
   if (positionals.length !== 1)
     throw new UsageError(
@@ -248,7 +164,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const hash = target.lastIndexOf("#")
   if (hash <= 0 || hash === target.length - 1)
     throw new UsageError(`weft graph: expected FILE#NAME (e.g. src/pipeline.ts#pipeline), got '${target}'`)
-  const project = projectOf(values.project)
+  const project = projectOf("graph", values.project, io)
   const result = await compile({ project, write: false })
   const file = target.slice(0, hash)
   const name = target.slice(hash + 1)

@@ -13,4 +13,4 @@ export {
 } from "./compile.js"
 export { diagnosticCodes, formatDiagnostic, type DiagnosticCode, type WeftDiagnostic } from "./diagnostics.js"
 export { isIrRef, type GraphIr, type IrNode, type IrRef, type IrValue } from "../core/ir.js"
-export type { TaskInfo, TaskTagOptions } from "./tasks.js"
+export type { TaskInfo, TaskTagOptions } from "./tasks/analyze.js"

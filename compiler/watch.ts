@@ -59,78 +59,118 @@ export function projectFiles(project: string): string[] {
 
 /** Starts watching `options.project`'s sources; the initial build is the caller's. */
 export async function watch(options: WatchOptions): Promise<Watcher> {
-  const project = path.resolve(options.cwd, options.project)
-  const debounceMs = options.debounceMs ?? 50
-  const io: CliIo = { stdout: options.stdout, stderr: options.stderr, cwd: options.cwd }
-  let files = new Set(projectFiles(project))
-  const watchers = new Map<string, FSWatcher>()
-  const pending = new Set<string>()
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> = Promise.resolve()
-  let stopped = false
-  let configChanged = false
-  let resolveClosed!: () => void
-  const closed = new Promise<void>((resolve) => (resolveClosed = resolve))
+  const session = new WatchSession(options)
+  session.watchAll()
+  return { close: () => session.close(), closed: session.closed }
+}
 
-  const watchDirectory = (dir: string): void => {
-    if (watchers.has(dir)) return
+/** One `--watch`: the watched folders, the changes not yet built, the rebuild running. */
+class WatchSession {
+  readonly closed: Promise<void>
+  private readonly project: string
+  private readonly debounceMs: number
+  private readonly io: CliIo
+  private files: Set<string>
+  private readonly watchers = new Map<string, FSWatcher>()
+  private readonly pending = new Set<string>()
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<void> = Promise.resolve()
+  private stopped = false
+  private configChanged = false
+  private resolveClosed!: () => void
+
+  constructor(private readonly options: WatchOptions) {
+    this.project = path.resolve(options.cwd, options.project)
+    this.debounceMs = options.debounceMs ?? 50
+    this.io = { stdout: options.stdout, stderr: options.stderr, cwd: options.cwd }
+    this.files = new Set(projectFiles(this.project))
+    this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve))
+  }
+
+  /** Watches the folder of every source file, and the tsconfig's. */
+  watchAll(): void {
+    const dirs = new Set([...this.files].map((f) => path.dirname(f)))
+    dirs.add(path.dirname(this.project))
+    for (const dir of dirs) this.watchDirectory(dir)
+  }
+
+  /** Stops watching; resolves once a rebuild in progress has finished. */
+  async close(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = true
+      if (this.timer !== undefined) clearTimeout(this.timer)
+      for (const w of this.watchers.values()) w.close()
+      this.watchers.clear()
+    }
+    await this.running
+    this.resolveClosed()
+  }
+
+  private watchDirectory(dir: string): void {
+    if (this.watchers.has(dir)) return
     const w = fsWatch(dir, { persistent: true }, (_event, name) => {
-      if (name === null || stopped) return
+      if (name === null || this.stopped) return
       const file = path.join(dir, name.toString())
-      if (file === project) {
-        configChanged = true
-        schedule()
+      if (file === this.project) {
+        this.configChanged = true
+        this.schedule()
         return
       }
       if (isGenerated(file) || !/\.[cm]?tsx?$/.test(file)) return
-      pending.add(file)
-      schedule()
+      this.pending.add(file)
+      this.schedule()
     })
     w.on("error", () => {
       // The directory went away; forget it (it is watched again if it comes back in the file list).
       w.close()
-      watchers.delete(dir)
+      this.watchers.delete(dir)
     })
-    watchers.set(dir, w)
-  }
-  const watchAll = (): void => {
-    const dirs = new Set([...files].map((f) => path.dirname(f)))
-    dirs.add(path.dirname(project))
-    for (const dir of dirs) watchDirectory(dir)
+    this.watchers.set(dir, w)
   }
 
-  const schedule = (): void => {
-    if (timer !== undefined) clearTimeout(timer)
-    timer = setTimeout(() => {
-      timer = undefined
-      running = running.then(rebuild)
-    }, debounceMs)
+  /** A rebuild after `debounceMs` of quiet, queued after the one running. */
+  private schedule(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.running = this.running.then(() => this.rebuild())
+    }, this.debounceMs)
   }
 
-  const rebuild = async (): Promise<void> => {
-    if (stopped) return
-    if (configChanged) {
-      configChanged = false
+  private async rebuild(): Promise<void> {
+    if (this.stopped) return
+    if (this.configChanged) {
+      this.configChanged = false
       try {
-        files = new Set(projectFiles(project))
-        watchAll()
+        this.refreshFiles()
       } catch (error) {
-        io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+        this.io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
         return
       }
     }
-    const changed = [...pending].filter((f) => files.has(f))
-    pending.clear()
+    const changed = [...this.pending].filter((f) => this.files.has(f))
+    this.pending.clear()
     if (changed.length === 0) {
       // A file that is not (yet) in the project: a new file may have joined it.
-      files = new Set(projectFiles(project))
-      watchAll()
+      this.refreshFiles()
       return
     }
+    await this.build(changed)
+  }
+
+  /** Reads the project's file list again and watches any new folder. */
+  private refreshFiles(): void {
+    this.files = new Set(projectFiles(this.project))
+    this.watchAll()
+  }
+
+  /** Rebuilds the modules of `changed` and reports what was written, or the diagnostics. */
+  private async build(changed: string[]): Promise<void> {
+    const { io, options } = this
     try {
       io.stdout.write(`change in ${changed.map((f) => path.relative(io.cwd, f)).join(", ")}: rebuilding\n`)
       const result = await compile({
-        project,
+        project: this.project,
         outDir: options.outDir,
         write: true,
         only: changed,
@@ -143,18 +183,4 @@ export async function watch(options: WatchOptions): Promise<Watcher> {
       io.stderr.write(`weft --watch: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
     }
   }
-
-  watchAll()
-
-  const close = async (): Promise<void> => {
-    if (!stopped) {
-      stopped = true
-      if (timer !== undefined) clearTimeout(timer)
-      for (const w of watchers.values()) w.close()
-      watchers.clear()
-    }
-    await running
-    resolveClosed()
-  }
-  return { close, closed }
 }

@@ -7,7 +7,7 @@
  *     npx weft build --project examples/pipeline/tsconfig.json --arbitraries
  *     npx tsx examples/pipeline/pipeline.check.ts
  *
- * `compiler/test/pipeline.test.ts` runs `checkPipeline` on a build in a temp folder.
+ * `test/compiler/pipeline.test.ts` runs `checkPipeline` on a build in a temp folder.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * A realistic pipeline written with `@task` and `@graph` (issue 5): read daily sales exports
  * (JSON files), clean each one, aggregate them, and write a report. `weft build` turns this file
- * into `pipeline.weft.ts` (see docs/compiler.md); `compiler/test/pipeline.test.ts` builds it into a
+ * into `pipeline.weft.ts` (see docs/compiler.md); `test/compiler/pipeline.test.ts` builds it into a
  * temp folder and runs it on a local cluster.
  *
  *     npx weft build --project examples/pipeline/tsconfig.json

@@ -14,9 +14,9 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import fc from "fast-check"
 import ts from "typescript"
 import { afterAll, describe, expect, it } from "vitest"
-import { main, type CliIo } from "../cli.js"
-import { compile, diagnosticCodes } from "../index.js"
-import { repoRoot, writeProject } from "./temp-project.js"
+import { main, type CliIo } from "./cli.js"
+import { compile, diagnosticCodes } from "./index.js"
+import { repoRoot, writeProject } from "./fixtures/temp-project.js"
 
 // `weft build --arbitraries`. Fixtures are `*.ts.fixture` (the project's own tsc runs skip them):
 // `forms` covers every type form that derives (its arbitrary is compared with
@@ -129,6 +129,96 @@ describe("WEFT1008: a parameter type with no derivable arbitrary", () => {
   })
 })
 
+const regions = ["north", "south", "west"]
+const isSale = (s: unknown): boolean => {
+  const sale = s as Record<string, unknown>
+  return (
+    regions.includes(sale.region as string) &&
+    typeof sale.amount === "number" &&
+    !Number.isNaN(sale.amount) &&
+    Number.isFinite(sale.amount) &&
+    (!("note" in sale) || typeof sale.note === "string") &&
+    Array.isArray(sale.tags) &&
+    sale.tags.every((t) => typeof t === "string")
+  )
+}
+
+/** One sample of `forms`'s parameters has the declared shapes. */
+function expectShapes(p: unknown[]): void {
+  expect(p).toHaveLength(32)
+  const [
+    text,
+    count,
+    flag,
+    big,
+    nothing,
+    missing,
+    kind,
+    region,
+    level,
+    either,
+    maybe,
+    sales,
+    frozen,
+    pair,
+    short,
+    totals,
+    byName,
+    nested,
+    when,
+    counts,
+    seen,
+    both
+  ] = p as any[]
+  const [status, mixed, shape, box, partial, fixed, lookup, labelled, keyed, optional] = (p as any[]).slice(22)
+  expect(typeof text).toBe("string")
+  expect(typeof count === "number" && Number.isFinite(count)).toBe(true)
+  expect(typeof flag).toBe("boolean")
+  expect(typeof big).toBe("bigint")
+  expect(nothing).toBe(null)
+  expect(missing).toBe(undefined)
+  expect(kind).toBe("fixed")
+  expect(regions).toContain(region)
+  expect([1, 2, 3]).toContain(level)
+  expect(typeof either === "string" || (Array.isArray(either) && either.every((x) => typeof x === "number"))).toBe(true)
+  expect(maybe === null || typeof maybe === "string").toBe(true)
+  expect(sales.every(isSale)).toBe(true)
+  expect(frozen.every((x: unknown) => typeof x === "number")).toBe(true)
+  expect(pair.length === 2 && typeof pair[0] === "string" && typeof pair[1] === "number").toBe(true)
+  // An optional element is left out, never set to undefined (exactOptionalPropertyTypes).
+  expect(
+    typeof short[0] === "boolean" && (short.length === 1 || (short.length === 2 && typeof short[1] === "string"))
+  ).toBe(true)
+  expect(Object.values(totals).every((x) => typeof x === "number")).toBe(true)
+  expect(Object.values(byName).every(isSale)).toBe(true)
+  expect(nested["odd key"]).toBe(true)
+  for (const d of nested.inner.deep) {
+    expect(d.at instanceof Date && !Number.isNaN(d.at.getTime())).toBe(true)
+    expect(!("level" in d) || [1, 2, 3].includes(d.level)).toBe(true)
+  }
+  expect(when instanceof Date).toBe(true)
+  expect(counts instanceof Map && [...counts].every(([k, v]) => typeof k === "string" && typeof v === "number")).toBe(
+    true
+  )
+  expect(seen instanceof Set && [...seen].every((r) => regions.includes(r))).toBe(true)
+  expect(isSale(both) && typeof both.id === "string").toBe(true)
+  expect(optional === undefined || isSale(optional)).toBe(true)
+  expect([null, "open", "closed"]).toContain(status)
+  expect([10n, -1, false]).toContain(mixed)
+  expect(
+    shape.kind === "circle" ? typeof shape.r === "number" : shape.kind === "square" && typeof shape.side === "number"
+  ).toBe(true)
+  expect(typeof box.value).toBe("string")
+  expect(Object.keys(partial).every((k) => (k === "x" || k === "y") && typeof partial[k] === "number")).toBe(true)
+  expect(fixed.length === 2 && fixed.every((x: unknown) => typeof x === "number")).toBe(true)
+  expect(lookup instanceof Map && [...lookup].every(([k, v]) => typeof k === "string" && typeof v === "boolean")).toBe(
+    true
+  )
+  expect(Object.keys(labelled).sort()).toEqual(["label", "x", "y"])
+  expect(Object.keys(keyed).sort()).toEqual(["a", "b"])
+  expect([keyed.a, keyed.b].every((v) => v === undefined || typeof v === "boolean")).toBe(true)
+}
+
 describe("a built module's arbitrary", () => {
   it("type-checks, and its samples have the declared shapes", async () => {
     const dir = tempProject({ "src/forms.ts": fixture("forms") })
@@ -154,97 +244,7 @@ describe("a built module's arbitrary", () => {
     }
     expect(typeof forms.arbitrary).toBe("function")
     const samples = fc.sample(forms.arbitrary!(fc), { numRuns: 50, seed: 42 })
-    const regions = ["north", "south", "west"]
-    const isSale = (s: unknown): boolean => {
-      const sale = s as Record<string, unknown>
-      return (
-        regions.includes(sale.region as string) &&
-        typeof sale.amount === "number" &&
-        !Number.isNaN(sale.amount) &&
-        Number.isFinite(sale.amount) &&
-        (!("note" in sale) || typeof sale.note === "string") &&
-        Array.isArray(sale.tags) &&
-        sale.tags.every((t) => typeof t === "string")
-      )
-    }
-    for (const p of samples) {
-      expect(p).toHaveLength(32)
-      const [
-        text,
-        count,
-        flag,
-        big,
-        nothing,
-        missing,
-        kind,
-        region,
-        level,
-        either,
-        maybe,
-        sales,
-        frozen,
-        pair,
-        short,
-        totals,
-        byName,
-        nested,
-        when,
-        counts,
-        seen,
-        both
-      ] = p as any[]
-      const [status, mixed, shape, box, partial, fixed, lookup, labelled, keyed, optional] = (p as any[]).slice(22)
-      expect(typeof text).toBe("string")
-      expect(typeof count === "number" && Number.isFinite(count)).toBe(true)
-      expect(typeof flag).toBe("boolean")
-      expect(typeof big).toBe("bigint")
-      expect(nothing).toBe(null)
-      expect(missing).toBe(undefined)
-      expect(kind).toBe("fixed")
-      expect(regions).toContain(region)
-      expect([1, 2, 3]).toContain(level)
-      expect(typeof either === "string" || (Array.isArray(either) && either.every((x) => typeof x === "number"))).toBe(
-        true
-      )
-      expect(maybe === null || typeof maybe === "string").toBe(true)
-      expect(sales.every(isSale)).toBe(true)
-      expect(frozen.every((x: unknown) => typeof x === "number")).toBe(true)
-      expect(pair.length === 2 && typeof pair[0] === "string" && typeof pair[1] === "number").toBe(true)
-      // An optional element is left out, never set to undefined (exactOptionalPropertyTypes).
-      expect(
-        typeof short[0] === "boolean" && (short.length === 1 || (short.length === 2 && typeof short[1] === "string"))
-      ).toBe(true)
-      expect(Object.values(totals).every((x) => typeof x === "number")).toBe(true)
-      expect(Object.values(byName).every(isSale)).toBe(true)
-      expect(nested["odd key"]).toBe(true)
-      for (const d of nested.inner.deep) {
-        expect(d.at instanceof Date && !Number.isNaN(d.at.getTime())).toBe(true)
-        expect(!("level" in d) || [1, 2, 3].includes(d.level)).toBe(true)
-      }
-      expect(when instanceof Date).toBe(true)
-      expect(
-        counts instanceof Map && [...counts].every(([k, v]) => typeof k === "string" && typeof v === "number")
-      ).toBe(true)
-      expect(seen instanceof Set && [...seen].every((r) => regions.includes(r))).toBe(true)
-      expect(isSale(both) && typeof both.id === "string").toBe(true)
-      expect(optional === undefined || isSale(optional)).toBe(true)
-      expect([null, "open", "closed"]).toContain(status)
-      expect([10n, -1, false]).toContain(mixed)
-      expect(
-        shape.kind === "circle"
-          ? typeof shape.r === "number"
-          : shape.kind === "square" && typeof shape.side === "number"
-      ).toBe(true)
-      expect(typeof box.value).toBe("string")
-      expect(Object.keys(partial).every((k) => (k === "x" || k === "y") && typeof partial[k] === "number")).toBe(true)
-      expect(fixed.length === 2 && fixed.every((x: unknown) => typeof x === "number")).toBe(true)
-      expect(
-        lookup instanceof Map && [...lookup].every(([k, v]) => typeof k === "string" && typeof v === "boolean")
-      ).toBe(true)
-      expect(Object.keys(labelled).sort()).toEqual(["label", "x", "y"])
-      expect(Object.keys(keyed).sort()).toEqual(["a", "b"])
-      expect([keyed.a, keyed.b].every((v) => v === undefined || typeof v === "boolean")).toBe(true)
-    }
+    for (const p of samples) expectShapes(p)
     // Optional fields and parameters are sometimes there and sometimes not; unions take each side.
     const all = samples as any[][]
     expect(

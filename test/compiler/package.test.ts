@@ -8,8 +8,10 @@ import { execFile, execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { repoRoot } from "./temp-project.js"
+
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm"
 const npx = process.platform === "win32" ? "npx.cmd" : "npx"

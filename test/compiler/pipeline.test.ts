@@ -3,12 +3,13 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { afterAll, describe, expect, it } from "vitest"
-import { main } from "../cli.js"
-import { compile } from "../index.js"
+import { main } from "../../dist/compiler/cli.js"
+import { compile } from "../../dist/compiler/index.js"
 import { checkPipeline, type CompiledPipeline } from "../../examples/pipeline/pipeline.check.js"
 
-// The example of issue 5, built by `weft build` (its `main`) into a temp folder (nothing is written
-// beside the sources) and run on a local cluster from the built package.
+// The example of issue 5, built by `weft build` (the built package's `main`; `npm test` builds
+// first) into a temp folder (nothing is written beside the sources) and run on a local cluster
+// from the built package.
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 const example = join(repoRoot, "examples/pipeline")
 const dir = mkdtempSync(join(tmpdir(), "weft-pipeline-"))
@@ -24,6 +25,13 @@ const expectedReport = `# Sales report
 | south | 242.00 |
 | west | 40.25 |
 `
+
+/** Where `main` writes when only its errors matter. */
+const quietIo = {
+  stdout: { write: () => true },
+  stderr: { write: (t: string) => void process.stderr.write(t) },
+  cwd: repoRoot
+}
 
 describe("examples/pipeline", () => {
   it("compiles without diagnostics and runs on a local cluster", async () => {
@@ -87,14 +95,12 @@ describe("examples/pipeline", () => {
     "passes weft/testing's checks, with the arbitrary weft build --arbitraries derived (examples/pipeline/pipeline.check.ts)",
     { timeout: 120_000 },
     async () => {
-      const io = {
-        stdout: { write: () => true },
-        stderr: { write: (t: string) => void process.stderr.write(t) },
-        cwd: repoRoot
-      }
       const outDir = join(dir, "checked")
       expect(
-        await main(["build", "--project", join(example, "tsconfig.json"), "--out-dir", outDir, "--arbitraries"], io)
+        await main(
+          ["build", "--project", join(example, "tsconfig.json"), "--out-dir", outDir, "--arbitraries"],
+          quietIo
+        )
       ).toBe(0)
       const compiled = (await import(pathToFileURL(join(outDir, "pipeline.weft.ts")).href)) as CompiledPipeline
       expect(typeof compiled.regionTotals.arbitrary).toBe("function")

@@ -5,11 +5,12 @@ import { fileURLToPath } from "node:url"
 import { beforeAll, describe, expect, it } from "vitest"
 import { formatDiagnostic, type WeftDiagnostic } from "../diagnostics.js"
 import { findAnnotated, loadProject } from "../project.js"
-import { analyzeTasks, parseTaskTag, type TaskAnalysis } from "../tasks.js"
+import { analyzeTasks, type TaskAnalysis } from "./analyze.js"
+import { parseTaskTag } from "./tag.js"
 
 // Fixtures are `*.ts.fixture` so that the project's own tsc runs do not type-check them; they are
 // loaded as `/fixtures/*.ts` into one in-memory project shared by the tests.
-const fixtureDir = fileURLToPath(new URL("./fixtures/tasks/", import.meta.url))
+const fixtureDir = fileURLToPath(new URL("../fixtures/tasks/", import.meta.url))
 const fixtures: Record<string, string> = {}
 for (const name of readdirSync(fixtureDir)) {
   if (name.endsWith(".ts.fixture"))
@@ -31,6 +32,21 @@ let result: TaskAnalysis
 beforeAll(() => {
   result = analyzeTasks(loadProject({ files: fixtures }), root)
 })
+
+/** What each WEFT2005 of `d2005-impure.ts` names, in order. */
+const impureCalls = [
+  "Math.random",
+  "Date.now",
+  "new Date()",
+  "crypto.randomUUID",
+  "performance.now",
+  "fetch",
+  'writeFileSync from "node:fs"',
+  "fsp.mkdir (node:fs/promises)",
+  "fs.appendFileSync (fs)",
+  'randomUUID from "node:crypto"',
+  "Date.now (d2005-impure.ts:27)"
+]
 
 describe("analyzeTasks: diagnostics", () => {
   it.each(["d2001-nested.ts", "d2002-mutable.ts", "d2003-clone.ts", "d2004-duplicate.ts", "d2005-impure.ts"])(
@@ -99,19 +115,7 @@ describe("analyzeTasks: diagnostics", () => {
 
   it("2005 names the call and suggests impure or a parameter", () => {
     const impure = result.diagnostics.filter((d) => d.code === 2005)
-    expect(impure.map((d) => d.message.match(/calls (.*), which/)![1])).toEqual([
-      "Math.random",
-      "Date.now",
-      "new Date()",
-      "crypto.randomUUID",
-      "performance.now",
-      "fetch",
-      'writeFileSync from "node:fs"',
-      "fsp.mkdir (node:fs/promises)",
-      "fs.appendFileSync (fs)",
-      'randomUUID from "node:crypto"',
-      "Date.now (d2005-impure.ts:27)"
-    ])
+    expect(impure.map((d) => d.message.match(/calls (.*), which/)![1])).toEqual(impureCalls)
     expect(impure.at(-1)!.message).toContain('uses "stamp"')
     for (const d of impure) expect(d.hint).toMatch(/\/\*\* @task impure \*\/.*parameter/)
   })

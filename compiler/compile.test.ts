@@ -14,9 +14,9 @@ import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import ts from "typescript"
 import { afterAll, describe, expect, it } from "vitest"
-import { compile, diagnosticCodes, formatDiagnostic } from "../index.js"
-import { task, taskMetaOf } from "../../dsl/task.js"
-import { repoRoot, writeProject } from "./temp-project.js"
+import { compile, diagnosticCodes, formatDiagnostic } from "./index.js"
+import { task, taskMetaOf } from "../dsl/task.js"
+import { repoRoot, writeProject } from "./fixtures/temp-project.js"
 
 const io = `/** @task retries=2 timeout=10s */
 export function load(path: string): number[] {
@@ -175,6 +175,23 @@ describe("compile(): the build cache", () => {
   })
 })
 
+/** A module that uses the emitted ones as their sources' types say. */
+const useSource = `import { pipeline, total } from "./flow.weft.js"\nimport type { Delayed } from "weft"\nconst d: Delayed<number> = pipeline(["a"])\nconst n: number = total([[1]])\n// @ts-expect-error a number is not a path list\npipeline(1)\nexport { d, n }\n`
+
+/** The project's files and its type errors, as tsc reports them with the project's settings. */
+function typeCheck(project: string): { fileNames: string[]; errors: string[] } {
+  const config = ts.getParsedCommandLineOfConfigFile(
+    project,
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} }
+  )!
+  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options })
+  const errors = ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`)
+  return { fileNames: config.fileNames, errors }
+}
+
 describe("compile(): a project on disk", () => {
   it("writes the modules, writes nothing the second time, and they type-check", async () => {
     const dir = tempProject({ "src/io.ts": io, "src/flow.ts": flow })
@@ -193,20 +210,9 @@ describe("compile(): a project on disk", () => {
     expect(readFileSync(join(dir, "src/flow.weft.ts"), "utf8")).toBe(first.files[0].text)
 
     // The emitted modules type-check with the project's settings, and keep the source types.
-    writeFileSync(
-      join(dir, "src/use.ts"),
-      `import { pipeline, total } from "./flow.weft.js"\nimport type { Delayed } from "weft"\nconst d: Delayed<number> = pipeline(["a"])\nconst n: number = total([[1]])\n// @ts-expect-error a number is not a path list\npipeline(1)\nexport { d, n }\n`
-    )
-    const config = ts.getParsedCommandLineOfConfigFile(
-      project,
-      {},
-      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} }
-    )!
-    const program = ts.createProgram({ rootNames: config.fileNames, options: config.options })
-    const errors = ts
-      .getPreEmitDiagnostics(program)
-      .map((d) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`)
-    expect(config.fileNames.some((f) => f.endsWith("flow.weft.ts"))).toBe(true)
+    writeFileSync(join(dir, "src/use.ts"), useSource)
+    const { fileNames, errors } = typeCheck(project)
+    expect(fileNames.some((f) => f.endsWith("flow.weft.ts"))).toBe(true)
     expect(errors).toEqual([])
   })
 
