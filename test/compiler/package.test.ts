@@ -73,9 +73,10 @@ beforeAll(async () => {
   expect(install.code, `npm install failed:\n${install.stdout}${install.stderr}`).toBe(0)
 }, 480_000)
 
+// Removing the installed project (a whole node_modules) can outlast the default hook timeout on a loaded machine.
 afterAll(() => {
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true })
-})
+}, 120_000)
 
 describe("the packed package, installed", () => {
   it('import("weft") runs a task, and weft/testing checks one with fast-check 4', async () => {
