@@ -18,7 +18,8 @@
  * @internal
  */
 import type { InterruptOutcome, PartialResults, StreamedResults, WireBatch, WireBatchResult } from "../core/protocol.js"
-import { BatchControl, interruptAttempt, runBatch } from "./worker/run-batch.js"
+import { BatchControl, interruptAttempt } from "./interrupt/worker.js"
+import { runBatch } from "./worker/run-batch.js"
 import { ExecutorFailure, type BatchSignal, type Executor } from "./executor.js"
 
 interface Queued {
