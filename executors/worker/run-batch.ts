@@ -12,9 +12,9 @@
  * @internal
  */
 import type { StreamedResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
-import { listenWhileRunning, type BatchControl } from "../interrupt/worker.js"
+import { awaitingPromise, listenWhileRunning, type BatchControl } from "../interrupt/worker.js"
 import { findFunctions } from "./load.js"
-import { BatchRun, mustAwait, recorded } from "./task.js"
+import { BatchRun, isEffect, isThenable, mustAwait, recorded } from "./task.js"
 
 /**
  * Runs every task of `batch` and reports each value or encoded error, index-aligned. Never
@@ -50,7 +50,19 @@ async function run(
     let value = tasks.start(i)
     if (value === recorded) continue
     if (mustAwait(value)) {
-      value = await tasks.settle(i, value)
+      // Awaited here, not in a helper: an async helper would cost every async task a second promise.
+      try {
+        const object = typeof value === "object"
+        if (isThenable(value)) {
+          tasks.awaits(i, awaitingPromise)
+          value = await value
+        }
+        // An Effect, also one a Promise resolved to (not one a function-thenable resolved to, as ever).
+        if (object && isEffect(value)) value = await tasks.runEffect(i, value)
+      } catch (error) {
+        tasks.threw(i, error)
+        continue
+      }
       if (value === recorded) continue
     }
     tasks.finish(i, value)

@@ -1,7 +1,7 @@
 /**
  * Running the tasks of one batch, one at a time: calling a task (its inputs linked first when it is
- * fused), awaiting what it returned (a thenable, or an Effect run to its exit), and recording its
- * value or encoded error. The loop over the tasks is `run-batch.ts`.
+ * fused), running an Effect it returned, and recording its value or encoded error. The loop over
+ * the tasks, which awaits what a task returned, is `run-batch.ts`.
  *
  * Hot path: a synchronous task costs a call, a `typeof` check of its result and no microtask; only
  * thenables and Effects are awaited (`mustAwait`). Nothing is allocated per task: a batch has one
@@ -20,6 +20,15 @@ import { openStream, type ResultStream } from "./stream.js"
 
 /** What `BatchRun.start` and `settle` return when the task's outcome is already recorded (it failed). */
 export const recorded: unique symbol = Symbol("recorded")
+
+/** A thenable: awaited (a task may return any PromiseLike, or a function with `then`). */
+export const isThenable = (value: unknown): boolean =>
+  ((typeof value === "object" && value !== null) || typeof value === "function") &&
+  typeof (value as Partial<PromiseLike<unknown>>).then === "function"
+
+/** An Effect, run to its exit (`effect.ts`), known without importing `effect`. */
+export const isEffect = (value: unknown): value is object =>
+  typeof value === "object" && value !== null && effectTypeId in value
 
 /** Whether a task's return value must be awaited: a thenable, or an Effect to run. */
 export const mustAwait = (value: unknown): boolean =>
@@ -65,36 +74,27 @@ export class BatchRun {
     try {
       return fn(...args)
     } catch (error) {
-      return this.fail(i, encodeThrown(error, batch.fns[f], "thrown"))
+      this.threw(i, error)
+      return recorded
     }
   }
 
-  /**
-   * Awaits what task `i` returned (`mustAwait`): a thenable, then an Effect (also one a Promise
-   * resolved to). Its value, or `recorded` when it failed. The control and the stream hear of each
-   * await first: a request or a flush can only be read then.
-   */
-  async settle(i: number, value: unknown): Promise<unknown> {
-    const { control, stream } = this
-    const ref = this.batch.fns[this.batch.fn[i]]
-    const object = typeof value === "object"
-    try {
-      if (typeof (value as Partial<PromiseLike<unknown>>).then === "function") {
-        control?.awaits(i, awaitingPromise)
-        stream?.awaits(i)
-        value = await value
-      }
-      if (object && typeof value === "object" && value !== null && effectTypeId in value) {
-        control?.awaits(i, awaitingEffect)
-        stream?.awaits(i)
-        const exit = await runEffect(value, ref, control)
-        if (exit.failure !== undefined) return this.fail(i, exit.failure)
-        value = exit.value
-      }
-      return value
-    } catch (error) {
-      return this.fail(i, encodeThrown(error, ref, "thrown"))
-    }
+  /** Task `i` is about to await what it returned: the control and the stream hear of it first (a request or a flush can only be read then). */
+  awaits(i: number, what: typeof awaitingPromise | typeof awaitingEffect): void {
+    this.control?.awaits(i, what)
+    this.stream?.awaits(i)
+  }
+
+  /** Runs the Effect task `i` returned (or a Promise it returned resolved to): its value, or `recorded` when it failed. */
+  async runEffect(i: number, effect: object): Promise<unknown> {
+    this.awaits(i, awaitingEffect)
+    const exit = await runEffect(effect, this.batch.fns[this.batch.fn[i]], this.control)
+    return exit.failure === undefined ? exit.value : this.fail(i, exit.failure)
+  }
+
+  /** Records that task `i` threw `error` (or a thenable it returned rejected with it). */
+  threw(i: number, error: unknown): void {
+    this.fail(i, encodeThrown(error, this.batch.fns[this.batch.fn[i]], "thrown"))
   }
 
   /** Records task `i`'s value; or why it cannot be sent back; or the fault the plan injected. */
