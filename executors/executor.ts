@@ -1,7 +1,8 @@
 /**
  * The one interface behind which tasks run. Every implementation passes the shared conformance
- * suite in `test/executor/conformance.ts`: the in-process executor (the main thread), the tinypool
- * executor (worker threads) and, later, a distributed one.
+ * suite beside it, `conformance.case.ts` (what one cannot do is declared as a skip with its
+ * reason): the in-process executor (the main thread), the tinypool executor (worker threads or
+ * child processes) and, later, a distributed one.
  *
  * An executor knows nothing of keys, dependencies or retries: it runs batches of ready task
  * attempts and reports each attempt's value or encoded error. The scheduler and the engine above it

@@ -18,7 +18,8 @@
  * @internal
  */
 import type { InterruptOutcome, PartialResults, StreamedResults, WireBatch, WireBatchResult } from "../core/protocol.js"
-import { BatchControl, interruptAttempt, runBatch } from "./worker/run-batch.js"
+import { BatchControl, interruptAttempt } from "./interrupt/worker.js"
+import { runBatch } from "./worker/run-batch.js"
 import { ExecutorFailure, type BatchSignal, type Executor } from "./executor.js"
 
 interface Queued {
@@ -73,125 +74,129 @@ const closed = () => new ExecutorFailure("closed", "The executor is closed")
 
 /** An executor that runs batches on this thread, one at a time (`kind: "in-process"`, `workers: 1`). */
 export function makeInProcessExecutor(): Executor {
-  const queue: Queued[] = []
-  let current: Queued | undefined
-  let scheduled = false
-  let isClosed = false
+  return new InProcessExecutor()
+}
 
-  const schedule = () => {
-    if (scheduled || current !== undefined || queue.length === 0 || isClosed) return
-    scheduled = true
-    setImmediate(next)
+class InProcessExecutor implements Executor {
+  readonly kind = "in-process"
+  readonly workers = 1
+  readonly #queue: Queued[] = []
+  #current: Queued | undefined
+  #scheduled = false
+  #closed = false
+
+  run(batch: WireBatch, signal?: BatchSignal, onResults?: (part: PartialResults) => void): Promise<WireBatchResult> {
+    if (this.#closed) return Promise.reject(closed())
+    if (signal?.aborted) return Promise.reject(aborted())
+    return new Promise<WireBatchResult>((resolve, reject) => {
+      const item: Queued = {
+        batch,
+        signal,
+        resolve,
+        reject,
+        onResults,
+        onAbort: undefined,
+        settled: false,
+        control: undefined
+      }
+      if (signal !== undefined) {
+        item.onAbort = () => {
+          const at = this.#queue.indexOf(item)
+          if (at >= 0) this.#queue.splice(at, 1)
+          this.#fail(item, aborted())
+        }
+        signal.once("abort", item.onAbort)
+      }
+      this.#queue.push(item)
+      this.#schedule()
+    })
+  }
+
+  interrupt(id: number, graceMs: number): Promise<InterruptOutcome> {
+    const current = this.#current
+    if (current !== undefined && current.control !== undefined && !current.settled) {
+      const outcome = interruptAttempt(current.control, id)
+      if (typeof outcome === "string") return Promise.resolve(outcome)
+      // An Effect being interrupted: "unknown" when its finalizers outlast the grace period, as in a worker.
+      if (outcome !== undefined) return within(outcome, graceMs)
+    }
+    for (const item of this.#queue) {
+      const ids = item.batch.ids
+      if (ids === undefined || !ids.includes(id)) continue
+      // Not started: its control, made now, skips the task when the batch runs.
+      return Promise.resolve(interruptAttempt((item.control ??= new BatchControl(ids)), id) ?? "unknown")
+    }
+    return Promise.resolve("unknown")
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve()
+    this.#closed = true
+    for (const item of this.#queue.splice(0)) this.#fail(item, closed())
+    // The running batch cannot be stopped; its caller hears "closed" now and its results are dropped.
+    if (this.#current !== undefined) this.#fail(this.#current, closed())
+    return Promise.resolve()
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#current !== undefined || this.#queue.length === 0 || this.#closed) return
+    this.#scheduled = true
+    setImmediate(this.#next)
   }
 
   /** Settles `item` once, whether it is queued, running or neither. */
-  const settle = (item: Queued, outcome: () => void) => {
+  #settle(item: Queued, outcome: () => void): void {
     if (item.settled) return
     item.settled = true
     if (item.onAbort !== undefined) item.signal?.off("abort", item.onAbort)
     outcome()
-    if (current === item) current = undefined
-    schedule()
+    if (this.#current === item) this.#current = undefined
+    this.#schedule()
   }
 
-  const fail = (item: Queued, error: ExecutorFailure) => settle(item, () => item.reject(error))
+  #fail(item: Queued, error: ExecutorFailure): void {
+    this.#settle(item, () => item.reject(error))
+  }
 
-  function next(): void {
-    scheduled = false
-    if (isClosed) return
-    const item = queue.shift()
+  /** Starts the next queued batch: its arguments cloned in, its results cloned out, as a worker's are. */
+  readonly #next = (): void => {
+    this.#scheduled = false
+    if (this.#closed) return
+    const item = this.#queue.shift()
     if (item === undefined) return
-    current = item
+    this.#current = item
     let args: WireBatch["args"]
     try {
       args = structuredClone(item.batch.args)
     } catch (error) {
-      fail(
-        item,
-        new ExecutorFailure("transport", `The batch's arguments cannot be cloned: ${String(error)}`, { cause: error })
-      )
+      const message = `The batch's arguments cannot be cloned: ${String(error)}`
+      this.#fail(item, new ExecutorFailure("transport", message, { cause: error }))
       return
     }
     if (item.batch.ids !== undefined) item.control ??= new BatchControl(item.batch.ids)
     const post = streamTo(item)
     runBatch({ ...item.batch, args, ...(post === undefined ? {} : { stream: inThisThread }) }, item.control, post).then(
-      (result) => {
-        let results: WireBatchResult["results"]
-        try {
-          results = structuredClone(result.results)
-        } catch (error) {
-          fail(
-            item,
-            new ExecutorFailure("transport", `The batch's results cannot be cloned: ${String(error)}`, { cause: error })
-          )
-          return
-        }
-        const streamed = result.streamed
-        settle(item, () =>
-          item.resolve({
-            results,
-            failed: result.failed,
-            elapsedMs: result.elapsedMs,
-            ...(streamed ? { streamed } : {})
-          })
-        )
-      },
+      (result) => this.#finish(item, result),
       (error: unknown) =>
-        fail(item, new ExecutorFailure("transport", `The batch could not run: ${String(error)}`, { cause: error }))
+        this.#fail(
+          item,
+          new ExecutorFailure("transport", `The batch could not run: ${String(error)}`, { cause: error })
+        )
     )
   }
 
-  return {
-    kind: "in-process",
-    workers: 1,
-    run(batch, signal, onResults) {
-      if (isClosed) return Promise.reject(closed())
-      if (signal?.aborted) return Promise.reject(aborted())
-      return new Promise<WireBatchResult>((resolve, reject) => {
-        const item: Queued = {
-          batch,
-          signal,
-          resolve,
-          reject,
-          onResults,
-          onAbort: undefined,
-          settled: false,
-          control: undefined
-        }
-        if (signal !== undefined) {
-          item.onAbort = () => {
-            const at = queue.indexOf(item)
-            if (at >= 0) queue.splice(at, 1)
-            fail(item, aborted())
-          }
-          signal.once("abort", item.onAbort)
-        }
-        queue.push(item)
-        schedule()
-      })
-    },
-    interrupt(id, graceMs): Promise<InterruptOutcome> {
-      if (current !== undefined && current.control !== undefined && !current.settled) {
-        const outcome = interruptAttempt(current.control, id)
-        if (typeof outcome === "string") return Promise.resolve(outcome)
-        // An Effect being interrupted: "unknown" when its finalizers outlast the grace period, as in a worker.
-        if (outcome !== undefined) return within(outcome, graceMs)
-      }
-      for (const item of queue) {
-        const ids = item.batch.ids
-        if (ids === undefined || !ids.includes(id)) continue
-        // Not started: its control, made now, skips the task when the batch runs.
-        return Promise.resolve(interruptAttempt((item.control ??= new BatchControl(ids)), id) ?? "unknown")
-      }
-      return Promise.resolve("unknown")
-    },
-    close() {
-      if (isClosed) return Promise.resolve()
-      isClosed = true
-      for (const item of queue.splice(0)) fail(item, closed())
-      // The running batch cannot be stopped; its caller hears "closed" now and its results are dropped.
-      if (current !== undefined) fail(current, closed())
-      return Promise.resolve()
+  #finish(item: Queued, result: WireBatchResult): void {
+    let results: WireBatchResult["results"]
+    try {
+      results = structuredClone(result.results)
+    } catch (error) {
+      const message = `The batch's results cannot be cloned: ${String(error)}`
+      this.#fail(item, new ExecutorFailure("transport", message, { cause: error }))
+      return
     }
+    const streamed = result.streamed
+    this.#settle(item, () =>
+      item.resolve({ results, failed: result.failed, elapsedMs: result.elapsedMs, ...(streamed ? { streamed } : {}) })
+    )
   }
 }

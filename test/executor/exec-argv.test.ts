@@ -1,30 +1,15 @@
+/**
+ * End to end, against the built package: a program started with Node flags that workers refuse,
+ * or under tsx, still runs its tasks on worker threads. (How the flags are chosen is unit-tested
+ * beside the code: executors/tinypool/pool-options.test.ts, core/tsx-flags.test.ts.)
+ */
 import { spawnSync } from "node:child_process"
 import { describe, expect, test } from "vitest"
-import { workerExecArgv } from "../../dist/executors/tinypool/tinypool.js"
-import { splitTsxLoaders } from "../../dist/core/tsx-flags.js"
 import { Client } from "weft"
 import { inc } from "../fixtures/client-tasks.js"
 import { tripleByRequire } from "../fixtures/cjs-tasks.js"
 
 describe("flags passed on to worker threads", () => {
-  test("keeps loaders and conditions, drops what Node refuses in workers", () => {
-    expect(
-      workerExecArgv([
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "--expose-gc",
-        "-e",
-        "code",
-        "--conditions=dev",
-        "--enable-source-maps",
-        "--max-old-space-size=100",
-        "--require",
-        "x.cjs"
-      ])
-    ).toEqual(["--import", "tsx", "--conditions=dev", "--enable-source-maps", "--require", "x.cjs"])
-  })
-
   test.each([["--expose-gc"], ["--input-type=module"], ["--max-old-space-size=200"]])(
     "a program started with %s can start a cluster",
     (flag) => {
@@ -38,27 +23,6 @@ describe("flags passed on to worker threads", () => {
 })
 
 describe("tsx in worker threads", () => {
-  test("tsx's loader flags are taken off a worker thread's flags and passed on by name", () => {
-    const loader = "file:///app/node_modules/tsx/dist/loader.mjs"
-    expect(
-      splitTsxLoaders([
-        "--import",
-        "tsx",
-        "--conditions=dev",
-        `--import=${loader}`,
-        "--require",
-        "x.cjs",
-        "--loader",
-        "tsx",
-        "--import",
-        "./mine.mjs"
-      ])
-    ).toEqual({
-      kept: ["--conditions=dev", "--require", "x.cjs", "--import", "./mine.mjs"],
-      tsx: ["tsx", loader, "tsx"]
-    })
-  })
-
   // These tests run under `--import tsx`: the worker threads start without it and register it
   // themselves before importing a .ts task module, for import (ESM) and for require (CommonJS).
   test(

@@ -11,7 +11,7 @@ import {
   minMemoryLimitBytes,
   recycleFraction
 } from "../../dist/executors/tinypool/tinypool.js"
-import { batchOf, inline } from "../executor/conformance.js"
+import { batchOf, inline } from "../../executors/conformance.case.js"
 import { captureStderr, outOfMemoryReports } from "./capture-stderr.js"
 import { noStrayErrors, within } from "./fault-helpers.js"
 

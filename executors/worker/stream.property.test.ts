@@ -6,8 +6,8 @@
  */
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect } from "vitest"
-import type { EncodedError, FnRef, StreamedResults, WireBatch, WireBatchResult } from "../../dist/core/protocol.js"
-import { runBatch } from "../../dist/executors/worker/run-batch.js"
+import type { EncodedError, FnRef, StreamedResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
+import { runBatch } from "./run-batch.js"
 
 const refKey = "__streamPropertyRef"
 let ids = 0

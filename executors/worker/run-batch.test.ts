@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
-import type { FnRef, WireBatch } from "../../dist/core/protocol.js"
-import { runBatch, uncloneableReason } from "../../dist/executors/worker/run-batch.js"
+import type { FnRef, WireBatch } from "../../core/protocol.js"
+import { uncloneableReason } from "./result-check.js"
+import { runBatch } from "./run-batch.js"
 
 let ids = 0
 const inline = (source: string): FnRef => ({ kind: "inline", id: `run-batch-${ids++}`, source, name: "task" })

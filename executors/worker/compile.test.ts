@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { compileInline, explainReferenceError, type InlineRef } from "../../dist/executors/worker/compile.js"
-import { TaskDefinitionError } from "../../dist/core/errors.js"
+import { compileInline, explainReferenceError, type InlineRef } from "./compile.js"
+import { TaskDefinitionError } from "../../core/errors.js"
 
 let ids = 0
 const ref = (source: string, name = "task"): InlineRef => ({ kind: "inline", id: `test-${ids++}`, source, name })

@@ -1,8 +1,8 @@
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { describe, expect, it } from "vitest"
-import { cleanStack } from "../../dist/core/clean-stack.js"
+import { cleanStack } from "./clean-stack.js"
 
-const root = fileURLToPath(new URL("../../", import.meta.url))
+const root = fileURLToPath(new URL("../", import.meta.url))
 const user = `${root}test/fixtures/app.ts`
 
 describe("cleanStack", () => {

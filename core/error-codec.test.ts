@@ -1,15 +1,9 @@
 import { readFile } from "node:fs/promises"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import {
-  decodeError,
-  encodeError,
-  errorKindSymbol,
-  maxTextLength,
-  tracebackSymbol
-} from "../../dist/core/error-codec.js"
-import type { EncodedError } from "../../dist/core/protocol.js"
-import { TaskDefinitionError, TaskError } from "../../dist/core/errors.js"
+import { decodeError, encodeError, errorKindSymbol, maxTextLength, tracebackSymbol } from "./error-codec.js"
+import type { EncodedError } from "./protocol.js"
+import { TaskDefinitionError, TaskError } from "./errors.js"
 
 /** What the client sees: encoded in the worker, cloned across, decoded. */
 const roundTrip = (thrown: unknown, kind?: EncodedError["kind"]): Error & Record<string, unknown> =>
@@ -19,6 +13,8 @@ describe("encodeError / decodeError", () => {
   it("keeps name, message, stack, own fields and cause", () => {
     const cause = new Error("root")
     const thrown = Object.assign(new Error("outer", { cause }), { code: "E_X", retryable: false, at: new Date(0) })
+    // Thrown by a user's task: a frame in this file (inside weft's core/) is weft's own, and cleanStack drops it.
+    thrown.stack = "Error: outer\n    at job (/app/src/job.ts:3:9)\n    at main (/app/src/main.ts:7:3)"
     const error = roundTrip(thrown)
     expect(error).toBeInstanceOf(Error)
     expect(error).toBeInstanceOf(TaskError)

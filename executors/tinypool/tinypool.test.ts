@@ -4,14 +4,15 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { threadId } from "node:worker_threads"
 import { describe, expect, it } from "vitest"
-import { BatchAbort, ExecutorFailure } from "../../dist/executors/executor.js"
-import { makeTinypoolExecutor } from "../../dist/executors/tinypool/tinypool.js"
-import { childPids, eventually, watchWorkerThreads } from "../faults/fault-helpers.js"
-import { batchOf, executorConformance, inline, registered } from "./conformance.js"
+import { BatchAbort, ExecutorFailure } from "../executor.js"
+import { makeTinypoolExecutor } from "./tinypool.js"
+import { childPids, eventually, watchWorkerThreads } from "../../test/faults/fault-helpers.js"
+import { batchOf, executorConformance, inline, registered } from "../conformance.case.js"
 
 executorConformance("tinypool (threads)", () => makeTinypoolExecutor({ workers: 2 }))
 executorConformance("tinypool (processes)", () => makeTinypoolExecutor({ workers: 2, isolation: "process" }), {
-  interrupts: false
+  interrupt:
+    "no interrupt channel in child processes: they share no BroadcastChannel with the client thread, so a running task is stopped by aborting its batch"
 })
 
 describe("tinypool executor", () => {
@@ -116,6 +117,8 @@ describe("tinypool executor", () => {
   })
 
   it("lets the process exit on its own after close()", async () => {
+    // A plain `node` program, as a user runs one, so the built package (`npm run build` first): from
+    // the sources under tsx, each worker thread would register tsx first, 6-8 s here under load.
     const url = new URL("../../dist/executors/tinypool/tinypool.js", import.meta.url).href
     const script = `
       const { makeTinypoolExecutor } = await import(${JSON.stringify(url)})
