@@ -40,7 +40,11 @@ export {
   TimeoutError,
   KilledWorkerError,
   ClientClosedError,
-  TaskDefinitionError
+  TaskDefinitionError,
+  LostResultError,
+  ClusterConnectionError,
+  ClusterMemoryError,
+  type ClusterConnectionProblem
 } from "../core/errors.js"
 
 // Types of calls and results
