@@ -130,7 +130,12 @@ function* heldCandidates(records: ReadonlyArray<TaskRecordOf>): Iterable<unknown
 const errorOf = (outcome: Outcome): unknown => (outcome.ok ? undefined : outcome.error)
 
 /** The structure with each Future replaced by its value (always a new structure, as Dask's gather builds one). */
-function rebuild(engine: Engine, value: unknown, mode: GatherErrors, fetched: Map<string, unknown> | undefined): unknown {
+function rebuild(
+  engine: Engine,
+  value: unknown,
+  mode: GatherErrors,
+  fetched: Map<string, unknown> | undefined
+): unknown {
   if (typeof value !== "object" || value === null) return value
   const out = walk(value, {
     root: "value",

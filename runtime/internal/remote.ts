@@ -48,7 +48,8 @@ export const valueFrom = (value: unknown, fetched: Map<string, unknown> | undefi
 
 const remoteOf = (executor: Executor) => {
   const remote = executor.remote
-  if (remote === undefined) throw new Error("weft internal error: a held result from an executor without remote results")
+  if (remote === undefined)
+    throw new Error("weft internal error: a held result from an executor without remote results")
   return remote
 }
 

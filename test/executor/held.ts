@@ -59,7 +59,9 @@ export function makeHeldExecutor(inner: Executor): HeldExecutor {
         return Promise.reject(error)
       }
       const forward =
-        onResults === undefined ? undefined : (part: PartialResults) => onResults({ ...part, results: hold(keys, part) })
+        onResults === undefined
+          ? undefined
+          : (part: PartialResults) => onResults({ ...part, results: hold(keys, part) })
       return inner.run(withInputs(batch, values), signal, forward).then((result) => {
         const rest = { from: 0, results: result.results, failed: result.failed }
         return { ...result, results: hold(keys, rest, result.streamed ?? 0) }
@@ -93,11 +95,7 @@ export function valuesView(held: HeldExecutor): Executor {
     workers: held.workers,
     run: (batch, signal, onResults) =>
       held
-        .run(
-          batch,
-          signal,
-          onResults && ((part) => onResults({ ...part, results: part.results.map(value) }))
-        )
+        .run(batch, signal, onResults && ((part) => onResults({ ...part, results: part.results.map(value) })))
         .then((result) => ({ ...result, results: result.results.map(value) })),
     close: () => held.close()
   }
