@@ -39,7 +39,7 @@ export function makeHeldExecutor(inner: Executor): HeldExecutor {
       if (i < skip || part.failed.includes(i)) return value
       const bytes = serialize(value)
       store.set(keys[i], bytes)
-      return new HeldResult(keys[i], bytes.length)
+      return new HeldResult(keys[i], bytes.length, typeof value === "object" ? "Object" : typeof value)
     })
   const executor: HeldExecutor = {
     kind: "held",

@@ -1,0 +1,16 @@
+/**
+ * The client behaviour tests that run against `Client.local` (test/client/), run unchanged
+ * against `Client.connect` with two `weft worker` processes: the same files, imported here with
+ * `useClient` pointed at the cluster (test/client/helpers.ts `useClientsFrom`).
+ */
+import { useClientsFrom } from "../client/helpers.js"
+import { useCluster } from "./helpers.js"
+
+const cluster = useCluster({ workers: 2, threads: 1 })
+useClientsFrom((options) => cluster().connect({ allowedFailures: options.allowedFailures ?? 3 }))
+
+await import("../client/map-gather.test.js")
+await import("../client/submit.test.js")
+await import("../client/errors.test.js")
+await import("../client/retries.test.js")
+await import("../client/waiting.test.js")
