@@ -99,9 +99,7 @@ export const connect = (url: string, options?: ConnectOptions): Layer.Layer<Clie
     Client,
     Effect.acquireRelease(
       Effect.tryPromise({ try: () => PromiseClient.connect(url, options), catch: (error) => error }).pipe(
-        Effect.catchAll((error) =>
-          error instanceof ClusterConnectionError ? Effect.fail(error) : Effect.die(error)
-        )
+        Effect.catchAll((error) => (error instanceof ClusterConnectionError ? Effect.fail(error) : Effect.die(error)))
       ),
       (client) => Effect.promise(() => client.close())
     )

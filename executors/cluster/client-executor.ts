@@ -261,7 +261,8 @@ class Cluster implements ClusterExecutor {
 
   bytesRead(): number {
     let bytes = 0
-    for (const redis of this.#connections) bytes += (redis as unknown as { stream?: { bytesRead?: number } }).stream?.bytesRead ?? 0
+    for (const redis of this.#connections)
+      bytes += (redis as unknown as { stream?: { bytesRead?: number } }).stream?.bytesRead ?? 0
     return bytes
   }
 

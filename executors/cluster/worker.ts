@@ -240,8 +240,7 @@ class WorkerRuntime implements WorkerHandle {
         if (running !== undefined) running.abort.abort()
         else this.#aborted.set(id, now)
       }
-    }
-    else if ("closed" in message) this.#stopClient(message.closed)
+    } else if ("closed" in message) this.#stopClient(message.closed)
   }
 
   #stopClient(client: string): void {

@@ -125,7 +125,9 @@ describe("Client.connect", () => {
     expect(inspect(client)).toBe(String(client))
     await client.close()
     for (const worker of cluster().workers)
-      expect(worker.status).toMatch(/^weft worker w\d: 1 thread \(thread\), queue weft, Redis redis:\/\/127\.0\.0\.1:\d+$/)
+      expect(worker.status).toMatch(
+        /^weft worker w\d: 1 thread \(thread\), queue weft, Redis redis:\/\/127\.0\.0\.1:\d+$/
+      )
   })
 
   test("Weft.connect is a scoped layer: the client is closed, and its keys deleted, when the scope ends", async () => {
@@ -156,9 +158,14 @@ describe("a worker refuses what it must not run", () => {
     const worker = await startWorkerProcess(cluster().redis.url, "other-root", ["--queue", "rooted", "--root", root])
     try {
       const client = await cluster().connect({ queue: "rooted" })
-      const error = await client.submit(inc, 1).result().catch((e: unknown) => e)
+      const error = await client
+        .submit(inc, 1)
+        .result()
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(TaskDefinitionError)
-      expect((error as Error).message).toMatch(/client-tasks\.ts, whose file has hash [0-9a-f]{16} on this worker but [0-9a-f]{16} on the client/)
+      expect((error as Error).message).toMatch(
+        /client-tasks\.ts, whose file has hash [0-9a-f]{16} on this worker but [0-9a-f]{16} on the client/
+      )
       await client.close()
     } finally {
       worker.child.kill("SIGKILL")
@@ -173,7 +180,11 @@ describe("a worker refuses what it must not run", () => {
       const redis = cluster().inspect()
       const id = clientIdOf(client)
       const queue = new Queue("versions", { connection: redis, prefix: "weft" })
-      await queue.add("batch", { v: 999, client: id, root: "/", batch: "" }, { jobId: `${id}-999`, removeOnComplete: true })
+      await queue.add(
+        "batch",
+        { v: 999, client: id, root: "/", batch: "" },
+        { jobId: `${id}-999`, removeOnComplete: true }
+      )
       const { deserialize } = await import("node:v8")
       let text = ""
       await eventually(async () => {

@@ -125,7 +125,12 @@ async function warmUp(url: string): Promise<void> {
   const { inc } = await import("../fixtures/client-tasks.js")
   const client = await Client.connect(url)
   try {
-    await client.gather(client.map(inc, Array.from({ length: 64 }, (_, i) => i)))
+    await client.gather(
+      client.map(
+        inc,
+        Array.from({ length: 64 }, (_, i) => i)
+      )
+    )
   } finally {
     await client.close()
   }
