@@ -32,7 +32,7 @@ const clientIdOf = (client: Client): string => (client.engine.executor as unknow
 describe("Client.connect", () => {
   test("runs submit, map, gather and a delayed graph on the workers, which are other processes", async () => {
     const client = await cluster().connect()
-    const pids = client.map(() => process.pid, [1, 2, 3, 4], { pure: false })
+    const pids = client.map((_: number) => process.pid, [1, 2, 3, 4], { pure: false })
     const seen = await client.gather(pids)
     expect(seen.every((pid) => pid !== process.pid)).toBe(true)
     const total = client.submit((xs: number[]) => xs.reduce((a, b) => a + b, 0), client.map(inc, [1, 2, 3]))
@@ -104,14 +104,10 @@ describe("Client.connect", () => {
 
   test("retries a failing task on the workers, and retry() reruns an erred one", async () => {
     const client = await cluster().connect()
-    const flaky = client.submit(
-      (n: number) => {
-        if (Math.random() < 2) throw new Error(`failed ${n}`)
-        return n
-      },
-      1,
-      { retries: 2 }
-    )
+    const flaky = client.with({ retries: 2 }).submit((n: number) => {
+      if (Math.random() < 2) throw new Error(`failed ${n}`)
+      return n
+    }, 1)
     await expect(flaky.result()).rejects.toThrow("failed 1")
     expect(flaky.status).toBe("error")
     flaky.retry()
@@ -146,6 +142,44 @@ describe("Client.connect", () => {
   test("bad input: a malformed URL is a TypeError, an unknown option too", async () => {
     await expect(Client.connect("http://localhost:6379")).rejects.toBeInstanceOf(TypeError)
     await expect(Client.connect(cluster().redis.url, { nope: 1 } as never)).rejects.toThrow(/unknown option "nope"/)
+  })
+})
+
+describe("weft worker", () => {
+  test("SIGTERM finishes the running batch, then the worker exits 0", async () => {
+    const worker = await startWorkerProcess(cluster().redis.url, "graceful", ["--queue", "graceful"])
+    const client = await cluster().connect({ queue: "graceful" })
+    const redis = cluster().inspect()
+    const slow = client.submit((x: number) => new Promise((resolve) => setTimeout(() => resolve(x * 2), 2_000)), 21)
+    const queue = new Queue("graceful", { connection: redis, prefix: "weft" })
+    await eventually(async () => (await queue.getActiveCount()) === 1, 15_000)
+    worker.child.kill("SIGTERM")
+    expect(await slow.result()).toBe(42)
+    expect(await worker.exited).toBe(0)
+    expect(worker.output()).toMatch(/SIGTERM, finishing the running batches/)
+    await queue.close()
+    await client.close()
+  })
+
+  test("a bad command line exits 2 with a message, and never prints the password", async () => {
+    const { main } = await import("../../dist/cli/weft.js")
+    const run = async (argv: string[]) => {
+      let out = ""
+      const io = {
+        stdout: { write: (t: string) => (out += t) },
+        stderr: { write: (t: string) => (out += t) },
+        cwd: "."
+      }
+      return { code: await main(argv, io), out }
+    }
+    const missing = await run(["worker"])
+    expect(missing.code).toBe(2)
+    expect(missing.out).toMatch(/give the Redis URL/)
+    const badUrl = await run(["worker", "http://user:s3cret@localhost:6379"])
+    expect(badUrl.code).toBe(2)
+    expect(badUrl.out).not.toContain("s3cret")
+    const threads = await run(["worker", "redis://127.0.0.1:1", "--threads", "0"])
+    expect(threads.out).toMatch(/--threads must be a whole number >= 1/)
   })
 })
 

@@ -6,7 +6,9 @@
 import { useClientsFrom } from "../client/helpers.js"
 import { useCluster } from "./helpers.js"
 
-const cluster = useCluster({ workers: 2, threads: 1 })
+// Two threads per worker: a cancelled running task replaces its thread (seconds on a loaded
+// machine, with tsx), and the tests that follow must not wait for that.
+const cluster = useCluster({ workers: 2, threads: 2 })
 useClientsFrom((options) => cluster().connect({ allowedFailures: options.allowedFailures ?? 3 }))
 
 await import("../client/map-gather.test.js")
