@@ -11,8 +11,8 @@ import { useCluster } from "./helpers.js"
 const cluster = useCluster({ workers: 2, threads: 2 })
 useClientsFrom((options) => cluster().connect({ allowedFailures: options.allowedFailures ?? 3 }))
 
+await import("../client/waiting.test.js")
 await import("../client/map-gather.test.js")
 await import("../client/submit.test.js")
 await import("../client/errors.test.js")
 await import("../client/retries.test.js")
-await import("../client/waiting.test.js")
