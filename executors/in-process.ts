@@ -143,6 +143,7 @@ export function makeInProcessExecutor(): Executor {
 
   return {
     kind: "in-process",
+    abortLeavesRunning: true,
     workers: 1,
     run(batch, signal, onResults) {
       if (isClosed) return Promise.reject(closed())

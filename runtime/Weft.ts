@@ -29,6 +29,7 @@ import { Future } from "./Future.js"
 import { isSettled, type Outcome, type TaskRecordOf } from "./internal/engine.js"
 import { typedFailure } from "../core/error-kind.js"
 import { gatherInto, gatherMode } from "./internal/gather.js"
+import { fetchOutcome } from "./internal/remote.js"
 import { futureList, waitInto, waitSettings, type DoneAndNotDone, type ReturnWhen } from "./internal/waiting.js"
 import { retryStepKey, type RetryStep } from "./internal/retry.js"
 import type { AnyFunction, Arg, Args, Computed, Gathered, TaskFailure, TaskResult } from "./types.js"
@@ -154,8 +155,12 @@ export const result = <A, E>(future: Future<A, E>): Effect.Effect<A, E | ResultE
     const engine = Future.engineOf(future as Future<unknown, unknown>)
     const record = Future.recordOf(future as Future<unknown, unknown>)
     // Mentions `future` so that a Future being awaited is not garbage-collected (and released).
-    const settled = (task: TaskRecordOf) =>
-      resume(fromOutcome(engine.outcomeOf(task), future) as Effect.Effect<A, E | ResultError>)
+    const settled = (task: TaskRecordOf) => {
+      const outcome = fetchOutcome(engine.executor, engine.outcomeOf(task))
+      // A result held remotely (a cluster) is fetched first.
+      if (outcome instanceof Promise) outcome.then((fetched) => resume(fromOutcome(fetched, future) as never))
+      else resume(fromOutcome(outcome, future) as Effect.Effect<A, E | ResultError>)
+    }
     if (isSettled(record)) return void settled(record)
     engine.whenSettled(record, settled)
     return Effect.sync(() => engine.unlisten(record, settled))
