@@ -30,6 +30,7 @@ import {
   type StreamEntry
 } from "./protocol.js"
 import { deleteClientKeys } from "./cleanup.js"
+import { renewLease } from "./lease-sweep.js"
 
 /** Settings of the cluster executor (validated by `Client.connect`). */
 export interface ClusterExecutorSettings {
@@ -107,9 +108,9 @@ class Cluster implements ClusterExecutor {
   ) {
     this.workers = settings.concurrency
     const { prefix, leaseMs } = settings
-    const lease = keys.lease(prefix, clientId)
-    void cmd.set(lease, "1", "PX", leaseMs).catch(() => {})
-    this.#leaseTimer = setInterval(() => void cmd.set(lease, "1", "PX", leaseMs).catch(() => {}), leaseMs / 3)
+    // The lease, and the client's entry in the list that workers sweep (lease-sweep.ts).
+    void renewLease(cmd, prefix, clientId, leaseMs).catch(() => {})
+    this.#leaseTimer = setInterval(() => void renewLease(cmd, prefix, clientId, leaseMs).catch(() => {}), leaseMs / 3)
     this.#leaseTimer.unref()
     this.#queue = new Queue(settings.queue, { connection: cmd, prefix })
     this.#queue.on("error", () => {})
