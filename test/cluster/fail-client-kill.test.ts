@@ -6,20 +6,11 @@
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { expect, onTestFinished, test } from "vitest"
+import { eventually } from "./fail-support.js"
 import { allKeys, startCluster } from "./helpers.js"
 
 const script = fileURLToPath(new URL("./fixtures/run-client.ts", import.meta.url))
 const root = fileURLToPath(new URL("../..", import.meta.url))
-
-/** Polls `check` every 200 ms until it returns true or `ms` passed; returns whether it did. */
-export async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  return check()
-}
 
 /** Starts run-client.ts in a process of its own and resolves once it said "submitted". */
 async function startClientProcess(url: string, scenario: string, leaseMs: number) {
