@@ -15,7 +15,8 @@ import { deserialize } from "node:v8"
 import { Queue, QueueEvents } from "bullmq"
 import type { Redis } from "ioredis"
 import type { PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
-import { LostResultError } from "../../core/errors.js"
+import { ClusterMemoryError, LostResultError } from "../../core/errors.js"
+import { encodeError } from "../../core/error-codec.js"
 import { ExecutorFailure, HeldResult, type BatchSignal, type Executor, type RemoteResults } from "../executor.js"
 import { openRedis, redact, type RedisTarget } from "./connection.js"
 import { CompletionReader } from "./completions.js"
@@ -31,6 +32,7 @@ import {
 } from "./protocol.js"
 import { deleteClientKeys } from "./cleanup.js"
 import { moduleHashes } from "./job-input.js"
+import { renewLease } from "./lease-sweep.js"
 
 /** Settings of the cluster executor (validated by `Client.connect`). */
 export interface ClusterExecutorSettings {
@@ -112,9 +114,9 @@ class Cluster implements ClusterExecutor {
     this.workers = settings.concurrency
     this.#connections = [cmd, reader, eventsConnection]
     const { prefix, leaseMs } = settings
-    const lease = keys.lease(prefix, clientId)
-    void cmd.set(lease, "1", "PX", leaseMs).catch(() => {})
-    this.#leaseTimer = setInterval(() => void cmd.set(lease, "1", "PX", leaseMs).catch(() => {}), leaseMs / 3)
+    // The lease, and the client's entry in the list that workers sweep (lease-sweep.ts).
+    void renewLease(cmd, prefix, clientId, leaseMs).catch(() => {})
+    this.#leaseTimer = setInterval(() => void renewLease(cmd, prefix, clientId, leaseMs).catch(() => {}), leaseMs / 3)
     this.#leaseTimer.unref()
     this.#queue = new Queue(settings.queue, { connection: cmd, prefix })
     this.#queue.on("error", () => {})
@@ -159,7 +161,7 @@ class Cluster implements ClusterExecutor {
       if (modules !== undefined) Object.assign(data, { modules })
       this.#queue
         .add("batch", data, { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: 1 })
-        .catch((error: unknown) => this.#settle(id, new ExecutorFailure("transport", queueError(error))))
+        .catch((error: unknown) => this.#settle(id, queueFailure(error, taskKeys)))
     })
   }
 
@@ -302,5 +304,12 @@ class Cluster implements ClusterExecutor {
 }
 
 const aborted = () => new ExecutorFailure("aborted", "The batch was aborted.")
+/** A batch Redis refused to queue: full (OOM) -> each task fails with ClusterMemoryError; else a transport failure. */
+const queueFailure = (error: unknown, taskKeys: ReadonlyArray<string>): WireBatchResult | ExecutorFailure => {
+  const detail = redact(error instanceof Error ? error.message : String(error))
+  if (!/^OOM /.test(detail)) return new ExecutorFailure("transport", queueError(error))
+  const failed = taskKeys.map((_, i) => i)
+  return { results: taskKeys.map((key) => encodeError(new ClusterMemoryError(key, detail))), failed, elapsedMs: 0 }
+}
 const queueError = (error: unknown) =>
   `The batch could not be queued in Redis: ${redact(error instanceof Error ? error.message : String(error))}`

@@ -21,6 +21,7 @@ import { makeTinypoolExecutor, type TinypoolExecutor } from "../tinypool/tinypoo
 import { withInputs } from "../held-inputs.js"
 import { openRedis, parseRedisUrl, redact, type RedisTarget } from "./connection.js"
 import { deleteClientKeys } from "./cleanup.js"
+import { sweepEveryMs, sweepLapsedClients } from "./lease-sweep.js"
 import { hashRefusal, mapRoot, versionRefusal } from "./job-input.js"
 import {
   clusterProtocolVersion,
@@ -172,6 +173,10 @@ class WorkerRuntime implements WorkerHandle {
     await beat()
     this.#timers.push(setInterval(() => void beat().catch(() => {}), heartbeatMs))
     this.#timers.push(setInterval(() => void this.#checkLeases().catch(() => {}), leaseCheckMs))
+    // Clients that died while idle (no batch here to notice them by): lease-sweep.ts.
+    const sweep = () => void sweepLapsedClients(cmd, this.prefix).catch(() => {})
+    sweep()
+    this.#timers.push(setInterval(sweep, sweepEveryMs))
     void this.#worker.run().catch(() => {})
     await this.#worker.waitUntilReady()
   }
