@@ -6,9 +6,10 @@
 import { useClientsFrom } from "../client/helpers.js"
 import { useCluster } from "./helpers.js"
 
-// Two threads per worker: a cancelled running task replaces its thread (seconds on a loaded
-// machine, with tsx), and the tests that follow must not wait for that.
-const cluster = useCluster({ workers: 2, threads: 2 })
+// Four threads per worker: a cancelled running task replaces its thread, whose next registered
+// task imports tsx and the module again (seconds, tens on a loaded machine); the tests that
+// follow must not all wait for that.
+const cluster = useCluster({ workers: 2, threads: 4 })
 useClientsFrom((options) => cluster().connect({ allowedFailures: options.allowedFailures ?? 3 }))
 
 await import("../client/waiting.test.js")
