@@ -16,14 +16,17 @@ test("the tasks of a worker SIGKILLed mid-batch rerun on the other worker", asyn
     const futures = client.map(slow, [1, 2, 3, 4, 5, 6], { pure: false })
     // Wait until a task has finished (so both workers run), then kill the first worker.
     await Promise.race(futures.map((f) => f.result()))
-    const victim = cluster.workers[0]
+    const [victim, survivor] = cluster.workers
     const killedAt = Date.now()
     victim.child.kill("SIGKILL")
     const values = await client.gather(futures)
     console.log(`all tasks back ${Date.now() - killedAt} ms after the SIGKILL`)
-    const pids = new Set(values.map((v) => Math.floor(v / 1000)))
     expect(values.map((v) => v % 1000)).toEqual([1, 2, 3, 4, 5, 6])
-    expect(pids.has(victim.child.pid!)).toBe(pids.size === 2) // some may have finished on it before
+    // Six 1.5 s tasks on two one-thread workers: the victim was running one when it died (a task
+    // whose completion was in transit may still name it), so the survivor ran the rest.
+    const pids = values.map((v) => Math.floor(v / 1000))
+    expect(pids.filter((pid) => pid === survivor.child.pid).length).toBeGreaterThanOrEqual(4)
+    expect(survivor.child.exitCode).toBe(null)
     await client.close()
   } finally {
     await cluster.stop()
