@@ -115,3 +115,83 @@ export class TaskDefinitionError extends Error {
     super(message)
   }
 }
+
+/**
+ * A Future whose value is gone from the cluster and cannot be computed again: its result vanished
+ * from Redis (a restart without persistence, `FLUSHALL`, a full Redis that dropped it) and the
+ * task is not pure (scattered data, an `impure` task) so weft may not rerun it. The Future's
+ * status is `"lost"`. Pure results that vanish are recomputed from their lineage instead.
+ */
+export class LostResultError extends Error {
+  /** For `Effect.catchTag("LostResult")`. */
+  readonly _tag = "LostResult" as const
+  /** `"LostResultError"`. */
+  override readonly name = "LostResultError"
+  constructor(
+    /** The key whose value is lost. */
+    readonly key: string,
+    /** Why it is lost and why it cannot be recomputed, e.g. `"its result is no longer in Redis and it was scattered"`. */
+    readonly reason: string
+  ) {
+    super(
+      `The value of ${key} is lost: ${reason.replace(/[.]$/, "")}. ` +
+        "Scattered values and impure tasks cannot be recomputed: scatter or submit it again, " +
+        "and turn on Redis persistence (appendonly yes) to keep results across a restart."
+    )
+  }
+}
+
+/** Why a connection to the cluster's Redis failed; see {@link ClusterConnectionError}. */
+export type ClusterConnectionProblem =
+  /** Nothing answered within the connect timeout (wrong host or port, firewall, Redis down). */
+  | "unreachable"
+  /** Redis refused the user name or password (or needs one and got none). */
+  | "auth"
+  /** The TLS handshake failed (certificate not trusted, `rediss://` to a plain port, ...). */
+  | "tls"
+  /** Redis answered but is configured in a way the cluster cannot use (`maxmemory-policy`, version). */
+  | "config"
+
+/**
+ * The cluster's Redis cannot be used: unreachable within the connect timeout, credentials refused,
+ * TLS failed, or a configuration BullMQ cannot work with (`maxmemory-policy` other than
+ * `noeviction`). The message says what to change. It never contains the URL's credentials.
+ */
+export class ClusterConnectionError extends Error {
+  /** For `Effect.catchTag("ClusterConnection")`. */
+  readonly _tag = "ClusterConnection" as const
+  /** `"ClusterConnectionError"`. */
+  override readonly name = "ClusterConnectionError"
+  constructor(
+    message: string,
+    /** The Redis it was about, without credentials (`redis://10.0.0.5:6379`). */
+    readonly target: string,
+    /** What kind of failure it was. */
+    readonly problem: ClusterConnectionProblem
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * The cluster's Redis is out of memory (`maxmemory` reached under `noeviction`): the task's result
+ * (or its batch) could not be stored, so the task failed rather than wait. Free memory in Redis
+ * (release Futures, raise `maxmemory`) and retry the task.
+ */
+export class ClusterMemoryError extends Error {
+  /** For `Effect.catchTag("ClusterMemory")`. */
+  readonly _tag = "ClusterMemory" as const
+  /** `"ClusterMemoryError"`. */
+  override readonly name = "ClusterMemoryError"
+  constructor(
+    /** The key of the task whose result could not be stored. */
+    readonly key: string,
+    /** Redis's own words (`OOM command not allowed when used memory > 'maxmemory'`). */
+    readonly detail: string
+  ) {
+    super(
+      `The result of ${key} could not be stored: the cluster's Redis is full (${detail.replace(/[.]$/, "")}). ` +
+        "Release Futures you no longer need, or raise Redis's maxmemory (CONFIG SET maxmemory <bytes>), then retry."
+    )
+  }
+}

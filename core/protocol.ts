@@ -82,6 +82,16 @@ export interface WireBatch {
    * (`${via}-${threadId}`); `id` names the batch in those messages.
    */
   readonly stream?: { readonly via: string; readonly id: number }
+  /**
+   * Remote results (set by the engine only for an executor with `remote`): for task i, the key
+   * its result is held under.
+   */
+  readonly keys?: ReadonlyArray<string>
+  /**
+   * Remote results: the keys of the held inputs that this batch's arguments reference as
+   * `{ [refKey]: key }` (a string; `linked[i]` is true for a task that holds one), each once.
+   */
+  readonly inputs?: ReadonlyArray<string>
 }
 
 /**

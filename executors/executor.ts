@@ -74,6 +74,40 @@ export class BatchAbort implements BatchSignal {
   }
 }
 
+/**
+ * A result that stays where its task ran (a cluster's Redis): what an executor with `remote`
+ * reports for a task that succeeded, instead of its value. The engine keeps it as the record's
+ * value and asks `remote.fetch` for the value only when `result()` or `gather` wants it. Never a
+ * user value: a worker's results are structured clones, which carry no class instances.
+ */
+export class HeldResult {
+  constructor(
+    /** Where the value is held: the task's key (`WireBatch.keys`). */
+    readonly key: string,
+    /** Its serialized size in bytes. */
+    readonly size: number,
+    /** The value's type name (`typeName`: "number", "Object", "Map", ...), for a Future's repr. */
+    readonly type: string
+  ) {}
+}
+
+/**
+ * The capability of an executor whose results stay remote (`Executor.remote`). With it, the
+ * engine sets `WireBatch.keys` (the key each task's result is stored under) and sends an input
+ * held remotely as a reference `{ [refKey]: key }` (a string, where fused in-batch references are
+ * numbers), listing those keys once in `WireBatch.inputs`: the executor puts the values in where
+ * the task runs.
+ */
+export interface RemoteResults {
+  /**
+   * The values held under `keys`, index-aligned. Rejects with an Error naming the key when one is
+   * no longer held.
+   */
+  fetch(keys: ReadonlyArray<string>): Promise<unknown[]>
+  /** Deletes the values held under `keys`: nothing refers to them any more. Never throws. */
+  release(keys: ReadonlyArray<string>): void
+}
+
 /** Runs batches of task attempts. */
 export interface Executor {
   /** `"in-process"`, `"tinypool"`, ...: for messages and benchmarks. */
@@ -111,6 +145,16 @@ export interface Executor {
    * which share no channel with this thread) is only ever stopped by aborting.
    */
   interrupt?(id: number, graceMs: number): Promise<InterruptOutcome>
+  /**
+   * Optional: results stay where the tasks ran (see `RemoteResults`); `run` reports a
+   * `HeldResult` for each task that succeeded, and values travel only when fetched.
+   */
+  readonly remote?: RemoteResults
+  /**
+   * True when aborting a batch cannot stop a task that is running (it runs in this thread): the
+   * abort only drops its result. For the messages of timeouts.
+   */
+  readonly abortLeavesRunning?: boolean
   /** Stops every worker. Batches still running reject with `ExecutorFailure("closed")`. Idempotent. */
   close(): Promise<void>
 }

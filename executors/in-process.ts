@@ -79,6 +79,8 @@ export function makeInProcessExecutor(): Executor {
 
 class InProcessExecutor implements Executor {
   readonly kind = "in-process"
+  /** An abort cannot stop a task running on this thread: it runs to its end (see `Executor.abortLeavesRunning`). */
+  readonly abortLeavesRunning = true
   readonly workers = 1
   readonly #queue: Queued[] = []
   #current: Queued | undefined

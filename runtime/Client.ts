@@ -14,6 +14,8 @@ import { TaskDefinitionError } from "../core/errors.js"
 import { Engine, randomHex, type TaskRecordOf } from "./internal/engine.js"
 import { makeInProcessExecutor } from "../executors/in-process.js"
 import { makeTinypoolExecutor } from "../executors/tinypool/tinypool.js"
+import { connectCluster } from "./internal/connect.js"
+import type { ConnectOptions } from "./internal/connect-options.js"
 import { describeFunction, type FnInfo } from "../dsl/function-ref.js"
 import { futuresIn, gatherInto, gatherMode } from "./internal/gather.js"
 import { materialize } from "./internal/graph.js"
@@ -22,6 +24,7 @@ import { retryStepOf } from "./internal/retry.js"
 import type { AnyFunction, Args, Arg, Computed, Gathered, TaskFailure, TaskResult } from "./types.js"
 
 export type { ClientOptions, FaultPlan } from "./internal/client-options.js"
+export type { ConnectOptions } from "./internal/connect-options.js"
 
 /** `submit`, `map` and `starmap` with options set once: what `client.with(options)` returns. */
 export interface ClientView {
@@ -107,6 +110,29 @@ export class Client implements ClientView {
       defaultClient ??= client
       return client
     })
+  }
+
+  /**
+   * Connects to a cluster: a Redis (>= 7, `maxmemory-policy noeviction`) that `weft worker`
+   * processes serve (`npx weft worker redis://host:6379 --threads 4` on each machine). Everything
+   * else is as with `Client.local`; results stay in Redis until `result()` or `gather` fetches
+   * them. The first client started becomes the default. A malformed URL or bad options reject
+   * with `TypeError`; an unreachable Redis with `ClusterConnectionError` within `connectTimeout`.
+   * `close()` deletes everything of this client from Redis.
+   */
+  static async connect(url: string, options?: ConnectOptions): Promise<Client> {
+    refuseInWorker("Client.connect()")
+    const { engine, shape } = await connectCluster(url, options)
+    const client = new Client(engine, shape)
+    defaultClient ??= client
+    return client
+  }
+
+  /** How many workers serve this client's queue now (0 for a local cluster: its workers are threads of this process). */
+  async workerCount(): Promise<number> {
+    this.engine.assertOpen()
+    const executor = this.engine.executor as { workerCount?: () => Promise<number> }
+    return executor.workerCount === undefined ? 0 : executor.workerCount()
   }
 
   /**

@@ -17,7 +17,8 @@ import * as Stream from "effect/Stream"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
 import type { RetryPolicy, TaskOptions } from "../dsl/options.js"
-import { Client as PromiseClient, type ClientOptions, type ClientView } from "./Client.js"
+import { Client as PromiseClient, type ClientOptions, type ClientView, type ConnectOptions } from "./Client.js"
+import { ClusterConnectionError } from "../core/errors.js"
 import {
   CancelledError,
   ClientClosedError,
@@ -29,6 +30,7 @@ import { Future } from "./Future.js"
 import { isSettled, type Outcome, type TaskRecordOf } from "./internal/engine.js"
 import { typedFailure } from "../core/error-kind.js"
 import { gatherInto, gatherMode } from "./internal/gather.js"
+import { fetchOutcome } from "./internal/remote.js"
 import { futureList, waitInto, waitSettings, type DoneAndNotDone, type ReturnWhen } from "./internal/waiting.js"
 import { retryStepKey, type RetryStep } from "./internal/retry.js"
 import type { AnyFunction, Arg, Args, Computed, Gathered, TaskFailure, TaskResult } from "./types.js"
@@ -82,6 +84,23 @@ export const local = (options?: ClientOptions): Layer.Layer<Client> =>
     Client,
     Effect.acquireRelease(
       Effect.promise(() => PromiseClient.local(options)),
+      (client) => Effect.promise(() => client.close())
+    )
+  )
+
+/**
+ * A scoped layer: connects to a cluster (`Client.connect`: Redis and `weft worker` processes), and
+ * closes the client when the scope closes, which deletes everything of it from Redis. Fails with
+ * `ClusterConnectionError` (Redis unreachable, credentials refused, wrong `maxmemory-policy`); a
+ * malformed URL or bad options are defects (`TypeError`).
+ */
+export const connect = (url: string, options?: ConnectOptions): Layer.Layer<Client, ClusterConnectionError> =>
+  Layer.scoped(
+    Client,
+    Effect.acquireRelease(
+      Effect.tryPromise({ try: () => PromiseClient.connect(url, options), catch: (error) => error }).pipe(
+        Effect.catchAll((error) => (error instanceof ClusterConnectionError ? Effect.fail(error) : Effect.die(error)))
+      ),
       (client) => Effect.promise(() => client.close())
     )
   )
@@ -154,8 +173,12 @@ export const result = <A, E>(future: Future<A, E>): Effect.Effect<A, E | ResultE
     const engine = Future.engineOf(future as Future<unknown, unknown>)
     const record = Future.recordOf(future as Future<unknown, unknown>)
     // Mentions `future` so that a Future being awaited is not garbage-collected (and released).
-    const settled = (task: TaskRecordOf) =>
-      resume(fromOutcome(engine.outcomeOf(task), future) as Effect.Effect<A, E | ResultError>)
+    const settled = (task: TaskRecordOf) => {
+      const outcome = fetchOutcome(engine.executor, engine.outcomeOf(task))
+      // A result held remotely (a cluster) is fetched first.
+      if (outcome instanceof Promise) outcome.then((fetched) => resume(fromOutcome(fetched, future) as never))
+      else resume(fromOutcome(outcome, future) as Effect.Effect<A, E | ResultError>)
+    }
     if (isSettled(record)) return void settled(record)
     engine.whenSettled(record, settled)
     return Effect.sync(() => engine.unlisten(record, settled))

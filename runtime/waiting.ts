@@ -7,6 +7,7 @@ import type { CancelledError, ClientClosedError } from "../core/errors.js"
 import { Future } from "./Future.js"
 import { isSettled, type TaskRecordOf } from "./internal/engine.js"
 import { futureList, waitInto, waitSettings, type DoneAndNotDone, type ReturnWhen } from "./internal/waiting.js"
+import { fetchOne, isHeld } from "./internal/remote.js"
 
 export type { DoneAndNotDone, ReturnWhen } from "./internal/waiting.js"
 
@@ -143,7 +144,12 @@ export class AsCompleted<F extends Future<any, any>, Item = F> implements AsyncI
 
   #deliver(future: F): Promise<IteratorResult<Item>> {
     if (!this.#withResults) return Promise.resolve({ done: false, value: future as unknown as Item })
-    const outcome = Future.engineOf(future).outcomeOf(Future.recordOf(future))
+    const engine = Future.engineOf(future)
+    const outcome = engine.outcomeOf(Future.recordOf(future))
+    if (outcome.ok && isHeld(outcome.value)) {
+      // A result held remotely (a cluster): fetched now, for this item only.
+      return fetchOne(engine.executor, outcome.value).then((value) => ({ done: false, value: [future, value] as Item }))
+    }
     if (outcome.ok) return Promise.resolve({ done: false, value: [future, outcome.value] as Item })
     // Only status "error" throws; a cancelled Future is yielded with its CancelledError (Dask's
     // `_get_and_raise` checks `future.status == "error"`).

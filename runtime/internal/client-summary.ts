@@ -13,6 +13,8 @@ export interface ClusterShape {
   readonly isolation: "thread" | "process" | "in-process"
   /** `memoryLimit` per worker, in bytes, when one was given. */
   readonly memoryLimitBytes: number | undefined
+  /** A cluster on Redis (`Client.connect`): where (no credentials) and which queue. */
+  readonly cluster?: { readonly redis: string; readonly queue: string }
 }
 
 /** Non-memory states in the order shown: from least to most advanced, then the ends. */
@@ -33,16 +35,19 @@ export function summarize(engine: Engine, shape: ClusterShape): string {
   const tasks = shownStates.filter((state) => counts.has(state)).map((state) => `${counts.get(state)} ${state}`)
   const parts = [
     cluster(engine.executor.workers, shape),
-    shape.memoryLimitBytes !== undefined
-      ? `memory limit: ${formatBytes(shape.memoryLimitBytes)} per worker`
-      : `memory: ${formatBytes(totalmem())} (this machine)`,
+    shape.cluster !== undefined
+      ? undefined
+      : shape.memoryLimitBytes !== undefined
+        ? `memory limit: ${formatBytes(shape.memoryLimitBytes)} per worker`
+        : `memory: ${formatBytes(totalmem())} (this machine)`,
     `tasks: ${tasks.length > 0 ? tasks.join(", ") : "none pending"}`,
     `held results: ${held}`
   ]
-  return `<Client: ${parts.join(", ")}>`
+  return `<Client: ${parts.filter((part) => part !== undefined).join(", ")}>`
 }
 
 const cluster = (workers: number, shape: ClusterShape): string => {
+  if (shape.cluster !== undefined) return `cluster at ${shape.cluster.redis} (queue ${shape.cluster.queue})`
   if (shape.isolation === "in-process") return "no workers (tasks run in this thread)"
   const noun = workers === 1 ? "worker" : "workers"
   return `${workers} ${noun} (${shape.isolation === "thread" ? "threads" : "processes"})`

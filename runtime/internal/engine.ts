@@ -15,7 +15,8 @@ import { tokenize } from "../../dsl/tokenize.js"
 import { CancelledError, ClientClosedError, KilledWorkerError, TimeoutError } from "../../core/errors.js"
 import { fillTemplate, withClassHint, type ScannedArgs } from "../../core/args.js"
 import { decodeError } from "../../core/error-codec.js"
-import { BatchAbort, ExecutorFailure, type Executor } from "../../executors/executor.js"
+import { BatchAbort, ExecutorFailure, HeldResult, type Executor } from "../../executors/executor.js"
+import { fetchOutcome, HeldReleases } from "./remote.js"
 import type { FnInfo } from "../../dsl/function-ref.js"
 import type {
   EncodedError,
@@ -146,18 +147,23 @@ export class Engine {
   })
   /** Observers of every settled task (asCompleted, progress). */
   readonly #observers = new Set<(task: TaskRecordOf) => void>()
+  /** Deletes held results (an executor with `remote`) that left memory. */
+  readonly #held: HeldReleases
 
   constructor(options: EngineOptions) {
     this.executor = options.executor
     this.allowedFailures = options.allowedFailures
     this.#faults = options.faults
     this.#maxInFlight = Math.max(1, options.executor.workers * depth)
+    this.#held = new HeldReleases(options.executor)
     this.scheduler = new Scheduler<Payload>({
       onSettled: (task) => this.#settled(task),
       onAbort: (task) => this.#abort(task),
       onTransition: (task, from) => {
         // retry(): a fresh budget of retries and worker deaths, as for a new task.
         if (from === "erred") resetCounters(task.payload)
+        // Released, cancelled or lost: a result held remotely is deleted there.
+        else if (from === "memory") this.#held.drop(task.value)
       }
     })
   }
@@ -323,12 +329,12 @@ export class Engine {
 
   /** A Promise of the outcome, optionally bounded by a timeout. */
   outcome(record: TaskRecordOf, timeout?: { ms: number; error: () => Error }): Promise<Outcome> {
-    if (isSettled(record)) return Promise.resolve(this.outcomeOf(record))
+    if (isSettled(record)) return Promise.resolve(fetchOutcome(this.executor, this.outcomeOf(record)))
     return new Promise<Outcome>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined
       const done = (task: TaskRecordOf) => {
         if (timer !== undefined) clearTimeout(timer)
-        resolve(this.outcomeOf(task))
+        resolve(fetchOutcome(this.executor, this.outcomeOf(task)))
       }
       this.whenSettled(record, done)
       if (timeout !== undefined) {
@@ -456,6 +462,7 @@ export class Engine {
     let lastFn: FnInfo | undefined
     let lastIndex = -1
     let linked: boolean[] | undefined
+    let held: Set<string> | undefined
     for (let i = 0; i < tasks.length; i++) {
       const payload = tasks[i].payload
       const fn = payload.fn as FnInfo
@@ -472,8 +479,15 @@ export class Engine {
         const values = new Array(slots.length)
         for (let j = 0; j < slots.length; j++) {
           const input = dependencies[slots[j]]
-          if (input.state === "memory") values[j] = input.value
-          else {
+          if (input.state === "memory") {
+            const value = input.value
+            if (value instanceof HeldResult) {
+              // Held remotely: the executor puts the value in where the task runs.
+              values[j] = { [refKey]: value.key }
+              ;(linked ??= new Array<boolean>(tasks.length).fill(false))[i] = true
+              ;(held ??= new Set()).add(value.key)
+            } else values[j] = value
+          } else {
             // Computed earlier in this batch: the worker puts the value in.
             values[j] = { [refKey]: input.payload.batchIndex }
             ;(linked ??= new Array<boolean>(tasks.length).fill(false))[i] = true
@@ -493,7 +507,8 @@ export class Engine {
       args,
       ...(this.#faults === undefined ? {} : { inject: this.#injections(tasks) }),
       ...(ids === undefined ? {} : { ids }),
-      ...(linked === undefined ? {} : { linked, refKey })
+      ...(linked === undefined ? {} : { linked, refKey }),
+      ...(this.executor.remote === undefined ? {} : remoteFields(tasks, held))
     }
     const flight: Flight = { tasks, ids, controller: new BatchAbort(), timer: undefined, timedOut: false, done: false }
     for (const task of tasks) task.payload.flight = flight
@@ -635,7 +650,7 @@ export class Engine {
     const ms = task.payload.options.timeoutMs ?? 0
     const how = !stopped
       ? "; it finished, too late, and its result was dropped"
-      : this.executor.kind === "in-process"
+      : this.executor.abortLeavesRunning === true
         ? "; its result will be dropped (a task in this thread cannot be stopped)"
         : "; its worker was replaced"
     return new TimeoutError(`Task ${task.key} ran longer than its timeout of ${ms / 1000} s${how}.`, ms)
@@ -759,6 +774,12 @@ export class Engine {
     }
   }
 }
+
+/** A batch's `keys` and `inputs`, for an executor whose results stay remote. */
+const remoteFields = (tasks: TaskRecordOf[], held: Set<string> | undefined) => ({
+  keys: tasks.map((task) => task.key),
+  inputs: held === undefined ? [] : [...held]
+})
 
 /** True when an interrupt left nothing to stop: the task was interrupted, skipped, or had ended. */
 const stoppedInside = (outcome: InterruptOutcome): boolean =>

@@ -9,6 +9,7 @@ import { Future } from "../Future.js"
 import type { Engine, Outcome, TaskRecordOf } from "./engine.js"
 import { isSettled } from "./engine.js"
 import { descend, isPlainObject, omit, walk } from "../../core/walk.js"
+import { fetchAll, valueFrom } from "./remote.js"
 
 /** `"raise"`: reject with the first error; `"skip"`: leave errored and cancelled Futures out. */
 export type GatherErrors = "raise" | "skip"
@@ -85,8 +86,17 @@ export function gatherInto(
     done(exit)
   }
   const complete = () => {
+    // Results held remotely (a cluster) are fetched together, once every Future has settled.
+    const fetching = fetchAll(engine.executor, heldCandidates(records))
+    if (fetching === undefined) return build(undefined)
+    fetching.then(build, (error: unknown) => {
+      if (!finished) finish({ ok: false, error })
+    })
+  }
+  const build = (fetched: Map<string, unknown> | undefined) => {
+    if (finished) return
     try {
-      finish({ ok: true, value: rebuild(engine, value, mode) })
+      finish({ ok: true, value: rebuild(engine, value, mode, fetched) })
     } catch (error) {
       finish({ ok: false, error })
     }
@@ -112,10 +122,20 @@ export function gatherInto(
   }
 }
 
+/** The values of the records in memory (held results among them). */
+function* heldCandidates(records: ReadonlyArray<TaskRecordOf>): Iterable<unknown> {
+  for (const record of records) if (record.state === "memory") yield record.value
+}
+
 const errorOf = (outcome: Outcome): unknown => (outcome.ok ? undefined : outcome.error)
 
 /** The structure with each Future replaced by its value (always a new structure, as Dask's gather builds one). */
-function rebuild(engine: Engine, value: unknown, mode: GatherErrors): unknown {
+function rebuild(
+  engine: Engine,
+  value: unknown,
+  mode: GatherErrors,
+  fetched: Map<string, unknown> | undefined
+): unknown {
   if (typeof value !== "object" || value === null) return value
   const out = walk(value, {
     root: "value",
@@ -123,7 +143,7 @@ function rebuild(engine: Engine, value: unknown, mode: GatherErrors): unknown {
     visit: (item) => {
       if (item instanceof Future) {
         const outcome: Outcome = engine.outcomeOf(Future.recordOf(item))
-        if (outcome.ok) return outcome.value
+        if (outcome.ok) return valueFrom(outcome.value, fetched)
         if (mode === "skip") return omit
         throw outcome.error
       }

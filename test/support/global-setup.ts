@@ -12,6 +12,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { sweepNetworks } from "./netns.js"
 import { chromium, ensurePrograms, isRunning, redisServer } from "./programs.js"
 
 const log = (line: string) => process.stderr.write(`[weft test setup] ${line}\n`)
@@ -45,6 +46,11 @@ export default function setup(): () => void {
     if (killed.length > 0)
       log(
         `killed ${killed.length} redis-server process(es) left by a test process that did not stop them: ${killed.join(", ")}`
+      )
+    const namespaces = sweepNetworks(runDir)
+    if (namespaces.length > 0)
+      log(
+        `deleted ${namespaces.length} network namespace(s) left by a test process that died: ${namespaces.join(", ")}`
       )
     rmSync(runDir, { recursive: true, force: true })
   }

@@ -1,0 +1,315 @@
+/**
+ * The cluster executor (issue 14): the client's side. Each batch the engine dispatches becomes one
+ * BullMQ job; workers (`worker.ts`) run it, keep each result in Redis under the task's key and
+ * report completions per task on this client's stream (`completions.ts`); the engine gets
+ * `HeldResult`s and values travel only when `remote.fetch` is asked (result(), gather).
+ *
+ * A batch whose worker died comes back through BullMQ's stalled-job check as a failed job
+ * (`maxStalledCount` 0 on the workers): `run` rejects with `"worker-died"`, so the engine counts a
+ * death per task and reruns them in new jobs, as with a local worker death.
+ *
+ * @internal
+ */
+import { randomBytes } from "node:crypto"
+import { deserialize } from "node:v8"
+import { Queue, QueueEvents } from "bullmq"
+import type { Redis } from "ioredis"
+import type { PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
+import { ClusterMemoryError, LostResultError } from "../../core/errors.js"
+import { encodeError } from "../../core/error-codec.js"
+import { ExecutorFailure, HeldResult, type BatchSignal, type Executor, type RemoteResults } from "../executor.js"
+import { openRedis, redact, type RedisTarget } from "./connection.js"
+import { CompletionReader } from "./completions.js"
+import {
+  clusterProtocolVersion,
+  encodeBatch,
+  jobId,
+  keys,
+  type Completion,
+  type ControlMessage,
+  type JobData,
+  type StreamEntry
+} from "./protocol.js"
+import { deleteClientKeys } from "./cleanup.js"
+import { moduleHashes } from "./job-input.js"
+import { renewLease } from "./lease-sweep.js"
+
+/** Settings of the cluster executor (validated by `Client.connect`). */
+export interface ClusterExecutorSettings {
+  readonly target: RedisTarget
+  readonly queue: string
+  readonly prefix: string
+  /** Lease time in ms: the client's keys and jobs go when it stops renewing (it died). */
+  readonly leaseMs: number
+  /** Batches in flight at once (the engine's `workers`; two per worker slot). */
+  readonly concurrency: number
+  readonly connectTimeoutMs: number
+  /** The client's project root, mapped by a worker's `--root`. */
+  readonly root: string
+}
+
+/** A batch on its way through the cluster. */
+interface Pending {
+  readonly id: string
+  readonly keys: ReadonlyArray<string>
+  readonly onResults: ((part: PartialResults) => void) | undefined
+  readonly resolve: (result: WireBatchResult) => void
+  readonly reject: (error: ExecutorFailure) => void
+  /** Parts kept for the reply when nobody listens to streamed results. */
+  parts: PartialResults[] | undefined
+  stopListening: (() => void) | undefined
+}
+
+/** How many results one MGET fetches (values may be big: a few round trips beat one huge reply). */
+const fetchChunk = 64
+
+/** The cluster executor: `Executor` with `remote`, plus what `Client` needs around it. */
+export interface ClusterExecutor extends Executor {
+  readonly remote: RemoteResults
+  readonly clientId: string
+  /** How many workers are registered now (their heartbeat keys). */
+  workerCount(): Promise<number>
+  /** Bytes this client has read from Redis so far, over its own connections (what moved to the client). */
+  bytesRead(): number
+}
+
+/** Connects and returns the executor; rejects with `ClusterConnectionError` within the connect timeout. */
+export async function makeClusterExecutor(settings: ClusterExecutorSettings): Promise<ClusterExecutor> {
+  const clientId = randomBytes(8).toString("hex")
+  const open = (role: string) =>
+    openRedis(settings.target, { connectTimeoutMs: settings.connectTimeoutMs, name: `weft-client-${clientId}-${role}` })
+  const cmd = await open("cmd")
+  const extra: Redis[] = []
+  try {
+    extra.push(await open("read"), await open("events"))
+  } catch (error) {
+    cmd.disconnect()
+    for (const redis of extra) redis.disconnect()
+    throw error
+  }
+  const [reader, eventsConnection] = extra as [Redis, Redis]
+  return new Cluster(settings, clientId, cmd, reader, eventsConnection)
+}
+
+class Cluster implements ClusterExecutor {
+  readonly kind = "cluster"
+  readonly workers: number
+  readonly remote: RemoteResults
+  readonly #pending = new Map<string, Pending>()
+  readonly #queue: Queue
+  readonly #events: QueueEvents
+  readonly #reader: CompletionReader
+  readonly #leaseTimer: NodeJS.Timeout
+  #batches = 0
+  #closing: Promise<void> | undefined
+  readonly #connections: Redis[]
+
+  constructor(
+    readonly settings: ClusterExecutorSettings,
+    readonly clientId: string,
+    readonly cmd: Redis,
+    reader: Redis,
+    eventsConnection: Redis
+  ) {
+    this.workers = settings.concurrency
+    this.#connections = [cmd, reader, eventsConnection]
+    const { prefix, leaseMs } = settings
+    // The lease, and the client's entry in the list that workers sweep (lease-sweep.ts).
+    void renewLease(cmd, prefix, clientId, leaseMs).catch(() => {})
+    this.#leaseTimer = setInterval(() => void renewLease(cmd, prefix, clientId, leaseMs).catch(() => {}), leaseMs / 3)
+    this.#leaseTimer.unref()
+    this.#queue = new Queue(settings.queue, { connection: cmd, prefix })
+    this.#queue.on("error", () => {})
+    this.#events = new QueueEvents(settings.queue, { connection: eventsConnection, prefix })
+    this.#events.on("error", () => {})
+    this.#events.on("failed", ({ jobId: id, failedReason }) => this.#jobFailed(id, failedReason))
+    this.#reader = new CompletionReader(reader, cmd, keys.completions(prefix, clientId), (entry) => this.#entry(entry))
+    this.remote = {
+      fetch: (list) => this.#fetch(list),
+      release: (list) => this.#release(list)
+    }
+  }
+
+  run(batch: WireBatch, signal?: BatchSignal, onResults?: (part: PartialResults) => void): Promise<WireBatchResult> {
+    if (this.#closing !== undefined) return Promise.reject(new ExecutorFailure("closed", "The client is closed."))
+    if (signal?.aborted) return Promise.reject(aborted())
+    const id = jobId(this.clientId, ++this.#batches)
+    const taskKeys = batch.keys ?? batch.fn.map((_, i) => `${id}-${i}`)
+    return new Promise<WireBatchResult>((resolve, reject) => {
+      const pending: Pending = {
+        id,
+        keys: taskKeys,
+        onResults,
+        resolve,
+        reject,
+        parts: onResults === undefined ? [] : undefined,
+        stopListening: undefined
+      }
+      this.#pending.set(id, pending)
+      if (signal !== undefined) {
+        const onAbort = () => this.#abort(id)
+        signal.once("abort", onAbort)
+        pending.stopListening = () => signal.off("abort", onAbort)
+      }
+      const data: JobData = {
+        v: clusterProtocolVersion,
+        client: this.clientId,
+        root: this.settings.root,
+        batch: encodeBatch({ ...batch, keys: taskKeys })
+      }
+      const modules = moduleHashes(batch)
+      if (modules !== undefined) Object.assign(data, { modules })
+      this.#queue
+        .add("batch", data, { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: 1 })
+        .catch((error: unknown) => this.#settle(id, queueFailure(error, taskKeys)))
+    })
+  }
+
+  /** An entry of the completion stream. */
+  #entry(entry: StreamEntry): void {
+    const pending = this.#pending.get(entry.job)
+    if (pending === undefined) return // aborted or settled meanwhile
+    if (entry.kind === "part") return this.#part(pending, entry.part, entry.done)
+    const n = pending.keys.length
+    const error =
+      entry.kind === "refused"
+        ? entry.error
+        : {
+            kind: "thrown" as const,
+            name: "LostResultError",
+            message: `An input of this task is no longer in Redis: ${entry.keys.join(", ")}.`,
+            props: { _tag: "LostResult", key: entry.keys[0] }
+          }
+    const failed = Array.from({ length: n }, (_, i) => i)
+    this.#settle(entry.job, { results: failed.map(() => error), failed, elapsedMs: 0 })
+  }
+
+  #part(pending: Pending, completion: Completion, done: boolean): void {
+    const part: PartialResults = {
+      from: completion.from,
+      results: completion.results.map((value, k) =>
+        Array.isArray(value) ? new HeldResult(pending.keys[completion.from + k], value[0], value[1]) : value
+      ),
+      failed: completion.failed
+    }
+    if (!done) {
+      if (pending.onResults !== undefined) pending.onResults(part)
+      else pending.parts!.push(part)
+      return
+    }
+    const parts = pending.parts ?? []
+    if (pending.onResults === undefined) parts.push(part)
+    const streamed = pending.onResults === undefined ? 0 : part.from
+    const results = new Array<unknown>(pending.keys.length)
+    const failed: number[] = []
+    for (const p of parts.length > 0 ? parts : [part]) {
+      p.results.forEach((value, k) => (results[p.from + k] = value))
+      failed.push(...p.failed)
+    }
+    this.#settle(pending.id, { results, failed, elapsedMs: completion.elapsedMs ?? 0, streamed })
+  }
+
+  /** A job failed in BullMQ: its worker died (stalled) or its processor crashed. */
+  #jobFailed(id: string, reason: string): void {
+    if (!this.#pending.has(id)) return
+    this.#settle(
+      id,
+      new ExecutorFailure("worker-died", `The worker running this batch died or failed: ${redact(reason)}`)
+    )
+  }
+
+  #settle(id: string, outcome: WireBatchResult | ExecutorFailure): void {
+    const pending = this.#pending.get(id)
+    if (pending === undefined) return
+    this.#pending.delete(id)
+    pending.stopListening?.()
+    if (outcome instanceof ExecutorFailure) pending.reject(outcome)
+    else pending.resolve(outcome)
+  }
+
+  /** Aborting a batch (a cancel, a timeout): the worker running it stops it; a waiting job is removed. */
+  #abort(id: string): void {
+    if (!this.#pending.has(id)) return
+    this.#settle(id, aborted())
+    this.#queue.remove(id).catch(() => {})
+    this.#publish({ abort: [id], client: this.clientId })
+  }
+
+  #publish(message: ControlMessage): void {
+    this.cmd.publish(keys.control(this.settings.prefix), JSON.stringify(message)).catch(() => {})
+  }
+
+  async #fetch(list: ReadonlyArray<string>): Promise<unknown[]> {
+    const { prefix } = this.settings
+    const out: unknown[] = []
+    for (let at = 0; at < list.length; at += fetchChunk) {
+      const chunk = list.slice(at, at + fetchChunk)
+      const values = await this.cmd.mgetBuffer(...chunk.map((key) => keys.result(prefix, this.clientId, key)))
+      values.forEach((bytes, k) => {
+        if (bytes === null) throw new LostResultError(chunk[k], "its result is no longer in Redis")
+        out.push(deserialize(bytes))
+      })
+    }
+    return out
+  }
+
+  #release(list: ReadonlyArray<string>): void {
+    if (this.#closing !== undefined || list.length === 0) return
+    const { prefix } = this.settings
+    // On the command connection, before any later job of the same key is added: a rerun's result
+    // is written after this delete.
+    this.cmd.unlink(...list.map((key) => keys.result(prefix, this.clientId, key))).catch(() => {})
+  }
+
+  bytesRead(): number {
+    let bytes = 0
+    for (const redis of this.#connections)
+      bytes += (redis as unknown as { stream?: { bytesRead?: number } }).stream?.bytesRead ?? 0
+    return bytes
+  }
+
+  async workerCount(): Promise<number> {
+    let count = 0
+    let cursor = "0"
+    do {
+      const [next, found] = await this.cmd.scan(cursor, "MATCH", keys.workers(this.settings.prefix), "COUNT", 1000)
+      cursor = next
+      count += found.length
+    } while (cursor !== "0")
+    return count
+  }
+
+  close(): Promise<void> {
+    return (this.#closing ??= this.#close())
+  }
+
+  async #close(): Promise<void> {
+    clearInterval(this.#leaseTimer)
+    const ids = [...this.#pending.keys()]
+    for (const id of ids)
+      this.#settle(id, new ExecutorFailure("closed", "The client closed before the batch finished."))
+    this.#reader.stop()
+    try {
+      // The lease first: a worker's late results are refused from then on (protocol.ts storeScript).
+      await this.cmd.unlink(keys.lease(this.settings.prefix, this.clientId))
+      this.#publish({ closed: this.clientId })
+      await Promise.all(ids.map((id) => this.#queue.remove(id).catch(() => 0)))
+      await deleteClientKeys(this.cmd, this.settings.prefix, this.clientId)
+    } catch {
+      // Redis is gone: the lease lapses and a worker deletes the rest.
+    }
+    await Promise.allSettled([this.#events.close(), this.#queue.close()])
+    this.cmd.disconnect()
+  }
+}
+
+const aborted = () => new ExecutorFailure("aborted", "The batch was aborted.")
+/** A batch Redis refused to queue: full (OOM) -> each task fails with ClusterMemoryError; else a transport failure. */
+const queueFailure = (error: unknown, taskKeys: ReadonlyArray<string>): WireBatchResult | ExecutorFailure => {
+  const detail = redact(error instanceof Error ? error.message : String(error))
+  if (!/^OOM /.test(detail)) return new ExecutorFailure("transport", queueError(error))
+  const failed = taskKeys.map((_, i) => i)
+  return { results: taskKeys.map((key) => encodeError(new ClusterMemoryError(key, detail))), failed, elapsedMs: 0 }
+}
+const queueError = (error: unknown) =>
+  `The batch could not be queued in Redis: ${redact(error instanceof Error ? error.message : String(error))}`

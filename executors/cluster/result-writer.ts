@@ -1,0 +1,106 @@
+/**
+ * A worker's writes for one job: each finished task's result (`v8.serialize`) under its key and
+ * one completion entry per flush on the client's stream, in one Lua call that writes only while
+ * the client's lease exists (`storeScript`). Writes of a job go in order (a promise chain), so
+ * the client sees its parts in order and the last one last.
+ *
+ * @internal
+ */
+import { serialize } from "node:v8"
+import type { Redis } from "ioredis"
+import { encodeError } from "../../core/error-codec.js"
+import { ClusterMemoryError } from "../../core/errors.js"
+import type { EncodedError, PartialResults } from "../../core/protocol.js"
+import { encodeEntry, keys, storeScript, typeOf, type Completion, type StreamEntry } from "./protocol.js"
+
+type StoreCommand = (numKeys: number, ...args: Array<string | Buffer>) => Promise<number>
+
+/** Registers the Lua script on a connection (EVALSHA, loaded once). */
+export function defineStore(redis: Redis): void {
+  if (typeof (redis as unknown as { weftStore?: unknown }).weftStore !== "function")
+    redis.defineCommand("weftStore", { lua: storeScript })
+}
+
+/** Writes one job's results and completions. */
+export class ResultWriter {
+  #chain: Promise<void> = Promise.resolve()
+  /** The client's lease was gone at a write: nothing more is written (the job is dropped). */
+  clientGone = false
+
+  constructor(
+    readonly redis: Redis,
+    readonly prefix: string,
+    readonly client: string,
+    readonly job: string,
+    readonly taskKeys: ReadonlyArray<string>
+  ) {}
+
+  /** Queues the write of a part; `done` on the job's last. Resolves once written (or refused). */
+  part(part: PartialResults, done: boolean, elapsedMs?: number): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#write(part, done, elapsedMs))
+    return this.#chain
+  }
+
+  /** Queues a whole-job entry (refused, missing inputs). */
+  entry(entry: StreamEntry): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#store([], [], encodeEntry(entry)).then(() => undefined))
+    return this.#chain
+  }
+
+  async #write(part: PartialResults, done: boolean, elapsedMs: number | undefined): Promise<void> {
+    if (this.clientGone) return
+    const resultKeys: string[] = []
+    const values: Buffer[] = []
+    const results: Completion["results"][number][] = new Array(part.results.length)
+    let f = 0
+    for (let k = 0; k < part.results.length; k++) {
+      const i = part.from + k
+      while (f < part.failed.length && part.failed[f] < i) f++
+      if (part.failed[f] === i) {
+        results[k] = part.results[k] as EncodedError
+        continue
+      }
+      const bytes = serialize(part.results[k])
+      resultKeys.push(keys.result(this.prefix, this.client, this.taskKeys[i]))
+      values.push(bytes)
+      results[k] = [bytes.length, typeOf(part.results[k])]
+    }
+    const completion: Completion = { from: part.from, results, failed: part.failed, elapsedMs }
+    try {
+      await this.#store(resultKeys, values, encodeEntry({ job: this.job, kind: "part", part: completion, done }))
+    } catch (error) {
+      // Redis refused the results (full: OOM, or a value over its 512 MB limit): the tasks fail
+      // with a clear error instead of hanging, and the report itself is small.
+      await this.#store([], [], encodeEntry({ job: this.job, kind: "part", part: this.#failed(part, error), done }))
+    }
+  }
+
+  /** The part with every task that had a result failed with a `ClusterMemoryError`. */
+  #failed(part: PartialResults, error: unknown): Completion {
+    const detail = error instanceof Error ? error.message : String(error)
+    const failed: number[] = []
+    const results = part.results.map((value, k) => {
+      const i = part.from + k
+      failed.push(i)
+      return part.failed.includes(i)
+        ? (value as EncodedError)
+        : encodeError(new ClusterMemoryError(this.taskKeys[i], detail))
+    })
+    return { from: part.from, results, failed }
+  }
+
+  async #store(resultKeys: string[], values: Buffer[], entry: Buffer): Promise<number> {
+    const store = (this.redis as unknown as { weftStore: StoreCommand }).weftStore
+    const written = await store.call(
+      this.redis,
+      2 + resultKeys.length,
+      keys.lease(this.prefix, this.client),
+      keys.completions(this.prefix, this.client),
+      ...resultKeys,
+      entry,
+      ...values
+    )
+    if (written === 0) this.clientGone = true
+    return written
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * `Client.connect` options and their validation.
+ *
+ * @internal
+ */
+import { describeGot, parseDuration } from "../../core/duration.js"
+import { validateFaultPlan, type ClientSettings, type FaultPlan } from "./client-options.js"
+
+/** Options of `Client.connect` (and `Weft.connect`). */
+export interface ConnectOptions {
+  /** The BullMQ queue the workers take batches from; default `"weft"` (a worker's `--queue`). */
+  readonly queue?: string
+  /** The Redis key prefix, so that several clusters can share one Redis; default `"weft"` (a worker's `--prefix`). */
+  readonly prefix?: string
+  /**
+   * How long the client's keys and queued work outlive it when it dies without `close()` (killed):
+   * it renews a lease this long every third of it. Milliseconds or a duration such as `"10s"`;
+   * default 30 s, at least 1 s.
+   */
+  readonly lease?: number | string
+  /** Give up connecting to Redis after this long (ms or a duration); default 10 s. */
+  readonly connectTimeout?: number | string
+  /** Batches in flight at once: about two per worker thread you expect; default 16. */
+  readonly concurrency?: number
+  /** Worker deaths a task may cause before it fails with `KilledWorkerError`; default 3. */
+  readonly allowedFailures?: number
+  /** This project's root directory, which a worker's `--root` maps to its own copy; default `process.cwd()`. */
+  readonly root?: string
+  /** Inject transient failures, to test that retries make results unchanged. */
+  readonly faults?: FaultPlan
+}
+
+/** Validated `ConnectOptions`. */
+export interface ConnectSettings {
+  readonly queue: string
+  readonly prefix: string
+  readonly leaseMs: number
+  readonly connectTimeoutMs: number
+  readonly concurrency: number
+  readonly allowedFailures: number
+  readonly root: string
+  readonly faults: ClientSettings["faults"]
+}
+
+const known = ["queue", "prefix", "lease", "connectTimeout", "concurrency", "allowedFailures", "root", "faults"]
+
+const bad = (what: string, fix: string) => new TypeError(`Client.connect: ${what}. ${fix}`)
+
+const name = (value: unknown, what: string, fallback: string): string => {
+  if (value === undefined) return fallback
+  if (typeof value !== "string" || !/^[A-Za-z0-9_.-]+$/.test(value))
+    throw bad(
+      `${what} must be a name of letters, digits, _ . -, got ${describeGot(value)}`,
+      `e.g. { ${what}: "weft" }.`
+    )
+  return value
+}
+
+const count = (value: unknown, what: string, fallback: number, min: number): number => {
+  if (value === undefined) return fallback
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min)
+    throw bad(`${what} must be a whole number >= ${min}, got ${describeGot(value)}`, `Omit it for ${fallback}.`)
+  return value
+}
+
+/** Validates `Client.connect` options; throws `TypeError` naming what is wrong and how to fix it. */
+export function validateConnectOptions(options: unknown): ConnectSettings {
+  if (options === undefined) options = {}
+  if (typeof options !== "object" || options === null || Array.isArray(options))
+    throw bad(`options must be an object, got ${describeGot(options)}`, 'Pass e.g. { queue: "weft" }.')
+  for (const key of Object.keys(options))
+    if (!known.includes(key)) throw bad(`unknown option "${key}"`, `Valid options: ${known.join(", ")}.`)
+  const o = options as ConnectOptions
+  const leaseMs = o.lease === undefined ? 30_000 : parseDuration(o.lease, "Client.connect lease")
+  if (leaseMs < 1_000) throw bad(`lease must be at least 1 s, got ${describeGot(o.lease)}`, "Omit it for 30 s.")
+  if (o.root !== undefined && typeof o.root !== "string")
+    throw bad(`root must be a directory path, got ${describeGot(o.root)}`, "Omit it for process.cwd().")
+  return {
+    queue: name(o.queue, "queue", "weft"),
+    prefix: name(o.prefix, "prefix", "weft"),
+    leaseMs,
+    connectTimeoutMs:
+      o.connectTimeout === undefined ? 10_000 : parseDuration(o.connectTimeout, "Client.connect connectTimeout"),
+    concurrency: count(o.concurrency, "concurrency", 16, 1),
+    allowedFailures: count(o.allowedFailures, "allowedFailures", 3, 0),
+    root: o.root ?? process.cwd(),
+    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.connect faults")
+  }
+}
