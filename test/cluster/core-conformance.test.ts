@@ -4,8 +4,8 @@
  * through `remote.fetch` (test/executor/held.ts `fetchingView`).
  */
 import { afterAll, beforeAll } from "vitest"
-import { makeClusterExecutor } from "../../dist/executors/cluster/client-executor.js"
-import { parseRedisUrl } from "../../dist/executors/cluster/connection.js"
+import { makeClusterExecutor } from "../../executors/cluster/client-executor.js"
+import { parseRedisUrl } from "../../executors/cluster/connection.js"
 import { executorConformance } from "../../executors/conformance.case.js"
 import { fetchingView } from "../executor/held.js"
 import { startCluster, type TestCluster } from "./helpers.js"

@@ -4,9 +4,9 @@
  * released result is deleted there. The same seam carries the cluster (executors/cluster/).
  */
 import { describe, expect, it } from "vitest"
-import { Client, asCompleted, wait } from "weft"
-import { Engine } from "../../dist/runtime/internal/engine.js"
-import { makeInProcessExecutor } from "../../dist/executors/in-process.js"
+import { Client, asCompleted, wait } from "../../runtime/index.js"
+import { Engine } from "../../runtime/internal/engine.js"
+import { makeInProcessExecutor } from "../../executors/in-process.js"
 import { executorConformance } from "../../executors/conformance.case.js"
 import { makeHeldExecutor, valuesView, type HeldExecutor } from "./held.js"
 

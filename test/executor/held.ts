@@ -6,9 +6,9 @@
  * when asked for.
  */
 import { deserialize, serialize } from "node:v8"
-import { HeldResult, type Executor, type RemoteResults } from "../../dist/executors/executor.js"
-import { withInputs } from "../../dist/executors/held-inputs.js"
-import type { PartialResults, WireBatch } from "../../dist/core/protocol.js"
+import { HeldResult, type Executor, type RemoteResults } from "../../executors/executor.js"
+import { withInputs } from "../../executors/held-inputs.js"
+import type { PartialResults, WireBatch } from "../../core/protocol.js"
 
 export interface HeldExecutor extends Executor {
   readonly remote: RemoteResults
