@@ -2,15 +2,16 @@ import { describe, expect, test } from "vitest"
 import { Client, ClientClosedError, delayed, task, TaskDefinitionError } from "weft"
 import { inc } from "../fixtures/client-tasks.js"
 import { useClient } from "./helpers.js"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 const client = useClient()
 
 /** Runs `f`, which must throw, and checks that the cluster holds and runs nothing new. */
 const refuses = (f: () => unknown, expected: RegExp | (new (...args: never[]) => Error)) => {
   const c = client()
-  const before = c.engine.scheduler.size
+  const before = engineOf(c).scheduler.size
   expect(f).toThrow(expected as never)
-  expect(c.engine.scheduler.size).toBe(before)
+  expect(engineOf(c).scheduler.size).toBe(before)
 }
 
 describe("bad input throws at the call and submits nothing", () => {

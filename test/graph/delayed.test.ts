@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest"
 import { Client, compute, delayed, Delayed, isDelayed, persist, tokenize } from "weft"
 import { countedInc, inc } from "../fixtures/client-tasks.js"
 import { runCount, runLog, useClient } from "../client/helpers.js"
+import { inProcessClient } from "../../dist/runtime/internal/client-engine.js"
 
 const add = (x: number, y: number) => x + y
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
@@ -170,7 +171,7 @@ describe("large graphs", () => {
     let d = delayed(step)(0)
     for (let i = 1; i < 100_000; i++) d = delayed(step)(d)
     expect(Object.keys(d.graph())).toHaveLength(100_000)
-    const local = Client.inProcess()
+    const local = inProcessClient<Client>()
     expect(await local.compute(d).result()).toBe(100_000)
     await local.close()
   })
