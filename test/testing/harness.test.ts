@@ -135,7 +135,9 @@ describe("checkTask and checkGraph: bad input", () => {
     )
     await expect(
       checkGraph((x: number) => delayed(inc)(x), fc.tuple(fc.integer()), { fault: { rate: 0.5 } } as never)
-    ).rejects.toThrow(/checkGraph\(.*\): unknown option "fault" \(did you mean "faults"\?\)\. Valid options are: client, faults,/)
+    ).rejects.toThrow(
+      /checkGraph\(.*\): unknown option "fault" \(did you mean "faults"\?\)\. Valid options are: client, faults,/
+    )
   })
 
   test("an arbitrary that does not give argument lists is a failure that says so", async () => {
