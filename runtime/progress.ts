@@ -46,7 +46,8 @@ export function progressLine(group: Group, nameWidth: number, elapsedMs: number)
 /**
  * Draws one live bar per task name (`inc`, `add`, ...) with done/total, errors and elapsed time,
  * redrawn in place on a terminal and as plain periodic lines otherwise. Resolves when every
- * Future is done; failed tasks show as errors and never make it reject.
+ * Future in `futures` is done (a Future, or arrays and plain objects of them at any depth: the
+ * Futures `gather` would wait for); failed tasks show as errors and never make it reject.
  */
 export function progress(futures: unknown, options: ProgressOptions = {}): Promise<void> {
   rejectUnknownOptions(options, ["stream", "interval"], "progress")

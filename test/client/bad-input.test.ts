@@ -121,6 +121,21 @@ describe("bad input throws at the call and submits nothing", () => {
     refuses(() => client().scatter(1, { hash: "yes" } as never), /hash must be a boolean/)
   })
 
+  test("a Future of another client is refused with one message wherever it is used, saying what to do", async () => {
+    await using other = await Client.local({ workers: 0 })
+    const f = other.submit(inc, 1)
+    const foreign = new RegExp(
+      `^The Future ${f.key} was created by another client, and a Future belongs to the client that made it: `
+    )
+    refuses(() => client().submit(inc, f), foreign)
+    refuses(() => client().submit(inc, f), /gather its value and pass that, or submit with its own client\.$/)
+    refuses(() => client().compute(delayed(inc)(f)), foreign)
+    refuses(() => client().compute(delayed(inc)(f)), /compute the graph with the client that made the Future/)
+    await expect(client().gather([f])).rejects.toThrow(foreign)
+    refuses(() => client().cancel({ f }), foreign)
+    expect(await f.result()).toBe(2)
+  })
+
   test("gather with a bad errors option is refused", () => {
     expect(() => client().gather([], { errors: "ignore" } as never)).toThrow(/errors must be "raise" or "skip"/)
   })

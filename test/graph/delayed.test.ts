@@ -42,6 +42,18 @@ describe("building a graph", () => {
     expect(JSON.parse(JSON.stringify(graph))).toEqual(graph)
   })
 
+  test("graph() reads a null-prototype object as a plain object, and keeps an own __proto__ key as data", () => {
+    const x = delayed(inc)(1)
+    const arg = Object.assign(Object.create(null) as Record<string, unknown>, { x, n: 2 })
+    Object.defineProperty(arg, "__proto__", { value: x, enumerable: true, writable: true, configurable: true })
+    const y = delayed((o: Record<string, unknown>) => Object.keys(o).length)(arg)
+    const [shown] = (y.graph()[y.key] as { args: ReadonlyArray<unknown> }).args as [Record<string, unknown>]
+    expect(Object.keys(shown)).toEqual(["x", "n", "__proto__"])
+    expect(shown.x).toEqual({ $ref: x.key })
+    expect(Object.getOwnPropertyDescriptor(shown, "__proto__")?.value).toEqual({ $ref: x.key })
+    expect(JSON.parse(JSON.stringify(y.graph()))[y.key].args[0]).toEqual(JSON.parse(JSON.stringify(shown)))
+  })
+
   test("toMermaid() draws one node per task and an arrow per input", () => {
     const x = delayed(inc)(1)
     const z = delayed(add)(x, delayed(inc)(2))
@@ -163,6 +175,24 @@ describe("on a cluster", () => {
     expect(client().heldKeys()).toContain(z.key)
     expect(client().heldKeys()).not.toContain(delayed(inc)(100).key)
   })
+})
+
+describe("compute() on a structure", () => {
+  for (const workers of [0, 1]) {
+    test(`keeps an own __proto__ key as data and reads null-prototype objects (workers: ${workers})`, async () => {
+      await using local = await Client.local({ workers })
+      const x = delayed(inc)(41)
+      const structure: Record<string, unknown> = {}
+      Object.defineProperty(structure, "__proto__", { value: x, enumerable: true, writable: true, configurable: true })
+      structure.bare = Object.assign(Object.create(null) as object, { x })
+      const out = local.compute(structure) as Record<string, unknown>
+      expect(Object.getPrototypeOf(out)).toBe(Object.prototype)
+      expect(Object.keys(out)).toEqual(["__proto__", "bare"])
+      const own = Object.getOwnPropertyDescriptor(out, "__proto__")?.value as { result(): Promise<number> }
+      expect(await own.result()).toBe(42)
+      expect(await local.gather(out.bare)).toEqual({ x: 42 })
+    })
+  }
 })
 
 describe("large graphs", () => {
