@@ -15,6 +15,7 @@ import { CancelledError, Client, delayed, TaskDefinitionError } from "weft"
 import { Weft } from "weft/effect"
 import { inc } from "../fixtures/client-tasks.js"
 import { allKeys, startWorkerProcess, useCluster } from "./helpers.js"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 const cluster = useCluster({ workers: 2, threads: 1 })
 
@@ -27,7 +28,7 @@ const eventually = async (check: () => Promise<boolean>, ms = 10_000): Promise<v
   }
 }
 
-const clientIdOf = (client: Client): string => (client.engine.executor as unknown as { clientId: string }).clientId
+const clientIdOf = (client: Client): string => (engineOf(client).executor as unknown as { clientId: string }).clientId
 
 describe("Client.connect", () => {
   test("runs submit, map, gather and a delayed graph on the workers, which are other processes", async () => {

@@ -6,6 +6,7 @@
 import { expect, test } from "vitest"
 import { wait } from "weft"
 import { useCluster } from "./helpers.js"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 const cluster = useCluster({ workers: 2, threads: 1 })
 
@@ -14,7 +15,7 @@ const next = (previous: Uint8Array) => new Uint8Array(previous.length).fill(prev
 
 test("a chain of ten 10 MB results reads (almost) nothing before gather, and 10 MB for the last one", async () => {
   const client = await cluster().connect()
-  const executor = client.engine.executor as unknown as { bytesRead(): number }
+  const executor = engineOf(client).executor as unknown as { bytesRead(): number }
   const before = executor.bytesRead()
   let f = client.submit(first, 1)
   // Not fused into one batch: each link is its own job, so each worker reads its input from Redis.

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest"
 import { Client, asCompleted, wait } from "../../runtime/index.js"
 import { Engine } from "../../runtime/internal/engine.js"
+import { clientOver } from "../../runtime/internal/client-engine.js"
 import { makeInProcessExecutor } from "../../executors/in-process.js"
 import { executorConformance } from "../../executors/conformance.case.js"
 import { makeHeldExecutor, valuesView, type HeldExecutor } from "./held.js"
@@ -17,7 +18,7 @@ executorConformance("held results (in-process)", async () => valuesView(makeHeld
 
 const heldClient = (): { client: Client; held: HeldExecutor } => {
   const held = makeHeldExecutor(makeInProcessExecutor())
-  return { client: new Client(new Engine({ executor: held, allowedFailures: 3 })), held }
+  return { client: clientOver<Client>(new Engine({ executor: held, allowedFailures: 3 })), held }
 }
 
 const big = (seed: number) => new Uint8Array(1_000_000).fill(seed % 256)
