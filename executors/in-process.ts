@@ -132,7 +132,8 @@ export function makeInProcessExecutor(): Executor {
             results,
             failed: result.failed,
             elapsedMs: result.elapsedMs,
-            ...(streamed ? { streamed } : {})
+            ...(streamed ? { streamed } : {}),
+            ...(result.timing === undefined ? {} : { timing: { ...result.timing, worker: "in-process" } })
           })
         )
       },

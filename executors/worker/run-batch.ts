@@ -23,6 +23,7 @@ import { TaskDefinitionError } from "../../core/errors.js"
 import { workerState } from "../../core/worker-state.js"
 import { encodeError } from "../../core/error-codec.js"
 import type {
+  BatchTiming,
   EncodedError,
   FnRef,
   InterruptAnswer,
@@ -33,6 +34,7 @@ import type {
   WireBatchResult
 } from "../../core/protocol.js"
 import { openStream } from "./stream.js"
+import { batchTiming } from "./timing.js"
 import { compileInline, explainReferenceError } from "./compile.js"
 import { maxNesting } from "../../core/args.js"
 import { descend, isCloneLeaf, isPlainObject, stop, walk, WalkError } from "../../core/walk.js"
@@ -107,7 +109,10 @@ async function run(
   const results = new Array<unknown>(n)
   const failed: number[] = []
   const stream = batch.stream === undefined ? undefined : openStream(batch, resolved, results, failed, post)
+  // Task start times, only when asked (the dashboard): task i ran from at[i] to at[i + 1].
+  const at = batch.timing === true ? new Array<number>(n + 1) : undefined
   for (let i = 0; i < n; i++) {
+    if (at !== undefined) at[i] = performance.now()
     const skipped = control?.skipped
     if (skipped !== undefined && skipped.has(i)) {
       results[i] = notStarted(refs[taskFns[i]])
@@ -186,12 +191,20 @@ async function run(
     results[i] = value
   }
   if (control !== undefined) control.current = n
+  let timing: BatchTiming | undefined
+  if (at !== undefined) {
+    at[n] = performance.now()
+    timing = batchTiming(at, failed)
+  }
+  let result: WireBatchResult
   if (stream !== undefined && stream.flushed > 0) {
     // Only what was not streamed: the posted outcomes are not cloned twice.
-    return { results, failed: stream.end(), elapsedMs: performance.now() - start, streamed: stream.flushed }
+    result = { results, failed: stream.end(), elapsedMs: performance.now() - start, streamed: stream.flushed }
+  } else {
+    stream?.end()
+    result = { results, failed, elapsedMs: performance.now() - start }
   }
-  stream?.end()
-  return { results, failed, elapsedMs: performance.now() - start }
+  return timing === undefined ? result : { ...result, timing }
 }
 
 // ---------------------------------------------------------------------------------------------

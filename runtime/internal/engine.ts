@@ -27,6 +27,7 @@ import type {
 } from "../../core/protocol.js"
 import type { ClientSettings } from "./client-options.js"
 import { retryDelay } from "./retry.js"
+import type { EngineMonitor } from "./monitor-hook.js"
 import { Scheduler, type TaskRecord } from "../../scheduler/scheduler.js"
 
 /** What the engine keeps per task, next to the scheduler's fields. */
@@ -123,6 +124,8 @@ export class Engine {
   readonly scheduler: Scheduler<Payload>
   readonly executor: Executor
   readonly allowedFailures: number
+  /** The dashboard's or a report's observer, while one is attached (`monitor-hook.ts`); batches then carry `timing`. */
+  monitor: EngineMonitor | undefined = undefined
   readonly #faults: ClientSettings["faults"]
   #closed = false
   /** `close()` started: no batch is aborted from then on (closing the executor stops them all). */
@@ -155,9 +158,10 @@ export class Engine {
     this.scheduler = new Scheduler<Payload>({
       onSettled: (task) => this.#settled(task),
       onAbort: (task) => this.#abort(task),
-      onTransition: (task, from) => {
+      onTransition: (task, from, to) => {
         // retry(): a fresh budget of retries and worker deaths, as for a new task.
         if (from === "erred") resetCounters(task.payload)
+        if (this.monitor !== undefined) this.monitor.transition(task, from, to)
       }
     })
   }
@@ -493,7 +497,8 @@ export class Engine {
       args,
       ...(this.#faults === undefined ? {} : { inject: this.#injections(tasks) }),
       ...(ids === undefined ? {} : { ids }),
-      ...(linked === undefined ? {} : { linked, refKey })
+      ...(linked === undefined ? {} : { linked, refKey }),
+      ...(this.monitor === undefined ? {} : { timing: true as const })
     }
     const flight: Flight = { tasks, ids, controller: new BatchAbort(), timer: undefined, timedOut: false, done: false }
     for (const task of tasks) task.payload.flight = flight
@@ -532,6 +537,7 @@ export class Engine {
 
   #landed(flight: Flight, result: WireBatchResult): void {
     this.#finishFlight(flight)
+    if (this.monitor !== undefined) this.monitor.landed(flight.tasks, result.timing)
     // The first `streamed` tasks' outcomes came early (`#streamed`); the reply holds the rest.
     this.#outcomes(
       flight,
@@ -599,6 +605,7 @@ export class Engine {
     this.#finishFlight(flight)
     if (this.#closed) return
     const reason = error instanceof ExecutorFailure ? error.reason : "transport"
+    if (this.monitor !== undefined) this.monitor.crashed(flight.tasks, reason)
     for (const task of flight.tasks) {
       // Not in this flight any more: its outcome was streamed (then it may be running again elsewhere, a retry).
       if (task.payload.flight !== flight) continue
