@@ -20,8 +20,12 @@ import { materialize } from "./internal/graph.js"
 import { Delayed, isDelayed } from "../dsl/delayed.js"
 import { retryStepOf } from "./internal/retry.js"
 import type { AnyFunction, Args, Arg, Computed, Gathered, TaskFailure, TaskResult } from "./types.js"
+import type { ClientDashboard } from "./dashboard/client-dashboard.js"
 
-export type { ClientOptions, FaultPlan } from "./internal/client-options.js"
+export type { ClientOptions, DashboardOptions, FaultPlan } from "./internal/client-options.js"
+
+/** The dashboard's code: loaded only when a dashboard, report or timeline is asked for. */
+const dashboardModule = () => import("./dashboard/client-dashboard.js")
 
 /** `submit`, `map` and `starmap` with options set once: what `client.with(options)` returns. */
 export interface ClientView {
@@ -73,6 +77,7 @@ export class Client implements ClientView {
   readonly engine: Engine
   readonly #shape: ClusterShape
   #closing: Promise<void> | undefined
+  #dashboard: ClientDashboard | undefined
 
   /** @internal Use `Client.local()`. */
   constructor(engine: Engine, shape: ClusterShape = { isolation: "in-process", memoryLimitBytes: undefined }) {
@@ -86,7 +91,7 @@ export class Client implements ClientView {
    * those in memory), or `<Client: closed>`.
    */
   toString(): string {
-    return summarize(this.engine, this.#shape)
+    return summarize(this.engine, this.#shape, this.#dashboard?.link)
   }
 
   /** What `console.log(client)` and `util.inspect(client)` show: the summary, not the engine's internals. */
@@ -128,10 +133,58 @@ export class Client implements ClientView {
       isolation: settings.workers === 0 ? "in-process" : settings.isolation,
       memoryLimitBytes: settings.memoryLimitBytes
     }
-    return new Client(
+    const client = new Client(
       new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }),
       shape
     )
+    if (settings.dashboard !== undefined) {
+      try {
+        const { ClientDashboard } = await dashboardModule()
+        client.#dashboard = await ClientDashboard.start(client.engine, client.#kind, settings.dashboard)
+      } catch (error) {
+        await client.close()
+        throw error
+      }
+    }
+    return client
+  }
+
+  /** Where the live dashboard is (`http://127.0.0.1:8787/status`), or undefined without one (`Client.local({ dashboard: true })`). */
+  get dashboardLink(): string | undefined {
+    return this.#dashboard?.link
+  }
+
+  /**
+   * Runs `work` (a function that submits tasks and waits for them) and writes `file`: one
+   * self-contained HTML page of what ran meanwhile, as Dask's `performance_report`: a summary,
+   * the task stream, per-name durations and errors. Resolves with `work`'s result once the file is
+   * written; when `work` fails, the report is written and the promise rejects with its error.
+   */
+  async performanceReport<T>(file: string, work: () => T | PromiseLike<T>): Promise<T> {
+    this.engine.assertOpen()
+    checkFileWork("performanceReport", file, work, true)
+    const { performanceReport } = await dashboardModule()
+    return performanceReport(this.engine, this.#kind, file, work)
+  }
+
+  /**
+   * Writes `file`: Chrome trace JSON (open it in https://ui.perfetto.dev or chrome://tracing) with
+   * one track per worker and one slice per task attempt: of `work` when given (resolving with its
+   * result), else of what the dashboard recorded (its last 200,000 attempts).
+   */
+  timeline(file: string): Promise<void>
+  timeline<T>(file: string, work: () => T | PromiseLike<T>): Promise<T>
+  async timeline<T>(file: string, work?: () => T | PromiseLike<T>): Promise<T | undefined> {
+    this.engine.assertOpen()
+    checkFileWork("timeline", file, work, false)
+    const { timeline } = await dashboardModule()
+    return timeline(this.engine, this.#kind, file, this.#dashboard, work)
+  }
+
+  /** The kind of workers, as the dashboard shows it. */
+  get #kind(): string {
+    const isolation = this.#shape.isolation
+    return isolation === "in-process" ? "in-process" : isolation === "thread" ? "threads" : "processes"
   }
 
   /**
@@ -269,7 +322,8 @@ export class Client implements ClientView {
    */
   close(): Promise<void> {
     if (defaultClient === this) defaultClient = undefined
-    return (this.#closing ??= this.engine.close())
+    const dashboard = this.#dashboard
+    return (this.#closing ??= Promise.all([this.engine.close(), dashboard?.close()]).then(() => undefined))
   }
 
   /** `await using client = await Client.local()` closes it at the end of the block. */
@@ -450,6 +504,16 @@ function refuseInWorker(what: string): void {
       ? `${what} was called inside a weft worker, while it imported the task module ${modules.join(", ")}: every worker imports a module that defines tasks (task(import.meta, ...)), so a client started at its top level would start again in every worker. ${fix}`
       : `${what} was called inside a weft worker, by a running task: a task cannot start a cluster of its own. Start clients in the main thread only; isWorker() from "weft" tells where code runs.`
   )
+}
+
+/** Checks `performanceReport`/`timeline` arguments: a file path and (when `required`) a function. */
+function checkFileWork(where: string, file: unknown, work: unknown, required: boolean): void {
+  if (typeof file !== "string" || file.length === 0)
+    throw new TypeError(`client.${where}: the first argument must be a file path, got ${describeValue(file)}.`)
+  if ((required || work !== undefined) && typeof work !== "function")
+    throw new TypeError(
+      `client.${where}: the second argument must be a function that runs the work, e.g. () => client.gather(client.map(f, xs)); got ${describeValue(work)}.`
+    )
 }
 
 /** A copy of what the cluster will hold, so that later changes to the caller's object do not leak in. */
