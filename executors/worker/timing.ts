@@ -27,15 +27,16 @@ function stats(now: number): WorkerStats {
     // A child process (or the client's thread): CPU time of the whole process.
     const usage = process.cpuUsage()
     const wall = now - lastWall
-    cpu =
-      lastCpu === undefined || wall <= 0
-        ? 0
-        : ((usage.user - lastCpu.user + usage.system - lastCpu.system) / 1000 / wall) * 100
+    // The first report covers the time since the process started.
+    const since = lastCpu ?? { user: 0, system: 0 }
+    const span = lastCpu === undefined ? process.uptime() * 1000 : wall
+    cpu = span <= 0 ? 0 : ((usage.user - since.user + usage.system - since.system) / 1000 / span) * 100
     lastCpu = usage
   } else {
     // A worker thread: process.cpuUsage() counts every thread, so report how busy its event loop was.
     const elu = performance.eventLoopUtilization()
-    cpu = lastElu === undefined ? 0 : performance.eventLoopUtilization(elu, lastElu).utilization * 100
+    // The first report covers the time since the thread started.
+    cpu = (lastElu === undefined ? elu : performance.eventLoopUtilization(elu, lastElu)).utilization * 100
     lastElu = elu
   }
   lastWall = now

@@ -14,7 +14,7 @@ export const escapeHtml = (text: string): string =>
 export const styles = `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#222;background:#fafafa}
 header{background:#263238;color:#fff;padding:8px 16px;display:flex;gap:16px;align-items:center;flex-wrap:wrap}
-header a{color:#cfd8dc;text-decoration:none}header a[aria-current]{color:#fff;font-weight:600}
+header a{color:#cfd8dc;text-decoration:none;margin-right:14px}header a[aria-current]{color:#fff;font-weight:600}
 header h1{font-size:16px;margin:0 16px 0 0}
 main{padding:12px 16px;display:grid;gap:16px}
 section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px 12px}
