@@ -15,6 +15,7 @@ const fail = (x: number) => {
 
 const base = (client: Client) => client.dashboardLink!.replace(/\/status$/, "")
 const text = async (url: string) => (await fetch(url)).text()
+const getJson = async (url: string): Promise<any> => (await fetch(url)).json()
 
 /** A raw GET with a chosen Host header (fetch does not let one set it). */
 function getWithHost(url: string, host: string): Promise<number> {
@@ -104,7 +105,7 @@ describe("what it serves", () => {
     const held = client.map(inc, [1, 2, 3])
     await client.gather(held)
     await client.gather(client.map(fail, [1, 2]), { errors: "skip" })
-    const status = await (await fetch(`${base(client)}/json/status`)).json()
+    const status = await getJson(`${base(client)}/json/status`)
     expect(status.counts.memory).toBe(3)
     expect(status.cluster).toEqual({ workers: 2, kind: "threads", deaths: 0 })
     const byName = Object.fromEntries(status.progress.map((row: { name: string }) => [row.name, row]))
@@ -118,16 +119,16 @@ describe("what it serves", () => {
     expect(metrics).toContain('weft_task_duration_seconds_count{name="inc"} 3')
     expect(metrics).toContain("weft_worker_deaths_total 0")
     expect(metrics).toMatch(/^weft_held_bytes \d+$/m)
-    const events = await (await fetch(`${base(client)}/json/tasks?since=0`)).json()
+    const events = await getJson(`${base(client)}/json/tasks?since=0`)
     expect(events).toHaveLength(5)
     expect(events.filter((e: { failed: boolean }) => e.failed).map((e: { name: string }) => e.name)).toEqual([
       "fail",
       "fail"
     ])
     for (const e of events) expect(e.end).toBeGreaterThanOrEqual(e.start)
-    const later = await (await fetch(`${base(client)}/json/tasks?since=${events[2].seq}`)).json()
+    const later = await getJson(`${base(client)}/json/tasks?since=${events[2].seq}`)
     expect(later.map((e: { seq: number }) => e.seq)).toEqual([events[3].seq, events[4].seq])
-    const errors = await (await fetch(`${base(client)}/json/errors`)).json()
+    const errors = await getJson(`${base(client)}/json/errors`)
     expect(errors.map((e: { message: string }) => e.message).sort()).toEqual(["bad 1", "bad 2"])
   })
 
@@ -135,7 +136,7 @@ describe("what it serves", () => {
     await using client = await Client.local({ workers: 1, dashboard: 0, allowedFailures: 0 })
     const dies = client.submit(() => process.exit(3))
     await dies.exception()
-    const status = await (await fetch(`${base(client)}/json/status`)).json()
+    const status = await getJson(`${base(client)}/json/status`)
     expect(status.cluster.deaths).toBe(1)
     expect(await text(`${base(client)}/metrics`)).toContain("weft_worker_deaths_total 1")
   })
