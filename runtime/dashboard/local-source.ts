@@ -32,7 +32,17 @@ export class LocalSource implements DashboardSource {
       cluster: { workers: this.engine.executor.workers, kind: this.kind, deaths: recorder.deaths },
       counts: { ...recorder.counts },
       heldBytes: Math.round(recorder.heldBytes),
-      progress: Array.from(recorder.names, ([name, n]) => ({ name, ...n })).filter((row) => row.total > 0),
+      progress: Array.from(recorder.names, ([name, n]) => ({
+        name,
+        total: n.total,
+        done: n.done,
+        erred: n.erred,
+        cancelled: n.cancelled,
+        processing: n.processing,
+        timed: n.timed,
+        totalMs: n.totalMs,
+        maxMs: n.maxMs
+      })).filter((row) => row.total > 0),
       workers: Array.from(recorder.workers, ([name, w]) => ({
         name,
         tasks: w.tasks,

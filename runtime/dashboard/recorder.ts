@@ -1,8 +1,9 @@
 /**
  * The engine monitor behind the dashboard, `performanceReport` and `timeline`. What the engine
- * calls (`transition`, `landed`, `crashed`) does O(1) work: counters, and a push of the batch
- * onto a bounded ring. The reader (the server's tick, a report) calls `drain()` at its own pace,
- * which turns those batches into task events, durations and held bytes.
+ * calls allocates nothing and keeps no task record alive: `transition` updates counters (by
+ * state, by task name), `landed` writes one task event per task into a bounded column ring
+ * (`event-ring.ts`) and the batch's worker figures. The reader (the server's tick, a report)
+ * calls `drain()` at its own pace for what is costly: error details and result sizes (sampled).
  *
  * @internal
  */
@@ -11,13 +12,18 @@ import type { TaskRecord } from "../../scheduler/scheduler.js"
 import type { TaskState } from "../../scheduler/state.js"
 import type { EngineMonitor } from "../internal/monitor-hook.js"
 import { Ring } from "./ring.js"
+import { TaskEventRing } from "./event-ring.js"
 import { estimateBytes } from "./sizeof.js"
-import { shownStates, type ErrorEntry, type ShownState, type TaskEvent } from "./types.js"
+import { shownStates, type ErrorEntry, type ShownState } from "./types.js"
 
 type Record_ = TaskRecord<unknown>
 
 /** Per task name counters. */
 interface NameCounts {
+  /** Results of this name in memory now, and the mean estimated size of those sampled. */
+  held: number
+  sized: number
+  meanBytes: number
   total: number
   done: number
   erred: number
@@ -40,11 +46,6 @@ export interface WorkerState {
   lastSeen: number
 }
 
-interface PendingBatch {
-  readonly tasks: ReadonlyArray<Record_>
-  readonly timing: BatchTiming
-}
-
 /**
  * An erred task. The scheduler sets the error just after the transition, so it is read at the
  * next `drain()` (`task` is then cleared): a retry may clear the record's error later.
@@ -61,38 +62,36 @@ interface PendingError {
 
 /** How much the recorder keeps. */
 export interface RecorderLimits {
-  /** Batches waiting for `drain()`; older ones are dropped (counted). */
-  readonly batches: number
   /** Task events kept for the task stream, `/json/tasks` and timelines. */
   readonly events: number
   /** Erred keys kept for the errors page. */
   readonly errors: number
 }
 
-const defaultLimits: RecorderLimits = { batches: 16_384, events: 200_000, errors: 1_000 }
+/** New results sized per drain at most (every 500 ms, or when a page asks). */
+const sampleSize = 256
+
+const defaultLimits: RecorderLimits = { events: 200_000, errors: 1_000 }
 
 /** Records what the engine reports; see the module comment. */
 export class Recorder implements EngineMonitor {
   readonly counts: Record<ShownState, number> = emptyCounts()
   readonly names = new Map<string, NameCounts>()
   readonly workers = new Map<string, WorkerState>()
-  readonly events: Ring<TaskEvent>
+  readonly events: TaskEventRing
   readonly started = Date.now()
   deaths = 0
-  heldBytes = 0
-  readonly #batches: Ring<PendingBatch>
-  #drained = 0
-  #droppedBatches = 0
   readonly #errors: Ring<PendingError>
   /** Records that reached memory and are not sized yet. */
   #toSize: Record_[] = []
+  /** The counters of the last name seen: tasks come in runs of one name, so this saves a Map lookup per transition. */
+  #lastName = ""
+  #last: NameCounts | undefined
   /** Errors pushed whose error was not read yet, by record. */
   readonly #unread = new Map<Record_, PendingError>()
-  readonly #sizes = new WeakMap<Record_, number>()
 
   constructor(tasks: Iterable<Record_> = [], limits: RecorderLimits = defaultLimits) {
-    this.events = new Ring(limits.events)
-    this.#batches = new Ring(limits.batches)
+    this.events = new TaskEventRing(limits.events)
     this.#errors = new Ring(limits.errors)
     // Attached to a client that already has tasks: count them as they stand.
     for (const task of tasks) this.transition(task, "released", task.state)
@@ -100,7 +99,7 @@ export class Recorder implements EngineMonitor {
 
   /** Events and batches lost because nobody read them in time. */
   get dropped(): number {
-    return this.#droppedBatches + Math.max(0, this.events.pushed - this.events.capacity)
+    return this.events.overwritten
   }
 
   /** The newest erred keys, newest first. */
@@ -119,19 +118,20 @@ export class Recorder implements EngineMonitor {
     const counts = this.counts as Record<string, number>
     if (from !== "released") counts[from]--
     if (to !== "released") counts[to]++
-    let n = this.names.get(task.name)
-    if (n === undefined) this.names.set(task.name, (n = emptyName()))
+    const n = this.#counters(task.name)
     if (from === "released" && to !== "released") n.total++
     if (from === "processing") n.processing--
     else if (from === "erred") {
       // Read the error now: leaving erred (a retry, a cancel, forgotten) clears it.
       this.#readError(task)
       if (to !== "released" && to !== "cancelled") n.erred-- // retried
-    } else if (from === "memory") this.#unsize(task)
+    } else if (from === "memory") n.held--
     if (to === "processing") n.processing++
     else if (to === "memory") {
       n.done++
-      this.#toSize.push(task)
+      n.held++
+      // A sample of new results to size: held bytes are estimated per name from it.
+      if (this.#toSize.length < sampleSize) this.#toSize.push(task)
     } else if (to === "erred") {
       n.erred++
       const { key, name, attempts } = task
@@ -143,12 +143,11 @@ export class Recorder implements EngineMonitor {
 
   landed(tasks: ReadonlyArray<Record_>, timing: BatchTiming | undefined): void {
     if (timing === undefined) return
-    if (this.#batches.pushed - this.#drained >= this.#batches.capacity) this.#droppedBatches++
-    this.#batches.push({ tasks, timing })
     let worker = this.workers.get(timing.worker)
     if (worker === undefined) this.workers.set(timing.worker, (worker = newWorker()))
     worker.tasks += tasks.length
     worker.lastSeen = Date.now()
+    this.#record(tasks, timing, worker)
     const stats = timing.stats
     if (stats !== undefined) {
       worker.heapUsed = stats.heapUsed
@@ -163,49 +162,57 @@ export class Recorder implements EngineMonitor {
 
   // ------------------------------------------------------------------------- reader side
 
-  /** Turns the batches reported since the last call into task events; sizes new results (up to `sizeBudget` of them). */
-  drain(sizeBudget = 20_000): void {
-    for (const batch of this.#batches.since(this.#drained)) this.#expand(batch)
-    this.#drained = this.#batches.pushed
+  /** Reads what the hot side left for later: the errors' details and a sample of new results' sizes. */
+  drain(): void {
     this.#readErrors()
-    const queue = this.#toSize
-    const take = Math.min(queue.length, sizeBudget)
-    for (let i = 0; i < take; i++) {
-      const task = queue[i]
-      if (task.state !== "memory" || this.#sizes.has(task)) continue
+    for (const task of this.#toSize) {
+      if (task.state !== "memory") continue
+      const n = this.names.get(task.name)
+      if (n === undefined) continue
       const bytes = estimateBytes(task.value)
-      this.#sizes.set(task, bytes)
-      this.heldBytes += bytes
+      n.sized++
+      // A running mean that follows changes: the last ~100 samples weigh most.
+      n.meanBytes += (bytes - n.meanBytes) / Math.min(n.sized, 100)
     }
-    this.#toSize = take === queue.length ? [] : queue.slice(take)
+    this.#toSize = []
   }
 
-  #expand({ tasks, timing }: PendingBatch): void {
+  /** Estimated bytes of the results held: per name, results held times the mean size of a sample of them. */
+  get heldBytes(): number {
+    let sum = 0
+    for (const n of this.names.values()) sum += n.held * n.meanBytes
+    return sum
+  }
+
+  /** One task event per task of the batch, and its run time in its name's counters. */
+  #record(tasks: ReadonlyArray<Record_>, timing: BatchTiming, state: WorkerState): void {
     const { at, origin, failed, worker } = timing
     let f = 0
     for (let i = 0; i < tasks.length; i++) {
       const isFailed = f < failed.length && failed[f] === i
       if (isFailed) f++
       const task = tasks[i]
+      const start = origin + at[i]
       const ms = at[i + 1] - at[i]
-      const event: TaskEvent = {
-        seq: this.events.pushed + 1,
-        key: task.key,
-        name: task.name,
-        worker,
-        start: origin + at[i],
-        end: origin + at[i + 1],
-        failed: isFailed
-      }
-      this.events.push(event)
-      addBusy(this.workers.get(worker), origin + at[i], ms)
-      const n = this.names.get(task.name)
-      if (n !== undefined) {
-        n.timed++
-        n.totalMs += ms
-        if (ms > n.maxMs) n.maxMs = ms
-      }
+      this.events.push(task.key, task.name, worker, start, start + ms, isFailed)
+      addBusy(state, start, ms)
+      const n = this.#counters(task.name)
+      n.timed++
+      n.totalMs += ms
+      if (ms > n.maxMs) n.maxMs = ms
     }
+  }
+
+  /** The counters of a task name. */
+  #counters(name: string): NameCounts {
+    let n = this.#last
+    if (n === undefined || name !== this.#lastName) {
+      n = this.names.get(name)
+      if (n === undefined) this.names.set(name, (n = emptyName()))
+      this.#lastName = name
+      this.#last = n
+    }
+    return n
   }
 
   #readErrors(): void {
@@ -219,13 +226,6 @@ export class Recorder implements EngineMonitor {
     entry.task = undefined
     entry.error = task.error
     entry.erredKey = task.erredKey
-  }
-
-  #unsize(task: Record_): void {
-    const bytes = this.#sizes.get(task)
-    if (bytes === undefined) return
-    this.heldBytes -= bytes
-    this.#sizes.delete(task)
   }
 }
 
@@ -276,6 +276,9 @@ const emptyCounts = (): Record<ShownState, number> =>
   Object.fromEntries(shownStates.map((state) => [state, 0])) as Record<ShownState, number>
 
 const emptyName = (): NameCounts => ({
+  held: 0,
+  sized: 0,
+  meanBytes: 0,
   total: 0,
   done: 0,
   erred: 0,
