@@ -52,7 +52,7 @@ describe("client.performanceReport", () => {
     expect(await page.locator("#report-summary").textContent()).toContain("200 tasks done, 1 erred")
     expect(await page.locator("#stream-rows li").count()).toBeGreaterThanOrEqual(1)
     expect(await page.locator("article.error .message").textContent()).toBe("TypeError: not this one: 1")
-  })
+  }, 60_000)
 
   it("still writes the report when the work fails, then rejects with its error", async () => {
     await using client = await Client.local({ workers: 1 })
