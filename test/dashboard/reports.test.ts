@@ -10,6 +10,7 @@ import { Effect, Exit } from "effect"
 import { describe, expect, it } from "vitest"
 import { Client } from "weft"
 import { Weft } from "weft/effect"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 import { launchBrowser } from "../support/browser.js"
 
 const dir = mkdtempSync(join(tmpdir(), "weft-reports-"))
@@ -63,7 +64,7 @@ describe("client.performanceReport", () => {
       })
     ).rejects.toThrow("not this one: 2")
     expect(readFileSync(file, "utf8")).toContain("weft performance report")
-    expect(client.engine.monitor).toBeUndefined() // recording stopped with the work
+    expect(engineOf(client).monitor).toBeUndefined() // recording stopped with the work
   })
 
   it("rejects bad arguments with a TypeError naming what to pass", async () => {
