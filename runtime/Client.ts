@@ -26,7 +26,6 @@ import {
   collectDelayeds,
   defaultTaskOptions as defaults,
   describeTask,
-  describeValue,
   overrideOptions,
   refuseInWorker,
   replaceDelayeds,
@@ -157,7 +156,6 @@ export class Client implements ClientView {
    */
   async performanceReport<T>(file: string, work: () => T | PromiseLike<T>): Promise<T> {
     this.#engine.assertOpen()
-    checkFileWork("performanceReport", file, work, true)
     const { performanceReport } = await dashboardModule()
     return performanceReport(this.#engine, this.#kind, file, work)
   }
@@ -171,7 +169,6 @@ export class Client implements ClientView {
   timeline<T>(file: string, work: () => T | PromiseLike<T>): Promise<T>
   async timeline<T>(file: string, work?: () => T | PromiseLike<T>): Promise<T | undefined> {
     this.#engine.assertOpen()
-    checkFileWork("timeline", file, work, false)
     const { timeline } = await dashboardModule()
     return timeline(this.#engine, this.#kind, file, this.#dashboard, work)
   }
@@ -432,14 +429,4 @@ export class Client implements ClientView {
  */
 export function isWorker(): boolean {
   return workerState() !== undefined
-}
-
-/** Checks `performanceReport`/`timeline` arguments: a file path and (when `required`) a function. */
-function checkFileWork(where: string, file: unknown, work: unknown, required: boolean): void {
-  if (typeof file !== "string" || file.length === 0)
-    throw new TypeError(`client.${where}: the first argument must be a file path, got ${describeValue(file)}.`)
-  if ((required || work !== undefined) && typeof work !== "function")
-    throw new TypeError(
-      `client.${where}: the second argument must be a function that runs the work, e.g. () => client.gather(client.map(f, xs)); got ${describeValue(work)}.`
-    )
 }

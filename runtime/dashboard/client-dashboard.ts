@@ -7,6 +7,7 @@
  * @internal
  */
 import { writeFile } from "node:fs/promises"
+import { describeGot } from "../../core/duration.js"
 import type { Engine } from "../internal/engine.js"
 import { attach } from "./hub.js"
 import { LocalSource } from "./local-source.js"
@@ -98,6 +99,7 @@ export async function performanceReport<T>(
   file: string,
   work: () => T | PromiseLike<T>
 ): Promise<T> {
+  checkFileWork("performanceReport", file, work, true)
   const { source, wallMs, outcome } = await record(engine, kind, work)
   const status = source.status()
   const events = source.events(0, Infinity)
@@ -117,6 +119,7 @@ export async function timeline<T>(
   dashboard: ClientDashboard | undefined,
   work: (() => T | PromiseLike<T>) | undefined
 ): Promise<T | undefined> {
+  checkFileWork("timeline", file, work, false)
   let events: ReadonlyArray<TaskEvent>
   let outcome: Recording<T>["outcome"] | undefined
   if (work !== undefined) {
@@ -133,4 +136,14 @@ export async function timeline<T>(
   }
   await writeFile(file, chromeTrace(events, `weft ${kind}`))
   return outcome === undefined ? undefined : unwrap(outcome)
+}
+
+/** Checks `performanceReport`/`timeline` arguments: a file path and (when `required`) a function. */
+function checkFileWork(where: string, file: unknown, work: unknown, required: boolean): void {
+  if (typeof file !== "string" || file.length === 0)
+    throw new TypeError(`client.${where}: the first argument must be a file path, got ${describeGot(file)}.`)
+  if ((required || work !== undefined) && typeof work !== "function")
+    throw new TypeError(
+      `client.${where}: the second argument must be a function that runs the work, e.g. () => client.gather(client.map(f, xs)); got ${describeGot(work)}.`
+    )
 }
