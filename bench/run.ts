@@ -4,7 +4,7 @@
  * `bench/results/latest.json` (git-ignored) with every sample.
  *
  * Options (after `npm run bench --`): `--reps N` timed runs per side (default 5),
- * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,cluster,close,stream` a subset of the scenarios.
+ * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,cluster,close,stream,dashboard` a subset of the scenarios.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -18,6 +18,7 @@ import { clusterScenario } from "./scenarios/cluster.js"
 import { closeScenario } from "./scenarios/close.js"
 import { compilerScenario } from "./scenarios/compiler.js"
 import { cpuScenario } from "./scenarios/cpu.js"
+import { dashboardScenario } from "./scenarios/dashboard.js"
 import { fanInScenario } from "./scenarios/fan-in.js"
 import { faultsScenario } from "./scenarios/faults.js"
 import { mapScenario } from "./scenarios/map.js"
@@ -40,7 +41,8 @@ const scenarios: ReadonlyArray<Scenario> = [
   faultsScenario,
   clusterScenario,
   closeScenario,
-  streamScenario
+  streamScenario,
+  dashboardScenario
 ]
 
 function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<string> | undefined } {

@@ -92,6 +92,11 @@ export interface WireBatch {
    * `{ [refKey]: key }` (a string; `linked[i]` is true for a task that holds one), each once.
    */
   readonly inputs?: ReadonlyArray<string>
+  /**
+   * Record when each task starts (set by the engine only while a dashboard or a report listens):
+   * the reply then carries `timing`. Absent, the worker records nothing.
+   */
+  readonly timing?: true
 }
 
 /**
@@ -192,4 +197,33 @@ export interface WireBatchResult {
    * in `results` are empty, and `failed` lists none of them. Absent or 0 when nothing was streamed.
    */
   readonly streamed?: number
+  /** When the batch asked for `timing`: which worker ran it and when each task started. */
+  readonly timing?: BatchTiming
+}
+
+/**
+ * Worker-side times of one batch, for the dashboard's task stream. Tasks run one after another,
+ * so task i ran from `at[i]` to `at[i + 1]` (`at` has one more entry than the batch has tasks).
+ */
+export interface BatchTiming {
+  /** The worker that ran the batch: `"thread 3"`, `"process 41234"` or `"in-process"`. */
+  readonly worker: string
+  /** That thread's `performance.timeOrigin` (ms since the epoch): `origin + at[i]` is comparable across workers. */
+  readonly origin: number
+  /** For task i, `performance.now()` in the worker when it started; the last entry, when the batch ended. */
+  readonly at: ReadonlyArray<number>
+  /** Every failed task's index, streamed or not, ascending. */
+  readonly failed: ReadonlyArray<number>
+  /** The worker's resources, sent at most every 500 ms per worker. */
+  readonly stats?: WorkerStats
+}
+
+/** A worker's resources when it replied. */
+export interface WorkerStats {
+  /** Bytes of this worker's JavaScript heap in use. */
+  readonly heapUsed: number
+  /** Resident memory of the worker's process, in bytes (shared by the threads of one process). */
+  readonly rss: number
+  /** Percent of one core since the last report: process CPU time for a process, event-loop busy time for a thread. */
+  readonly cpu: number
 }

@@ -198,7 +198,13 @@ class InProcessExecutor implements Executor {
     }
     const streamed = result.streamed
     this.#settle(item, () =>
-      item.resolve({ results, failed: result.failed, elapsedMs: result.elapsedMs, ...(streamed ? { streamed } : {}) })
+      item.resolve({
+        results,
+        failed: result.failed,
+        elapsedMs: result.elapsedMs,
+        ...(streamed ? { streamed } : {}),
+        ...(result.timing === undefined ? {} : { timing: { ...result.timing, worker: "in-process" } })
+      })
     )
   }
 }

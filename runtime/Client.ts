@@ -36,9 +36,14 @@ import {
 } from "./internal/client-calls.js"
 import type { AnyFunction, Args, Arg, ClientView, Computed, Gathered, TaskFailure, TaskResult } from "./types.js"
 
-export type { ClientOptions, FaultPlan } from "./internal/client-options.js"
+import type { ClientDashboard } from "./dashboard/client-dashboard.js"
+
+export type { ClientOptions, DashboardOptions, FaultPlan } from "./internal/client-options.js"
 export type { ConnectOptions } from "./internal/connect-options.js"
 export type { ClientView } from "./types.js"
+
+/** The dashboard's code: loaded only when a dashboard, report or timeline is asked for. */
+const dashboardModule = () => import("./dashboard/client-dashboard.js")
 
 let defaultClient: Client | undefined
 
@@ -58,6 +63,7 @@ export class Client implements ClientView {
   readonly #engine: Engine
   readonly #shape: ClusterShape
   #closing: Promise<void> | undefined
+  #dashboard: ClientDashboard | undefined
 
   static {
     // The Effect API, weft/testing and the Promise API's helpers reach the engine through
@@ -84,7 +90,7 @@ export class Client implements ClientView {
    * those in memory), or `<Client: closed>`.
    */
   toString(): string {
-    return summarize(this.#engine, this.#shape)
+    return summarize(this.#engine, this.#shape, this.#dashboard?.link)
   }
 
   /** What `console.log(client)` and `util.inspect(client)` show: the summary, not the engine's internals. */
@@ -149,10 +155,56 @@ export class Client implements ClientView {
       isolation: settings.workers === 0 ? "in-process" : settings.isolation,
       memoryLimitBytes: settings.memoryLimitBytes
     }
-    return new Client(
+    const client = new Client(
       new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }),
       shape
     )
+    if (settings.dashboard !== undefined) {
+      try {
+        const { ClientDashboard } = await dashboardModule()
+        client.#dashboard = await ClientDashboard.start(client.#engine, client.#kind, settings.dashboard)
+      } catch (error) {
+        await client.close()
+        throw error
+      }
+    }
+    return client
+  }
+
+  /** Where the live dashboard is (`http://127.0.0.1:8787/status`), or undefined without one (`Client.local({ dashboard: true })`). */
+  get dashboardLink(): string | undefined {
+    return this.#dashboard?.link
+  }
+
+  /**
+   * Runs `work` (a function that submits tasks and waits for them) and writes `file`: one
+   * self-contained HTML page of what ran meanwhile, as Dask's `performance_report`: a summary,
+   * the task stream, per-name durations and errors. Resolves with `work`'s result once the file is
+   * written; when `work` fails, the report is written and the promise rejects with its error.
+   */
+  async performanceReport<T>(file: string, work: () => T | PromiseLike<T>): Promise<T> {
+    this.#engine.assertOpen()
+    const { performanceReport } = await dashboardModule()
+    return performanceReport(this.#engine, this.#kind, file, work)
+  }
+
+  /**
+   * Writes `file`: Chrome trace JSON (open it in https://ui.perfetto.dev or chrome://tracing) with
+   * one track per worker and one slice per task attempt: of `work` when given (resolving with its
+   * result), else of what the dashboard recorded (its last 200,000 attempts).
+   */
+  timeline(file: string): Promise<void>
+  timeline<T>(file: string, work: () => T | PromiseLike<T>): Promise<T>
+  async timeline<T>(file: string, work?: () => T | PromiseLike<T>): Promise<T | undefined> {
+    this.#engine.assertOpen()
+    const { timeline } = await dashboardModule()
+    return timeline(this.#engine, this.#kind, file, this.#dashboard, work)
+  }
+
+  /** The kind of workers, as the dashboard shows it. */
+  get #kind(): string {
+    const isolation = this.#shape.isolation
+    return isolation === "in-process" ? "in-process" : isolation === "thread" ? "threads" : "processes"
   }
 
   /** The default client: the first one started and not yet closed, or `undefined`. */
@@ -280,7 +332,8 @@ export class Client implements ClientView {
    */
   close(): Promise<void> {
     if (defaultClient === this) defaultClient = undefined
-    return (this.#closing ??= this.#engine.close())
+    const dashboard = this.#dashboard
+    return (this.#closing ??= Promise.all([this.#engine.close(), dashboard?.close()]).then(() => undefined))
   }
 
   /** `await using client = await Client.local()` closes it at the end of the block. */

@@ -11,8 +11,10 @@
 import { engineOfFuture, recordOf, engineOf } from "./internal/client-engine.js"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
+import * as Exit from "effect/Exit"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as ScheduleDecision from "effect/ScheduleDecision"
@@ -117,6 +119,42 @@ const call = <A>(f: (client: PromiseClient) => A): Effect.Effect<A, ClientClosed
         return Effect.die(error)
       }
     })
+  )
+
+/**
+ * `client.performanceReport` as an Effect: runs `effect`, then writes `file`, the self-contained
+ * HTML report of what the cluster ran meanwhile (written when `effect` fails too). Succeeds or
+ * fails as `effect` does.
+ */
+export const performanceReport = <A, E, R>(
+  file: string,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R | Client> => recording(effect, (client, work) => client.performanceReport(file, work))
+
+/**
+ * `client.timeline` as an Effect: writes `file`, Chrome trace JSON (Perfetto opens it) of the task
+ * attempts of `effect` when given (then succeeds or fails as it does), else of what the client's
+ * dashboard recorded.
+ */
+export function timeline(file: string): Effect.Effect<void, never, Client>
+export function timeline<A, E, R>(file: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Client>
+export function timeline<A, E, R>(
+  file: string,
+  effect?: Effect.Effect<A, E, R>
+): Effect.Effect<A | void, E, R | Client> {
+  if (effect === undefined) return Effect.flatMap(Client, (client) => Effect.promise(() => client.timeline(file)))
+  return recording(effect, (client, work) => client.timeline(file, work))
+}
+
+/** Runs `effect` inside a Promise-API recording call (`record`), keeping its typed outcome. */
+const recording = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  record: (client: PromiseClient, work: () => Promise<Exit.Exit<A, E>>) => Promise<Exit.Exit<A, E>>
+): Effect.Effect<A, E, R | Client> =>
+  Effect.flatMap(Client, (client) =>
+    Effect.flatMap(Effect.runtime<R>(), (runtime) =>
+      Effect.flatten(Effect.promise(() => record(client, () => Runtime.runPromiseExit(runtime)(effect))))
+    )
   )
 
 /** `client.submit` as an Effect. */

@@ -6,7 +6,14 @@
  */
 
 // The cluster and the futures API
-export { Client, isWorker, type ClientOptions, type ConnectOptions, type FaultPlan } from "./Client.js"
+export {
+  Client,
+  isWorker,
+  type ClientOptions,
+  type ConnectOptions,
+  type DashboardOptions,
+  type FaultPlan
+} from "./Client.js"
 export type { ClientView } from "./types.js"
 export { Future, isFuture, type FutureStatus } from "./Future.js"
 export { fireAndForget } from "./fire-and-forget.js"

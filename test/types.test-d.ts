@@ -136,3 +136,30 @@ describe("isWorker and the client's summary", () => {
     expectTypeOf(Client.local).returns.toEqualTypeOf<Promise<Client>>()
   })
 })
+
+describe("dashboard, reports and timelines", () => {
+  test("Client.local takes dashboard: true, a port or { port, host }; dashboardLink is a string or undefined", () => {
+    expectTypeOf(Client.local({ dashboard: true })).toEqualTypeOf<Promise<Client>>()
+    Client.local({ dashboard: 8790 })
+    Client.local({ dashboard: { port: 8790, host: "127.0.0.1" } })
+    // @ts-expect-error a host alone is a string, not a dashboard setting
+    Client.local({ dashboard: "127.0.0.1" })
+    expectTypeOf(client.dashboardLink).toEqualTypeOf<string | undefined>()
+  })
+
+  test("performanceReport and timeline resolve with the work's result", () => {
+    expectTypeOf(client.performanceReport("r.html", async () => 42)).toEqualTypeOf<Promise<number>>()
+    expectTypeOf(client.performanceReport("r.html", () => "sync")).toEqualTypeOf<Promise<string>>()
+    expectTypeOf(client.timeline("t.json")).toEqualTypeOf<Promise<void>>()
+    expectTypeOf(client.timeline("t.json", async () => [1, 2])).toEqualTypeOf<Promise<number[]>>()
+    // @ts-expect-error the work is a function, not a Promise
+    client.performanceReport("r.html", Promise.resolve(1))
+  })
+
+  test("Weft.performanceReport and Weft.timeline keep the Effect's types and need the client", () => {
+    const work = Effect.fail(new NotFound({ path: "p" })) as Effect.Effect<number, NotFound>
+    expectTypeOf(Weft.performanceReport("r.html", work)).toEqualTypeOf<Effect.Effect<number, NotFound, Weft.Client>>()
+    expectTypeOf(Weft.timeline("t.json", work)).toEqualTypeOf<Effect.Effect<number, NotFound, Weft.Client>>()
+    expectTypeOf(Weft.timeline("t.json")).toEqualTypeOf<Effect.Effect<void, never, Weft.Client>>()
+  })
+})

@@ -15,6 +15,7 @@ import type { StreamedResults, WireBatch, WireBatchResult } from "../../core/pro
 import { awaitingPromise, listenWhileRunning, type BatchControl } from "../interrupt/worker.js"
 import { findFunctions } from "./load.js"
 import { BatchRun, isEffect, isThenable, mustAwait, recorded } from "./task.js"
+import { batchTiming } from "./timing.js"
 
 /**
  * Runs every task of `batch` and reports each value or encoded error, index-aligned. Never
@@ -46,7 +47,10 @@ async function run(
   const found = findFunctions(batch.fns)
   const tasks = new BatchRun(batch, Array.isArray(found) ? found : await found, control, post)
   const n = batch.fn.length
+  // Task start times, only when asked (the dashboard): task i ran from at[i] to at[i + 1].
+  const at = batch.timing === true ? new Array<number>(n + 1) : undefined
   for (let i = 0; i < n; i++) {
+    if (at !== undefined) at[i] = performance.now()
     let value = tasks.start(i)
     if (value === recorded) continue
     if (mustAwait(value)) {
@@ -68,5 +72,8 @@ async function run(
     tasks.finish(i, value)
   }
   if (control !== undefined) control.current = n
-  return tasks.end(start)
+  if (at === undefined) return tasks.end(start)
+  at[n] = performance.now()
+  const timing = batchTiming(at, tasks.failed)
+  return { ...tasks.end(start), timing }
 }

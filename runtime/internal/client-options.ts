@@ -34,6 +34,21 @@ export interface ClientOptions {
   readonly allowedFailures?: number
   /** Inject transient failures, to test that retries make results unchanged. */
   readonly faults?: FaultPlan
+  /**
+   * Serve the live dashboard (docs/dashboard.md): `true` on 127.0.0.1:8787 (the next free port
+   * when taken), a port number, or `{ port, host }`. A host other than loopback makes it
+   * reachable from other machines (a warning says so). Off by default: then nothing is recorded.
+   * `client.dashboardLink` tells where it is.
+   */
+  readonly dashboard?: boolean | number | DashboardOptions
+}
+
+/** Where the dashboard listens. */
+export interface DashboardOptions {
+  /** The first port to try; default 8787. `0`: any free port. */
+  readonly port?: number
+  /** Default `"127.0.0.1"`. */
+  readonly host?: string
 }
 
 /** Client options after validation. */
@@ -43,9 +58,11 @@ export interface ClientSettings {
   readonly memoryLimitBytes: number | undefined
   readonly allowedFailures: number
   readonly faults: (Required<Omit<FaultPlan, "maxPerTask">> & { readonly maxPerTask: number | undefined }) | undefined
+  /** Where to serve the dashboard; undefined: no dashboard. */
+  readonly dashboard: { readonly port: number; readonly host: string | undefined } | undefined
 }
 
-const known = ["workers", "isolation", "memoryLimit", "allowedFailures", "faults"]
+const known = ["workers", "isolation", "memoryLimit", "allowedFailures", "faults", "dashboard"]
 
 const bad = (what: string, fix: string) => new TypeError(`Client.local: ${what}. ${fix}`)
 
@@ -90,8 +107,34 @@ export function validateClientOptions(options: unknown): ClientSettings {
     isolation: o.isolation ?? "thread",
     memoryLimitBytes,
     allowedFailures: o.allowedFailures ?? 3,
-    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.local faults")
+    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.local faults"),
+    dashboard: validateDashboard(o.dashboard, "Client.local")
   }
+}
+
+const isPort = (value: unknown): value is number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 65535
+
+/** Validates the `dashboard` option: `true`, a port, or `{ port, host }`; `false`/undefined: none. */
+export function validateDashboard(value: unknown, where: string): ClientSettings["dashboard"] {
+  if (value === undefined || value === false) return undefined
+  if (value === true) return { port: 8787, host: undefined }
+  if (isPort(value)) return { port: value, host: undefined }
+  const fix = 'Pass true (127.0.0.1:8787), a port such as 8790, or { port: 8790, host: "127.0.0.1" }.'
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new TypeError(
+      `${where}: dashboard must be a boolean, a port or { port, host }, got ${describeGot(value)}. ${fix}`
+    )
+  for (const key of Object.keys(value))
+    if (key !== "port" && key !== "host") throw new TypeError(`${where}: unknown dashboard option "${key}". ${fix}`)
+  const { port, host } = value as DashboardOptions
+  if (port !== undefined && !isPort(port))
+    throw new TypeError(
+      `${where}: dashboard.port must be a whole number from 0 to 65535, got ${describeGot(port)}. ${fix}`
+    )
+  if (host !== undefined && (typeof host !== "string" || host.length === 0))
+    throw new TypeError(`${where}: dashboard.host must be a host name or address, got ${describeGot(host)}. ${fix}`)
+  return { port: port ?? 8787, host }
 }
 
 /** Validates a `FaultPlan`. */

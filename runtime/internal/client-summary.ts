@@ -22,9 +22,9 @@ const shownStates = ["released", "waiting", "queued", "processing", "erred", "ca
 
 /**
  * `<Client: 4 workers (threads), memory: 8.3 GB (this machine), tasks: 3 processing, 12 queued,
- * held results: 10>`, or `<Client: closed>`. Counting walks the task table once (O(tasks)).
+ * held results: 10>` (then `dashboard: http://127.0.0.1:8787/status` when it serves one), or `<Client: closed>`. Counting walks the task table once (O(tasks)).
  */
-export function summarize(engine: Engine, shape: ClusterShape): string {
+export function summarize(engine: Engine, shape: ClusterShape, dashboardLink?: string): string {
   if (engine.closed) return "<Client: closed>"
   const counts = new Map<string, number>()
   let held = 0
@@ -41,7 +41,8 @@ export function summarize(engine: Engine, shape: ClusterShape): string {
         ? `memory limit: ${formatBytes(shape.memoryLimitBytes)} per worker`
         : `memory: ${formatBytes(totalmem())} (this machine)`,
     `tasks: ${tasks.length > 0 ? tasks.join(", ") : "none pending"}`,
-    `held results: ${held}`
+    `held results: ${held}`,
+    ...(dashboardLink === undefined ? [] : [`dashboard: ${dashboardLink}`])
   ]
   return `<Client: ${parts.filter((part) => part !== undefined).join(", ")}>`
 }

@@ -16,6 +16,7 @@ import { decodeError } from "../../core/error-codec.js"
 import { BatchAbort, ExecutorFailure, type Executor } from "../../executors/executor.js"
 import type { EncodedError, InterruptOutcome, PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
 import type { Scheduler } from "../../scheduler/scheduler.js"
+import type { EngineMonitor } from "./monitor-hook.js"
 import type { ClientSettings } from "./client-options.js"
 import { batchCap, fuse, packCalls, place, refKey } from "./batch.js"
 import { injections } from "./faults.js"
@@ -39,6 +40,8 @@ export class Dispatcher {
   readonly #executor: Executor
   readonly #allowedFailures: number
   readonly #faults: ClientSettings["faults"]
+  /** Set through `Engine.monitor`: batches then ask for `timing`, and their outcomes are reported. */
+  monitor: EngineMonitor | undefined = undefined
   #closed = false
   /** `close()` started: no batch is aborted from then on (closing the executor stops them all). */
   #closing = false
@@ -158,7 +161,8 @@ export class Dispatcher {
       ...(this.#faults === undefined ? {} : { inject: injections(this.#faults, tasks) }),
       ...(ids === undefined ? {} : { ids }),
       ...(linked === undefined ? {} : { linked, refKey }),
-      ...(this.#executor.remote === undefined ? {} : remoteFields(tasks, held))
+      ...(this.#executor.remote === undefined ? {} : remoteFields(tasks, held)),
+      ...(this.monitor === undefined ? {} : { timing: true as const })
     }
     const flight: Flight = { tasks, ids, controller: new BatchAbort(), timer: undefined, timedOut: false, done: false }
     for (const task of tasks) task.payload.flight = flight
@@ -181,6 +185,7 @@ export class Dispatcher {
 
   #landed(flight: Flight, result: WireBatchResult): void {
     this.#finishFlight(flight)
+    if (this.monitor !== undefined) this.monitor.landed(flight.tasks, result.timing)
     // The first `streamed` tasks' outcomes came early (`#streamed`); the reply holds the rest.
     this.#outcomes(
       flight,
@@ -248,6 +253,7 @@ export class Dispatcher {
     this.#finishFlight(flight)
     if (this.#closed) return
     const reason = error instanceof ExecutorFailure ? error.reason : "transport"
+    if (this.monitor !== undefined) this.monitor.crashed(flight.tasks, reason)
     for (const task of flight.tasks) {
       // Not in this flight any more: its outcome was streamed (then it may be running again elsewhere, a retry).
       if (task.payload.flight !== flight) continue

@@ -21,6 +21,7 @@ import type { FnInfo } from "../../dsl/function-ref.js"
 import type { ClientSettings } from "./client-options.js"
 import { Scheduler } from "../../scheduler/scheduler.js"
 import { Dispatcher } from "./dispatcher.js"
+import type { EngineMonitor } from "./monitor-hook.js"
 import {
   closedReason,
   isSettled,
@@ -48,6 +49,7 @@ export class Engine {
   readonly executor: Executor
   readonly allowedFailures: number
   readonly #dispatcher: Dispatcher
+  #monitor: EngineMonitor | undefined = undefined
   #closed = false
   /** Releases the record of a Future that was garbage-collected without `release()`. */
   readonly #collected = new FinalizationRegistry<TaskRecordOf>((record) => {
@@ -65,14 +67,25 @@ export class Engine {
     this.scheduler = new Scheduler<Payload>({
       onSettled: (task) => this.#settled(task),
       onAbort: (task) => this.#dispatcher.abort(task),
-      onTransition: (task, from) => {
+      onTransition: (task, from, to) => {
         // retry(): a fresh budget of retries and worker deaths, as for a new task.
         if (from === "erred") resetCounters(task.payload)
         // Released, cancelled or lost: a result held remotely is deleted there.
         else if (from === "memory") this.#held.drop(task.value)
+        if (this.#monitor !== undefined) this.#monitor.transition(task, from, to)
       }
     })
     this.#dispatcher = new Dispatcher(this.scheduler, options.executor, options.allowedFailures, options.faults)
+  }
+
+  /** The dashboard's or a report's observer, while one is attached (`monitor-hook.ts`); batches then carry `timing`. */
+  get monitor(): EngineMonitor | undefined {
+    return this.#monitor
+  }
+
+  set monitor(monitor: EngineMonitor | undefined) {
+    this.#monitor = monitor
+    this.#dispatcher.monitor = monitor
   }
 
   /** True after `close()` started. */
