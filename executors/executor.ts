@@ -84,7 +84,9 @@ export class HeldResult {
     /** Where the value is held: the task's key (`WireBatch.keys`). */
     readonly key: string,
     /** Its serialized size in bytes. */
-    readonly size: number
+    readonly size: number,
+    /** The value's type name (`typeName`: "number", "Object", "Map", ...), for a Future's repr. */
+    readonly type: string
   ) {}
 }
 

@@ -14,6 +14,7 @@ import type { Engine, Outcome, TaskRecordOf } from "./internal/engine.js"
 import { futureStatus } from "../scheduler/state.js"
 import { parseDuration } from "../core/duration.js"
 import { TimeoutError } from "../core/errors.js"
+import { HeldResult } from "../executors/executor.js"
 
 /** The status of a Future, as in Dask. */
 export type FutureStatus = "pending" | "finished" | "error" | "cancelled" | "lost"
@@ -127,7 +128,9 @@ export class Future<T, E = never> {
   /** `<Future: pending, key: inc-...>`, and `<Future: finished, type: number, key: inc-...>` once done, as in Dask. */
   toString(): string {
     const status = this.status
-    const type = status === "finished" ? `type: ${typeName(this.#record.value)}, ` : ""
+    const value = this.#record.value
+    // A result held on a cluster is described by its reference (its value is not here).
+    const type = status === "finished" ? `type: ${value instanceof HeldResult ? value.type : typeName(value)}, ` : ""
     return `<Future: ${status}, ${type}key: ${this.key}>`
   }
 

@@ -17,7 +17,8 @@ import * as Stream from "effect/Stream"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
 import type { RetryPolicy, TaskOptions } from "../dsl/options.js"
-import { Client as PromiseClient, type ClientOptions, type ClientView } from "./Client.js"
+import { Client as PromiseClient, type ClientOptions, type ClientView, type ConnectOptions } from "./Client.js"
+import { ClusterConnectionError } from "../core/errors.js"
 import {
   CancelledError,
   ClientClosedError,
@@ -83,6 +84,23 @@ export const local = (options?: ClientOptions): Layer.Layer<Client> =>
     Client,
     Effect.acquireRelease(
       Effect.promise(() => PromiseClient.local(options)),
+      (client) => Effect.promise(() => client.close())
+    )
+  )
+
+/**
+ * A scoped layer: connects to a cluster (`Client.connect`: Redis and `weft worker` processes), and
+ * closes the client when the scope closes, which deletes everything of it from Redis. Fails with
+ * `ClusterConnectionError` (Redis unreachable, credentials refused, wrong `maxmemory-policy`); a
+ * malformed URL or bad options are defects (`TypeError`).
+ */
+export const connect = (url: string, options?: ConnectOptions): Layer.Layer<Client, ClusterConnectionError> =>
+  Layer.scoped(
+    Client,
+    Effect.acquireRelease(
+      Effect.tryPromise({ try: () => PromiseClient.connect(url, options), catch: (error) => error }).pipe(
+        Effect.catchAll((error) => (error instanceof ClusterConnectionError ? Effect.fail(error) : Effect.die(error)))
+      ),
       (client) => Effect.promise(() => client.close())
     )
   )

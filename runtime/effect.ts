@@ -14,6 +14,7 @@ export {
   ClientClosed,
   TaskDefinitionError,
   local,
+  connect,
   submit,
   map,
   starmap,
@@ -33,7 +34,7 @@ export {
 /** The whole Effect API as one namespace: `Weft.submit`, `Weft.result`, `Weft.Client`, ... */
 export * as Weft from "./Weft.js"
 export { Future, type FutureStatus } from "./Future.js"
-export type { ClientOptions, FaultPlan } from "./Client.js"
+export type { ClientOptions, ConnectOptions, FaultPlan } from "./Client.js"
 export { task, type Task } from "../dsl/task.js"
 export { delayed, Delayed } from "../dsl/delayed.js"
 export type { TaskOptions, RetryPolicy } from "../dsl/options.js"

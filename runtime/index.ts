@@ -6,7 +6,7 @@
  */
 
 // The cluster and the futures API
-export { Client, isWorker, type ClientOptions, type ClientView, type FaultPlan } from "./Client.js"
+export { Client, isWorker, type ClientOptions, type ClientView, type ConnectOptions, type FaultPlan } from "./Client.js"
 export { Future, isFuture, type FutureStatus } from "./Future.js"
 export { fireAndForget } from "./fire-and-forget.js"
 

@@ -31,6 +31,7 @@ import {
   type StreamEntry
 } from "./protocol.js"
 import { deleteClientKeys } from "./cleanup.js"
+import { moduleHashes } from "./job-input.js"
 import { renewLease } from "./lease-sweep.js"
 
 /** Settings of the cluster executor (validated by `Client.connect`). */
@@ -68,6 +69,8 @@ export interface ClusterExecutor extends Executor {
   readonly clientId: string
   /** How many workers are registered now (their heartbeat keys). */
   workerCount(): Promise<number>
+  /** Bytes this client has read from Redis so far, over its own connections (what moved to the client). */
+  bytesRead(): number
 }
 
 /** Connects and returns the executor; rejects with `ClusterConnectionError` within the connect timeout. */
@@ -99,6 +102,7 @@ class Cluster implements ClusterExecutor {
   readonly #leaseTimer: NodeJS.Timeout
   #batches = 0
   #closing: Promise<void> | undefined
+  readonly #connections: Redis[]
 
   constructor(
     readonly settings: ClusterExecutorSettings,
@@ -108,6 +112,7 @@ class Cluster implements ClusterExecutor {
     eventsConnection: Redis
   ) {
     this.workers = settings.concurrency
+    this.#connections = [cmd, reader, eventsConnection]
     const { prefix, leaseMs } = settings
     // The lease, and the client's entry in the list that workers sweep (lease-sweep.ts).
     void renewLease(cmd, prefix, clientId, leaseMs).catch(() => {})
@@ -152,6 +157,8 @@ class Cluster implements ClusterExecutor {
         root: this.settings.root,
         batch: encodeBatch({ ...batch, keys: taskKeys })
       }
+      const modules = moduleHashes(batch)
+      if (modules !== undefined) Object.assign(data, { modules })
       this.#queue
         .add("batch", data, { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: 1 })
         .catch((error: unknown) => this.#settle(id, queueFailure(error, taskKeys)))
@@ -181,7 +188,7 @@ class Cluster implements ClusterExecutor {
     const part: PartialResults = {
       from: completion.from,
       results: completion.results.map((value, k) =>
-        typeof value === "number" ? new HeldResult(pending.keys[completion.from + k], value) : value
+        Array.isArray(value) ? new HeldResult(pending.keys[completion.from + k], value[0], value[1]) : value
       ),
       failed: completion.failed
     }
@@ -252,6 +259,13 @@ class Cluster implements ClusterExecutor {
     // On the command connection, before any later job of the same key is added: a rerun's result
     // is written after this delete.
     this.cmd.unlink(...list.map((key) => keys.result(prefix, this.clientId, key))).catch(() => {})
+  }
+
+  bytesRead(): number {
+    let bytes = 0
+    for (const redis of this.#connections)
+      bytes += (redis as unknown as { stream?: { bytesRead?: number } }).stream?.bytesRead ?? 0
+    return bytes
   }
 
   async workerCount(): Promise<number> {

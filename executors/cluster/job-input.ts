@@ -1,15 +1,16 @@
 /**
  * A worker's checks on a job's batch before it runs: the protocol version, the client's project
- * root mapped to this worker's (`--root`), and each registered task's source hash against this
- * worker's copy of its module (a worker never runs other code silently).
+ * root mapped to this worker's (`--root`), and each registered task's module file against this
+ * worker's copy (a worker never runs other code silently).
  *
  * @internal
  */
-import { pathToFileURL } from "node:url"
+import { createHash } from "node:crypto"
+import { readFileSync, statSync } from "node:fs"
+import { fileURLToPath, pathToFileURL } from "node:url"
 import { encodeError } from "../../core/error-codec.js"
 import { TaskDefinitionError } from "../../core/errors.js"
 import type { EncodedError, FnRef, WireBatch } from "../../core/protocol.js"
-import { registry, registryIndexKeyOf, registryKeyOf } from "../../dsl/registry.js"
 import { clusterProtocolVersion, type JobData } from "./protocol.js"
 
 /** Why a job cannot run here, as the error every task of it fails with; undefined when it can. */
@@ -40,34 +41,65 @@ export function mapRoot(batch: WireBatch, clientRoot: string, root: string | und
 
 const withSlash = (href: string) => (href.endsWith("/") ? href : `${href}/`)
 
-/** Modules whose hashes were checked here: module URL -> import failed (then the thread reports it). */
-const imported = new Map<string, Promise<boolean>>()
+/** sha256 (16 hex) of a module file's bytes, cached by URL and modification time. */
+const fileHashes = new Map<string, { mtimeMs: number; hash: string | undefined }>()
 
 /**
- * The error of the first registered task whose source hash differs from this worker's copy of
- * its module, naming the module and both hashes; undefined when all match (or a module cannot be
- * imported here: the task then fails in its thread with the import's own error).
+ * The hash of the file behind a `file:` module URL (16 hex of sha256 over its bytes), or
+ * undefined when it cannot be read. The file's bytes, not the function's source text: the text
+ * depends on the loader that compiled it (tsx, vite), the file does not.
  */
-export async function hashRefusal(batch: WireBatch): Promise<EncodedError | undefined> {
+export function moduleHash(url: string): string | undefined {
+  if (!url.startsWith("file:")) return undefined
+  try {
+    const path = fileURLToPath(url)
+    const { mtimeMs } = statSync(path)
+    const cached = fileHashes.get(url)
+    if (cached !== undefined && cached.mtimeMs === mtimeMs) return cached.hash
+    const hash = createHash("sha256").update(readFileSync(path)).digest("hex").slice(0, 16)
+    fileHashes.set(url, { mtimeMs, hash })
+    return hash
+  } catch {
+    return undefined
+  }
+}
+
+/** For the client: the hash of each registered task's module file in the batch. */
+export function moduleHashes(batch: WireBatch): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined
   for (const ref of batch.fns) {
     if (ref.kind !== "registered") continue
-    const expected = ref.id.slice(ref.id.lastIndexOf("@") + 1)
-    let loading = imported.get(ref.module)
-    if (loading === undefined) {
-      loading = import(ref.module).then(
-        () => true,
-        () => false
-      )
-      imported.set(ref.module, loading)
-    }
-    if (!(await loading)) continue
-    const table = registry()
-    const entry = table.get(registryKeyOf(ref.module, ref.name)) ?? table.get(registryIndexKeyOf(ref.module, ref.index))
-    if (entry === undefined || entry.hash === expected) continue
+    const hash = moduleHash(ref.module)
+    if (hash !== undefined) (out ??= {})[ref.module] = hash
+  }
+  return out
+}
+
+/**
+ * The error of the first registered task whose module file differs from this worker's copy (by
+ * hash), naming the module and both hashes; undefined when all match. A module the worker cannot
+ * read is left to the task's own import error, in its thread.
+ */
+export function hashRefusal(
+  batch: WireBatch,
+  expected: Readonly<Record<string, string>> | undefined,
+  clientRoot: string,
+  root: string | undefined
+): EncodedError | undefined {
+  if (expected === undefined) return undefined
+  const mapped = mapRoot(batch, clientRoot, root).fns
+  for (let f = 0; f < batch.fns.length; f++) {
+    const ref = batch.fns[f]
+    if (ref.kind !== "registered") continue
+    const theirs = expected[ref.module]
+    const here = mapped[f] as typeof ref
+    const ours = moduleHash(here.module)
+    if (theirs === undefined || ours === undefined || ours === theirs) continue
     return encodeError(
       new TaskDefinitionError(
-        `The task ${ref.name} of ${ref.module} has source hash ${expected} on the client but ${entry.hash} on this ` +
-          "worker: the worker's copy of the module differs. Deploy the same code on the workers (or point --root at it).",
+        `The task ${ref.name} comes from ${here.module}, whose file has hash ${ours} on this worker but ${theirs} ` +
+          "on the client: the worker's copy of the module differs. Deploy the same code on the workers (or point " +
+          "--root at a copy of it); a worker never runs other code than the client's.",
         { task: ref.name }
       ),
       "definition"

@@ -44,6 +44,8 @@ export interface JobData {
   readonly root: string
   /** base64 of `v8.serialize(batch)` (a WireBatch may hold Maps, Dates, typed arrays: not JSON). */
   readonly batch: string
+  /** For each registered task module of the batch (client-side URL): 16 hex of sha256 of the file. */
+  readonly modules?: Readonly<Record<string, string>>
 }
 
 /** What a worker reports for some tasks of a job. */
@@ -51,10 +53,10 @@ export interface Completion {
   /** The batch index of the first task reported. */
   readonly from: number
   /**
-   * For task `from + k`: the size in bytes of its stored result, or its `EncodedError` when
-   * `from + k` is in `failed`.
+   * For task `from + k`: the size in bytes of its stored result and its type name, or its
+   * `EncodedError` when `from + k` is in `failed`.
    */
-  readonly results: ReadonlyArray<number | EncodedError>
+  readonly results: ReadonlyArray<readonly [size: number, type: string] | EncodedError>
   /** Batch indices of the failed tasks here, ascending. */
   readonly failed: ReadonlyArray<number>
   /** On the last entry of a job: the batch's run time in ms (the engine's batch-size rule). */
@@ -85,6 +87,15 @@ export interface WorkerInfo {
   readonly pid: number
   readonly host: string
   readonly v: number
+}
+
+/** A value's type name as `typeName` (dsl/tokenize.ts) gives it: "number", "Object", "Map", ... */
+export const typeOf = (value: unknown): string => {
+  if (value === null) return "null"
+  if (typeof value !== "object") return typeof value
+  const proto: unknown = Object.getPrototypeOf(value)
+  const ctor = proto === null ? undefined : (proto as { constructor?: unknown }).constructor
+  return typeof ctor === "function" && ctor.name !== "" ? ctor.name : "Object"
 }
 
 export const encodeBatch = (batch: WireBatch): string => serialize(batch).toString("base64")

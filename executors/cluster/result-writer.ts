@@ -11,7 +11,7 @@ import type { Redis } from "ioredis"
 import { encodeError } from "../../core/error-codec.js"
 import { ClusterMemoryError } from "../../core/errors.js"
 import type { EncodedError, PartialResults } from "../../core/protocol.js"
-import { encodeEntry, keys, storeScript, type Completion, type StreamEntry } from "./protocol.js"
+import { encodeEntry, keys, storeScript, typeOf, type Completion, type StreamEntry } from "./protocol.js"
 
 type StoreCommand = (numKeys: number, ...args: Array<string | Buffer>) => Promise<number>
 
@@ -51,7 +51,7 @@ export class ResultWriter {
     if (this.clientGone) return
     const resultKeys: string[] = []
     const values: Buffer[] = []
-    const results: Array<number | EncodedError> = new Array(part.results.length)
+    const results: Completion["results"][number][] = new Array(part.results.length)
     let f = 0
     for (let k = 0; k < part.results.length; k++) {
       const i = part.from + k
@@ -63,7 +63,7 @@ export class ResultWriter {
       const bytes = serialize(part.results[k])
       resultKeys.push(keys.result(this.prefix, this.client, this.taskKeys[i]))
       values.push(bytes)
-      results[k] = bytes.length
+      results[k] = [bytes.length, typeOf(part.results[k])]
     }
     const completion: Completion = { from: part.from, results, failed: part.failed, elapsedMs }
     try {

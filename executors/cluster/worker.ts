@@ -124,6 +124,8 @@ class WorkerRuntime implements WorkerHandle {
   readonly prefix: string
   readonly redis: string
   readonly #running = new Map<string, Running>()
+  /** Jobs aborted before they started here (the message can overtake the job): id -> when. */
+  readonly #aborted = new Map<string, number>()
   readonly #worker: Worker
   readonly #timers: NodeJS.Timeout[] = []
   #closing: Promise<void> | undefined
@@ -144,7 +146,9 @@ class WorkerRuntime implements WorkerHandle {
     this.#worker = new Worker(this.queue, (job: Job) => this.#process(job), {
       connection: connections[1],
       prefix: this.prefix,
-      concurrency: threads * 2,
+      // One job per thread, none waiting: a job taken here waits for this worker's threads even
+      // when another worker is idle (a slow task would hold up a fast one behind it).
+      concurrency: threads,
       lockDuration: lockMs,
       stalledInterval: stalledMs,
       maxStalledCount: 0,
@@ -190,9 +194,10 @@ class WorkerRuntime implements WorkerHandle {
       return
     }
     const refusal = versionRefusal(data, this.name)
-    const batch = refusal === undefined ? mapRoot(decodeBatch(data.batch), data.root, this.options.root) : undefined
+    const original = refusal === undefined ? decodeBatch(data.batch) : undefined
+    const batch = original === undefined ? undefined : mapRoot(original, data.root, this.options.root)
     const writer = new ResultWriter(cmd, this.prefix, client, id, batch?.keys ?? [])
-    const refused = refusal ?? (await hashRefusal(batch!))
+    const refused = refusal ?? hashRefusal(original!, data.modules, data.root, this.options.root)
     if (refused !== undefined) return writer.entry({ job: id, kind: "refused", error: refused })
     let values = new Map<string, unknown>()
     const inputs = batch!.inputs ?? []
@@ -202,6 +207,7 @@ class WorkerRuntime implements WorkerHandle {
       if (missing.length > 0) return writer.entry({ job: id, kind: "missing", keys: missing })
       values = new Map(inputs.map((key, i) => [key, deserialize(found[i]!)]))
     }
+    if (this.#aborted.delete(id)) return
     const abort = new BatchAbort()
     this.#running.set(id, { client, abort })
     const n = batch!.fn.length
@@ -231,8 +237,15 @@ class WorkerRuntime implements WorkerHandle {
     } catch {
       return
     }
-    if ("abort" in message) for (const id of message.abort) this.#running.get(id)?.abort.abort()
-    else if ("closed" in message) this.#stopClient(message.closed)
+    if ("abort" in message) {
+      const now = Date.now()
+      for (const [id, at] of this.#aborted) if (now - at > 60_000) this.#aborted.delete(id)
+      for (const id of message.abort) {
+        const running = this.#running.get(id)
+        if (running !== undefined) running.abort.abort()
+        else this.#aborted.set(id, now)
+      }
+    } else if ("closed" in message) this.#stopClient(message.closed)
   }
 
   #stopClient(client: string): void {

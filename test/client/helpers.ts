@@ -5,11 +5,24 @@ import { join } from "node:path"
 import { afterAll, beforeAll } from "vitest"
 import { Client, type ClientOptions } from "weft"
 
+/**
+ * Where `useClient` gets clients with workers: `Client.local` by default; the cluster suite
+ * (test/cluster/core-client-suite.test.ts) points it at `Client.connect` on a real cluster, so the
+ * same behaviour tests run there unchanged.
+ */
+let connectClient: ((options: ClientOptions) => Promise<Client>) | undefined
+
+/** Makes `useClient` connect through `connect` (for clients with workers) from now on in this process. */
+export function useClientsFrom(connect: (options: ClientOptions) => Promise<Client>): void {
+  connectClient = connect
+}
+
 /** A client started once for the test file and closed after it. */
 export function useClient(options: ClientOptions = { workers: 2 }): () => Client {
   let client: Client | undefined
   beforeAll(async () => {
-    client = await Client.local(options)
+    client =
+      connectClient !== undefined && options.workers !== 0 ? await connectClient(options) : await Client.local(options)
   })
   afterAll(async () => {
     await client?.close()

@@ -89,6 +89,7 @@ export async function startCluster(options: { workers?: number; threads?: number
     await redis.stop()
     throw error
   }
+  await warmUp(redis.url)
   return {
     redis,
     workers,
@@ -116,12 +117,31 @@ export async function startCluster(options: { workers?: number; threads?: number
   }
 }
 
+/**
+ * Runs a registered task on every worker once, so that the first test does not pay each worker
+ * thread's first import of tsx and the fixture module (seconds on a loaded machine).
+ */
+async function warmUp(url: string): Promise<void> {
+  const { inc } = await import("../fixtures/client-tasks.js")
+  const client = await Client.connect(url)
+  try {
+    await client.gather(
+      client.map(
+        inc,
+        Array.from({ length: 64 }, (_, i) => i)
+      )
+    )
+  } finally {
+    await client.close()
+  }
+}
+
 /** A cluster started once for the test file (two workers of one thread) and stopped after it. */
 export function useCluster(options?: { workers?: number; threads?: number }): () => TestCluster {
   let cluster: TestCluster | undefined
   beforeAll(async () => {
     cluster = await startCluster(options)
-  }, 60_000)
+  }, 120_000)
   afterAll(async () => {
     await cluster?.stop()
   }, 30_000)

@@ -39,7 +39,7 @@ export function makeHeldExecutor(inner: Executor): HeldExecutor {
       if (i < skip || part.failed.includes(i)) return value
       const bytes = serialize(value)
       store.set(keys[i], bytes)
-      return new HeldResult(keys[i], bytes.length)
+      return new HeldResult(keys[i], bytes.length, typeof value === "object" ? "Object" : typeof value)
     })
   const executor: HeldExecutor = {
     kind: "held",
@@ -101,4 +101,40 @@ export function valuesView(held: HeldExecutor): Executor {
   }
   if (held.interrupt !== undefined) Object.assign(view, { interrupt: held.interrupt.bind(held) })
   return view
+}
+
+/**
+ * Any executor with `remote`, as the conformance suite sees it: each held result fetched through
+ * `remote.fetch` before it is handed on (streamed parts in order, the reply after them).
+ */
+export function fetchingView(executor: Executor & { remote: RemoteResults }): Executor {
+  const fetchAll = async (results: ReadonlyArray<unknown>): Promise<unknown[]> => {
+    const held = results.flatMap((v) => (v instanceof HeldResult ? [v.key] : []))
+    const values = held.length === 0 ? [] : await executor.remote.fetch(held)
+    let k = 0
+    return results.map((v) => (v instanceof HeldResult ? values[k++] : v))
+  }
+  return {
+    kind: executor.kind,
+    workers: executor.workers,
+    run(batch, signal, onResults) {
+      let chain: Promise<void> = Promise.resolve()
+      const forward =
+        onResults &&
+        ((part: PartialResults) => {
+          chain = chain.then(async () => onResults({ ...part, results: await fetchAll(part.results) }))
+        })
+      return executor.run(batch, signal, forward).then(
+        async (result) => {
+          await chain
+          return { ...result, results: await fetchAll(result.results) }
+        },
+        async (error: unknown) => {
+          await chain
+          throw error
+        }
+      )
+    },
+    close: () => executor.close()
+  }
 }
