@@ -135,8 +135,7 @@ export class LostResultError extends Error {
   ) {
     super(
       `The value of ${key} is lost: ${reason.replace(/[.]$/, "")}. ` +
-        "Scattered values and impure tasks cannot be recomputed: scatter or submit it again, " +
-        "and turn on Redis persistence (appendonly yes) to keep results across a restart."
+        "Submit (or scatter) it again; turn on Redis persistence (appendonly yes) to keep results across a restart."
     )
   }
 }

@@ -13,9 +13,10 @@ const time = async <T>(label: string, f: () => Promise<T>): Promise<T> => {
   return value
 }
 
-// client = Client(n_workers=4)
-await using client = await Client.local({ workers: 4 })
-log("Started a local cluster with 4 workers.\n")
+// client = Client(n_workers=4); or, run by examples/cluster.ts, Client("tcp://...") on a cluster
+const clusterUrl = process.env.WEFT_CLUSTER_URL
+await using client = clusterUrl ? await Client.connect(clusterUrl) : await Client.local({ workers: 4 })
+log(clusterUrl ? `Connected to the cluster's Redis.\n` : "Started a local cluster with 4 workers.\n")
 
 // future = client.submit(inc, 1)  # returns immediately with pending future
 log("## Basics: submit returns at once with a pending future")

@@ -33,6 +33,7 @@ import {
 import { deleteClientKeys } from "./cleanup.js"
 import { moduleHashes } from "./job-input.js"
 import { renewLease } from "./lease-sweep.js"
+import { JobWatch } from "./job-watch.js"
 
 /** Settings of the cluster executor (validated by `Client.connect`). */
 export interface ClusterExecutorSettings {
@@ -100,6 +101,7 @@ class Cluster implements ClusterExecutor {
   readonly #events: QueueEvents
   readonly #reader: CompletionReader
   readonly #leaseTimer: NodeJS.Timeout
+  readonly #watch: JobWatch
   #batches = 0
   #closing: Promise<void> | undefined
   readonly #connections: Redis[]
@@ -124,6 +126,14 @@ class Cluster implements ClusterExecutor {
     this.#events.on("error", () => {})
     this.#events.on("failed", ({ jobId: id, failedReason }) => this.#jobFailed(id, failedReason))
     this.#reader = new CompletionReader(reader, cmd, keys.completions(prefix, clientId), (entry) => this.#entry(entry))
+    // Jobs that vanished (Redis restarted without persistence, FLUSHALL) are queued again: job-watch.ts.
+    this.#watch = new JobWatch(
+      cmd,
+      (id) => this.#queue.toKey(id),
+      () => [...this.#pending.keys()],
+      (id) =>
+        this.#settle(id, new ExecutorFailure("aborted", "The batch's job vanished from Redis; it is queued again."))
+    )
     this.remote = {
       fetch: (list) => this.#fetch(list),
       release: (list) => this.#release(list)
@@ -285,6 +295,7 @@ class Cluster implements ClusterExecutor {
 
   async #close(): Promise<void> {
     clearInterval(this.#leaseTimer)
+    this.#watch.stop()
     const ids = [...this.#pending.keys()]
     for (const id of ids)
       this.#settle(id, new ExecutorFailure("closed", "The client closed before the batch finished."))
