@@ -17,6 +17,7 @@ import { compileGraphs } from "./build-graphs.js"
 import { stampFiles, stampFolders, writeCache, type BuildInputs } from "./cache.js"
 import type { WeftDiagnostic } from "./diagnostics.js"
 import { emitModule, emittedNameOf, emittedSuffix, type ModuleUnit } from "./emit.js"
+import { moduleFormatDiagnostics } from "./module-format.js"
 import { findAnnotated, loadProject } from "./project.js"
 import { analyzeTasks } from "./tasks/analyze.js"
 import { relativeFileOf } from "./tasks/places.js"
@@ -58,9 +59,11 @@ export async function build(options: CompileOptions = {}): Promise<CompileResult
 
   const analysis = analyzeTasks(project, rootDir)
   const tasks = analysis.tasks
-  const pass = compileGraphs(project, rootDir, findAnnotated(project), tasks, arbitraries)
+  const annotated = findAnnotated(project)
+  const pass = compileGraphs(project, rootDir, annotated, tasks, arbitraries)
   const graphs = pass.graphs
-  const diagnostics = [...analysis.diagnostics, ...pass.diagnostics].sort(byPlace)
+  const formats = inputs === undefined ? [] : moduleFormatDiagnostics(project, annotated, rootDir)
+  const diagnostics = [...analysis.diagnostics, ...pass.diagnostics, ...formats].sort(byPlace)
   if (diagnostics.length > 0) return { diagnostics, files: [], graphs, tasks }
 
   const only = options.only === undefined ? undefined : new Set(options.only.map((p) => path.resolve(rootDir, p)))
