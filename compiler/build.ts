@@ -13,12 +13,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { ts, type Project } from "ts-morph"
-import { compileGraphs } from "./build-graphs.js"
 import { stampFiles, stampFolders, writeCache, type BuildInputs } from "./cache.js"
-import type { WeftDiagnostic } from "./diagnostics.js"
 import { emitModule, emittedNameOf, emittedSuffix, type ModuleUnit } from "./emit.js"
-import { findAnnotated, loadProject } from "./project.js"
-import { analyzeTasks } from "./tasks/analyze.js"
+import { checkLoaded } from "./check.js"
+import { loadProject } from "./project.js"
 import { relativeFileOf } from "./tasks/places.js"
 import type { CompileOptions, CompileResult, EmittedFile } from "./types.js"
 
@@ -41,9 +39,6 @@ const commonDir = (paths: ReadonlyArray<string>): string => {
   return dir
 }
 
-const byPlace = (a: WeftDiagnostic, b: WeftDiagnostic) =>
-  a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || a.code - b.code
-
 /**
  * Compiles the project: diagnostics, tasks, graphs, and (when there is no diagnostic and `write`
  * is not false and the project is on disk) the emitted modules written where they changed. The
@@ -56,11 +51,8 @@ export async function build(options: CompileOptions = {}): Promise<CompileResult
   const write = options.write !== false && inputs !== undefined
   const arbitraries = options.arbitraries === true
 
-  const analysis = analyzeTasks(project, rootDir)
-  const tasks = analysis.tasks
-  const pass = compileGraphs(project, rootDir, findAnnotated(project), tasks, arbitraries)
+  const { tasks, pass, diagnostics } = checkLoaded(project, rootDir, { arbitraries, onDisk: inputs !== undefined })
   const graphs = pass.graphs
-  const diagnostics = [...analysis.diagnostics, ...pass.diagnostics].sort(byPlace)
   if (diagnostics.length > 0) return { diagnostics, files: [], graphs, tasks }
 
   const only = options.only === undefined ? undefined : new Set(options.only.map((p) => path.resolve(rootDir, p)))
@@ -99,7 +91,7 @@ function load(options: CompileOptions): Loaded {
 }
 
 /** Emitted modules are outputs, never inputs. */
-function dropEmitted(project: Project): void {
+export function dropEmitted(project: Project): void {
   for (const sf of project.getSourceFiles()) if (emittedSuffix.test(sf.getFilePath())) project.removeSourceFile(sf)
 }
 

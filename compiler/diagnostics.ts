@@ -17,6 +17,7 @@ export const diagnosticCodes = {
   1006: "a call in a @graph body that is not a @task or .map",
   1007: "a @graph that is not an exported module-level function declaration",
   1008: "a @graph parameter type with no derivable fast-check arbitrary (only with --arbitraries)",
+  1009: "an await in a @graph body of something that is not a @task call",
   // @task functions
   2001: "a @task that is not declared at module level",
   2002: "a @task that captures a mutable module-level variable",
@@ -24,7 +25,9 @@ export const diagnosticCodes = {
   2004: "two tasks with the same id",
   2005: "a pure @task that calls something that is not pure",
   2006: "a malformed @task option",
-  2007: "a @task that is not exported"
+  2007: "a @task that is not exported",
+  // the project
+  3001: "an annotated file that compiles to CommonJS (compiled modules are ES modules)"
 } as const
 
 /** A diagnostic code. */

@@ -92,6 +92,8 @@ export function generateProject(): { dir: string; project: string; sources: stri
   const dir = mkdtempSync(path.join(os.tmpdir(), "weft-bench-compiler-"))
   mkdirSync(path.join(dir, "src"))
   const project = path.join(dir, "tsconfig.json")
+  // An ES module package: compiled modules are ES modules (a CommonJS file is WEFT3001).
+  writeFileSync(path.join(dir, "package.json"), `{ "type": "module" }\n`)
   writeFileSync(
     project,
     `${JSON.stringify(

@@ -7,6 +7,7 @@
  */
 import { Node, type ArrowFunction, type CallExpression, type Expression, type Identifier } from "ts-morph"
 import type { GraphIr } from "../../core/ir.js"
+import { isPromiseAll, isTaskCall, promiseAll } from "./awaits.js"
 import { short, type GraphContext } from "./context.js"
 import { Scope, type NodeInfo, type Val } from "./scope.js"
 import { compileStatements } from "./statements.js"
@@ -15,8 +16,8 @@ import { compileStatements } from "./statements.js"
 export function compileCall(node: CallExpression, scope: Scope, cx: GraphContext): Val | undefined {
   const callee = node.getExpression()
   // A @task call (unless a local binding shadows the name).
-  if (Node.isIdentifier(callee) && cx.tasks.has(callee.getText()) && scope.lookup(callee.getText()) === undefined)
-    return taskCall(node, callee, scope, cx)
+  if (isTaskCall(node, scope, cx)) return taskCall(node, callee as Identifier, scope, cx)
+  if (isPromiseAll(node, scope)) return promiseAll(node, scope, cx)
   if (Node.isPropertyAccessExpression(callee) && callee.getName() === "map" && !callee.hasQuestionDotToken())
     return mapCall(node, callee.getExpression(), scope, cx)
   return plainCall(node, scope, cx)
@@ -94,7 +95,6 @@ function compileCallback(
 ): { ir: GraphIr; scope: Scope } | undefined {
   const scope = new Scope(parent)
   scope.bindings.set(paramName, { $node: scope.add({ kind: "param", name: paramName, index: 0 }, element) })
-  if (callback.isAsync()) return cx.other(callback, "an async .map callback")
   const body = callback.getBody()
   const result = Node.isBlock(body)
     ? compileStatements(body.getStatements(), scope, callback, cx)

@@ -74,7 +74,12 @@ const cases: Array<[string, number, number, string]> = [
   ],
   ["let", 1004, 2, `function g(x: number) {\n  let a = inc(x)\n  return a\n}`],
   ["assignment", 1004, 3, `function g(x: number) {\n  const a = inc(x)\n  x = 2\n  return a\n}`],
-  ["await", 1004, 2, `async function g(x: number) {\n  const a = await inc(x)\n  return a\n}`],
+  [
+    "await of a call that is not a task",
+    1009,
+    2,
+    `async function g(x: string) {\n  const a = await fetch(x)\n  return a\n}`
+  ],
   ["new", 1004, 2, `function g(x: number) {\n  const a = new Date()\n  return a\n}`],
   ["a closure", 1004, 2, `function g(x: number) {\n  const f = () => inc(x)\n  return x\n}`],
   ["a class", 1004, 2, `function g(x: number) {\n  class A {}\n  return x\n}`],

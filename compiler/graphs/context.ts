@@ -15,9 +15,10 @@ const hints = {
   1001: "move the logic into a @task, or map over the array",
   1002: "move it into a @task",
   1003: "make the function a @task, or move the call into a @task",
-  1004: "a @graph body has const bindings, @task calls, array and object literals, property and index reads, .map and return; move the rest into a @task",
+  1004: "a @graph body has const bindings, @task calls, array and object literals, property and index reads, .map await of task calls and return; move the rest into a @task",
   1005: "make the list a parameter of the graph, or map inside a task",
-  1006: "call a @task (or .map over an array); move other calls into a @task"
+  1006: "call a @task (or .map over an array); move other calls into a @task",
+  1009: "await only @task calls: `await load(p)`, `await Promise.all(paths.map((p) => load(p)))`"
 } as const satisfies Partial<Record<DiagnosticCode, string>>
 
 /** The codes a graph body reports. */

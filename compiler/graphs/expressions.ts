@@ -20,6 +20,7 @@ import {
   type TemplateExpression
 } from "ts-morph"
 import { isIrRef } from "../../core/ir.js"
+import { compileAwait } from "./awaits.js"
 import { compileCall } from "./calls.js"
 import { short, type GraphContext } from "./context.js"
 import { poisoned, type Scope, type Val } from "./scope.js"
@@ -79,7 +80,7 @@ export function compileExpression(node: Expression, scope: Scope, cx: GraphConte
   if (Node.isPrefixUnaryExpression(node)) return prefixUnary(node, scope, cx)
   if (Node.isConditionalExpression(node)) return conditional(node, scope, cx)
   if (Node.isTemplateExpression(node)) return template(node, scope, cx)
-  if (Node.isAwaitExpression(node)) return cx.other(node, "await")
+  if (Node.isAwaitExpression(node)) return compileAwait(node, scope, cx)
   if (Node.isNewExpression(node)) return cx.other(node, "new")
   if (Node.isArrowFunction(node) || Node.isFunctionExpression(node))
     return cx.other(node, "a function other than a .map callback")

@@ -1,0 +1,130 @@
+// The editor plugin, as tsserver loads it: the built CommonJS entry (`dist/compiler/ts-plugin.cjs`,
+// `weft/ts-plugin`) decorating a LanguageService over a project on disk whose texts are edited in
+// memory. Needs `npm run build --silent` first.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
+import { join, relative } from "node:path"
+import ts from "typescript"
+import { afterAll, describe, expect, it } from "vitest"
+import { compile } from "../../dist/compiler/index.js"
+import { repoRoot, writeProject } from "../../compiler/fixtures/temp-project.js"
+
+const require = createRequire(import.meta.url)
+const plugin = require(join(repoRoot, "dist/compiler/ts-plugin.cjs")) as (m: { typescript: typeof ts }) => {
+  create: (info: unknown) => ts.LanguageService
+}
+
+const temps: string[] = []
+afterAll(() => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true })
+})
+
+/** A project on disk, a language service over it whose file texts `edit` changes, and the plugin on it. */
+function editor(sources: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), "weft-plugin-"))
+  temps.push(dir)
+  writeProject(dir, sources)
+  const tsconfig = join(dir, "tsconfig.json")
+  const config = ts.getParsedCommandLineOfConfigFile(
+    tsconfig,
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} }
+  )!
+  const texts = new Map<string, { text: string; version: number }>()
+  const host: ts.LanguageServiceHost = {
+    getScriptFileNames: () => config.fileNames,
+    getScriptVersion: (f) => String(texts.get(f)?.version ?? 0),
+    getScriptSnapshot: (f) => {
+      const text = texts.get(f)?.text ?? ts.sys.readFile(f)
+      return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text)
+    },
+    getCurrentDirectory: () => dir,
+    getCompilationSettings: () => config.options,
+    getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+    fileExists: ts.sys.fileExists,
+    readFile: ts.sys.readFile,
+    readDirectory: ts.sys.readDirectory
+  }
+  const ls = ts.createLanguageService(host)
+  const info = {
+    languageService: ls,
+    languageServiceHost: host,
+    project: {
+      getProjectName: () => tsconfig,
+      refreshDiagnostics: () => {},
+      projectService: { logger: { info: () => {} } }
+    },
+    config: {}
+  }
+  const decorated = plugin({ typescript: ts }).create(info)
+  const edit = (file: string, text: string) => {
+    const f = join(dir, file)
+    texts.set(f, { text, version: (texts.get(f)?.version ?? 0) + 1 })
+  }
+  const weft = (file: string) => decorated.getSemanticDiagnostics(join(dir, file)).filter((d) => d.source === "weft")
+  return { dir, tsconfig, decorated, edit, weft }
+}
+
+const broken = `/** @task */
+export async function load(path: string): Promise<string> {
+  return path
+}
+
+/** @graph */
+export async function g(url: string) {
+  const page = await fetch(url)
+  return load(url)
+}
+`
+
+describe("weft/ts-plugin through the LanguageService API", () => {
+  it("reports a WEFT diagnostic as the user types, with its code, place and hint, and drops it after the fix", () => {
+    const { weft, edit, decorated, dir } = editor({ "src/pipeline.ts": broken })
+    const found = weft("src/pipeline.ts")
+    expect(found.map((d) => [d.code, d.category])).toEqual([[1009, ts.DiagnosticCategory.Error]])
+    const [d] = found
+    expect(broken.slice(d.start!, d.start! + d.length!)).toBe("await")
+    expect(ts.flattenDiagnosticMessageText(d.messageText, "\n")).toMatch(/^WEFT1009: await of fetch\(url\).*\n  hint: /)
+    // A fixing edit, not on disk: the editor's text is what is checked.
+    edit("src/pipeline.ts", broken.replace("await fetch(url)", "await load(url)"))
+    expect(weft("src/pipeline.ts")).toEqual([])
+    // The language service's own diagnostics still come through.
+    edit("src/pipeline.ts", broken.replace("return load(url)", "return load(1)"))
+    const all = decorated.getSemanticDiagnostics(join(dir, "src/pipeline.ts"))
+    expect(all.map((x) => x.source ?? "ts").sort()).toEqual(["ts", "weft"])
+  })
+
+  it("weft check and the plugin report the same diagnostics on every fixture", async () => {
+    const sources: Record<string, string> = {}
+    for (const folder of ["tasks", "graphs"]) {
+      const from = join(repoRoot, "compiler/fixtures", folder)
+      for (const name of readdirSync(from))
+        if (name.endsWith(".ts.fixture"))
+          sources[`src/${name.slice(0, -".fixture".length)}`] = readFileSync(join(from, name), "utf8")
+    }
+    const { weft, tsconfig, dir, decorated } = editor(sources)
+    const checked = (await compile({ project: tsconfig, write: false })).diagnostics
+    expect(new Set(checked.map((d) => d.code)).size).toBeGreaterThanOrEqual(10)
+    const program = decorated.getProgram()!
+    const fromPlugin = Object.keys(sources).flatMap((file) =>
+      weft(file).map((d) => {
+        const { line, character } = program.getSourceFile(join(dir, file))!.getLineAndCharacterOfPosition(d.start!)
+        const [head, hint] = ts.flattenDiagnosticMessageText(d.messageText, "\n").split("\n  hint: ")
+        return {
+          code: d.code,
+          file: relative(dir, d.file!.fileName),
+          line: line + 1,
+          column: character + 1,
+          message: head.replace(/^WEFT\d+: /, ""),
+          hint
+        }
+      })
+    )
+    const key = (d: { file: string; line: number; column: number; code: number }) =>
+      `${d.file}:${d.line}:${d.column}:${d.code}`
+    expect(fromPlugin.sort((a, b) => (key(a) < key(b) ? -1 : 1))).toEqual(
+      checked.map((d) => ({ ...d })).sort((a, b) => (key(a) < key(b) ? -1 : 1))
+    )
+  }, 120_000)
+})
