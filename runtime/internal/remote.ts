@@ -8,7 +8,7 @@
  * @internal
  */
 import { HeldResult, type Executor } from "../../executors/executor.js"
-import type { Outcome } from "./engine.js"
+import type { Outcome } from "./task-record.js"
 
 /** True when `value` is a reference to a result held remotely. */
 export const isHeld = (value: unknown): value is HeldResult => value instanceof HeldResult
