@@ -7,9 +7,8 @@
  *
  * @module
  */
-import { realpathSync } from "node:fs"
-import { fileURLToPath } from "node:url"
 import { main as compilerMain, usage as compilerUsage, type CliIo } from "../compiler/cli.js"
+import { runIfMain } from "../compiler/cli-io.js"
 import { commands } from "./commands.js"
 
 /** Runs the `weft` command line `argv` (without `node` and the script); resolves with the exit code. */
@@ -32,20 +31,4 @@ export async function usage(): Promise<string> {
   return compilerUsage.slice(0, at) + extra.join("") + compilerUsage.slice(at)
 }
 
-const isMain = (): boolean => {
-  const script = process.argv[1]
-  if (script === undefined) return false
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-}
-
-if (isMain()) {
-  void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
-    (code) => {
-      process.exitCode = code
-    }
-  )
-}
+runIfMain(import.meta.url, main)

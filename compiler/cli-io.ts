@@ -6,6 +6,8 @@
  * @module
  */
 import * as path from "node:path"
+import { realpathSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 import type { CompileResult } from "./types.js"
 import { formatDiagnostic, type WeftDiagnostic } from "./diagnostics.js"
 
@@ -53,4 +55,25 @@ export function reportWritten(result: CompileResult, io: CliIo): void {
     return
   }
   for (const f of written) io.stdout.write(`wrote ${path.relative(io.cwd, path.resolve(io.cwd, f.path)) || f.path}\n`)
+}
+
+/**
+ * Runs `main` when the module at `moduleUrl` is the program node was started with (a bin), not an
+ * import: the exit code is set, not forced, so that a watcher keeps the process alive.
+ */
+export function runIfMain(moduleUrl: string, main: (argv: string[], io: CliIo) => Promise<number>): void {
+  const script = process.argv[1]
+  if (script === undefined) return
+  let isMain: boolean
+  try {
+    isMain = realpathSync(script) === realpathSync(fileURLToPath(moduleUrl))
+  } catch {
+    isMain = false
+  }
+  if (!isMain) return
+  void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
+    (code) => {
+      process.exitCode = code
+    }
+  )
 }

@@ -30,7 +30,7 @@ import { fileURLToPath } from "node:url"
 // cache cannot answer, so a no-change `weft build`, `--help` and a usage error never load them.
 import { compile, resolveTsconfig, type CompileResult } from "./compile.js"
 import { renderGraph, type GraphFormat } from "./render.js"
-import { plural, reportDiagnostics, reportWritten, type CliIo } from "./cli-io.js"
+import { plural, reportDiagnostics, reportWritten, runIfMain, type CliIo } from "./cli-io.js"
 import { closest, commands, noPositionals, parse, usageExitCode, UsageError, type Command } from "./cli-args.js"
 
 /** The text of `weft --help`. */
@@ -245,22 +245,5 @@ async function watchUntilClosed(
   return 0
 }
 
-/** True when this module is the program node runs (the `weft` bin), not an import. */
-const isMain = (): boolean => {
-  const script = process.argv[1]
-  if (script === undefined) return false
-  try {
-    return canonical(script) === canonical(fileURLToPath(import.meta.url))
-  } catch {
-    return false
-  }
-}
-
-// Run as the `weft` bin: the exit code is set, not forced, so that a watcher keeps the process alive.
-if (isMain()) {
-  void main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }).then(
-    (code) => {
-      process.exitCode = code
-    }
-  )
-}
+// Run as a program (`node dist/compiler/cli.js`; the `weft` bin is cli/weft.ts).
+runIfMain(import.meta.url, main)
