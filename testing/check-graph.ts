@@ -62,24 +62,7 @@ export async function checkGraph<Params extends unknown[], Result>(
   params?: ArbitraryOf<Params>,
   options: CheckGraphOptions<Params> = {}
 ): Promise<void> {
-  if (typeof graph !== "function")
-    throw new TypeError(
-      `checkGraph: the first argument must be a graph (a compiled @graph or a function returning a Delayed), got ${graph === null ? "null" : typeof graph}.`
-    )
-  const name = graph.name || "graph"
-  validateCheckOptions(
-    options,
-    ["client", "faults", "timeout", "before", "numRuns", "seed", "path"],
-    `checkGraph(${name})`
-  )
-  if (options.before !== undefined && typeof options.before !== "function")
-    throw new TypeError(`checkGraph(${name}): before must be a function of the graph's parameters.`)
-  const arbitrary = params ?? graph.arbitrary?.(fc)
-  if (arbitrary === undefined) {
-    throw new TypeError(
-      `checkGraph(${name}): no arbitrary for its parameters. Pass one (fc.tuple(...) of the parameters), or build the graph with \`weft build --arbitraries\`.`
-    )
-  }
+  const { name, arbitrary } = checkArguments(graph, params, options)
   const plan =
     options.faults === undefined
       ? { seed: 0, rate: 0.5, maxPerTask: undefined }
@@ -184,4 +167,31 @@ function disagreement(expected: Expected, actual: Outcome): string | undefined {
   if (actual.ok) return `it gave a value, while the reference failed with ${errors[0].name}: ${errors[0].message}`
   if (errors.some((e) => e.name === actual.error.name && e.message === actual.error.message)) return undefined
   return `it failed with ${actual.error.name}: ${actual.error.message}, while the reference failed with ${errors.map((e) => `${e.name}: ${e.message}`).join(" or ")}`
+}
+
+/** The graph's name and parameter arbitrary; TypeErrors when the graph, its arbitrary or the options are not what checkGraph takes. */
+function checkArguments<Params extends unknown[], Result>(
+  graph: GraphFunction<Params, Result>,
+  params: ArbitraryOf<Params> | undefined,
+  options: CheckGraphOptions<Params>
+): { name: string; arbitrary: ArbitraryOf<Params> } {
+  if (typeof graph !== "function")
+    throw new TypeError(
+      `checkGraph: the first argument must be a graph (a compiled @graph or a function returning a Delayed), got ${graph === null ? "null" : typeof graph}.`
+    )
+  const name = graph.name || "graph"
+  validateCheckOptions(
+    options,
+    ["client", "faults", "timeout", "before", "numRuns", "seed", "path"],
+    `checkGraph(${name})`
+  )
+  if (options.before !== undefined && typeof options.before !== "function")
+    throw new TypeError(`checkGraph(${name}): before must be a function of the graph's parameters.`)
+  const arbitrary = params ?? (graph.arbitrary?.(fc) as ArbitraryOf<Params> | undefined)
+  if (arbitrary === undefined) {
+    throw new TypeError(
+      `checkGraph(${name}): no arbitrary for its parameters. Pass one (fc.tuple(...) of the parameters), or build the graph with \`weft build --arbitraries\`.`
+    )
+  }
+  return { name, arbitrary }
 }

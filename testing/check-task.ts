@@ -45,16 +45,7 @@ export async function checkTask<F extends AnyFunction>(
   args: ArbitraryOf<Parameters<F>>,
   options: CheckTaskOptions = {}
 ): Promise<void> {
-  if (typeof task !== "function")
-    throw new TypeError(
-      `checkTask: the first argument must be a task function, got ${task === null ? "null" : typeof task}.`
-    )
-  if (typeof args !== "object" || args === null || typeof (args as { generate?: unknown }).generate !== "function") {
-    throw new TypeError(
-      "checkTask: the second argument must be a fast-check arbitrary of the task's argument list, e.g. fc.tuple(fc.integer())."
-    )
-  }
-  validateCheckOptions(options, ["client", "timeout", "numRuns", "seed", "path"], "checkTask")
+  checkArguments(task, args, options)
   const info = describeFunction(task)
   const pure = info.meta?.options.pure ?? true
   const timeoutMs = options.timeout === undefined ? 30_000 : parseDuration(options.timeout, "checkTask timeout")
@@ -78,18 +69,7 @@ export async function checkTask<F extends AnyFunction>(
     if (!Array.isArray(list))
       throw new Error(`the arbitrary gave ${typeof list}, not an argument list: wrap the arguments in fc.tuple(...)`)
     const here = await within(runHere(info, list), timeoutMs, `a run of ${info.name} in this process`)
-    if (!here.ok && uncloneable.test(here.error.message)) throw new Error(`clone safety: ${here.error.message}`)
-    if (here.ok) {
-      let copy: unknown
-      try {
-        copy = structuredClone(here.value)
-      } catch (error) {
-        throw new Error(`clone safety: the result cannot be cloned: ${(error as Error).message}`)
-      }
-      const lost = diff(here.value, copy)
-      if (lost !== undefined)
-        throw new Error(`clone safety: the result changes on its way back from a worker, ${describeDifference(lost)}`)
-    }
+    checkCloneSafety(here)
     const first = await onCluster(client, list)
     if (!pure) return
     const lazy = delayed(task as AnyFunction)
@@ -128,4 +108,33 @@ export async function checkTask<F extends AnyFunction>(
   } finally {
     await Promise.all([own?.close(), witness.close()])
   }
+}
+
+/** The TypeErrors of a checkTask call whose task, arbitrary or options are not what it takes. */
+function checkArguments(task: unknown, args: unknown, options: CheckTaskOptions): void {
+  if (typeof task !== "function")
+    throw new TypeError(
+      `checkTask: the first argument must be a task function, got ${task === null ? "null" : typeof task}.`
+    )
+  if (typeof args !== "object" || args === null || typeof (args as { generate?: unknown }).generate !== "function") {
+    throw new TypeError(
+      "checkTask: the second argument must be a fast-check arbitrary of the task's argument list, e.g. fc.tuple(fc.integer())."
+    )
+  }
+  validateCheckOptions(options, ["client", "timeout", "numRuns", "seed", "path"], "checkTask")
+}
+
+/** Clone safety: the run in this process failed on an uncloneable value, or its result changes through a structured clone. */
+function checkCloneSafety(here: Outcome): void {
+  if (!here.ok && uncloneable.test(here.error.message)) throw new Error(`clone safety: ${here.error.message}`)
+  if (!here.ok) return
+  let copy: unknown
+  try {
+    copy = structuredClone(here.value)
+  } catch (error) {
+    throw new Error(`clone safety: the result cannot be cloned: ${(error as Error).message}`)
+  }
+  const lost = diff(here.value, copy)
+  if (lost !== undefined)
+    throw new Error(`clone safety: the result changes on its way back from a worker, ${describeDifference(lost)}`)
 }

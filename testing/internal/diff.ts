@@ -75,6 +75,55 @@ function compare(a: unknown, b: unknown, path: string, seen: Map<object, object>
       )
     }
   }
+  const special = compareSpecial(a, b, path, seen, at)
+  if (special !== notSpecial) return special
+  if (Array.isArray(a) !== Array.isArray(b)) return at()
+  if (Array.isArray(a)) {
+    const ab = b as unknown[]
+    if (a.length !== ab.length) return at(`length ${a.length}, now ${ab.length}`)
+    for (let i = 0; i < a.length; i++) {
+      const d = compare(a[i], ab[i], `${path}[${i}]`, seen)
+      if (d !== undefined) return d
+    }
+    return undefined
+  }
+  const keysA = Object.keys(a)
+  const keysB = new Set(Object.keys(b))
+  for (const k of keysA) {
+    const sub = /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`
+    if (!keysB.has(k))
+      return {
+        path: sub,
+        expected: show((a as Record<string, unknown>)[k]),
+        actual: "missing",
+        note: "the property is gone (a getter, a symbol key or a non-enumerable property does not survive a structured clone)"
+      }
+    const d = compare((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], sub, seen)
+    if (d !== undefined) return d
+    keysB.delete(k)
+  }
+  for (const k of keysB)
+    return { path: `${path}.${k}`, expected: "missing", actual: show((b as Record<string, unknown>)[k]) }
+  return undefined
+}
+
+const article = (name: string) => (/^[AEIOU]/.test(name) ? `an ${name}` : `a ${name}`)
+
+/** One line for a message: `at result.x: expected 1, got 2 (note)`. */
+export function describeDifference(d: Difference): string {
+  return `at ${d.path}: expected ${d.expected}, got ${d.actual}${d.note === undefined ? "" : ` (${d.note})`}`
+}
+
+const notSpecial = Symbol("not special")
+
+/** Errors, Dates, RegExps, binary data, Maps and Sets: their difference, or `notSpecial` for anything else. */
+function compareSpecial(
+  a: object,
+  b: object,
+  path: string,
+  seen: Map<object, object>,
+  at: (note?: string) => Difference
+): Difference | undefined | typeof notSpecial {
   if (a instanceof Error || types.isNativeError(a)) {
     const ea = a as Error
     const eb = b as Error
@@ -114,39 +163,5 @@ function compare(a: unknown, b: unknown, path: string, seen: Map<object, object>
     for (const v of a) if (!sb.has(v) && (typeof v !== "object" || v === null)) return at(`${show(v)} is missing`)
     return undefined
   }
-  if (Array.isArray(a) !== Array.isArray(b)) return at()
-  if (Array.isArray(a)) {
-    const ab = b as unknown[]
-    if (a.length !== ab.length) return at(`length ${a.length}, now ${ab.length}`)
-    for (let i = 0; i < a.length; i++) {
-      const d = compare(a[i], ab[i], `${path}[${i}]`, seen)
-      if (d !== undefined) return d
-    }
-    return undefined
-  }
-  const keysA = Object.keys(a)
-  const keysB = new Set(Object.keys(b))
-  for (const k of keysA) {
-    const sub = /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`
-    if (!keysB.has(k))
-      return {
-        path: sub,
-        expected: show((a as Record<string, unknown>)[k]),
-        actual: "missing",
-        note: "the property is gone (a getter, a symbol key or a non-enumerable property does not survive a structured clone)"
-      }
-    const d = compare((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], sub, seen)
-    if (d !== undefined) return d
-    keysB.delete(k)
-  }
-  for (const k of keysB)
-    return { path: `${path}.${k}`, expected: "missing", actual: show((b as Record<string, unknown>)[k]) }
-  return undefined
-}
-
-const article = (name: string) => (/^[AEIOU]/.test(name) ? `an ${name}` : `a ${name}`)
-
-/** One line for a message: `at result.x: expected 1, got 2 (note)`. */
-export function describeDifference(d: Difference): string {
-  return `at ${d.path}: expected ${d.expected}, got ${d.actual}${d.note === undefined ? "" : ` (${d.note})`}`
+  return notSpecial
 }
