@@ -277,6 +277,8 @@ describe("weft build --arbitraries", () => {
   const projectWith = (text: string): string => {
     const dir = mkdtempSync(join(tmpdir(), "weft-arbitraries-cli-"))
     temps.push(dir)
+    // An ES module package: a CommonJS project is refused (WEFT3001).
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }))
     writeFileSync(join(dir, "tsconfig.json"), tsconfig)
     writeFileSync(join(dir, "x.ts"), text)
     return dir
