@@ -17,4 +17,6 @@ export interface CommandModule {
 }
 
 /** The subcommands beside the compiler's (`build`, `check`, `graph`), each loaded on demand. */
-export const commands: Record<string, () => Promise<CommandModule>> = {}
+export const commands: Record<string, () => Promise<CommandModule>> = {
+  cache: () => import("./cache.js")
+}

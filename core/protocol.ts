@@ -82,6 +82,8 @@ export interface WireBatch {
    * (`${via}-${threadId}`); `id` names the batch in those messages.
    */
   readonly stream?: { readonly via: string; readonly id: number }
+  /** Report each task's run time (`times`): set by the engine when a result cache decides what to write. */
+  readonly timed?: boolean
 }
 
 /**
@@ -95,6 +97,8 @@ export interface PartialResults {
   readonly results: ReadonlyArray<unknown>
   /** The batch indices (not offsets) of the tasks here that failed, ascending. */
   readonly failed: ReadonlyArray<number>
+  /** With `WireBatch.timed`: for task `from + k`, how long it ran in ms (0 for a failure). */
+  readonly times?: ReadonlyArray<number>
 }
 
 /** A `PartialResults` as a worker posts it: `weftStream` is the batch's `stream.id`. */
@@ -182,4 +186,6 @@ export interface WireBatchResult {
    * in `results` are empty, and `failed` lists none of them. Absent or 0 when nothing was streamed.
    */
   readonly streamed?: number
+  /** With `WireBatch.timed`: for task i, how long its function ran (awaits included), in ms; 0 for a failure. */
+  readonly times?: ReadonlyArray<number>
 }

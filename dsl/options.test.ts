@@ -7,7 +7,15 @@ const validate = (options: unknown) => validateTaskOptions(options, "client.map"
 
 describe("validateTaskOptions: happy paths", () => {
   test("no options, or empty options, give the defaults", () => {
-    const defaults = { pure: true, retries: undefined, timeoutMs: undefined, priority: 0, key: undefined }
+    const defaults = {
+      pure: true,
+      retries: undefined,
+      timeoutMs: undefined,
+      priority: 0,
+      key: undefined,
+      cache: true,
+      cacheInputs: undefined
+    }
     expect(validate(undefined)).toEqual(defaults)
     expect(validate({})).toEqual(defaults)
     expect(

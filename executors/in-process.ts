@@ -60,7 +60,8 @@ const streamTo = (item: Queued): ((message: StreamedResults) => void) | undefine
     const part: PartialResults = {
       from: message.from,
       results: structuredClone(message.results),
-      failed: message.failed
+      failed: message.failed,
+      ...(message.times === undefined ? {} : { times: message.times })
     }
     queueMicrotask(() => {
       if (!item.settled) onResults(part)
@@ -132,7 +133,8 @@ export function makeInProcessExecutor(): Executor {
             results,
             failed: result.failed,
             elapsedMs: result.elapsedMs,
-            ...(streamed ? { streamed } : {})
+            ...(streamed ? { streamed } : {}),
+            ...(result.times === undefined ? {} : { times: result.times })
           })
         )
       },

@@ -8,6 +8,7 @@ import { mergeTaskOptions, validateTaskOptions, type NormalizedTaskOptions, type
 import { Future } from "./Future.js"
 import { assertNesting, scanArgs, type ScannedArgs } from "../core/args.js"
 import { validateClientOptions, type ClientOptions } from "./internal/client-options.js"
+import { openLocalCache } from "../cache/open.js"
 import { workerState } from "../core/worker-state.js"
 import { summarize, type ClusterShape } from "./internal/client-summary.js"
 import { TaskDefinitionError } from "../core/errors.js"
@@ -116,6 +117,8 @@ export class Client implements ClientView {
   static async detached(options?: ClientOptions): Promise<Client> {
     refuseInWorker("Client.local()")
     const settings = validateClientOptions(options)
+    // Before the workers start: nothing to stop if it fails.
+    const cache = settings.cache === undefined ? undefined : await openLocalCache(settings.cache)
     const executor =
       settings.workers === 0
         ? makeInProcessExecutor()
@@ -129,7 +132,7 @@ export class Client implements ClientView {
       memoryLimitBytes: settings.memoryLimitBytes
     }
     return new Client(
-      new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }),
+      new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults, cache }),
       shape
     )
   }
@@ -514,5 +517,7 @@ const overrideOptions = (
   retries: given.retries !== undefined ? normalized.retries : own.retries,
   timeoutMs: given.timeout !== undefined ? normalized.timeoutMs : own.timeoutMs,
   priority: given.priority !== undefined ? normalized.priority : own.priority,
-  key: undefined
+  key: undefined,
+  cache: given.cache !== undefined ? normalized.cache : own.cache,
+  cacheInputs: given.cacheInputs !== undefined ? normalized.cacheInputs : own.cacheInputs
 })

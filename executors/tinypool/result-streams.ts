@@ -66,14 +66,14 @@ export class ResultStreams {
   /** A message from a worker: streamed outcomes of an open batch are handed over; anything else is ignored. */
   receive(data: unknown): void {
     if (typeof data !== "object" || data === null) return
-    const { weftStream, from, results, failed } = data as Partial<Record<string, unknown>>
+    const { weftStream, from, results, failed, times } = data as Partial<Record<string, unknown>>
     if (typeof weftStream !== "number" || typeof from !== "number" || !Array.isArray(results) || !Array.isArray(failed))
       return
     const open = this.#open.get(weftStream)
     if (open === undefined || from !== open.received) return // settled or dropped meanwhile
     open.received = from + results.length
     try {
-      open.onResults({ from, results, failed: failed as number[] })
+      open.onResults({ from, results, failed: failed as number[], ...(Array.isArray(times) ? { times } : {}) })
     } finally {
       const waiting = open.waiting
       if (waiting !== undefined && open.received >= (waiting.result.streamed ?? 0)) {

@@ -106,7 +106,9 @@ async function run(
   const n = taskFns.length
   const results = new Array<unknown>(n)
   const failed: number[] = []
-  const stream = batch.stream === undefined ? undefined : openStream(batch, resolved, results, failed, post)
+  // Per task run times, for the result cache's write rule: two clock reads per task, only when asked.
+  const times = batch.timed === true ? new Array<number>(n).fill(0) : undefined
+  const stream = batch.stream === undefined ? undefined : openStream(batch, resolved, results, failed, post, times)
   for (let i = 0; i < n; i++) {
     const skipped = control?.skipped
     if (skipped !== undefined && skipped.has(i)) {
@@ -133,6 +135,7 @@ async function run(
     }
     if (stream !== undefined) stream.next(i, taskFns[i])
     let value: unknown
+    const started = times === undefined ? 0 : performance.now()
     try {
       value = fn(...taskArgs)
       if (typeof value === "object" && value !== null) {
@@ -184,14 +187,16 @@ async function run(
       continue
     }
     results[i] = value
+    if (times !== undefined) times[i] = performance.now() - started
   }
   if (control !== undefined) control.current = n
   if (stream !== undefined && stream.flushed > 0) {
     // Only what was not streamed: the posted outcomes are not cloned twice.
-    return { results, failed: stream.end(), elapsedMs: performance.now() - start, streamed: stream.flushed }
+    const streamed = { streamed: stream.flushed, ...(times === undefined ? {} : { times }) }
+    return { results, failed: stream.end(), elapsedMs: performance.now() - start, ...streamed }
   }
   stream?.end()
-  return { results, failed, elapsedMs: performance.now() - start }
+  return { results, failed, elapsedMs: performance.now() - start, ...(times === undefined ? {} : { times }) }
 }
 
 // ---------------------------------------------------------------------------------------------

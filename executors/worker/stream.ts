@@ -78,15 +78,19 @@ export class ResultStream {
   #fn = -1
   #timer: NodeJS.Timeout | undefined
   #broken = false
+  /** Per task run times, when the batch is `timed`. */
+  readonly #times: number[] | undefined
 
   constructor(
     id: number,
     post: (message: StreamedResults) => void,
     fns: ReadonlyArray<unknown>,
     results: unknown[],
-    failed: number[]
+    failed: number[],
+    times?: number[]
   ) {
     this.#id = id
+    this.#times = times
     this.#post = post
     this.#fns = fns
     this.#results = results
@@ -152,7 +156,8 @@ export class ResultStream {
     const posted: number[] = []
     while (at < failed.length && failed[at] < upTo) posted.push(failed[at++])
     try {
-      this.#post({ weftStream: this.#id, from, results: this.#results.slice(from, upTo), failed: posted })
+      const times = this.#times === undefined ? undefined : { times: this.#times.slice(from, upTo) }
+      this.#post({ weftStream: this.#id, from, results: this.#results.slice(from, upTo), failed: posted, ...times })
     } catch {
       this.#broken = true // they go in the reply
       return
@@ -172,10 +177,11 @@ export function openStream(
   fns: ReadonlyArray<unknown>,
   results: unknown[],
   failed: number[],
-  call: ((message: StreamedResults) => void) | undefined
+  call: ((message: StreamedResults) => void) | undefined,
+  times?: number[]
 ): ResultStream | undefined {
   const stream = batch.stream
   if (stream === undefined || batch.fn.length < 2) return undefined
   const post = poster(stream.via, call)
-  return post === undefined ? undefined : new ResultStream(stream.id, post, fns, results, failed)
+  return post === undefined ? undefined : new ResultStream(stream.id, post, fns, results, failed, times)
 }

@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os"
 import { describeGot, parseBytes } from "../../core/duration.js"
 import { minMemoryLimitBytes } from "../../executors/tinypool/tinypool.js"
+import { validateCacheOption, type CacheOptions, type CacheSettings } from "../../cache/options.js"
 
 /** Injected transient failures (spec section 11): the same seed injects the same faults. */
 export interface FaultPlan {
@@ -33,6 +34,11 @@ export interface ClientOptions {
   readonly allowedFailures?: number
   /** Inject transient failures, to test that retries make results unchanged. */
   readonly faults?: FaultPlan
+  /**
+   * Keep pure tasks' results across runs (docs/cache.md): `true` for `.weft/cache` under the
+   * project root (the nearest folder with a package.json) capped at 2 GB, or `{ dir, maxSize }`.
+   */
+  readonly cache?: boolean | CacheOptions
 }
 
 /** Client options after validation. */
@@ -42,9 +48,10 @@ export interface ClientSettings {
   readonly memoryLimitBytes: number | undefined
   readonly allowedFailures: number
   readonly faults: (Required<Omit<FaultPlan, "maxPerTask">> & { readonly maxPerTask: number | undefined }) | undefined
+  readonly cache: CacheSettings | undefined
 }
 
-const known = ["workers", "isolation", "memoryLimit", "allowedFailures", "faults"]
+const known = ["workers", "isolation", "memoryLimit", "allowedFailures", "faults", "cache"]
 
 const bad = (what: string, fix: string) => new TypeError(`Client.local: ${what}. ${fix}`)
 
@@ -91,7 +98,8 @@ export function validateClientOptions(options: unknown): ClientSettings {
     isolation: o.isolation ?? "thread",
     memoryLimitBytes,
     allowedFailures: o.allowedFailures ?? 3,
-    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.local faults")
+    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.local faults"),
+    cache: validateCacheOption(o.cache, "Client.local", process.cwd())
   }
 }
 

@@ -28,6 +28,8 @@ import type {
 import type { ClientSettings } from "./client-options.js"
 import { retryDelay } from "./retry.js"
 import { Scheduler, type TaskRecord } from "../../scheduler/scheduler.js"
+import type { CacheSlot } from "../../cache/key.js"
+import type { ResultCache } from "../../cache/result-cache.js"
 
 /** What the engine keeps per task, next to the scheduler's fields. */
 export interface Payload {
@@ -61,6 +63,8 @@ export interface Payload {
   /** The batch being built that holds it (a stamp), and its index there: for fusion. */
   batchStamp: number
   batchIndex: number
+  /** The result cache's state of this task (its cache key, lock, hit), when a cache is on. */
+  cache: CacheSlot | undefined
 }
 
 /** A task record as the engine uses it. */
@@ -90,6 +94,8 @@ export interface EngineOptions {
   readonly allowedFailures: number
   /** Injected transient failures, when testing. */
   readonly faults?: ClientSettings["faults"]
+  /** The persistent result cache (`Client.local({ cache })`), when on. */
+  readonly cache?: ResultCache<TaskRecordOf>
 }
 
 /*
@@ -146,11 +152,15 @@ export class Engine {
   })
   /** Observers of every settled task (asCompleted, progress). */
   readonly #observers = new Set<(task: TaskRecordOf) => void>()
+  /** The result cache, when on: looked up before dispatch, written after success (`cache/`). */
+  readonly #cache: ResultCache<TaskRecordOf> | undefined
 
   constructor(options: EngineOptions) {
     this.executor = options.executor
     this.allowedFailures = options.allowedFailures
     this.#faults = options.faults
+    this.#cache = options.cache
+    this.#cache?.connect({ hit: (task, value) => this.#cacheHit(task, value), resume: (task) => this.#cacheMiss(task) })
     this.#maxInFlight = Math.max(1, options.executor.workers * depth)
     this.scheduler = new Scheduler<Payload>({
       onSettled: (task) => this.#settled(task),
@@ -217,7 +227,8 @@ export class Engine {
       injected: 0,
       failures: 0,
       batchStamp: 0,
-      batchIndex: -1
+      batchIndex: -1,
+      cache: undefined
     }
     const record = this.scheduler.add(key, fn.name, payload, dependencies as TaskRecordOf[], options.priority)
     this.#schedulePump()
@@ -240,7 +251,8 @@ export class Engine {
       injected: 0,
       failures: 0,
       batchStamp: 0,
-      batchIndex: -1
+      batchIndex: -1,
+      cache: undefined
     }
     return this.scheduler.addValue(key, name, payload, value)
   }
@@ -379,6 +391,7 @@ export class Engine {
       while (taken < share && tasks.length < cap) {
         const task = scheduler.popReady()
         if (task === undefined) break
+        if (this.#cache !== undefined && this.#cache.intercept(task)) continue // looked up first
         if (task.payload.options.timeoutMs !== undefined) this.#waitingForIdle.push(task)
         else if (task.payload.alone) this.#dispatch([task])
         else {
@@ -441,7 +454,7 @@ export class Engine {
           const input = inputs[j]
           ready = input.state === "memory" || (input.state === "processing" && input.payload.batchStamp === stamp)
         }
-        if (!ready) continue
+        if (!ready || (this.#cache !== undefined && !this.#cache.claimable(d))) continue
         this.scheduler.claim(d)
         this.#place(d, tasks, stamp)
         stack.push(d)
@@ -493,7 +506,8 @@ export class Engine {
       args,
       ...(this.#faults === undefined ? {} : { inject: this.#injections(tasks) }),
       ...(ids === undefined ? {} : { ids }),
-      ...(linked === undefined ? {} : { linked, refKey })
+      ...(linked === undefined ? {} : { linked, refKey }),
+      ...(this.#cache === undefined ? {} : { timed: true })
     }
     const flight: Flight = { tasks, ids, controller: new BatchAbort(), timer: undefined, timedOut: false, done: false }
     for (const task of tasks) task.payload.flight = flight
@@ -540,7 +554,8 @@ export class Engine {
       result.streamed ?? 0,
       flight.tasks.length,
       0,
-      result.elapsedMs
+      result.elapsedMs,
+      result.times
     )
     const perTask = result.elapsedMs / flight.tasks.length
     this.#avgTaskMs = this.#avgTaskMs < 0 ? perTask : this.#avgTaskMs * 0.7 + perTask * 0.3
@@ -551,7 +566,7 @@ export class Engine {
   #streamed(flight: Flight, part: PartialResults): void {
     if (flight.done) return
     const from = part.from
-    this.#outcomes(flight, part.results, part.failed, from, from + part.results.length, from, 0)
+    this.#outcomes(flight, part.results, part.failed, from, from + part.results.length, from, 0, part.times)
     this.#pump()
   }
 
@@ -567,7 +582,8 @@ export class Engine {
     from: number,
     to: number,
     offset: number,
-    elapsedMs: number
+    elapsedMs: number,
+    times?: ReadonlyArray<number>
   ): void {
     const { tasks } = flight
     const scheduler = this.scheduler
@@ -591,8 +607,34 @@ export class Engine {
         // It finished, but later than its timeout: synchronous code the timer could not interrupt
         // (in this thread with `workers: 0`), or a result that landed before the timer's turn.
         this.#attemptFailed(task, this.#timeoutError(task, false))
-      } else scheduler.succeed(task, results[i - offset])
+      } else {
+        if (this.#cache !== undefined)
+          this.#cacheWrite(task, results[i - offset], times?.[i - offset], elapsedMs, flight)
+        scheduler.succeed(task, results[i - offset])
+      }
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Result cache hooks (issue 17; the cache itself is in cache/)
+
+  /** The cache found a popped task's result: it settles without running. */
+  #cacheHit(task: TaskRecordOf, value: unknown): void {
+    if (task.state !== "processing" || this.#closed) return
+    this.scheduler.succeed(task, value)
+    this.#schedulePump()
+  }
+
+  /** The cache did not find it (and holds its lock, when it needed one): it runs. */
+  #cacheMiss(task: TaskRecordOf): void {
+    if (task.state !== "processing" || this.#closed) return
+    this.scheduler.requeue(task)
+    this.#schedulePump()
+  }
+
+  /** A task computed `value`: the cache writes it when it pays (by the worker's time for it, else the batch's average). */
+  #cacheWrite(task: TaskRecordOf, value: unknown, ms: number | undefined, elapsedMs: number, flight: Flight): void {
+    this.#cache!.succeeded(task, value, ms ?? (elapsedMs > 0 ? elapsedMs / flight.tasks.length : Infinity))
   }
 
   #crashed(flight: Flight, error: unknown): void {
@@ -676,6 +718,7 @@ export class Engine {
   // Scheduler hooks
 
   #settled(task: TaskRecordOf): void {
+    if (this.#cache !== undefined && task.payload.cache !== undefined) this.#cache.settled(task)
     const listeners = task.payload.listeners
     if (listeners !== undefined) {
       task.payload.listeners = undefined
@@ -742,6 +785,8 @@ export class Engine {
     // tinypool start a replacement worker for each, only to stop it at once.
     await new Promise((resolve) => setImmediate(resolve))
     await this.executor.close()
+    // Pending cache writes finish first, so that the next process finds them.
+    await this.#cache?.close()
   }
 
   /**
