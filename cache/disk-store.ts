@@ -71,18 +71,18 @@ export class DiskStore implements CacheStore {
       return undefined
     }
     // LRU: this entry was used now (an index line appended; the newest wins).
-    void cacache.index
+    await cacache.index
       .insert(this.location, key, found.integrity, { size: found.size, metadata: found.metadata })
       .catch(() => {})
     return { bytes: found.data, meta: found.metadata }
   }
 
   async put(key: string, bytes: Uint8Array, meta: EntryMeta): Promise<void> {
+    this.#bytes ??= await this.#measure()
     await cacache.put(this.location, key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
       metadata: meta
     })
     await this.#markIdentity(meta.identity)
-    this.#bytes ??= await this.#measure()
     this.#bytes += bytes.byteLength
     if (this.#bytes > this.maxBytes) await this.#evict()
   }

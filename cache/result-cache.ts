@@ -163,11 +163,8 @@ export class ResultCache<R extends CacheRecord> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
     for (const lock of this.#locks) lock.release()
     this.#locks.clear()
-    const c = this.#counts
-    if (c.hits + c.misses > 0) {
-      const run: RunCounts = { ...c, endedAt: Date.now() }
-      await this.store.recordRun(run).catch((error: unknown) => this.#warn(error))
-    }
+    const run: RunCounts = { ...this.#counts, endedAt: Date.now() }
+    await this.store.recordRun(run).catch((error: unknown) => this.#warn(error))
   }
 
   async #lookUp(task: R, key: string, info: FnCacheInfo): Promise<void> {
