@@ -17,6 +17,10 @@ export interface TaskTagOptions {
   readonly retries?: number
   readonly timeoutMs?: number
   readonly priority?: number
+  /** `nocache`: never cache this task's result (`cache: false`). */
+  readonly nocache?: boolean
+  /** `env=API_URL,REGION`: environment variables the result depends on (`cacheInputs.env`). */
+  readonly env?: ReadonlyArray<string>
 }
 
 /** What the compiler knows about one module-level `@task` whose options are well formed. */
@@ -66,7 +70,7 @@ const diagnosticAt = (
 // ---------------------------------------------------------------------------------------------
 // Options (WEFT2006)
 
-const knownOptions = ["impure", "retries", "timeout", "priority"]
+const knownOptions = ["impure", "nocache", "retries", "timeout", "priority", "env"]
 
 interface OptionProblem {
   readonly offset: number
@@ -80,7 +84,14 @@ interface OptionProblem {
  */
 export function parseTaskTag(text: string): { options: TaskTagOptions } | { problem: OptionProblem } {
   const tokenPattern = /(\w+)(?:=("[^"]*"|'[^']*'|\S*))?|\S+/g
-  const options: { impure: boolean; retries?: number; timeoutMs?: number; priority?: number } = { impure: false }
+  const options: {
+    impure: boolean
+    retries?: number
+    timeoutMs?: number
+    priority?: number
+    nocache?: boolean
+    env?: string[]
+  } = { impure: false }
   const seen = new Set<string>()
   const usage = "write options as `@task impure retries=3 timeout=10s priority=1`"
   const tokens = [...text.matchAll(tokenPattern)]
@@ -104,17 +115,18 @@ export function parseTaskTag(text: string): { options: TaskTagOptions } | { prob
     if (seen.has(key))
       return { problem: { offset, message: `@task option "${key}" is given twice`, hint: "keep one of them" } }
     seen.add(key)
-    if (key === "impure") {
+    if (key === "impure" || key === "nocache") {
       if (value !== undefined) {
         return {
           problem: {
             offset,
-            message: `@task option "impure" takes no value, got "${token[0]}"`,
-            hint: "write `@task impure`"
+            message: `@task option "${key}" takes no value, got "${token[0]}"`,
+            hint: `write \`@task ${key}\``
           }
         }
       }
-      options.impure = true
+      if (key === "impure") options.impure = true
+      else options.nocache = true
       continue
     }
     if (value === undefined || value === "") {
@@ -127,6 +139,21 @@ export function parseTaskTag(text: string): { options: TaskTagOptions } | { prob
       }
     }
     if (/^["'].*["']$/.test(value)) value = value.slice(1, -1)
+    if (key === "env") {
+      const names = value.split(",")
+      const bad = names.find((name) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      if (bad !== undefined) {
+        return {
+          problem: {
+            offset,
+            message: `@task env "${value}" is not a list of environment variable names`,
+            hint: `write e.g. ${example(key)}`
+          }
+        }
+      }
+      options.env = [...new Set(names)]
+      continue
+    }
     if (key === "timeout") {
       // `timeout=10 seconds`: a bare number followed by a unit word.
       const next = tokens[i + 1]
@@ -178,7 +205,13 @@ export function parseTaskTag(text: string): { options: TaskTagOptions } | { prob
 }
 
 const example = (key: string): string =>
-  key === "retries" ? "retries=3" : key === "timeout" ? 'timeout=10s or timeout="10 seconds"' : "priority=1"
+  key === "retries"
+    ? "retries=3"
+    : key === "timeout"
+      ? 'timeout=10s or timeout="10 seconds"'
+      : key === "env"
+        ? "env=API_URL or env=API_URL,REGION"
+        : "priority=1"
 
 // ---------------------------------------------------------------------------------------------
 // Module-level declarations a function uses (WEFT2002, source hash)
