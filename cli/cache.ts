@@ -40,7 +40,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (extra !== undefined || (command !== "explain" && key !== undefined)) {
     return usageError(io, `unexpected argument "${extra ?? key}"`)
   }
-  if (!existsSync(folder) && command !== undefined && ["stats", "ls", "clear", "explain"].includes(command)) {
+  if (command === undefined || !["stats", "ls", "clear", "explain"].includes(command)) {
+    return usageError(io, command === undefined ? "give a command" : `unknown command "${command}"`)
+  }
+  if (command === "explain" && key === undefined) return usageError(io, "explain needs a cache key (see weft cache ls)")
+  if (!existsSync(folder)) {
     io.stdout.write(`No cache at ${folder}: nothing has been cached there yet (Client.local({ cache: true })).\n`)
     return command === "explain" ? 1 : 0
   }
@@ -56,11 +60,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(`Removed ${entries} entr${entries === 1 ? "y" : "ies"} (${mb(bytes)}) from ${folder}.\n`)
       return 0
     }
-    case "explain":
-      if (key === undefined) return usageError(io, "explain needs a cache key (see weft cache ls)")
-      return explain(store, key, io)
     default:
-      return usageError(io, command === undefined ? "give a command" : `unknown command "${command}"`)
+      return explain(store, key!, io)
   }
 }
 
