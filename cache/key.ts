@@ -59,10 +59,11 @@ export interface FnCacheInfo {
   /** The store had entries of this identity when the client started, or one was written since. */
   present: boolean
   /**
-   * Whether its last result here was worth writing; undefined before it ran here. A function
-   * whose results are not worth writing is neither locked nor written.
+   * Its average run time here in ms (a moving average; -1 before it ran here, or a hit told the
+   * time it took when it was written). A function whose average is below the cost of a lookup is
+   * neither looked up nor locked: one quick outlier does not turn a trivial map into a lookup per task.
    */
-  pays: boolean | undefined
+  avgMs: number
 }
 
 /** The parts of every key that come from the project and the runtime. */
@@ -103,7 +104,7 @@ export class KeyMaker {
     if (info === undefined) {
       const { task, code, covers } = this.#identityOf(fn)
       const identity = sha256(`${task}\u0000${code}`)
-      info = { task, code, covers, identity, present: this.#identities.has(identity), pays: undefined }
+      info = { task, code, covers, identity, present: this.#identities.has(identity), avgMs: -1 }
       this.#fns.set(fn, info)
     }
     return info

@@ -10,10 +10,10 @@
  *
  * The write rule (docs/cache.md): a result that took `alwaysWriteMs` (10 ms) or more is written.
  * A quicker one is written only when computing it took longer than loading it would: load time is
- * estimated as a fixed cost per entry plus a cost per byte of its `node:v8` serialization, both
- * measured on this machine's hits (starting from `initialFixedMs` and `initialMsPerByte`). A
- * function whose last result here was not worth writing is neither locked nor looked up (unless
- * the store already holds entries of it), which keeps a trivial map at full speed.
+ * estimated as a fixed cost per entry (refined by this process's hits, from `initialFixedMs`) plus
+ * a cost per byte of its `node:v8` serialization (`initialMsPerByte`). A function whose average
+ * run time here is below the fixed cost is neither locked nor looked up, which keeps a trivial map
+ * at full speed.
  *
  * @module
  */
@@ -28,6 +28,14 @@ export const alwaysWriteMs = 10
 const initialFixedMs = 0.5
 /** Starting estimate of the load cost per byte, in ms (about 300 MB/s: read, sha512 check, v8 deserialize). */
 const initialMsPerByte = 1 / 300_000
+/**
+ * A function whose average run is at most this (ms, and at most the estimated fixed load cost) is
+ * never looked up or locked. A bound of its own, not the measured load cost alone: on a loaded
+ * machine a lookup's wall time grows, and a 12 ms task must not start being skipped.
+ */
+const cheapMs = 1
+/** Lookups running at once; the rest wait in a queue (a warm `map` of 20,000 must not open 20,000 files at once). */
+const maxLookups = 32
 /** How long a task waits for another process holding its key's lock before computing it anyway. */
 const maxLockWaitMs = 10 * 60_000
 
@@ -46,6 +54,9 @@ export class ResultCache<R extends CacheRecord> {
   #hooks: CacheHooks<R> | undefined
   readonly #pending = new Set<Promise<unknown>>()
   readonly #locks = new Set<StoreLock>()
+  /** Tasks waiting for a lookup slot. */
+  readonly #queue: Array<{ task: R; key: string; info: FnCacheInfo }> = []
+  #lookups = 0
   #closed = false
   #fixedMs = initialFixedMs
   #counts = { hits: 0, misses: 0, written: 0, notWorthWriting: 0 }
@@ -84,7 +95,7 @@ export class ResultCache<R extends CacheRecord> {
     const slot = (payload.cache ??= newSlot())
     if (slot.checked) return false
     const info = this.keys.fnInfo(payload.fn)
-    if (!info.present && info.pays === false) {
+    if (this.#cheap(info)) {
       slot.checked = true
       return false
     }
@@ -102,18 +113,43 @@ export class ResultCache<R extends CacheRecord> {
         }
       }
     }
-    this.#track(this.#lookUp(task, key, info))
+    this.#queue.push({ task, key, info })
+    this.#drain()
     return true
+  }
+
+  /** Starts queued lookups while fewer than `maxLookups` run; a task of a function now known to be cheap just runs. */
+  #drain(): void {
+    while (this.#lookups < maxLookups && this.#queue.length > 0) {
+      const { task, key, info } = this.#queue.shift()!
+      if (this.#closed || task.state !== "processing") continue
+      if (this.#cheap(info)) {
+        task.payload.cache!.checked = true
+        this.#hooks?.resume(task)
+        continue
+      }
+      this.#lookups++
+      this.#track(
+        this.#lookUp(task, key, info).finally(() => {
+          this.#lookups--
+          this.#drain()
+        })
+      )
+    }
   }
 
   /** Like `intercept` for a task about to be fused into a batch: true when it may run now without a lookup. */
   claimable(task: R): boolean {
     const payload = task.payload
     if (!ResultCache.cacheable(payload) || payload.cache?.checked === true) return true
-    const info = this.keys.fnInfo(payload.fn)
-    if (info.present || info.pays !== false) return false
+    if (!this.#cheap(this.keys.fnInfo(payload.fn))) return false
     ;(payload.cache ??= newSlot()).checked = true
     return true
+  }
+
+  /** A function known to run quicker than a lookup costs: it just runs (no lookup, no lock). */
+  #cheap(info: FnCacheInfo): boolean {
+    return info.avgMs >= 0 && info.avgMs <= Math.min(this.#fixedMs, cheapMs)
   }
 
   /** A cacheable task computed `value` in `computeMs`: written when it pays. */
@@ -122,20 +158,21 @@ export class ResultCache<R extends CacheRecord> {
     if (!ResultCache.cacheable(payload) || payload.cache?.hit === true) return
     this.#counts.misses++
     const info = this.keys.fnInfo(payload.fn)
+    info.avgMs = info.avgMs < 0 ? computeMs : info.avgMs * 0.8 + computeMs * 0.2
     const slot = (payload.cache ??= newSlot())
-    if (computeMs < alwaysWriteMs && computeMs <= this.#fixedMs) return this.#notWorth(info, slot)
+    // Quicker than a lookup, or a quick function's outlier (a GC pause): not worth writing.
+    if (computeMs < alwaysWriteMs && (computeMs <= this.#fixedMs || this.#cheap(info))) return this.#notWorth(slot)
     let bytes: Uint8Array
     try {
       bytes = serialize(value)
     } catch {
-      return this.#notWorth(info, slot) // not serializable by node:v8 (it crossed as a structured clone, so rare)
+      return this.#notWorth(slot) // not serializable by node:v8 (it crossed as a structured clone, so rare)
     }
     if (computeMs < alwaysWriteMs && computeMs <= this.#fixedMs + bytes.byteLength * initialMsPerByte) {
-      return this.#notWorth(info, slot)
+      return this.#notWorth(slot)
     }
     const key = this.#keyOrNothing(task)
     if (key === undefined) return this.#release(slot)
-    info.pays = true
     info.present = true
     const meta = { parts: slot.parts!, computeMs, identity: info.identity }
     this.#track(
@@ -185,6 +222,7 @@ export class ResultCache<R extends CacheRecord> {
         }
         if (ok && wanted()) {
           this.#learn(performance.now() - started, entry.bytes.byteLength)
+          if (info.avgMs < 0) info.avgMs = entry.meta.computeMs
           slot.hit = true
           slot.checked = true
           this.#counts.hits++
@@ -193,7 +231,7 @@ export class ResultCache<R extends CacheRecord> {
         }
         if (!wanted()) return
       }
-      if (info.pays === false) break
+      if (this.#cheap(info)) break
       const lock = await this.store.tryLock(key)
       if (!wanted()) return lock?.release()
       if (lock !== undefined) {
@@ -223,15 +261,14 @@ export class ResultCache<R extends CacheRecord> {
     lock.release()
   }
 
-  #notWorth(info: FnCacheInfo, slot: NonNullable<CachePayload["cache"]>): void {
-    info.pays = false
+  #notWorth(slot: NonNullable<CachePayload["cache"]>): void {
     this.#counts.notWorthWriting++
     this.#release(slot)
   }
 
   /** A hit's measured load time refines the fixed cost estimate (a moving average). */
   #learn(loadMs: number, bytes: number): void {
-    const fixed = Math.max(0.05, loadMs - bytes * initialMsPerByte)
+    const fixed = Math.min(alwaysWriteMs, Math.max(0.05, loadMs - bytes * initialMsPerByte))
     this.#fixedMs = this.#fixedMs * 0.8 + fixed * 0.2
   }
 

@@ -118,7 +118,7 @@ export class Client implements ClientView {
     refuseInWorker("Client.local()")
     const settings = validateClientOptions(options)
     // Before the workers start: nothing to stop if it fails.
-    const cache = settings.cache === undefined ? undefined : await openLocalCache(settings.cache)
+    const cache = settings.cache === undefined ? undefined : await openLocalCache<TaskRecordOf>(settings.cache)
     const executor =
       settings.workers === 0
         ? makeInProcessExecutor()
