@@ -8,20 +8,11 @@
 
 import { types } from "node:util"
 import { descend, isCloneLeaf, isPlainObject, walk, WalkError, type Place } from "./walk.js"
+import { isInput, type Branded } from "./brand.js"
+
+export { delayedBrand, futureBrand, isInput, type Branded } from "./brand.js"
 
 const isProxy = types.isProxy
-
-/** Brand carried by every Future, so that this module needs no import of the Future class. */
-export const futureBrand: unique symbol = Symbol.for("weft/Future") as never
-
-/** Brand carried by every Delayed (a lazy call): an input like a Future, computed first. */
-export const delayedBrand: unique symbol = Symbol.for("weft/Delayed") as never
-
-/** A Future or a Delayed: what stands for a value that the cluster computes. */
-export type Branded = { readonly [futureBrand]: true } | { readonly [delayedBrand]: true }
-
-/** True for Futures and Delayeds. */
-export const isInput = (value: object): value is Branded => futureBrand in value || delayedBrand in value
 
 /** The place of an input's value in an argument template: `inputs[index]`. */
 export class InputRef {

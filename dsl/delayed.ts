@@ -9,13 +9,14 @@
  *
  * @module
  */
-import type { Future } from "../runtime/Future.js"
-import { delayedBrand, futureBrand, InputRef, scanArgs, type Branded } from "../core/args.js"
+import { InputRef, scanArgs } from "../core/args.js"
+import { delayedBrand, futureBrand, type Branded } from "../core/brand.js"
+import { descend, isPlainObject, walk as walkValue } from "../core/walk.js"
 import { describeFunction, type FnInfo } from "./function-ref.js"
 import { randomKeyToken } from "./keys.js"
 import { mergeTaskOptions, validateTaskOptions, type NormalizedTaskOptions, type TaskOptions } from "./options.js"
 import { tokenize, tokenizeSymbol } from "./tokenize.js"
-import type { AnyFunction, Args, TaskResult } from "../runtime/types.js"
+import type { AnyFunction, Args, FutureOf, TaskResult } from "./types.js"
 
 /** A call that has not run: its function, argument template and inputs. @internal */
 export interface CallNode {
@@ -31,7 +32,7 @@ export interface CallNode {
 /** A Delayed that stands for a Future (after `persist`). @internal */
 export interface FutureNode {
   readonly kind: "future"
-  readonly future: Future<unknown, unknown>
+  readonly future: FutureOf<unknown>
 }
 
 /** A task in the plain-data form of a graph: its task name, and its arguments with `{ $ref: key }` for inputs. */
@@ -41,7 +42,7 @@ export interface GraphTask {
 }
 
 /** A graph as plain data: key -> task, or the Future that holds that key's result. */
-export type TaskGraph = Record<string, GraphTask | Future<unknown, unknown>>
+export type TaskGraph = Record<string, GraphTask | FutureOf<unknown>>
 
 /** How Delayeds run; set by the runtime when it loads (the dsl does not import the client). @internal */
 export interface GraphRunner {
@@ -68,7 +69,7 @@ const runner = (): GraphRunner => {
  * or run it with `compute()` / `persist()`.
  */
 export class Delayed<T> {
-  /** @internal */
+  /** Marks Delayeds (`isDelayed`). */
   readonly [delayedBrand] = true as const
   /** Phantom: the value type. */
   declare readonly _T: T
@@ -217,24 +218,27 @@ export function walk(roots: ReadonlyArray<Delayed<unknown>>): Delayed<unknown>[]
 }
 
 /** The Futures that calls in the graph take as arguments. */
-function futuresIn(roots: ReadonlyArray<Delayed<unknown>>): Future<unknown, unknown>[] {
-  const out: Future<unknown, unknown>[] = []
+function futuresIn(roots: ReadonlyArray<Delayed<unknown>>): FutureOf<unknown>[] {
+  const out: FutureOf<unknown>[] = []
   for (const d of walk(roots)) {
     if (d.node.kind === "call")
-      for (const input of d.node.inputs) if (futureBrand in input) out.push(input as Future<unknown, unknown>)
+      for (const input of d.node.inputs) if (futureBrand in input) out.push(input as FutureOf<unknown>)
   }
   return out
 }
 
-/** The template with `{ $ref: key }` in place of each input. */
-function refs(value: unknown, inputs: ReadonlyArray<Branded>): unknown {
-  if (value instanceof InputRef) return { $ref: keyOf(inputs[value.index]) }
-  if (Array.isArray(value)) return value.map((v) => refs(v, inputs))
-  if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, refs(v, inputs)]))
-  }
-  return value
-}
+/** The template with `{ $ref: key }` in place of each input (arrays and plain objects copied, the rest kept). */
+const refs = (template: ReadonlyArray<unknown>, inputs: ReadonlyArray<Branded>): unknown =>
+  walkValue(template, {
+    root: "args",
+    copy: "always",
+    visit: (value) =>
+      value instanceof InputRef
+        ? { $ref: keyOf(inputs[value.index]) }
+        : Array.isArray(value) || isPlainObject(value as object)
+          ? descend
+          : value
+  })
 
 const shortKey = (key: string): string => (key.length > 24 ? `${key.slice(0, 20)}…` : key)
 const escape = (text: string): string => text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;")

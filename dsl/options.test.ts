@@ -1,7 +1,6 @@
 import { describe, expect } from "vitest"
 import { fc, test } from "@fast-check/vitest"
 import { mergeTaskOptions, validateTaskOptions, type TaskOptions } from "./options.js"
-import { validateClientOptions } from "../runtime/internal/client-options.js"
 
 const validate = (options: unknown) => validateTaskOptions(options, "client.map")
 
@@ -216,15 +215,6 @@ describe("the 'got' part of a message", () => {
     (text, option) => {
       const options = option === "times" ? { retries: { times: text } } : { [option]: text }
       expect(() => validate(options)).toThrow(`, got the string ${JSON.stringify(text)}.`)
-    }
-  )
-
-  test.prop([fc.string({ maxLength: 60 }), fc.constantFrom("workers", "allowedFailures")])(
-    "says so for Client.local's numeric options too",
-    (text, option) => {
-      expect(() => validateClientOptions({ [option]: text })).toThrow(
-        `${option} must be a whole number >= 0, got the string ${JSON.stringify(text)}.`
-      )
     }
   )
 })

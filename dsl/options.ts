@@ -4,6 +4,7 @@
  * @module
  */
 import { describeGot, parseDuration } from "../core/duration.js"
+import { unknownOptionMessage } from "../core/options.js"
 
 /** Options for a task, accepted by `task()`, `delayed()`, `client.with()` and `map`/`starmap`. */
 export interface TaskOptions {
@@ -80,8 +81,6 @@ const defaults: NormalizedTaskOptions = Object.freeze({
 // Messages: each names the call, the option, the bad value and what to write instead.
 const notAnObject = (where: string, got: unknown) =>
   `${where}: options must be an object such as { retries: 3, timeout: "10 seconds" }, got ${describeGot(got)}.`
-const unknownName = (where: string, kind: string, name: string, valid: readonly string[]) =>
-  `${where}: unknown ${kind} "${name}"${didYouMean(name, valid)}. Valid ${kind}s are: ${valid.join(", ")}.`
 const notBoolean = (where: string, got: unknown) =>
   `${where}: option "pure" must be true or false, got ${describeGot(got)}.`
 const badRetries = (where: string, got: unknown) =>
@@ -103,25 +102,6 @@ const badCacheInputs = (where: string, what: string, got: unknown) =>
   `${where}: option "cacheInputs${what}" must be ${what === "" ? 'an object such as { files: ["data/config.json"], env: ["API_URL"] }' : "an array of non-empty strings"}, got ${describeGot(got)}.`
 const badKey = (where: string, got: unknown) =>
   `${where}: option "key" must be a non-empty string, got ${describeGot(got)}.`
-
-/** ` (did you mean "retries"?)` when a valid name is close (two edits, or a common stem), else nothing. */
-const didYouMean = (name: string, valid: readonly string[]): string => {
-  const lower = name.toLowerCase()
-  const close = valid.find((v) => editDistance(lower, v) <= 2 || (lower.length >= 4 && v.startsWith(lower.slice(0, 4))))
-  return close === undefined ? "" : ` (did you mean "${close}"?)`
-}
-
-const editDistance = (a: string, b: string): number => {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]
-}
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
@@ -146,7 +126,7 @@ export const validateTaskOptions = (options: unknown, where: string, noKey?: str
   for (const name of Object.keys(options)) {
     if (name === "key" && noKey !== undefined && options.key !== undefined) throw new TypeError(`${where}: ${noKey}`)
     if (!valid.includes(name) && name !== "key") {
-      throw new TypeError(unknownName(where, "option", name, valid))
+      throw new TypeError(unknownOptionMessage(where, name, valid))
     }
   }
   const { pure, retries, timeout, priority, key, cache } = options
@@ -175,7 +155,7 @@ const validateCacheInputs = (inputs: unknown, where: string): NormalizedTaskOpti
   if (!isRecord(inputs)) throw new TypeError(badCacheInputs(where, "", inputs))
   for (const name of Object.keys(inputs)) {
     if (name !== "files" && name !== "env")
-      throw new TypeError(unknownName(where, "cacheInputs field", name, ["files", "env"]))
+      throw new TypeError(unknownOptionMessage(where, name, ["files", "env"], "cacheInputs field"))
   }
   const { files, env } = inputs
   if (files !== undefined && !stringList(files)) throw new TypeError(badCacheInputs(where, ".files", files))
@@ -193,7 +173,7 @@ const validateRetries = (retries: unknown, where: string): NormalizedRetryPolicy
   if (!isRecord(retries)) throw new TypeError(badRetries(where, retries))
   for (const name of Object.keys(retries)) {
     if (!(policyNames as readonly string[]).includes(name)) {
-      throw new TypeError(unknownName(where, "retry policy field", name, policyNames))
+      throw new TypeError(unknownOptionMessage(where, name, policyNames, "retry policy field"))
     }
   }
   const { times, delay, backoff, while: accept } = retries

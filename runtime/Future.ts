@@ -9,8 +9,10 @@
  */
 import { inspect } from "node:util"
 import { tokenizeSymbol, typeName } from "../dsl/tokenize.js"
-import { futureBrand } from "../core/args.js"
-import type { Engine, Outcome, TaskRecordOf } from "./internal/engine.js"
+import { futureBrand } from "../core/brand.js"
+import type { Engine } from "./internal/engine.js"
+import type { Outcome, TaskRecordOf } from "./internal/task-record.js"
+import { registerFuture } from "./internal/client-engine.js"
 import { futureStatus } from "../scheduler/state.js"
 import { parseDuration } from "../core/duration.js"
 import { TimeoutError } from "../core/errors.js"
@@ -26,18 +28,26 @@ const tracebackSymbol = Symbol.for("weft/traceback")
  * `T` is the task's value; `E` is the typed error of a task that returns an `Effect<T, E>`.
  */
 export class Future<T, E = never> {
-  /** @internal */
+  /** Marks Futures (`isFuture`). */
   readonly [futureBrand] = true as const
-  /** @internal */
   readonly #engine: Engine
-  /** @internal */
   readonly #record: TaskRecordOf
   #released = false
   /** Phantom: the typed error channel, for the Effect API. */
   declare readonly _E: E
 
-  /** @internal Futures are made by a Client. */
-  constructor(engine: Engine, record: TaskRecordOf) {
+  static {
+    // weft's own layers reach a Future's engine and record through runtime/internal/client-engine.ts.
+    registerFuture({
+      make: (engine, record) => new Future(engine, record),
+      engine: (future) => (future as Future<unknown, unknown>).#engine,
+      record: (future) => (future as Future<unknown, unknown>).#record,
+      released: (future) => (future as Future<unknown, unknown>).#released
+    })
+  }
+
+  /** Futures are made by a Client. */
+  private constructor(engine: Engine, record: TaskRecordOf) {
     this.#engine = engine
     this.#record = record
     engine.scheduler.acquire(record)
@@ -134,21 +144,6 @@ export class Future<T, E = never> {
   /** Node's `util.inspect` shows the same as `toString()`. */
   [inspect.custom](): string {
     return this.toString()
-  }
-
-  /** @internal The shared task record. */
-  static recordOf(future: Future<unknown, unknown>): TaskRecordOf {
-    return future.#record
-  }
-
-  /** @internal The engine of the client that made it. */
-  static engineOf(future: Future<unknown, unknown>): Engine {
-    return future.#engine
-  }
-
-  /** @internal Whether this handle was released. */
-  static isReleased(future: Future<unknown, unknown>): boolean {
-    return future.#released
   }
 
   #wait(options: { timeout?: number | string } | undefined, method: string): Promise<Outcome> {

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { engineOfFuture, recordOf, engineOf } from "./internal/client-engine.js"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -26,7 +27,7 @@ import {
   TimeoutError
 } from "../core/errors.js"
 import { Future } from "./Future.js"
-import { isSettled, type Outcome, type TaskRecordOf } from "./internal/engine.js"
+import { isSettled, type Outcome, type TaskRecordOf } from "./internal/task-record.js"
 import { typedFailure } from "../core/error-kind.js"
 import { gatherInto, gatherMode } from "./internal/gather.js"
 import { futureList, waitInto, waitSettings, type DoneAndNotDone, type ReturnWhen } from "./internal/waiting.js"
@@ -151,8 +152,8 @@ export const scatterMany = <T>(values: Iterable<T>): Effect.Effect<Array<Future<
  */
 export const result = <A, E>(future: Future<A, E>): Effect.Effect<A, E | ResultError> =>
   Effect.async<A, E | ResultError>((resume) => {
-    const engine = Future.engineOf(future as Future<unknown, unknown>)
-    const record = Future.recordOf(future as Future<unknown, unknown>)
+    const engine = engineOfFuture(future as Future<unknown, unknown>)
+    const record = recordOf(future as Future<unknown, unknown>)
     // Mentions `future` so that a Future being awaited is not garbage-collected (and released).
     const settled = (task: TaskRecordOf) =>
       resume(fromOutcome(engine.outcomeOf(task), future) as Effect.Effect<A, E | ResultError>)
@@ -168,7 +169,7 @@ export const gather = <X>(
 ): Effect.Effect<Gathered<X>, ResultError | GatheredFailure<X>, Client> =>
   Effect.flatMap(Client, (client) =>
     Effect.async<Gathered<X>, ResultError | GatheredFailure<X>>((resume) => {
-      const stop = gatherInto(client.engine, x, gatherMode(options), (exit) =>
+      const stop = gatherInto(engineOf(client), x, gatherMode(options), (exit) =>
         resume(
           exit.ok
             ? Effect.succeed(exit.value as Gathered<X>)
@@ -212,12 +213,12 @@ export const asCompleted = <F extends Future<any, any>>(futures: F | Iterable<F>
             if (--remaining === 0) emit.end()
           }
           for (const future of list) {
-            const record = Future.recordOf(future)
+            const record = recordOf(future)
             if (future.done() || isSettled(record)) arrived(future)
             else {
               const listener = () => arrived(future)
               listening.push([future, record, listener])
-              Future.engineOf(future).whenSettled(record, listener)
+              engineOfFuture(future).whenSettled(record, listener)
             }
           }
           if (--remaining === 0) emit.end()
@@ -225,7 +226,7 @@ export const asCompleted = <F extends Future<any, any>>(futures: F | Iterable<F>
         }),
         (listening) =>
           Effect.sync(() =>
-            listening.forEach(([future, record, listener]) => Future.engineOf(future).unlisten(record, listener))
+            listening.forEach(([future, record, listener]) => engineOfFuture(future).unlisten(record, listener))
           )
       ),
     { bufferSize: "unbounded" }

@@ -7,12 +7,13 @@
  */
 import { setGraphRunner } from "../dsl/delayed.js"
 import { Client } from "./Client.js"
+import { inProcessClient } from "./internal/client-engine.js"
 import type { ComputedValue } from "./types.js"
 
 let inProcess: Client | undefined
 
 /** The default client, or the in-process one (made on first use; it has no workers, so it keeps nothing alive). */
-const clientForGraphs = (): Client => Client.current() ?? (inProcess ??= Client.inProcess())
+const clientForGraphs = (): Client => Client.current() ?? (inProcess ??= inProcessClient<Client>())
 
 /**
  * The values of the Delayeds in each argument (a Delayed, or arrays and plain objects of them),

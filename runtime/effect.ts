@@ -5,6 +5,7 @@
  */
 // Registers what runs Delayed.compute() / persist().
 import "./compute.js"
+import * as Weft from "./Weft.js"
 export {
   Client,
   TaskFailed,
@@ -30,8 +31,11 @@ export {
   type EffectTaskOptions,
   type GatheredFailure
 } from "./Weft.js"
-/** The whole Effect API as one namespace: `Weft.submit`, `Weft.result`, `Weft.Client`, ... */
-export * as Weft from "./Weft.js"
+/**
+ * The whole Effect API as one namespace: `Weft.submit`, `Weft.result`, `Weft.Client`, ... (every
+ * export of Weft.ts is public API, listed above).
+ */
+export { Weft }
 export { Future, type FutureStatus } from "./Future.js"
 export type { ClientOptions, FaultPlan } from "./Client.js"
 export { task, type Task } from "../dsl/task.js"

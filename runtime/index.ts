@@ -6,7 +6,8 @@
  */
 
 // The cluster and the futures API
-export { Client, isWorker, type ClientOptions, type ClientView, type FaultPlan } from "./Client.js"
+export { Client, isWorker, type ClientOptions, type FaultPlan } from "./Client.js"
+export type { ClientView } from "./types.js"
 export { Future, isFuture, type FutureStatus } from "./Future.js"
 export { fireAndForget } from "./fire-and-forget.js"
 
@@ -45,4 +46,15 @@ export {
 } from "../core/errors.js"
 
 // Types of calls and results
-export type { AnyFunction, Arg, Args, Computed, ComputedValue, Gathered, TaskResult, TaskFailure } from "./types.js"
+export type {
+  AnyFunction,
+  Arg,
+  Args,
+  Computed,
+  ComputedValue,
+  DelayedOf,
+  FutureOf,
+  Gathered,
+  TaskResult,
+  TaskFailure
+} from "./types.js"

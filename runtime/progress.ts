@@ -3,9 +3,12 @@
  *
  * @module
  */
+import { engineOfFuture, recordOf } from "./internal/client-engine.js"
+import { rejectUnknownOptions } from "../core/options.js"
 import { describeGot } from "../core/duration.js"
-import { Future } from "./Future.js"
-import type { TaskRecordOf } from "./internal/engine.js"
+import type { Future } from "./Future.js"
+import { allFutures } from "./internal/gather.js"
+import type { TaskRecordOf } from "./internal/task-record.js"
 
 /** Options of `progress`. */
 export interface ProgressOptions {
@@ -27,18 +30,6 @@ interface Group {
 
 const barWidth = 30
 
-/** The Futures in `value`: a Future, or arrays and plain objects of them at any depth. */
-const collect = (value: unknown, out: Future<unknown, unknown>[], seen: Set<object>): void => {
-  if (typeof value !== "object" || value === null || seen.has(value)) return
-  seen.add(value)
-  if (value instanceof Future) out.push(value)
-  else if (Array.isArray(value)) for (const item of value) collect(item, out, seen)
-  else if (Object.getPrototypeOf(value) === Object.prototype)
-    for (const item of Object.values(value)) collect(item, out, seen)
-  else if (typeof (value as Iterable<unknown>)[Symbol.iterator] === "function")
-    for (const item of value as Iterable<unknown>) collect(item, out, seen)
-}
-
 /** One line of the display: `inc  [##########----------]  10/20  2 errors  1.3 s`. */
 export function progressLine(group: Group, nameWidth: number, elapsedMs: number): string {
   const settled = group.done + group.errors + group.cancelled
@@ -58,26 +49,24 @@ export function progressLine(group: Group, nameWidth: number, elapsedMs: number)
 /**
  * Draws one live bar per task name (`inc`, `add`, ...) with done/total, errors and elapsed time,
  * redrawn in place on a terminal and as plain periodic lines otherwise. Resolves when every
- * Future is done; failed tasks show as errors and never make it reject.
+ * Future in `futures` is done (a Future, or arrays and plain objects of them at any depth: the
+ * Futures `gather` would wait for); failed tasks show as errors and never make it reject.
  */
 export function progress(futures: unknown, options: ProgressOptions = {}): Promise<void> {
-  for (const key of Object.keys(options)) {
-    if (key !== "stream" && key !== "interval")
-      throw new TypeError(`progress: unknown option "${key}"; the options are stream and interval.`)
-  }
+  rejectUnknownOptions(options, ["stream", "interval"], "progress")
   const stream = options.stream ?? process.stdout
   const tty = stream.isTTY === true
   const interval = options.interval ?? (tty ? 100 : 1000)
   if (!(interval > 0) || !Number.isFinite(interval))
     throw new TypeError(`progress: interval must be a positive number of milliseconds, got ${describeGot(interval)}.`)
-  const list: Future<unknown, unknown>[] = []
-  collect(futures, list, new Set())
+  // The same Futures as gather would wait for: arrays and plain objects at any depth, nothing inside a Set or Map.
+  const list = allFutures(futures)
 
   const started = performance.now()
   const groups = new Map<string, Group>()
   const records = new Map<TaskRecordOf, Future<unknown, unknown>>()
   for (const future of list) {
-    const record = Future.recordOf(future)
+    const record = recordOf(future)
     if (records.has(record)) continue
     records.set(record, future)
     const name = record.name
@@ -120,7 +109,7 @@ export function progress(futures: unknown, options: ProgressOptions = {}): Promi
     }
     // One extra count held while registering: records that are already settled call back at once.
     remaining = records.size + 1
-    for (const [record, future] of records) Future.engineOf(future).whenSettled(record, settled)
+    for (const [record, future] of records) engineOfFuture(future).whenSettled(record, settled)
     if (--remaining === 0) {
       finish()
       return

@@ -1,44 +1,17 @@
 /**
- * The types that make `submit(inc, "x")` fail to compile when `inc` takes a number, and that give
- * `submit(fn, ...)` the type `Future<R>` where `R` is what `fn` eventually produces.
+ * The types of the Promise API's results: what `gather` and `compute` give for a structure of
+ * Futures and Delayeds, and the view `client.with(options)` returns. The types of a call's
+ * arguments and results (`Args`, `TaskResult`) are the dsl's (dsl/types.ts), re-exported here.
  *
  * @module
  */
-import type { Effect } from "effect/Effect"
 import type { Delayed } from "../dsl/delayed.js"
+import type { Opaque } from "../dsl/types.js"
+import type { TaskOptions } from "../dsl/options.js"
+import type { AnyFunction, Arg, Args, TaskFailure, TaskResult } from "../dsl/types.js"
 import type { Future } from "./Future.js"
 
-/** Any function that can be a task. */
-export type AnyFunction = (...args: any[]) => any
-
-/** Values kept as they are: no Futures are looked for inside them. */
-type Opaque = Date | RegExp | Map<any, any> | Set<any> | ArrayBuffer | ArrayBufferView | Error | AnyFunction
-
-/**
- * What may stand for a parameter of type `T` in a call: the value, a Future or Delayed of it, or an
- * array or plain object with those at any depth where values of the matching types are expected.
- */
-export type Arg<T> =
-  | T
-  | Future<T, any>
-  | Delayed<T>
-  | (T extends Opaque
-      ? never
-      : T extends readonly unknown[]
-        ? { [K in keyof T]: Arg<T[K]> }
-        : T extends object
-          ? { [K in keyof T]: Arg<T[K]> }
-          : never)
-
-/** A parameter list where each parameter may be an `Arg` of its type. */
-export type Args<P extends readonly unknown[]> = { [K in keyof P]: Arg<P[K]> }
-
-/** The value a task produces: the awaited result, or the success type of a returned Effect. */
-export type TaskResult<F extends AnyFunction> =
-  ReturnType<F> extends Effect<infer A, any, any> ? A : Awaited<ReturnType<F>>
-
-/** The typed error of a task that returns an `Effect<A, E>`; `never` for other tasks. */
-export type TaskFailure<F extends AnyFunction> = ReturnType<F> extends Effect<any, infer E, any> ? E : never
+export type { AnyFunction, Arg, Args, DelayedOf, FutureOf, TaskResult, TaskFailure } from "../dsl/types.js"
 
 /** The values of a structure of Futures, as `gather` returns them. */
 export type Gathered<X> =
@@ -66,3 +39,25 @@ export type Computed<X> =
 
 /** What `compute(x)` resolves to: the values of the Delayeds (and Futures) in `x`, in the same shape. */
 export type ComputedValue<X> = Gathered<Computed<X>>
+
+/** `submit`, `map` and `starmap` with options set once: what `client.with(options)` returns. */
+export interface ClientView {
+  /** Like `client.submit`, with the view's options. */
+  submit<F extends AnyFunction>(fn: F, ...args: Args<Parameters<F>>): Future<TaskResult<F>, TaskFailure<F>>
+  /** Like `client.map`, with the view's options (merged under the call's own). */
+  map<F extends AnyFunction>(
+    fn: F,
+    items: Iterable<Arg<Parameters<F>[0]>>,
+    options?: TaskOptions
+  ): Future<TaskResult<F>, TaskFailure<F>>[]
+  /** Like `client.starmap`, with the view's options (merged under the call's own). */
+  starmap<F extends AnyFunction>(
+    fn: F,
+    argLists: Iterable<Args<Parameters<F>>>,
+    options?: TaskOptions
+  ): Future<TaskResult<F>, TaskFailure<F>>[]
+  /** Like `client.compute`, with the view's options applied to every task of the graphs. */
+  compute<X>(x: X): Computed<X>
+  /** Like `client.persist`, with the view's options applied to every task of the graphs. */
+  persist<X>(x: X): X
+}

@@ -3,9 +3,11 @@
  *
  * @module
  */
+import { engineOfFuture, recordOf } from "./internal/client-engine.js"
+import { rejectUnknownOptions } from "../core/options.js"
 import type { CancelledError, ClientClosedError } from "../core/errors.js"
 import { Future } from "./Future.js"
-import { isSettled, type TaskRecordOf } from "./internal/engine.js"
+import { isSettled, type TaskRecordOf } from "./internal/task-record.js"
 import { futureList, waitInto, waitSettings, type DoneAndNotDone, type ReturnWhen } from "./internal/waiting.js"
 
 export type { DoneAndNotDone, ReturnWhen } from "./internal/waiting.js"
@@ -63,13 +65,9 @@ export class AsCompleted<F extends Future<any, any>, Item = F> implements AsyncI
   #stopped = false
   readonly #listening: Array<[F, TaskRecordOf, (task: TaskRecordOf) => void]> = []
 
-  /** @internal Use `asCompleted(...)`. */
+  /** Use `asCompleted(...)`. */
   constructor(futures: Iterable<F>, options: AsCompletedOptions = {}) {
-    for (const key of Object.keys(options)) {
-      if (key !== "withResults" && key !== "raiseErrors") {
-        throw new TypeError(`asCompleted: unknown option "${key}"; the options are withResults and raiseErrors.`)
-      }
-    }
+    rejectUnknownOptions(options, ["withResults", "raiseErrors"], "asCompleted")
     this.#withResults = options.withResults === true
     this.#raiseErrors = options.raiseErrors !== false
     for (const future of futureList(futures, "asCompleted") as F[]) this.#track(future)
@@ -103,13 +101,13 @@ export class AsCompleted<F extends Future<any, any>, Item = F> implements AsyncI
 
   #track(future: F): void {
     if (this.#stopped) return
-    const record = Future.recordOf(future)
+    const record = recordOf(future)
     if (future.done() || isSettled(record)) {
       this.#push(future)
       return
     }
     this.#pending++
-    const engine = Future.engineOf(future)
+    const engine = engineOfFuture(future)
     const listener = () => {
       this.#pending--
       this.#push(future)
@@ -143,7 +141,7 @@ export class AsCompleted<F extends Future<any, any>, Item = F> implements AsyncI
 
   #deliver(future: F): Promise<IteratorResult<Item>> {
     if (!this.#withResults) return Promise.resolve({ done: false, value: future as unknown as Item })
-    const outcome = Future.engineOf(future).outcomeOf(Future.recordOf(future))
+    const outcome = engineOfFuture(future).outcomeOf(recordOf(future))
     if (outcome.ok) return Promise.resolve({ done: false, value: [future, outcome.value] as Item })
     // Only status "error" throws; a cancelled Future is yielded with its CancelledError (Dask's
     // `_get_and_raise` checks `future.status == "error"`).
@@ -157,7 +155,7 @@ export class AsCompleted<F extends Future<any, any>, Item = F> implements AsyncI
   #stop(): void {
     if (this.#stopped) return
     this.#stopped = true
-    for (const [future, record, listener] of this.#listening) Future.engineOf(future).unlisten(record, listener)
+    for (const [future, record, listener] of this.#listening) engineOfFuture(future).unlisten(record, listener)
     this.#listening.length = 0
     this.#pending = 0
     const waiter = this.#waiter

@@ -5,9 +5,8 @@
  * @module
  */
 import * as fc from "fast-check"
-import { delayed, type Delayed } from "../dsl/delayed.js"
-import { describeGot } from "../core/duration.js"
-import type { FaultPlan } from "../runtime/internal/client-options.js"
+import { delayed, type Delayed, type FaultPlan } from "../runtime/index.js"
+import { describeGot } from "../runtime/internal/client-engine.js"
 import { rejectUnknownOptions } from "./internal/options.js"
 
 /**

@@ -5,13 +5,14 @@
  * @module
  */
 import * as fc from "fast-check"
-import { isDelayed, walk, type Delayed } from "../dsl/delayed.js"
-import { parseDuration } from "../core/duration.js"
-import type { ParamsArbitrary } from "../dsl/graph-module.js"
-import { Client } from "../runtime/Client.js"
-import type { FaultPlan } from "../runtime/internal/client-options.js"
-import { validateFaultPlan } from "../runtime/internal/client-options.js"
-import { delayedBrand } from "../core/args.js"
+import { Client, isDelayed, type Delayed, type FaultPlan, type ParamsArbitrary } from "../runtime/index.js"
+import {
+  delayedBrand,
+  detachedClient,
+  graphOrder,
+  parseDuration,
+  validateFaultPlan
+} from "../runtime/internal/client-engine.js"
 import type { ArbitraryOf } from "./arbitrary.js"
 import { describeDifference, diff, show } from "./internal/diff.js"
 import { settle, within, type Outcome } from "./internal/outcome.js"
@@ -85,8 +86,8 @@ export async function checkGraph<Params extends unknown[], Result>(
       : validateFaultPlan(options.faults, `checkGraph(${name}) faults`)
   const timeoutMs =
     options.timeout === undefined ? 60_000 : parseDuration(options.timeout, `checkGraph(${name}) timeout`)
-  const own = options.client === undefined ? await Client.detached({ workers: 2 }) : undefined
-  const faulty = plan.rate > 0 ? await Client.detached({ workers: 2, faults: plan }) : undefined
+  const own = options.client === undefined ? await detachedClient<Client>({ workers: 2 }) : undefined
+  const faulty = plan.rate > 0 ? await detachedClient<Client>({ workers: 2, faults: plan }) : undefined
   const clean = options.client ?? own!
   const before = async (call: Params) => {
     if (options.before !== undefined) await options.before(...call)
@@ -148,8 +149,8 @@ export async function checkGraph<Params extends unknown[], Result>(
 
 /** Pure tasks (whose inputs are all pure) must get equal keys from equal parameters. */
 function checkKeys(a: Delayed<unknown>, b: Delayed<unknown>): void {
-  const nodesA = walk([a])
-  const nodesB = walk([b])
+  const nodesA = graphOrder([a])
+  const nodesB = graphOrder([b])
   if (nodesA.length !== nodesB.length) {
     throw new Error(
       `keys are not stable: building the graph twice from equal parameters gave ${nodesA.length} and ${nodesB.length} tasks`

@@ -7,18 +7,13 @@
  * @module
  */
 import * as fc from "fast-check"
-import { delayed } from "../dsl/delayed.js"
-import { Client } from "../runtime/Client.js"
-import type { Future } from "../runtime/Future.js"
-import { describeFunction } from "../dsl/function-ref.js"
-import type { AnyFunction } from "../runtime/types.js"
+import { Client, delayed, type AnyFunction, type Future } from "../runtime/index.js"
+import { describeFunction, detachedClient, parseDuration, randomKeyToken } from "../runtime/internal/client-engine.js"
 import type { ArbitraryOf } from "./arbitrary.js"
 import { describeDifference, diff } from "./internal/diff.js"
 import { compareOutcomes, runHere, settle, within, type Outcome } from "./internal/outcome.js"
 import { validateCheckOptions } from "./internal/options.js"
 import { runProperty, type RunOptions } from "./internal/report.js"
-import { parseDuration } from "../core/duration.js"
-import { randomKeyToken } from "../dsl/keys.js"
 
 /** Options of `checkTask`. */
 export interface CheckTaskOptions extends RunOptions {
@@ -63,8 +58,8 @@ export async function checkTask<F extends AnyFunction>(
   const info = describeFunction(task)
   const pure = info.meta?.options.pure ?? true
   const timeoutMs = options.timeout === undefined ? 30_000 : parseDuration(options.timeout, "checkTask timeout")
-  const own = options.client === undefined ? await Client.detached({ workers: 1 }) : undefined
-  const witness = await Client.detached({ workers: 1 })
+  const own = options.client === undefined ? await detachedClient<Client>({ workers: 1 }) : undefined
+  const witness = await detachedClient<Client>({ workers: 1 })
   const client = options.client ?? own!
   const onCluster = (on: Client, call: ReadonlyArray<unknown>): Promise<Outcome> => {
     // A key of its own: two runs with equal arguments must not share one computation.

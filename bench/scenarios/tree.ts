@@ -13,7 +13,7 @@
  * Target: weft at least 2x faster end to end (build + compute).
  *
  * Peak held results (results computed and not yet released because a dependent still needs them):
- * - weft: `client.engine.scheduler.heldKeys().length`, sampled once per batch landing (an
+ * - weft: `engineOf(client).scheduler.heldKeys().length`, sampled once per batch landing (an
  *   `engine.observe` callback schedules one microtask that reads it, as
  *   `test/graph/fusion.test.ts` does), in separate untimed runs: reading the scheduler's table
  *   once per batch would slow the timed ones;
@@ -29,6 +29,7 @@ import { withBoth, workers } from "../pools.js"
 import { graphSide, graphStats, graphTimes } from "../graph-side.js"
 import type { Scenario } from "../scenario.js"
 import type { Row } from "../table.js"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 const leaves = 8_192
 const depth = Math.log2(leaves)
@@ -58,10 +59,10 @@ function build(base: number): Delayed<number> {
 /** One untimed weft run with the held-results sampler on: the peak seen. */
 async function weftPeak(client: Client): Promise<number> {
   const base = freshBase()
-  const scheduler = client.engine.scheduler
+  const scheduler = engineOf(client).scheduler
   let peak = 0
   let sampling = false
-  const stop = client.engine.observe(() => {
+  const stop = engineOf(client).observe(() => {
     if (sampling) return
     sampling = true
     queueMicrotask(() => {

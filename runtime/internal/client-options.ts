@@ -3,6 +3,7 @@
  *
  * @internal
  */
+import { rejectUnknownOptions } from "../../core/options.js"
 import { availableParallelism } from "node:os"
 import { describeGot, parseBytes } from "../../core/duration.js"
 import { minMemoryLimitBytes } from "../../executors/tinypool/tinypool.js"
@@ -63,9 +64,7 @@ export function validateClientOptions(options: unknown): ClientSettings {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw bad(`options must be an object, got ${describeGot(options)}`, "Pass e.g. { workers: 4 }.")
   }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw bad(`unknown option "${key}"`, `Valid options: ${known.join(", ")}.`)
-  }
+  rejectUnknownOptions(options, known, "Client.local")
   const o = options as ClientOptions
   if (o.workers !== undefined && !isCount(o.workers)) {
     throw bad(

@@ -5,9 +5,11 @@
  *
  * @internal
  */
+import { recordIn, recordOf } from "./client-engine.js"
+import { rejectUnknownOptions } from "../../core/options.js"
 import { Future } from "../Future.js"
-import type { Engine, Outcome, TaskRecordOf } from "./engine.js"
-import { isSettled } from "./engine.js"
+import type { Engine } from "./engine.js"
+import { isSettled, type Outcome, type TaskRecordOf } from "./task-record.js"
 import { descend, isPlainObject, omit, walk } from "../../core/walk.js"
 
 /** `"raise"`: reject with the first error; `"skip"`: leave errored and cancelled Futures out. */
@@ -22,35 +24,43 @@ export function gatherMode(options: unknown): GatherErrors {
   if (options === undefined) return "raise"
   if (typeof options !== "object" || options === null)
     throw new TypeError(`gather: options must be an object such as { errors: "skip" }.`)
-  for (const key of Object.keys(options)) {
-    if (key !== "errors")
-      throw new TypeError(`gather: unknown option "${key}"; the only option is errors: "raise" | "skip".`)
-  }
+  rejectUnknownOptions(options, ["errors"], "gather")
   const errors = (options as { errors?: unknown }).errors
   if (errors === undefined || errors === "raise" || errors === "skip") return errors ?? "raise"
   throw new TypeError(`gather: errors must be "raise" or "skip", got ${JSON.stringify(errors)}.`)
 }
 
-/** The Futures in `value`, in traversal order; throws when one belongs to another client. */
-export function futuresIn(
-  engine: Engine,
-  value: unknown,
-  out: Future<unknown, unknown>[] = []
-): Future<unknown, unknown>[] {
+/**
+ * The Futures in `value` (a Future, or arrays and plain objects of them at any depth; what is
+ * inside a Map, a Set or a class instance is not looked at), in traversal order: what `gather`,
+ * `cancel`, `retry`, `progress` and `fireAndForget` act on.
+ */
+export function allFutures(value: unknown, out: Future<unknown, unknown>[] = []): Future<unknown, unknown>[] {
   if (typeof value !== "object" || value === null) return out
   walk(value, {
     root: "value",
     visit: (item) => {
       if (item instanceof Future) {
-        if (Future.engineOf(item) !== engine) {
-          throw new TypeError(`Cannot use the Future ${item.key}: it was created by another client.`)
-        }
         out.push(item)
         return item
       }
       return isContainer(item) ? descend : item
     }
   })
+  return out
+}
+
+/** The Futures in `value` (as `allFutures`); throws when one belongs to another client than `engine`'s. */
+export function futuresIn(
+  engine: Engine,
+  value: unknown,
+  out: Future<unknown, unknown>[] = []
+): Future<unknown, unknown>[] {
+  const start = out.length
+  allFutures(value, out)
+  for (let i = start; i < out.length; i++) {
+    recordIn(engine, out[i], "gather, cancel or retry it with the client that made it")
+  }
   return out
 }
 
@@ -68,7 +78,7 @@ export function gatherInto(
   done: (exit: GatherExit) => void
 ): () => void {
   const futures = futuresIn(engine, value)
-  const records = futures.map((future) => Future.recordOf(future))
+  const records = futures.map((future) => recordOf(future))
   let pending = 0
   let finished = false
   const onSettled = (task: TaskRecordOf) => {
@@ -122,7 +132,7 @@ function rebuild(engine: Engine, value: unknown, mode: GatherErrors): unknown {
     copy: "always",
     visit: (item) => {
       if (item instanceof Future) {
-        const outcome: Outcome = engine.outcomeOf(Future.recordOf(item))
+        const outcome: Outcome = engine.outcomeOf(recordOf(item))
         if (outcome.ok) return outcome.value
         if (mode === "skip") return omit
         throw outcome.error

@@ -9,12 +9,13 @@
  *
  * @internal
  */
+import { recordIn } from "./client-engine.js"
 import { walk, type Delayed } from "../../dsl/delayed.js"
 import type { NormalizedTaskOptions } from "../../dsl/options.js"
-import { Future } from "../Future.js"
-import type { Branded } from "../../core/args.js"
-import { futureBrand } from "../../core/args.js"
-import type { Engine, TaskRecordOf } from "./engine.js"
+import type { FutureOf } from "../../dsl/types.js"
+import { futureBrand, type Branded } from "../../core/brand.js"
+import type { Engine } from "./engine.js"
+import type { TaskRecordOf } from "./task-record.js"
 
 /** The records of some outputs, and a function that lets go of the intermediates once the outputs are held. */
 export interface Materialized {
@@ -32,7 +33,7 @@ export function materialize(
   const records = new Map<Delayed<unknown>, TaskRecordOf>()
   const held: TaskRecordOf[] = []
   const recordOfInput = (input: Branded): TaskRecordOf => {
-    if (futureBrand in input) return recordOfFuture(engine, input as Future<unknown, unknown>)
+    if (futureBrand in input) return recordOfFuture(engine, input as FutureOf<unknown>)
     return records.get(input as Delayed<unknown>)!
   }
   for (const d of walk(outputs)) {
@@ -62,11 +63,9 @@ export function materialize(
   }
 }
 
-const recordOfFuture = (engine: Engine, future: Future<unknown, unknown>): TaskRecordOf => {
-  if (Future.engineOf(future) !== engine) {
-    throw new TypeError(
-      `The Future ${future.key} in this graph was created by another client: compute the graph with that client.`
-    )
-  }
-  return Future.recordOf(future)
-}
+const recordOfFuture = (engine: Engine, future: FutureOf<unknown>): TaskRecordOf =>
+  recordIn(
+    engine,
+    future,
+    "compute the graph with the client that made the Future, or gather its value and build the graph on that"
+  )

@@ -7,7 +7,7 @@
  */
 import type { NormalizedRetryPolicy } from "../../dsl/options.js"
 import { KilledWorkerError, TaskDefinitionError } from "../../core/errors.js"
-import type { TaskRecordOf } from "./engine.js"
+import type { TaskRecordOf } from "./task-record.js"
 
 /** Steps an Effect Schedule: the delay before the next attempt and the new state, or undefined to stop. */
 export type RetryStep = (

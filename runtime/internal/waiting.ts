@@ -4,10 +4,12 @@
  *
  * @internal
  */
+import { engineOfFuture, recordOf } from "./client-engine.js"
+import { rejectUnknownOptions } from "../../core/options.js"
 import { parseDuration } from "../../core/duration.js"
 import { TimeoutError } from "../../core/errors.js"
 import { Future } from "../Future.js"
-import type { TaskRecordOf } from "./engine.js"
+import type { TaskRecordOf } from "./task-record.js"
 
 /** When `wait` returns. */
 export type ReturnWhen = "ALL_COMPLETED" | "FIRST_COMPLETED" | "FIRST_EXCEPTION"
@@ -35,11 +37,7 @@ export function waitSettings(options: unknown): WaitSettings {
       "wait: the second argument is the options { timeout, returnWhen }; to wait for several Futures, pass one list: wait([x, y])."
     )
   }
-  for (const key of Object.keys(options)) {
-    if (key !== "timeout" && key !== "returnWhen") {
-      throw new TypeError(`wait: unknown option "${key}"; the options are timeout and returnWhen.`)
-    }
-  }
+  rejectUnknownOptions(options, ["timeout", "returnWhen"], "wait")
   const { timeout, returnWhen } = options as { timeout?: number | string; returnWhen?: string }
   if (returnWhen !== undefined && !returnWhens.includes(returnWhen)) {
     throw new TypeError(`wait: returnWhen must be one of ${returnWhens.join(", ")}, got ${JSON.stringify(returnWhen)}.`)
@@ -99,7 +97,7 @@ export function waitInto<F extends Future<unknown, unknown>>(
   const stop = () => {
     finished = true
     if (timer !== undefined) clearTimeout(timer)
-    for (const [future, record, listener] of listeners) Future.engineOf(future).unlisten(record, listener)
+    for (const [future, record, listener] of listeners) engineOfFuture(future).unlisten(record, listener)
   }
   const split = (): DoneAndNotDone<F> => {
     const done: F[] = []
@@ -145,13 +143,13 @@ export function waitInto<F extends Future<unknown, unknown>>(
   const seen = new Set<TaskRecordOf>()
   for (const future of futures) {
     if (isDone(future)) continue
-    const record = Future.recordOf(future)
+    const record = recordOf(future)
     if (seen.has(record)) continue
     seen.add(record)
     pendingRecords++
     listeners.push([future, record, listener])
   }
-  for (const [future, record] of listeners) Future.engineOf(future).whenSettled(record, listener)
+  for (const [future, record] of listeners) engineOfFuture(future).whenSettled(record, listener)
   if (timeoutMs !== undefined) {
     timer = setTimeout(() => {
       if (finished) return

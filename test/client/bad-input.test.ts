@@ -2,15 +2,16 @@ import { describe, expect, test } from "vitest"
 import { Client, ClientClosedError, delayed, task, TaskDefinitionError } from "weft"
 import { inc } from "../fixtures/client-tasks.js"
 import { useClient } from "./helpers.js"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 const client = useClient()
 
 /** Runs `f`, which must throw, and checks that the cluster holds and runs nothing new. */
 const refuses = (f: () => unknown, expected: RegExp | (new (...args: never[]) => Error)) => {
   const c = client()
-  const before = c.engine.scheduler.size
+  const before = engineOf(c).scheduler.size
   expect(f).toThrow(expected as never)
-  expect(c.engine.scheduler.size).toBe(before)
+  expect(engineOf(c).scheduler.size).toBe(before)
 }
 
 describe("bad input throws at the call and submits nothing", () => {
@@ -118,6 +119,21 @@ describe("bad input throws at the call and submits nothing", () => {
   test("scatter of a value that cannot be cloned is refused", () => {
     refuses(() => client().scatter({ f: () => 1 }), /cannot be sent to workers/)
     refuses(() => client().scatter(1, { hash: "yes" } as never), /hash must be a boolean/)
+  })
+
+  test("a Future of another client is refused with one message wherever it is used, saying what to do", async () => {
+    await using other = await Client.local({ workers: 0 })
+    const f = other.submit(inc, 1)
+    const foreign = new RegExp(
+      `^The Future ${f.key} was created by another client, and a Future belongs to the client that made it: `
+    )
+    refuses(() => client().submit(inc, f), foreign)
+    refuses(() => client().submit(inc, f), /gather its value and pass that, or submit with its own client\.$/)
+    refuses(() => client().compute(delayed(inc)(f)), foreign)
+    refuses(() => client().compute(delayed(inc)(f)), /compute the graph with the client that made the Future/)
+    await expect(client().gather([f])).rejects.toThrow(foreign)
+    refuses(() => client().cancel({ f }), foreign)
+    expect(await f.result()).toBe(2)
   })
 
   test("gather with a bad errors option is refused", () => {

@@ -9,6 +9,7 @@ import { describe, expect } from "vitest"
 import { Client, type Future } from "weft"
 
 import { arbitraries, type RandomGraph, type RandomNode } from "weft/testing"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 type Node = RandomNode
 
@@ -55,7 +56,7 @@ async function runGraph(client: Client, nodes: Node[], retries: number) {
   })
   for (const f of futures) f.release()
   expect(client.heldKeys()).toEqual([])
-  expect(client.engine.scheduler.size).toBe(0)
+  expect(engineOf(client).scheduler.size).toBe(0)
 }
 
 describe("fault plans", () => {
@@ -63,11 +64,11 @@ describe("fault plans", () => {
     await using client = await Client.local({ workers: 0, faults: { seed: 7, rate: 1 } })
     const f = client.with({ retries: 3 }).submit(step, 5, false, [1, 2])
     expect(await f.result()).toBe(8)
-    expect(client.engine.scheduler.get(f.key)?.attempts).toBe(4)
+    expect(engineOf(client).scheduler.get(f.key)?.attempts).toBe(4)
     const limited = await Client.local({ workers: 0, faults: { seed: 7, rate: 1, maxPerTask: 1 } })
     const g = limited.with({ retries: 3 }).submit(step, 6, false, [])
     expect(await g.result()).toBe(6)
-    expect(limited.engine.scheduler.get(g.key)?.attempts).toBe(2)
+    expect(engineOf(limited).scheduler.get(g.key)?.attempts).toBe(2)
     await limited.close()
   })
 
@@ -81,7 +82,7 @@ describe("fault plans", () => {
     )
     expect(await client.gather(futures)).toEqual(Array.from({ length: 800 }, (_, i) => i * 2))
     const counts = [0, 0, 0, 0, 0]
-    for (const f of futures) counts[client.engine.scheduler.get(f.key)!.attempts]++
+    for (const f of futures) counts[engineOf(client).scheduler.get(f.key)!.attempts]++
     expect(counts[1]).toBeGreaterThan(400 - 60)
     expect(counts[1]).toBeLessThan(400 + 60)
     expect(counts[2]).toBeGreaterThan(200 - 50)

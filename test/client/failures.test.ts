@@ -3,6 +3,7 @@ import { Client, KilledWorkerError, TimeoutError } from "weft"
 import { noStrayErrors } from "../faults/fault-helpers.js"
 import { crashy, inc, sleepy } from "../fixtures/client-tasks.js"
 import { runCount, runLog, useClient } from "./helpers.js"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 noStrayErrors()
 
@@ -46,7 +47,7 @@ describe("worker deaths, timeouts and transport failures", () => {
       expect(error.message).toMatch(
         new RegExp(`^Attempted to run task ${f.key} on a worker, but that worker died while running it\\.`)
       )
-      expect(strict.engine.scheduler.get(f.key)?.attempts).toBe(1)
+      expect(engineOf(strict).scheduler.get(f.key)?.attempts).toBe(1)
       expect(await strict.submit((x: number) => x + 1, 1).result()).toBe(2)
     }
   )
@@ -98,7 +99,7 @@ describe("worker deaths, timeouts and transport failures", () => {
     expect(await client().submit(inc, 2).result()).toBe(3)
     const retried = client().with({ timeout: 100, retries: 1 }).submit(sleepy, 2_001)
     await expect(retried.result()).rejects.toBeInstanceOf(TimeoutError)
-    expect(client().engine.scheduler.get(retried.key)?.attempts).toBe(2)
+    expect(engineOf(client()).scheduler.get(retried.key)?.attempts).toBe(2)
   })
 
   test("a timeout's clock starts when the task starts, not while it waits for a busy worker", async () => {
@@ -133,7 +134,7 @@ describe("timeouts with workers: 0 (tasks in this thread)", () => {
     expect(error?.message).toBe(
       `Task ${f.key} ran longer than its timeout of 0.05 s; it finished, too late, and its result was dropped.`
     )
-    expect(local.engine.scheduler.get(f.key)?.attempts).toBe(2)
+    expect(engineOf(local).scheduler.get(f.key)?.attempts).toBe(2)
     expect(await local.with({ timeout: 1_000 }).submit(spin, 5).result()).toBe(5)
   })
 

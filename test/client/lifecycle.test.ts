@@ -125,6 +125,20 @@ describe("release and heldKeys", () => {
     expect(runCount(log)).toBe(2)
   })
 
+  for (const workers of [0, 1]) {
+    test(`fireAndForget finds the Futures in a null-prototype object too (workers: ${workers})`, async () => {
+      await using client = await Client.local({ workers })
+      const log = runLog()
+      const f = client.submit(countedInc, log, 2)
+      fireAndForget({ inside: Object.assign(Object.create(null) as object, { f }) })
+      const key = f.key
+      f.release()
+      await client.submit(sleepy, 300).result()
+      expect(runCount(log)).toBe(1)
+      expect(client.heldKeys()).not.toContain(key)
+    })
+  }
+
   test("fireAndForget runs a released task to the end and keeps no result", async () => {
     await using client = await Client.local({ workers: 1 })
     const log = runLog()

@@ -7,6 +7,7 @@
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect } from "vitest"
 import { CancelledError, Client, wait, type Future } from "weft"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 type State = "pending" | "finished" | "error" | "cancelled"
 
@@ -306,7 +307,7 @@ describe("model-based: submit, cancel, release, retry and wait", () => {
         await fc.asyncModelRun(() => ({ model: { nodes: [] }, real }), [...cmds, new Settle()])
         for (const f of real.futures) f.release()
         expect(client.heldKeys()).toEqual([])
-        expect(client.engine.scheduler.size).toBe(0)
+        expect(engineOf(client).scheduler.size).toBe(0)
       } finally {
         await client.close()
       }

@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest"
 import { task, TaskDefinitionError } from "weft"
 import { add, inc } from "../fixtures/client-tasks.js"
 import { useClient } from "./helpers.js"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 const client = useClient({ workers: 0 })
 
@@ -42,11 +43,11 @@ describe("task()", () => {
       { retries: 2, priority: 3 }
     )
     expect(await client().submit(flakyOnce, 4).result()).toBe(4)
-    const record = client().engine.scheduler.get(client().submit(flakyOnce, 5).key)
+    const record = engineOf(client()).scheduler.get(client().submit(flakyOnce, 5).key)
     expect(record?.priority).toBe(3)
     expect(record?.payload.options.retries?.times).toBe(2)
     const view = client().with({ priority: 9 }).submit(flakyOnce, 6)
-    expect(client().engine.scheduler.get(view.key)?.priority).toBe(9)
+    expect(engineOf(client()).scheduler.get(view.key)?.priority).toBe(9)
   })
 
   test("futures of one key share one state: cancelling one cancels the others", async () => {

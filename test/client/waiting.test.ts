@@ -157,6 +157,21 @@ describe("progress", () => {
     expect(text).toMatch(/^done sleepy\d* \[#{30}\] 100% 1\/1/m)
   })
 
+  test("looks where gather looks: arrays and plain objects, not inside a Set", async () => {
+    const out = capture(false)
+    const inSet = client().submit(sleepy, 5_000)
+    const bare = Object.assign(Object.create(null) as object, { f: client().submit(inc, 61) })
+    const structure = [new Set([inSet]), bare]
+    const gathered = await client().gather(structure)
+    expect(gathered[0]).toBe(structure[0]) // gather keeps the Set as it is
+    await progress(structure, { stream: out.stream })
+    const text = out.text()
+    expect(text).toMatch(/^done inc\d* \[#{30}\] 100% 1\/1/m)
+    expect(text).not.toContain("sleepy")
+    expect(inSet.done()).toBe(false)
+    await inSet.cancel()
+  })
+
   test("an empty list finishes at once", async () => {
     const out = capture(false)
     await progress([], { stream: out.stream })

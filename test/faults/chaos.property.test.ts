@@ -39,6 +39,7 @@ import { fc, test } from "@fast-check/vitest"
 import { afterAll, beforeAll, describe, expect } from "vitest"
 import { CancelledError, Client, KilledWorkerError, TimeoutError, type Future } from "weft"
 import { childPids, EscapeRecorder, osThreads, until, watchWorkerThreads, within } from "./fault-helpers.js"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 /** What a node's task does (the numbers are what the task function reads). */
 const Kind = {
@@ -340,17 +341,17 @@ async function runChaos(plan: Plan, isolation: "thread" | "process", deadlineMs:
     const pending = () => {
       const left = futures.flatMap((f, i) => (f.done() ? [] : [i]))
       const shown = left.slice(0, 15).map((i) => {
-        const record = client.engine.scheduler.get(futures[i].key)
+        const record = engineOf(client).scheduler.get(futures[i].key)
         const payload = record?.payload
         return (
           `node ${i} (kind ${nodes[i].kind}, deps ${nodes[i].deps.join(",")}): ${record?.state ?? "forgotten"}, attempts ${record?.attempts ?? "?"}, ` +
           `in a batch ${payload?.flight !== undefined}, deaths ${payload?.deaths ?? "?"}, failures ${payload?.failures ?? "?"}`
         )
       })
-      const executor = client.engine.executor as { liveWorkers?: () => number }
+      const executor = engineOf(client).executor as { liveWorkers?: () => number }
       const flights = new Set<unknown>()
       const running: string[] = []
-      for (const task of client.engine.scheduler.tasks()) {
+      for (const task of engineOf(client).scheduler.tasks()) {
         if (task.payload.flight === undefined) continue
         flights.add(task.payload.flight)
         const i = indexOf.get(task.key)
@@ -446,7 +447,7 @@ async function runChaos(plan: Plan, isolation: "thread" | "process", deadlineMs:
     // Released, the cluster holds nothing.
     for (const f of futures) f.release()
     expect(client.heldKeys()).toEqual([])
-    expect(client.engine.scheduler.size).toBe(0)
+    expect(engineOf(client).scheduler.size).toBe(0)
 
     // While open: exactly the pool's workers are alive (replacements included, none left over).
     if (isolation === "thread") {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { Client, TaskError } from "weft"
 import { noStrayErrors, within } from "./fault-helpers.js"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 noStrayErrors()
 
@@ -195,6 +196,6 @@ describe.each([
     const error = await f.exception()
     expect(error).toBeInstanceOf(TaskError)
     expect(error?.message).toBe("Task threw a non-Error value: always")
-    expect(client.engine.scheduler.get(f.key)?.attempts).toBe(3)
+    expect(engineOf(client).scheduler.get(f.key)?.attempts).toBe(3)
   })
 })

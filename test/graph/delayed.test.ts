@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest"
 import { Client, compute, delayed, Delayed, isDelayed, persist, tokenize } from "weft"
 import { countedInc, inc } from "../fixtures/client-tasks.js"
 import { runCount, runLog, useClient } from "../client/helpers.js"
+import { inProcessClient } from "../../dist/runtime/internal/client-engine.js"
 
 const add = (x: number, y: number) => x + y
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
@@ -39,6 +40,18 @@ describe("building a graph", () => {
     expect(graph[y.key]).toEqual({ task: "add", args: [{ $ref: x.key }, 10] })
     expect(graph[z.key]).toEqual({ task: "sum", args: [[{ $ref: x.key }, { $ref: y.key }, 5]] })
     expect(JSON.parse(JSON.stringify(graph))).toEqual(graph)
+  })
+
+  test("graph() reads a null-prototype object as a plain object, and keeps an own __proto__ key as data", () => {
+    const x = delayed(inc)(1)
+    const arg = Object.assign(Object.create(null) as Record<string, unknown>, { x, n: 2 })
+    Object.defineProperty(arg, "__proto__", { value: x, enumerable: true, writable: true, configurable: true })
+    const y = delayed((o: Record<string, unknown>) => Object.keys(o).length)(arg)
+    const [shown] = (y.graph()[y.key] as { args: ReadonlyArray<unknown> }).args as [Record<string, unknown>]
+    expect(Object.keys(shown)).toEqual(["x", "n", "__proto__"])
+    expect(shown.x).toEqual({ $ref: x.key })
+    expect(Object.getOwnPropertyDescriptor(shown, "__proto__")?.value).toEqual({ $ref: x.key })
+    expect(JSON.parse(JSON.stringify(y.graph()))[y.key].args[0]).toEqual(JSON.parse(JSON.stringify(shown)))
   })
 
   test("toMermaid() draws one node per task and an arrow per input", () => {
@@ -164,13 +177,31 @@ describe("on a cluster", () => {
   })
 })
 
+describe("compute() on a structure", () => {
+  for (const workers of [0, 1]) {
+    test(`keeps an own __proto__ key as data and reads null-prototype objects (workers: ${workers})`, async () => {
+      await using local = await Client.local({ workers })
+      const x = delayed(inc)(41)
+      const structure: Record<string, unknown> = {}
+      Object.defineProperty(structure, "__proto__", { value: x, enumerable: true, writable: true, configurable: true })
+      structure.bare = Object.assign(Object.create(null) as object, { x })
+      const out = local.compute(structure) as Record<string, unknown>
+      expect(Object.getPrototypeOf(out)).toBe(Object.prototype)
+      expect(Object.keys(out)).toEqual(["__proto__", "bare"])
+      const own = Object.getOwnPropertyDescriptor(out, "__proto__")?.value as { result(): Promise<number> }
+      expect(await own.result()).toBe(42)
+      expect(await local.gather(out.bare)).toEqual({ x: 42 })
+    })
+  }
+})
+
 describe("large graphs", () => {
   test("a chain of 100,000 delayed calls builds, submits and computes without deep recursion", async () => {
     const step = (x: number) => (x + 1) % 1_000_000
     let d = delayed(step)(0)
     for (let i = 1; i < 100_000; i++) d = delayed(step)(d)
     expect(Object.keys(d.graph())).toHaveLength(100_000)
-    const local = Client.inProcess()
+    const local = inProcessClient<Client>()
     expect(await local.compute(d).result()).toBe(100_000)
     await local.close()
   })

@@ -6,6 +6,7 @@ import { describe, expect, test } from "vitest"
 import { Client, delayed } from "weft"
 import { crashy, failsFirstRun, inc, overQuota } from "../fixtures/client-tasks.js"
 import { runCount, runLog, useClient } from "../client/helpers.js"
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 
 const client = useClient({ workers: 2 })
 const add = (x: number, y: number) => x + y
@@ -60,11 +61,11 @@ describe("fused branches", () => {
       depth++
     }
     let peak = 0
-    const scheduler = fresh.engine.scheduler
+    const scheduler = engineOf(fresh).scheduler
     // Sampled once a batch's results are all applied (a microtask after the settling), which is
     // what any code outside weft can see.
     let sampling = false
-    const stop = fresh.engine.observe(() => {
+    const stop = engineOf(fresh).observe(() => {
       if (sampling) return
       sampling = true
       queueMicrotask(() => {

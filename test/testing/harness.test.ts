@@ -113,7 +113,7 @@ describe("checkTask and checkGraph: bad input", () => {
     ).rejects.toThrow(/rate must be a number from 0 to 1/)
     await expect(checkTask(inc, fc.tuple(fc.integer()), { timeout: "soon" })).rejects.toThrow(TypeError)
     await expect(checkTask(inc, fc.tuple(fc.integer()), { numRun: 5 } as never)).rejects.toThrow(
-      'checkTask: unknown option "numRun"; the options are client, timeout, numRuns, seed, path.'
+      'checkTask: unknown option "numRun" (did you mean "numRuns"?). Valid options are: client, timeout, numRuns, seed, path.'
     )
     await expect(checkTask(inc, fc.tuple(fc.integer()), { numRuns: -1 })).rejects.toThrow(
       "checkTask: numRuns must be a whole number >= 1, got -1."
@@ -128,14 +128,16 @@ describe("checkTask and checkGraph: bad input", () => {
       checkGraph((x: number) => delayed(inc)(x), fc.tuple(fc.integer()), { before: 3 as never })
     ).rejects.toThrow(/before must be a function/)
     expect(() => arbitraries.graph({ maxNode: 3 } as never)).toThrow(
-      'arbitraries.graph: unknown option "maxNode"; the options are maxNodes, maxDeps, failureRate.'
+      'arbitraries.graph: unknown option "maxNode" (did you mean "maxNodes"?). Valid options are: maxNodes, maxDeps, failureRate.'
     )
     expect(() => arbitraries.faultPlan({ maxRate: 2 })).toThrow(
       "arbitraries.faultPlan: maxRate must be from 0 to 1, got 2."
     )
     await expect(
       checkGraph((x: number) => delayed(inc)(x), fc.tuple(fc.integer()), { fault: { rate: 0.5 } } as never)
-    ).rejects.toThrow(/checkGraph\(.*\): unknown option "fault"; the options are client, faults,/)
+    ).rejects.toThrow(
+      /checkGraph\(.*\): unknown option "fault" \(did you mean "faults"\?\)\. Valid options are: client, faults,/
+    )
   })
 
   test("an arbitrary that does not give argument lists is a failure that says so", async () => {

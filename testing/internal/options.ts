@@ -5,18 +5,15 @@
  *
  * @internal
  */
-import { describeGot } from "../../core/duration.js"
-import { Client } from "../../runtime/Client.js"
+import { Client } from "../../runtime/index.js"
+import { describeGot, rejectUnknownOptions as rejectUnknownOptionNames } from "../../runtime/internal/client-engine.js"
 import type { RunOptions } from "./report.js"
 
 /** Throws a `TypeError` naming the first key of `options` that is not in `known`. */
 export function rejectUnknownOptions(options: object, known: ReadonlyArray<string>, where: string): void {
   if (typeof options !== "object" || options === null)
     throw new TypeError(`${where}: options must be an object, got ${options === null ? "null" : typeof options}.`)
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key))
-      throw new TypeError(`${where}: unknown option "${key}"; the options are ${known.join(", ")}.`)
-  }
+  rejectUnknownOptionNames(options, known, where)
 }
 
 /**

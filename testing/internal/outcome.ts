@@ -5,15 +5,13 @@
  *
  * @internal
  */
-import { describeFunction } from "../../dsl/function-ref.js"
-import { decodeError } from "../../core/error-codec.js"
-import type { EncodedError } from "../../core/protocol.js"
-import { runBatch } from "../../executors/worker/run-batch.js"
-import type { FnInfo } from "../../dsl/function-ref.js"
+import { runHere, type LocalOutcome } from "../../runtime/internal/client-engine.js"
 import { describeDifference, diff } from "./diff.js"
 
+export { runHere }
+
 /** What a call gave: a value, or the error it failed with. */
-export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: Error }
+export type Outcome = LocalOutcome
 
 /** Raced against `ms`: rejects with a message naming `what` when it takes longer. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -22,14 +20,6 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
     timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms (the harness's timeout option)`)), ms)
   })
   return Promise.race([promise, late]).finally(() => clearTimeout(timer))
-}
-
-/** Runs `fn(...args)` here, as a worker would; never rejects for the task's own failure. */
-export async function runHere(fn: FnInfo | Function, args: ReadonlyArray<unknown>): Promise<Outcome> {
-  const info = typeof fn === "function" ? describeFunction(fn) : fn
-  const result = await runBatch({ fns: [info.ref], fn: [0], args: [args] })
-  if (result.failed.length === 0) return { ok: true, value: result.results[0] }
-  return { ok: false, error: decodeError(result.results[0] as EncodedError) }
 }
 
 /** The outcome of a Future's `result()`. */

@@ -6,9 +6,14 @@
  *
  * @internal
  */
-import { walk, type Delayed } from "../../dsl/delayed.js"
-import { delayedBrand, fillTemplate, futureBrand, type Branded } from "../../core/args.js"
-import type { Future } from "../../runtime/Future.js"
+import type { Delayed, FutureOf } from "../../runtime/index.js"
+import {
+  delayedBrand,
+  fillTemplate,
+  futureBrand,
+  graphOrder,
+  type Branded
+} from "../../runtime/internal/client-engine.js"
 import { runHere, settle, type Outcome } from "./outcome.js"
 
 /** What the output gave: a value, or failure with one of the root errors that reached it. */
@@ -28,11 +33,11 @@ type Result = Expected
  * (`picks[step % length] % ready`); an empty `picks` runs them in depth-first order.
  */
 export async function evaluateReference(output: Delayed<unknown>, picks: ReadonlyArray<number>): Promise<Reference> {
-  const nodes = walk([output])
+  const nodes = graphOrder([output])
   const results = new Map<Delayed<unknown>, Result>()
-  const futures = new Map<Future<unknown, unknown>, Result>()
+  const futures = new Map<FutureOf<unknown>, Result>()
   const order: string[] = []
-  const resultOfFuture = async (future: Future<unknown, unknown>): Promise<Result> => {
+  const resultOfFuture = async (future: FutureOf<unknown>): Promise<Result> => {
     let found = futures.get(future)
     if (found === undefined) {
       const outcome = await settle(future.result())
@@ -42,7 +47,7 @@ export async function evaluateReference(output: Delayed<unknown>, picks: Readonl
   }
   const inputResult = (input: Branded): Promise<Result> | Result =>
     futureBrand in input
-      ? resultOfFuture(input as unknown as Future<unknown, unknown>)
+      ? resultOfFuture(input as unknown as FutureOf<unknown>)
       : results.get(input as unknown as Delayed<unknown>)!
   const isReady = (d: Delayed<unknown>) =>
     d.node.kind === "future" ||
