@@ -13,7 +13,6 @@ import * as path from "node:path"
 import type { FnInfo } from "../dsl/function-ref.js"
 import type { NormalizedTaskOptions } from "../dsl/options.js"
 import { tokenEncoding } from "../dsl/tokenize.js"
-import type { TaskRecord } from "../scheduler/scheduler.js"
 import {
   lockfileDigest,
   moduleClosureDigest,
@@ -46,8 +45,14 @@ export interface CachePayload {
   cache: CacheSlot | undefined
 }
 
-/** A task record as the cache sees it. */
-export type CacheRecord = TaskRecord<CachePayload>
+/** A task record as the cache sees it: the scheduler's record, described here so that cache/ needs no scheduler import. */
+export interface CacheRecord {
+  readonly key: string
+  readonly state: string
+  readonly value: unknown
+  readonly dependencies: ReadonlyArray<CacheRecord>
+  payload: CachePayload
+}
 
 /** What the cache knows of one function. */
 export interface FnCacheInfo {
@@ -126,7 +131,7 @@ export class KeyMaker {
       return slot.key
     }
     const info = this.fnInfo(fn)
-    const inputs = payload.inputSlots.map((slotIndex) => this.keyOf(record.dependencies[slotIndex] as CacheRecord))
+    const inputs = payload.inputSlots.map((slotIndex) => this.keyOf(record.dependencies[slotIndex]))
     const parts: KeyParts = {
       task: info.task,
       code: info.code,
