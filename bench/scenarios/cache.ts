@@ -88,7 +88,7 @@ export const cacheScenario: Scenario = {
       const rounds = Math.max(1, Math.min(reps, 3))
       const cold: number[] = []
       const warm: number[] = []
-      let changedRun: { ms: number; run: { misses: number; hits: number } } | undefined
+      let changedRun: { ms: number; run: { misses: number; hits: number }; written: number } | undefined
       for (let r = 0; r < rounds; r++) {
         const cacheDir = path.join(dir, `cache-${r}`)
         const first = await runPipeline(cacheDir, paths)
@@ -105,7 +105,7 @@ export const cacheScenario: Scenario = {
           const file = paths[17]
           writeFileSync(file, readFileSync(file, "utf8").replace(/"amount":(\d)/g, '"amount":9$1'))
           const changed = await runPipeline(cacheDir, paths)
-          changedRun = { ms: changed.ms, run: changed.run }
+          changedRun = { ms: changed.ms, run: changed.run, written: first.run.written }
           writeInputs(dir, 0)
         }
       }
@@ -120,7 +120,9 @@ export const cacheScenario: Scenario = {
       const plainUs = usPerTask(map.plain.median, mapTasks)
       const cachedUs = usPerTask(map.cached.median, mapTasks)
       const overhead = cachedUs / plainUs - 1
-      const ran = changedRun!.run.misses
+      // Cached results not reused: the changed branch's tasks (clean, summarize, and the aggregate
+      // when it was worth writing). Tasks never written (loads quicker to redo than to load) run every time.
+      const rerun = changedRun!.written - changedRun!.run.hits
       return {
         rows: [
           {
@@ -133,11 +135,11 @@ export const cacheScenario: Scenario = {
           },
           {
             scenario: "pipeline: one input file changed",
-            weft: `${ran} tasks ran, ${changedRun!.run.hits} hits`,
+            weft: `${rerun} cached tasks reran (${changedRun!.run.misses} ran)`,
             raw: `${changedRun!.ms.toFixed(0)} ms`,
             ratio: undefined,
-            target: "only its branch: 4 tasks",
-            met: ran === 4
+            target: "only its branch (<= 3 cached)",
+            met: rerun <= 3 && rerun >= 2
           },
           {
             scenario: `map ${mapTasks / 1000}k trivial, cold: cache: true vs off`,
