@@ -278,6 +278,8 @@ describe("weft build --arbitraries", () => {
     const dir = mkdtempSync(join(tmpdir(), "weft-arbitraries-cli-"))
     temps.push(dir)
     writeFileSync(join(dir, "tsconfig.json"), tsconfig)
+    // An ES module project: weft compiles ES modules (a CommonJS one is WEFT3001).
+    writeFileSync(join(dir, "package.json"), `${JSON.stringify({ type: "module" })}\n`)
     writeFileSync(join(dir, "x.ts"), text)
     return dir
   }
