@@ -4,7 +4,7 @@
  * `bench/results/latest.json` (git-ignored) with every sample.
  *
  * Options (after `npm run bench --`): `--reps N` timed runs per side (default 5),
- * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,cluster,close,stream,dashboard` a subset of the scenarios.
+ * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,cluster,close,stream,dashboard,cache` a subset of the scenarios.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url"
 import { workers } from "./pools.js"
 import type { Scenario, ScenarioResult } from "./scenario.js"
 import { bigGraphScenario } from "./scenarios/big-graph.js"
+import { cacheScenario } from "./scenarios/cache.js"
 import { chainScenario } from "./scenarios/chain.js"
 import { clusterScenario } from "./scenarios/cluster.js"
 import { closeScenario } from "./scenarios/close.js"
@@ -42,7 +43,8 @@ const scenarios: ReadonlyArray<Scenario> = [
   clusterScenario,
   closeScenario,
   streamScenario,
-  dashboardScenario
+  dashboardScenario,
+  cacheScenario
 ]
 
 function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<string> | undefined } {

@@ -280,6 +280,8 @@ describe("weft build --arbitraries", () => {
     // An ES module package: a CommonJS project is refused (WEFT3001).
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }))
     writeFileSync(join(dir, "tsconfig.json"), tsconfig)
+    // An ES module project: weft compiles ES modules (a CommonJS one is WEFT3001).
+    writeFileSync(join(dir, "package.json"), `${JSON.stringify({ type: "module" })}\n`)
     writeFileSync(join(dir, "x.ts"), text)
     return dir
   }

@@ -119,6 +119,22 @@ describe("compile(): in-memory projects", () => {
     expect(hash(b, "io#load")).toBe(hash(a, "io#load"))
   })
 
+  it("the hash ignores a comment elsewhere in the module (the result cache's key then still hits)", async () => {
+    const a = await compile({ files })
+    const b = await compile({ files: { ...files, "/p/src/flow.ts": `// a note\n${flow}// the end\n` } })
+    const hash = (r: typeof a, id: string) => r.tasks.find((t) => t.id === id)!.sourceHash
+    expect(hash(b, "flow#total")).toBe(hash(a, "flow#total"))
+  })
+
+  it("@task nocache env=API_URL,REGION compiles to cache: false and cacheInputs.env", async () => {
+    const source = `/** @task nocache env=API_URL,REGION */\nexport function fetchIt(p: string): string {\n  return p\n}\n`
+    const result = await compile({ files: { "/p/a.ts": source } })
+    expect(result.diagnostics).toEqual([])
+    expect(result.files[0].text).toContain(
+      'task(import.meta, __fetchIt, { cache: false, cacheInputs: { env: ["API_URL","REGION"] } }, { hash: '
+    )
+  })
+
   it("diagnostics stop the emitting", async () => {
     const bad = flow.replace("return total(parts)", "const n = total(parts)\n  if (n) { return n }\n  return n")
     const result = await compile({ files: { ...files, "/p/src/flow.ts": bad } })

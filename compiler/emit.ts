@@ -109,13 +109,18 @@ function graphLines(g: ModuleUnit["graphs"][number], localOf: ReadonlyMap<string
   return lines
 }
 
-/** `{ retries: 3, timeout: 10000, priority: 1, pure: false }`, in that order, only what the tag set. */
+/**
+ * `{ retries: 3, timeout: 10000, priority: 1, pure: false, cache: false, cacheInputs: { env: [...] } }`,
+ * in that order, only what the tag set.
+ */
 const optionsText = (t: TaskInfo): string => {
   const parts: string[] = []
   if (t.options.retries !== undefined) parts.push(`retries: ${t.options.retries}`)
   if (t.options.timeoutMs !== undefined) parts.push(`timeout: ${t.options.timeoutMs}`)
   if (t.options.priority !== undefined) parts.push(`priority: ${t.options.priority}`)
   if (t.options.impure) parts.push("pure: false")
+  if (t.options.nocache === true) parts.push("cache: false")
+  if (t.options.env !== undefined) parts.push(`cacheInputs: { env: ${literal(t.options.env)} }`)
   return parts.length === 0 ? "{}" : `{ ${parts.join(", ")} }`
 }
 

@@ -6,7 +6,15 @@ const validate = (options: unknown) => validateTaskOptions(options, "client.map"
 
 describe("validateTaskOptions: happy paths", () => {
   test("no options, or empty options, give the defaults", () => {
-    const defaults = { pure: true, retries: undefined, timeoutMs: undefined, priority: 0, key: undefined }
+    const defaults = {
+      pure: true,
+      retries: undefined,
+      timeoutMs: undefined,
+      priority: 0,
+      key: undefined,
+      cache: true,
+      cacheInputs: undefined
+    }
     expect(validate(undefined)).toEqual(defaults)
     expect(validate({})).toEqual(defaults)
     expect(
@@ -20,7 +28,9 @@ describe("validateTaskOptions: happy paths", () => {
       retries: { times: 3, delayMs: 0, backoff: "constant", while: undefined },
       timeoutMs: 10_000,
       priority: -2.5,
-      key: "inc-1"
+      key: "inc-1",
+      cache: true,
+      cacheInputs: undefined
     })
   })
 
@@ -78,7 +88,7 @@ describe("validateTaskOptions: errors", () => {
   test("an unknown option is named, with the valid ones and a suggestion", () => {
     fails(
       { retry: 3 },
-      /client\.map: unknown option "retry" \(did you mean "retries"\?\)\. Valid options are: pure, retries, timeout, priority, key\./
+      /client\.map: unknown option "retry" \(did you mean "retries"\?\)\. Valid options are: pure, retries, timeout, priority, key, cache, cacheInputs\./
     )
     fails({ timout: 5 }, /unknown option "timout" \(did you mean "timeout"\?\)/)
     fails({ workers: ["a"] }, /unknown option "workers"\. Valid options are: pure, retries, timeout, priority, key/)
@@ -213,9 +223,11 @@ describe("where key does not apply", () => {
   const noKey = 'the "key" option names one call; a delayed function makes many.'
   test.prop([fc.constantFrom("retry", "keys", "prio", "timeOut")])("the valid options listed leave key out", (name) => {
     expect(() => validateTaskOptions({ [name]: 1 }, "delayed(inc)", noKey)).toThrow(
-      /Valid options are: pure, retries, timeout, priority\.$/
+      /Valid options are: pure, retries, timeout, priority, cache, cacheInputs\.$/
     )
-    expect(() => validate({ [name]: 1 })).toThrow(/Valid options are: pure, retries, timeout, priority, key\.$/)
+    expect(() => validate({ [name]: 1 })).toThrow(
+      /Valid options are: pure, retries, timeout, priority, key, cache, cacheInputs\.$/
+    )
   })
 
   test("a key is refused with the reason given, and an undefined key counts as not given", () => {

@@ -18,6 +18,18 @@ export interface TaskOptions {
   readonly priority?: number
   /** Per call only: use this key instead of a computed one. */
   readonly key?: string
+  /** Default `true`: with a result cache (`Client.local({ cache: true })`), a pure task's result is looked up and kept. `false` never caches it. */
+  readonly cache?: boolean
+  /** What else decides the result, for the result cache's key: files (their content) and environment variables (their values). */
+  readonly cacheInputs?: CacheInputs
+}
+
+/** Inputs a task reads besides its arguments: part of its cache key (docs/cache.md). */
+export interface CacheInputs {
+  /** Files whose content the result depends on: paths relative to the project root, or absolute. */
+  readonly files?: ReadonlyArray<string>
+  /** Environment variables whose values the result depends on, e.g. `["API_URL"]`. */
+  readonly env?: ReadonlyArray<string>
 }
 
 /** When and how often to retry a failed attempt. */
@@ -39,6 +51,9 @@ export interface NormalizedTaskOptions {
   readonly timeoutMs: number | undefined
   readonly priority: number
   readonly key: string | undefined
+  readonly cache: boolean
+  /** Declared inputs, sorted; undefined when none. */
+  readonly cacheInputs: { readonly files: ReadonlyArray<string>; readonly env: ReadonlyArray<string> } | undefined
 }
 
 /** A retry policy after validation. */
@@ -49,7 +64,7 @@ export interface NormalizedRetryPolicy {
   readonly while: ((error: unknown) => boolean) | undefined
 }
 
-const optionNames = ["pure", "retries", "timeout", "priority", "key"] as const
+const optionNames = ["pure", "retries", "timeout", "priority", "key", "cache", "cacheInputs"] as const
 const policyNames = ["times", "delay", "backoff", "while"] as const
 
 /** The options of a call that sets none. */
@@ -58,7 +73,9 @@ const defaults: NormalizedTaskOptions = Object.freeze({
   retries: undefined,
   timeoutMs: undefined,
   priority: 0,
-  key: undefined
+  key: undefined,
+  cache: true,
+  cacheInputs: undefined
 })
 
 // Messages: each names the call, the option, the bad value and what to write instead.
@@ -79,6 +96,10 @@ const badTimeout = (where: string, got: unknown) =>
   `${where}: option "timeout" must be a positive number of milliseconds or a duration such as "10 seconds", got ${describeGot(got)}.`
 const badPriority = (where: string, got: unknown) =>
   `${where}: option "priority" must be a finite number (higher runs first, default 0), got ${describeGot(got)}.`
+const badCache = (where: string, got: unknown) =>
+  `${where}: option "cache" must be true or false (false: never cache this task's result), got ${describeGot(got)}.`
+const badCacheInputs = (where: string, what: string, got: unknown) =>
+  `${where}: option "cacheInputs${what}" must be ${what === "" ? 'an object such as { files: ["data/config.json"], env: ["API_URL"] }' : "an array of non-empty strings"}, got ${describeGot(got)}.`
 const badKey = (where: string, got: unknown) =>
   `${where}: option "key" must be a non-empty string, got ${describeGot(got)}.`
 
@@ -108,8 +129,9 @@ export const validateTaskOptions = (options: unknown, where: string, noKey?: str
       throw new TypeError(unknownOptionMessage(where, name, valid))
     }
   }
-  const { pure, retries, timeout, priority, key } = options
+  const { pure, retries, timeout, priority, key, cache } = options
   if (pure !== undefined && typeof pure !== "boolean") throw new TypeError(notBoolean(where, pure))
+  if (cache !== undefined && typeof cache !== "boolean") throw new TypeError(badCache(where, cache))
   if (priority !== undefined && !(typeof priority === "number" && Number.isFinite(priority))) {
     throw new TypeError(badPriority(where, priority))
   }
@@ -119,8 +141,27 @@ export const validateTaskOptions = (options: unknown, where: string, noKey?: str
     retries: validateRetries(retries, where),
     timeoutMs: validateTimeout(timeout, where),
     priority: priority ?? 0,
-    key
+    key,
+    cache: cache ?? true,
+    cacheInputs: validateCacheInputs(options.cacheInputs, where)
   }
+}
+
+const stringList = (value: unknown): value is ReadonlyArray<string> =>
+  Array.isArray(value) && value.every((item) => typeof item === "string" && item !== "")
+
+const validateCacheInputs = (inputs: unknown, where: string): NormalizedTaskOptions["cacheInputs"] => {
+  if (inputs === undefined) return undefined
+  if (!isRecord(inputs)) throw new TypeError(badCacheInputs(where, "", inputs))
+  for (const name of Object.keys(inputs)) {
+    if (name !== "files" && name !== "env")
+      throw new TypeError(unknownOptionMessage(where, name, ["files", "env"], "cacheInputs field"))
+  }
+  const { files, env } = inputs
+  if (files !== undefined && !stringList(files)) throw new TypeError(badCacheInputs(where, ".files", files))
+  if (env !== undefined && !stringList(env)) throw new TypeError(badCacheInputs(where, ".env", env))
+  if ((files?.length ?? 0) + (env?.length ?? 0) === 0) return undefined
+  return { files: [...new Set(files ?? [])].sort(), env: [...new Set(env ?? [])].sort() }
 }
 
 const validateRetries = (retries: unknown, where: string): NormalizedRetryPolicy | undefined => {

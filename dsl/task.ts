@@ -29,6 +29,8 @@ export interface TaskMeta {
   readonly rawOptions: TaskOptions | undefined
   /** The order of this `task()` call among the module's registrations. */
   readonly index: number
+  /** True when `hash` is the compiler's (`weft build`): it covers the module-level code the task uses. */
+  readonly compiled: boolean
 }
 
 /** What a module compiled by `weft build` passes to `task()` besides the options. */
@@ -108,7 +110,15 @@ export function task<F extends (...args: never[]) => unknown>(
   } as unknown as Task<F>
   Object.defineProperty(wrapper, "name", { value: name })
   Object.defineProperty(wrapper, taskMeta, {
-    value: { module: meta.url, name, hash, options: normalized, rawOptions: options, index } satisfies TaskMeta
+    value: {
+      module: meta.url,
+      name,
+      hash,
+      options: normalized,
+      rawOptions: options,
+      index,
+      compiled: compiled !== undefined
+    } satisfies TaskMeta
   })
   return wrapper
 }

@@ -77,6 +77,20 @@ export const tokenize = (...values: unknown[]): string => {
   return digest(out)
 }
 
+/**
+ * The encoding `tokenize` hashes, unhashed: for callers that need another hash of the same
+ * encoding (the result cache's keys use sha256). Bytes beyond 64 of a binary value are folded into
+ * their md5 inside it, as in `tokenize`.
+ */
+export const tokenEncoding = (...values: unknown[]): string => {
+  let out = values.length + ":"
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    out += typeof v === "object" && v !== null ? encTree(v) : encLeaf(v)
+  }
+  return out
+}
+
 /** Encode `items[0..n)` in order (arrays, and a custom token's single value). */
 const Items = 0
 /** Encode each of `keys`, then its value in `o`. */

@@ -10,6 +10,7 @@ import { validateTaskOptions, type NormalizedTaskOptions, type TaskOptions } fro
 import { Future } from "./Future.js"
 import { scanArgs, type ScannedArgs } from "../core/args.js"
 import { validateClientOptions, type ClientOptions } from "./internal/client-options.js"
+import { openLocalCache } from "../cache/open.js"
 import { workerState } from "../core/worker-state.js"
 import { summarize, type ClusterShape } from "./internal/client-summary.js"
 import { Engine, randomHex } from "./internal/engine.js"
@@ -143,6 +144,8 @@ export class Client implements ClientView {
   static async #detached(options?: ClientOptions): Promise<Client> {
     refuseInWorker("Client.local()")
     const settings = validateClientOptions(options)
+    // Before the workers start: nothing to stop if it fails.
+    const cache = settings.cache === undefined ? undefined : await openLocalCache<TaskRecordOf>(settings.cache)
     const executor =
       settings.workers === 0
         ? makeInProcessExecutor()
@@ -156,7 +159,7 @@ export class Client implements ClientView {
       memoryLimitBytes: settings.memoryLimitBytes
     }
     const client = new Client(
-      new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults }),
+      new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults, cache }),
       shape
     )
     if (settings.dashboard !== undefined) {

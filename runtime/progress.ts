@@ -24,6 +24,8 @@ interface Group {
   done: number
   errors: number
   cancelled: number
+  /** Done without running: the result cache had them (`Client.local({ cache })`). */
+  cached?: number
 }
 
 const barWidth = 30
@@ -36,7 +38,8 @@ export function progressLine(group: Group, nameWidth: number, elapsedMs: number)
   const percent = group.total === 0 ? 100 : Math.floor((settled / group.total) * 100)
   const extra = [
     group.errors > 0 ? `${group.errors} error${group.errors === 1 ? "" : "s"}` : "",
-    group.cancelled > 0 ? `${group.cancelled} cancelled` : ""
+    group.cancelled > 0 ? `${group.cancelled} cancelled` : "",
+    (group.cached ?? 0) > 0 ? `${group.cached} cached` : ""
   ]
     .filter(Boolean)
     .join(", ")
@@ -97,8 +100,10 @@ export function progress(futures: unknown, options: ProgressOptions = {}): Promi
     }
     const settled = (task: TaskRecordOf) => {
       const group = groups.get(task.name)!
-      if (task.state === "memory") group.done++
-      else if (task.state === "erred") group.errors++
+      if (task.state === "memory") {
+        group.done++
+        if (task.payload.cache?.hit === true) group.cached = (group.cached ?? 0) + 1
+      } else if (task.state === "erred") group.errors++
       else group.cancelled++
       if (--remaining === 0) finish()
     }

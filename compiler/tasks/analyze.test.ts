@@ -236,7 +236,10 @@ describe("parseTaskTag", () => {
     ["impure", { impure: true }],
     ["retries=2 priority=1.5", { impure: false, retries: 2, priority: 1.5 }],
     ["timeout='1.5 minutes'", { impure: false, timeoutMs: 90_000 }],
-    ["timeout=2 h impure", { impure: true, timeoutMs: 7_200_000 }]
+    ["timeout=2 h impure", { impure: true, timeoutMs: 7_200_000 }],
+    ["nocache", { impure: false, nocache: true }],
+    ["env=API_URL", { impure: false, env: ["API_URL"] }],
+    ["env=API_URL,REGION retries=1", { impure: false, env: ["API_URL", "REGION"], retries: 1 }]
   ])("reads %j", (text, options) => {
     expect(parseTaskTag(text)).toEqual({ options })
   })
@@ -250,7 +253,11 @@ describe("parseTaskTag", () => {
     "priority=high",
     "pure",
     "retries=1 retries=2",
-    "!"
+    "!",
+    "nocache=1",
+    "env",
+    "env=API-URL",
+    "env=A,,B"
   ])("refuses %j", (text) => {
     expect(parseTaskTag(text)).toHaveProperty("problem")
   })

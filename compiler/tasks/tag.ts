@@ -1,5 +1,5 @@
 /**
- * The options written in a `@task` tag (`@task impure retries=3 timeout=10s priority=1`) and the
+ * The options written in a `@task` tag (`@task impure nocache retries=3 timeout=10s priority=1 env=A,B`) and the
  * parser that reads them; a problem is WEFT2006, at the option it names (`./checks.ts`).
  *
  * @module
@@ -12,6 +12,10 @@ export interface TaskTagOptions {
   readonly retries?: number
   readonly timeoutMs?: number
   readonly priority?: number
+  /** `nocache`: never cache this task's result (`cache: false`). */
+  readonly nocache?: boolean
+  /** `env=API_URL,REGION`: environment variables the result depends on (`cacheInputs.env`). */
+  readonly env?: ReadonlyArray<string>
 }
 
 /** A tag that cannot be read: the offset of the option in the tag's text, what is wrong, how to fix it. */
@@ -21,7 +25,7 @@ export interface OptionProblem {
   readonly hint: string
 }
 
-const knownOptions = ["impure", "retries", "timeout", "priority"]
+const knownOptions = ["impure", "nocache", "retries", "timeout", "priority", "env"]
 const usage = "write options as `@task impure retries=3 timeout=10s priority=1`"
 /** `key`, `key=value` (a value may be quoted), or anything else that is not a space. */
 const tokenPattern = /(\w+)(?:=("[^"]*"|'[^']*'|\S*))?|\S+/g
@@ -33,7 +37,7 @@ type OptionRead = { readonly message: string; readonly hint: string } | { readon
 
 /**
  * Parses the text after `@task`: `impure`, `retries=N`, `timeout=DURATION` (`10s`, `"10 seconds"`,
- * or `10 seconds`), `priority=N`, separated by spaces, each at most once.
+ * or `10 seconds`), `priority=N`, `nocache`, `env=A,B`, separated by spaces, each at most once.
  */
 export function parseTaskTag(text: string): { options: TaskTagOptions } | { problem: OptionProblem } {
   const options: MutableOptions = { impure: false }
@@ -57,16 +61,18 @@ function readToken(token: Token, next: Token | undefined, seen: Set<string>, opt
   if (seen.has(key)) return { message: `@task option "${key}" is given twice`, hint: "keep one of them" }
   seen.add(key)
   const value = token[2]
-  if (key === "impure") {
+  if (key === "impure" || key === "nocache") {
     if (value !== undefined)
-      return { message: `@task option "impure" takes no value, got "${token[0]}"`, hint: "write `@task impure`" }
-    options.impure = true
+      return { message: `@task option "${key}" takes no value, got "${token[0]}"`, hint: `write \`@task ${key}\`` }
+    if (key === "impure") options.impure = true
+    else options.nocache = true
     return { extra: 0 }
   }
   if (value === undefined || value === "")
     return { message: `@task option "${key}" needs a value`, hint: `write ${key}=..., e.g. ${example(key)}` }
   const unquoted = /^["'].*["']$/.test(value) ? value.slice(1, -1) : value
   if (key === "timeout") return readTimeout(unquoted, next, options)
+  if (key === "env") return readEnv(unquoted, options)
   return key === "retries" ? readRetries(unquoted, options) : readPriority(unquoted, options)
 }
 
@@ -106,5 +112,23 @@ function readPriority(value: string, options: MutableOptions): OptionRead {
   return { extra: 0 }
 }
 
+/** `env=API_URL,REGION`: names of environment variables, each once. */
+function readEnv(value: string, options: MutableOptions): OptionRead {
+  const names = value.split(",")
+  if (names.some((name) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)))
+    return {
+      message: `@task env "${value}" is not a list of environment variable names`,
+      hint: `write e.g. ${example("env")}`
+    }
+  options.env = [...new Set(names)]
+  return { extra: 0 }
+}
+
 const example = (key: string): string =>
-  key === "retries" ? "retries=3" : key === "timeout" ? 'timeout=10s or timeout="10 seconds"' : "priority=1"
+  key === "retries"
+    ? "retries=3"
+    : key === "timeout"
+      ? 'timeout=10s or timeout="10 seconds"'
+      : key === "env"
+        ? "env=API_URL or env=API_URL,REGION"
+        : "priority=1"

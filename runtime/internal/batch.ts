@@ -58,7 +58,8 @@ export const fuse = (
   root: TaskRecordOf,
   tasks: TaskRecordOf[],
   cap: number,
-  stamp: number
+  stamp: number,
+  claimable?: (task: TaskRecordOf) => boolean
 ): void => {
   const stack = [root]
   while (stack.length > 0 && tasks.length < cap) {
@@ -72,7 +73,8 @@ export const fuse = (
         const input = inputs[j]
         ready = input.state === "memory" || (input.state === "processing" && input.payload.batchStamp === stamp)
       }
-      if (!ready) continue
+      // A dependent the result cache must look up first is not fused past its lookup.
+      if (!ready || (claimable !== undefined && !claimable(d))) continue
       scheduler.claim(d)
       place(d, tasks, stamp)
       stack.push(d)

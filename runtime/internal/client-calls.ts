@@ -133,7 +133,9 @@ export const overrideOptions = (
   retries: given.retries !== undefined ? normalized.retries : own.retries,
   timeoutMs: given.timeout !== undefined ? normalized.timeoutMs : own.timeoutMs,
   priority: given.priority !== undefined ? normalized.priority : own.priority,
-  key: undefined
+  key: undefined,
+  cache: given.cache !== undefined ? normalized.cache : own.cache,
+  cacheInputs: given.cacheInputs !== undefined ? normalized.cacheInputs : own.cacheInputs
 })
 
 const isContainer = (value: unknown): boolean =>

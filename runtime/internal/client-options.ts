@@ -7,6 +7,7 @@ import { rejectUnknownOptions } from "../../core/options.js"
 import { availableParallelism } from "node:os"
 import { describeGot, parseBytes } from "../../core/duration.js"
 import { minMemoryLimitBytes } from "../../executors/tinypool/tinypool.js"
+import { validateCacheOption, type CacheOptions, type CacheSettings } from "../../cache/options.js"
 
 /** Injected transient failures (spec section 11): the same seed injects the same faults. */
 export interface FaultPlan {
@@ -41,6 +42,11 @@ export interface ClientOptions {
    * `client.dashboardLink` tells where it is.
    */
   readonly dashboard?: boolean | number | DashboardOptions
+  /**
+   * Keep pure tasks' results across runs (docs/cache.md): `true` for `.weft/cache` under the
+   * project root (the nearest folder with a package.json) capped at 2 GB, or `{ dir, maxSize }`.
+   */
+  readonly cache?: boolean | CacheOptions
 }
 
 /** Where the dashboard listens. */
@@ -60,9 +66,10 @@ export interface ClientSettings {
   readonly faults: (Required<Omit<FaultPlan, "maxPerTask">> & { readonly maxPerTask: number | undefined }) | undefined
   /** Where to serve the dashboard; undefined: no dashboard. */
   readonly dashboard: { readonly port: number; readonly host: string | undefined } | undefined
+  readonly cache: CacheSettings | undefined
 }
 
-const known = ["workers", "isolation", "memoryLimit", "allowedFailures", "faults", "dashboard"]
+const known = ["workers", "isolation", "memoryLimit", "allowedFailures", "faults", "dashboard", "cache"]
 
 const bad = (what: string, fix: string) => new TypeError(`Client.local: ${what}. ${fix}`)
 
@@ -108,7 +115,8 @@ export function validateClientOptions(options: unknown): ClientSettings {
     memoryLimitBytes,
     allowedFailures: o.allowedFailures ?? 3,
     faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.local faults"),
-    dashboard: validateDashboard(o.dashboard, "Client.local")
+    dashboard: validateDashboard(o.dashboard, "Client.local"),
+    cache: validateCacheOption(o.cache, "Client.local", process.cwd())
   }
 }
 

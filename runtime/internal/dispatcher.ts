@@ -10,6 +10,7 @@
  * @internal
  * @module
  */
+import type { ResultCache } from "../../cache/result-cache.js"
 import { KilledWorkerError, TimeoutError } from "../../core/errors.js"
 import { withClassHint } from "../../core/args.js"
 import { decodeError } from "../../core/error-codec.js"
@@ -18,6 +19,7 @@ import type { EncodedError, InterruptOutcome, PartialResults, WireBatch, WireBat
 import type { Scheduler } from "../../scheduler/scheduler.js"
 import type { EngineMonitor } from "./monitor-hook.js"
 import type { ClientSettings } from "./client-options.js"
+import { CacheWrites } from "./cache-writes.js"
 import { batchCap, fuse, packCalls, place, refKey } from "./batch.js"
 import { injections } from "./faults.js"
 import { retryDelay } from "./retry.js"
@@ -58,17 +60,26 @@ export class Dispatcher {
   /** Tasks with a timeout, popped and waiting for an idle worker so that their clock starts when they start. */
   readonly #waitingForIdle: TaskRecordOf[] = []
   readonly #flights = new Set<Flight>()
+  /** The result cache, when on (issue 17): its hooks are the `#cache...` methods and four calls below. */
+  readonly #cache: ResultCache<TaskRecordOf> | undefined
+  /** The cache's writes, with each task's run time from its batch's `timing`. */
+  readonly #writes: CacheWrites | undefined
+  readonly #claimable = (task: TaskRecordOf): boolean => this.#cache!.claimable(task)
 
   constructor(
     scheduler: Scheduler<Payload>,
     executor: Executor,
     allowedFailures: number,
-    faults: ClientSettings["faults"]
+    faults: ClientSettings["faults"],
+    cache?: ResultCache<TaskRecordOf>
   ) {
     this.#scheduler = scheduler
     this.#executor = executor
     this.#allowedFailures = allowedFailures
     this.#faults = faults
+    this.#cache = cache
+    this.#writes = cache === undefined ? undefined : new CacheWrites(cache)
+    cache?.connect({ hit: (task, value) => this.#cacheHit(task, value), resume: (task) => this.#cacheMiss(task) })
     this.#maxInFlight = Math.max(1, executor.workers * depth)
   }
 
@@ -118,12 +129,14 @@ export class Dispatcher {
       while (taken < share && tasks.length < cap) {
         const task = scheduler.popReady()
         if (task === undefined) break
+        if (this.#cache !== undefined && this.#cache.intercept(task)) continue // looked up first
         if (task.payload.options.timeoutMs !== undefined) this.#waitingForIdle.push(task)
         else if (task.payload.alone) this.#dispatch([task])
         else {
           taken++
           place(task, tasks, stamp)
-          if (task.dependents.length > 0) fuse(scheduler, task, tasks, cap, stamp)
+          if (task.dependents.length > 0)
+            fuse(scheduler, task, tasks, cap, stamp, this.#cache === undefined ? undefined : this.#claimable)
         }
       }
       if (tasks.length > 0) this.#dispatch(tasks)
@@ -162,7 +175,8 @@ export class Dispatcher {
       ...(ids === undefined ? {} : { ids }),
       ...(linked === undefined ? {} : { linked, refKey }),
       ...(this.#executor.remote === undefined ? {} : remoteFields(tasks, held)),
-      ...(this.monitor === undefined ? {} : { timing: true as const })
+      // Task times for a monitor (the dashboard) and for the cache's write rule (cache-writes.ts).
+      ...(this.monitor === undefined && this.#writes === undefined ? {} : { timing: true as const })
     }
     const flight: Flight = { tasks, ids, controller: new BatchAbort(), timer: undefined, timedOut: false, done: false }
     for (const task of tasks) task.payload.flight = flight
@@ -174,6 +188,7 @@ export class Dispatcher {
     }
     this.#inFlight++
     this.#flights.add(flight)
+    if (this.#writes !== undefined) this.#writes.sent(flight)
     // Two or more tasks: the outcomes of those that finish early come before the batch ends
     // (`#streamed`), so that none waits for a slow or blocked batch-mate. A lone task has none to wait for.
     const onResults = tasks.length > 1 ? (part: PartialResults) => this.#streamed(flight, part) : undefined
@@ -186,16 +201,9 @@ export class Dispatcher {
   #landed(flight: Flight, result: WireBatchResult): void {
     this.#finishFlight(flight)
     if (this.monitor !== undefined) this.monitor.landed(flight.tasks, result.timing)
+    if (this.#writes !== undefined) this.#writes.landed(flight, result)
     // The first `streamed` tasks' outcomes came early (`#streamed`); the reply holds the rest.
-    this.#outcomes(
-      flight,
-      result.results,
-      result.failed,
-      result.streamed ?? 0,
-      flight.tasks.length,
-      0,
-      result.elapsedMs
-    )
+    this.#outcomes(flight, result.results, result.failed, result.streamed ?? 0, flight.tasks.length, 0, result)
     const perTask = result.elapsedMs / flight.tasks.length
     this.#avgTaskMs = this.#avgTaskMs < 0 ? perTask : this.#avgTaskMs * 0.7 + perTask * 0.3
     this.#pump()
@@ -205,14 +213,15 @@ export class Dispatcher {
   #streamed(flight: Flight, part: PartialResults): void {
     if (flight.done) return
     const from = part.from
-    this.#outcomes(flight, part.results, part.failed, from, from + part.results.length, from, 0)
+    this.#outcomes(flight, part.results, part.failed, from, from + part.results.length, from, undefined)
     this.#pump()
   }
 
   /**
    * Applies the outcomes of tasks `from` to `to - 1` of `flight`: task i's is `results[i - offset]`,
    * failed when i is in `failed` (ascending). A task no longer processing in this flight is left
-   * alone: cancelled or released meanwhile, or already retried in another batch.
+   * alone: cancelled or released meanwhile, or already retried in another batch. `landed` is the
+   * batch's reply; undefined for outcomes streamed before it.
    */
   #outcomes(
     flight: Flight,
@@ -221,8 +230,9 @@ export class Dispatcher {
     from: number,
     to: number,
     offset: number,
-    elapsedMs: number
+    landed: WireBatchResult | undefined
   ): void {
+    const elapsedMs = landed === undefined ? 0 : landed.elapsedMs
     const { tasks } = flight
     const scheduler = this.#scheduler
     let f = 0
@@ -245,12 +255,30 @@ export class Dispatcher {
         // It finished, but later than its timeout: synchronous code the timer could not interrupt
         // (in this thread with `workers: 0`), or a result that landed before the timer's turn.
         this.#attemptFailed(task, this.#timeoutError(task, false))
-      } else scheduler.succeed(task, results[i - offset])
+      } else {
+        if (this.#writes !== undefined) this.#writes.succeeded(flight, i, task, results[i - offset], landed)
+        scheduler.succeed(task, results[i - offset])
+      }
     }
+  }
+
+  /** The cache found a popped task's result: it settles without running. */
+  #cacheHit(task: TaskRecordOf, value: unknown): void {
+    if (task.state !== "processing" || this.#closed) return
+    this.#scheduler.succeed(task, value)
+    this.schedulePump()
+  }
+
+  /** The cache did not find it (and holds its lock, when it needed one): it runs. */
+  #cacheMiss(task: TaskRecordOf): void {
+    if (task.state !== "processing" || this.#closed) return
+    this.#scheduler.requeue(task)
+    this.schedulePump()
   }
 
   #crashed(flight: Flight, error: unknown): void {
     this.#finishFlight(flight)
+    if (this.#writes !== undefined) this.#writes.crashed(flight)
     if (this.#closed) return
     const reason = error instanceof ExecutorFailure ? error.reason : "transport"
     if (this.monitor !== undefined) this.monitor.crashed(flight.tasks, reason)

@@ -10,6 +10,7 @@
  *
  * @internal
  */
+import type { ResultCache } from "../../cache/result-cache.js"
 import { randomKeyToken } from "../../dsl/keys.js"
 import type { NormalizedTaskOptions } from "../../dsl/options.js"
 import { tokenize } from "../../dsl/tokenize.js"
@@ -41,6 +42,8 @@ export interface EngineOptions {
   readonly allowedFailures: number
   /** Injected transient failures, when testing. */
   readonly faults?: ClientSettings["faults"]
+  /** The persistent result cache (`Client.local({ cache })`), when on. */
+  readonly cache?: ResultCache<TaskRecordOf>
 }
 
 /** The engine: submit, wait, close; the dispatcher sends and collects. */
@@ -59,6 +62,8 @@ export class Engine {
   readonly #observers = new Set<(task: TaskRecordOf) => void>()
   /** Deletes held results (an executor with `remote`) that left memory. */
   readonly #held: HeldReleases
+  /** The result cache, when on: looked up before dispatch, written after success (`cache/`, dispatcher.ts). */
+  readonly #cache: ResultCache<TaskRecordOf> | undefined
 
   constructor(options: EngineOptions) {
     this.executor = options.executor
@@ -75,7 +80,14 @@ export class Engine {
         if (this.#monitor !== undefined) this.#monitor.transition(task, from, to)
       }
     })
-    this.#dispatcher = new Dispatcher(this.scheduler, options.executor, options.allowedFailures, options.faults)
+    this.#cache = options.cache
+    this.#dispatcher = new Dispatcher(
+      this.scheduler,
+      options.executor,
+      options.allowedFailures,
+      options.faults,
+      options.cache
+    )
   }
 
   /** The dashboard's or a report's observer, while one is attached (`monitor-hook.ts`); batches then carry `timing`. */
@@ -246,6 +258,7 @@ export class Engine {
   // Scheduler hooks
 
   #settled(task: TaskRecordOf): void {
+    if (this.#cache !== undefined && task.payload.cache !== undefined) this.#cache.settled(task)
     const listeners = task.payload.listeners
     if (listeners !== undefined) {
       task.payload.listeners = undefined
@@ -273,6 +286,8 @@ export class Engine {
     // tinypool start a replacement worker for each, only to stop it at once.
     await new Promise((resolve) => setImmediate(resolve))
     await this.executor.close()
+    // Pending cache writes finish first, so that the next process finds them.
+    await this.#cache?.close()
   }
 
   /**

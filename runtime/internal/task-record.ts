@@ -11,6 +11,7 @@ import type { NormalizedTaskOptions } from "../../dsl/options.js"
 import type { FnInfo } from "../../dsl/function-ref.js"
 import type { BatchAbort } from "../../executors/executor.js"
 import type { TaskRecord } from "../../scheduler/scheduler.js"
+import type { CacheSlot } from "../../cache/key.js"
 
 /** What the engine keeps per task, next to the scheduler's fields. */
 export interface Payload {
@@ -44,6 +45,8 @@ export interface Payload {
   /** The batch being built that holds it (a stamp), and its index there: for fusion. */
   batchStamp: number
   batchIndex: number
+  /** The result cache's state of this task (its cache key, lock, hit), when a cache is on. */
+  cache: CacheSlot | undefined
 }
 
 /** A task record as the engine uses it. */
@@ -87,7 +90,8 @@ export const newPayload = (
   injected: 0,
   failures: 0,
   batchStamp: 0,
-  batchIndex: -1
+  batchIndex: -1,
+  cache: undefined
 })
 
 /** retry(): a fresh budget of retries and worker deaths, as for a new task. */

@@ -177,17 +177,17 @@ describe("bad input throws at the call and submits nothing", () => {
 
   test("the valid options listed are those of the call: key where a call has one key, not in task() or delayed()", () => {
     expect(() => client().map(inc, [1], { retry: 1 } as never)).toThrow(
-      /Valid options are: pure, retries, timeout, priority, key\.$/
+      /Valid options are: pure, retries, timeout, priority, key, cache, cacheInputs\.$/
     )
     expect(() => client().with({ retry: 1 } as never)).toThrow(
-      /Valid options are: pure, retries, timeout, priority, key\.$/
+      /Valid options are: pure, retries, timeout, priority, key, cache, cacheInputs\.$/
     )
     expect(() => delayed(inc, { retry: 1 } as never)).toThrow(
-      /^delayed\(inc\d*\): unknown option "retry" \(did you mean "retries"\?\)\. Valid options are: pure, retries, timeout, priority\.$/
+      /^delayed\(inc\d*\): unknown option "retry" \(did you mean "retries"\?\)\. Valid options are: pure, retries, timeout, priority, cache, cacheInputs\.$/
     )
     expect(() => delayed(inc, { key: "k" })).toThrow(/^delayed\(inc\d*\): the "key" option names one call/)
     expect(() => task(import.meta, function keyless() {}, { retry: 1 } as never)).toThrow(
-      /Valid options are: pure, retries, timeout, priority\.$/
+      /Valid options are: pure, retries, timeout, priority, cache, cacheInputs\.$/
     )
     expect(() => task(import.meta, function keyed() {}, { key: "k" })).toThrow(
       /^task\(keyed\): the "key" option is per call only/

@@ -1,0 +1,297 @@
+/**
+ * The result cache as the engine uses it: three calls on the task path and one at close.
+ *
+ * - `intercept(task)`, for a task just popped to run: false to run it now (nothing to look up, or
+ *   its lock taken at once); true when it took the task for an asynchronous lookup, after which
+ *   it calls the engine's `hit` (the Future settles without running) or `resume` (run it).
+ * - `succeeded(task, value, computeMs)`: writes the result when it pays (the write rule below).
+ * - `settled(task)`: a task that ended otherwise gives its lock back.
+ * - `close()`: resolves once every pending write has finished, and records the run's counts.
+ *
+ * The write rule (docs/cache.md): a result that took `alwaysWriteMs` (10 ms) or more is written.
+ * A quicker one is written only when computing it took longer than loading it would: load time is
+ * estimated as a fixed cost per entry (refined by this process's hits, from `initialFixedMs`) plus
+ * a cost per byte of its `node:v8` serialization (`initialMsPerByte`). A function whose average
+ * run time here is below the fixed cost is neither locked nor looked up, which keeps a trivial map
+ * at full speed.
+ *
+ * @module
+ */
+import { deserialize, serialize } from "node:v8"
+import type { FnInfo } from "../dsl/function-ref.js"
+import { KeyMaker, newSlot, type CachePayload, type CacheRecord, type FnCacheInfo, type ProjectParts } from "./key.js"
+import type { CacheStore, RunCounts, StoreLock } from "./store.js"
+
+/** A result that took this long or more (ms) is always written. */
+export const alwaysWriteMs = 10
+/** Starting estimate of the fixed cost of loading one entry, in ms (cacache: index read + content read + integrity check). */
+const initialFixedMs = 0.5
+/** Starting estimate of the load cost per byte, in ms (about 300 MB/s: read, sha512 check, v8 deserialize). */
+const initialMsPerByte = 1 / 300_000
+/**
+ * A function whose average run is at most this (ms, and at most the estimated fixed load cost) is
+ * never looked up or locked. A bound of its own, not the measured load cost alone: on a loaded
+ * machine a lookup's wall time grows, and a 12 ms task must not start being skipped.
+ */
+const cheapMs = 1
+/** Lookups running at once; the rest wait in a queue (a warm `map` of 20,000 must not open 20,000 files at once). */
+const maxLookups = 32
+/** How long a task waits for another process holding its key's lock before computing it anyway. */
+const maxLockWaitMs = 10 * 60_000
+
+/** What the result cache calls back in the engine. */
+export interface CacheHooks<R> {
+  /** The task's result was found: settle it with `value` (it is processing). */
+  hit(task: R, value: unknown): void
+  /** Not found (and locked, when it needed a lock): run it. */
+  resume(task: R): void
+}
+
+/** The result cache of one client. */
+export class ResultCache<R extends CacheRecord> {
+  readonly store: CacheStore
+  readonly keys: KeyMaker
+  #hooks: CacheHooks<R> | undefined
+  readonly #pending = new Set<Promise<unknown>>()
+  readonly #locks = new Set<StoreLock>()
+  /** Tasks waiting for a lookup slot. */
+  readonly #queue: Array<{ task: R; key: string; info: FnCacheInfo }> = []
+  #lookups = 0
+  #closed = false
+  #fixedMs = initialFixedMs
+  #counts = { hits: 0, misses: 0, written: 0, notWorthWriting: 0 }
+  #warned = false
+
+  private constructor(store: CacheStore, keys: KeyMaker) {
+    this.store = store
+    this.keys = keys
+  }
+
+  /** Opens the cache over `store` (reads which task identities it holds). */
+  static async open<R extends CacheRecord>(store: CacheStore, project: ProjectParts): Promise<ResultCache<R>> {
+    const identities = await store.identities().catch(() => new Set<string>())
+    return new ResultCache<R>(store, new KeyMaker(project, identities))
+  }
+
+  /** Connects the engine: what a lookup calls back. */
+  connect(hooks: CacheHooks<R>): void {
+    this.#hooks = hooks
+  }
+
+  /** Counts so far: hits, misses (cacheable tasks computed), results written and not worth writing. */
+  get counts(): Omit<RunCounts, "endedAt"> {
+    return { ...this.#counts }
+  }
+
+  /** Whether a record's result may be cached: a pure task not marked `cache: false`. */
+  static cacheable(payload: CachePayload): payload is CachePayload & { fn: FnInfo } {
+    return payload.fn !== undefined && payload.options.pure && payload.options.cache
+  }
+
+  /** A task popped to run: false to run it now, true when the cache took it (see the module comment). */
+  intercept(task: R): boolean {
+    const payload = task.payload
+    if (!ResultCache.cacheable(payload)) return false
+    const slot = (payload.cache ??= newSlot())
+    if (slot.checked) return false
+    const info = this.keys.fnInfo(payload.fn)
+    if (this.#cheap(info)) {
+      slot.checked = true
+      return false
+    }
+    const key = this.#keyOrNothing(task)
+    if (key === undefined) {
+      slot.checked = true
+      return false
+    }
+    if (!info.present) {
+      const lock = this.store.tryLock(key)
+      if (!(lock instanceof Promise)) {
+        if (lock !== undefined) {
+          this.#hold(task, lock)
+          return false
+        }
+      }
+    }
+    this.#queue.push({ task, key, info })
+    this.#drain()
+    return true
+  }
+
+  /** Starts queued lookups while fewer than `maxLookups` run; a task of a function now known to be cheap just runs. */
+  #drain(): void {
+    while (this.#lookups < maxLookups && this.#queue.length > 0) {
+      const { task, key, info } = this.#queue.shift()!
+      if (this.#closed || task.state !== "processing") continue
+      if (this.#cheap(info)) {
+        task.payload.cache!.checked = true
+        this.#hooks?.resume(task)
+        continue
+      }
+      this.#lookups++
+      this.#track(
+        this.#lookUp(task, key, info).finally(() => {
+          this.#lookups--
+          this.#drain()
+        })
+      )
+    }
+  }
+
+  /** Like `intercept` for a task about to be fused into a batch: true when it may run now without a lookup. */
+  claimable(task: R): boolean {
+    const payload = task.payload
+    if (!ResultCache.cacheable(payload) || payload.cache?.checked === true) return true
+    if (!this.#cheap(this.keys.fnInfo(payload.fn))) return false
+    ;(payload.cache ??= newSlot()).checked = true
+    return true
+  }
+
+  /** A function known to run quicker than a lookup costs: it just runs (no lookup, no lock). */
+  #cheap(info: FnCacheInfo): boolean {
+    return info.avgMs >= 0 && info.avgMs <= Math.min(this.#fixedMs, cheapMs)
+  }
+
+  /** A cacheable task computed `value` in `computeMs`: written when it pays. */
+  succeeded(task: R, value: unknown, computeMs: number): void {
+    const payload = task.payload
+    if (!ResultCache.cacheable(payload) || payload.cache?.hit === true) return
+    this.#counts.misses++
+    const info = this.keys.fnInfo(payload.fn)
+    info.avgMs = info.avgMs < 0 ? computeMs : info.avgMs * 0.8 + computeMs * 0.2
+    const slot = (payload.cache ??= newSlot())
+    // Quicker than a lookup, or a quick function's outlier (a GC pause): not worth writing.
+    if (computeMs < alwaysWriteMs && (computeMs <= this.#fixedMs || this.#cheap(info))) return this.#notWorth(slot)
+    let bytes: Uint8Array
+    try {
+      bytes = serialize(value)
+    } catch {
+      return this.#notWorth(slot) // not serializable by node:v8 (it crossed as a structured clone, so rare)
+    }
+    if (computeMs < alwaysWriteMs && computeMs <= this.#fixedMs + bytes.byteLength * initialMsPerByte) {
+      return this.#notWorth(slot)
+    }
+    const key = this.#keyOrNothing(task)
+    if (key === undefined) return this.#release(slot)
+    info.present = true
+    const meta = { parts: slot.parts!, computeMs, identity: info.identity }
+    this.#track(
+      this.store
+        .put(key, bytes, meta)
+        .then(
+          () => void this.#counts.written++,
+          (error: unknown) => this.#warn(error)
+        )
+        .finally(() => this.#release(slot))
+    )
+  }
+
+  /** A task settled: one that did not succeed gives its lock back and will be looked up again if retried. */
+  settled(task: R): void {
+    const slot = task.payload.cache
+    if (slot === undefined || task.state === "memory") return
+    slot.checked = false
+    this.#release(slot)
+  }
+
+  /** Waits for pending writes and lookups, gives back every lock, records the run's counts. */
+  async close(): Promise<void> {
+    this.#closed = true
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
+    for (const lock of this.#locks) lock.release()
+    this.#locks.clear()
+    const run: RunCounts = { ...this.#counts, endedAt: Date.now() }
+    await this.store.recordRun(run).catch((error: unknown) => this.#warn(error))
+  }
+
+  async #lookUp(task: R, key: string, info: FnCacheInfo): Promise<void> {
+    const slot = task.payload.cache!
+    const wanted = () => !this.#closed && task.state === "processing"
+    for (;;) {
+      const started = performance.now()
+      const entry = await this.store.get(key).catch((error: unknown) => void this.#warn(error))
+      if (!wanted()) return
+      if (entry !== undefined) {
+        let value: unknown
+        let ok = true
+        try {
+          value = deserialize(entry.bytes)
+        } catch {
+          ok = false // written by another Node major or damaged past the integrity check: a miss
+          await this.store.delete(key).catch(() => {})
+        }
+        if (ok && wanted()) {
+          this.#learn(performance.now() - started, entry.bytes.byteLength)
+          if (info.avgMs < 0) info.avgMs = entry.meta.computeMs
+          slot.hit = true
+          slot.checked = true
+          this.#counts.hits++
+          this.#hooks?.hit(task, value)
+          return
+        }
+        if (!wanted()) return
+      }
+      if (this.#cheap(info)) break
+      const lock = await this.store.tryLock(key)
+      if (!wanted()) return lock?.release()
+      if (lock !== undefined) {
+        this.#hold(task, lock)
+        break
+      }
+      // Another process computes it: wait until it is done, then look again.
+      await this.store.whenUnlocked(key, maxLockWaitMs, wanted)
+      if (!wanted()) return
+    }
+    slot.checked = true
+    this.#hooks?.resume(task)
+  }
+
+  #hold(task: R, lock: StoreLock): void {
+    const slot = task.payload.cache!
+    slot.lock = lock
+    slot.checked = true
+    this.#locks.add(lock)
+  }
+
+  #release(slot: NonNullable<CachePayload["cache"]>): void {
+    const lock = slot.lock
+    if (lock === undefined) return
+    slot.lock = undefined
+    this.#locks.delete(lock)
+    lock.release()
+  }
+
+  #notWorth(slot: NonNullable<CachePayload["cache"]>): void {
+    this.#counts.notWorthWriting++
+    this.#release(slot)
+  }
+
+  /** A hit's measured load time refines the fixed cost estimate (a moving average). */
+  #learn(loadMs: number, bytes: number): void {
+    const fixed = Math.min(alwaysWriteMs, Math.max(0.05, loadMs - bytes * initialMsPerByte))
+    this.#fixedMs = this.#fixedMs * 0.8 + fixed * 0.2
+  }
+
+  /** The key, or undefined when it cannot be known (a scattered input no longer held). */
+  #keyOrNothing(task: R): string | undefined {
+    try {
+      return this.keys.keyOf(task)
+    } catch {
+      return undefined
+    }
+  }
+
+  #track(promise: Promise<unknown>): void {
+    this.#pending.add(promise)
+    void promise.finally(() => this.#pending.delete(promise))
+  }
+
+  #warn(error: unknown): undefined {
+    if (this.#warned) return undefined
+    this.#warned = true
+    process.emitWarning(
+      `weft cache at ${this.store.location}: ${error instanceof Error ? error.message : String(error)}; results are computed instead of cached.`
+    )
+    return undefined
+  }
+}
