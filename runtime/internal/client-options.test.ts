@@ -15,7 +15,7 @@ describe("the 'got' part of a message", () => {
 
   test("an unknown option is named, with a close valid one and the valid ones", () => {
     expect(() => validateClientOptions({ wrkers: 2 })).toThrow(
-      'Client.local: unknown option "wrkers" (did you mean "workers"?). Valid options are: workers, isolation, memoryLimit, allowedFailures, faults.'
+      'Client.local: unknown option "wrkers" (did you mean "workers"?). Valid options are: workers, isolation, memoryLimit, allowedFailures, faults, dashboard, cache.'
     )
   })
 })
