@@ -117,10 +117,10 @@ export class TaskDefinitionError extends Error {
 }
 
 /**
- * A Future whose value is gone from the cluster and cannot be computed again: its result vanished
- * from Redis (a restart without persistence, `FLUSHALL`, a full Redis that dropped it) and the
- * task is not pure (scattered data, an `impure` task) so weft may not rerun it. The Future's
- * status is `"lost"`. Pure results that vanish are recomputed from their lineage instead.
+ * A Future whose value is gone from the cluster: its result vanished from Redis (a restart without
+ * persistence, `FLUSHALL`). `result()`, `gather` and the tasks that needed it reject with it, and
+ * the message names the key and the fix. Not yet built (docs/cluster.md): recomputing a vanished
+ * pure result from its lineage, and the Future status `"lost"`.
  */
 export class LostResultError extends Error {
   /** For `Effect.catchTag("LostResult")`. */
