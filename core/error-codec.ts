@@ -19,7 +19,7 @@
  *
  * @internal
  */
-import { TaskDefinitionError, TaskError, taskErrorMarker } from "./errors.js"
+import { rebuiltClasses, TaskDefinitionError, TaskError, taskErrorMarker } from "./errors.js"
 import { cleanStack } from "./clean-stack.js"
 import type { EncodedError } from "./protocol.js"
 import { maxNesting } from "./args.js"
@@ -333,6 +333,9 @@ function decode(encoded: EncodedError, depth: number): Error {
   } else {
     error = new TaskError(encoded.message)
     hidden(error, "name", encoded.name)
+    // One of weft's own errors raised in a worker (LostResultError, ClusterMemoryError, ...): its class.
+    const own = typeof props._tag === "string" ? rebuiltClasses[props._tag] : undefined
+    if (own !== undefined && own.name === encoded.name) Object.setPrototypeOf(error, own.prototype)
   }
 
   for (const key of Object.keys(props)) {

@@ -117,10 +117,12 @@ export class TaskDefinitionError extends Error {
 }
 
 /**
- * A Future whose value is gone from the cluster: its result vanished from Redis (a restart without
- * persistence, `FLUSHALL`). `result()`, `gather` and the tasks that needed it reject with it, and
- * the message names the key and the fix. Not yet built (docs/cluster.md): recomputing a vanished
- * pure result from its lineage, and the Future status `"lost"`.
+ * A Future whose value is gone from the cluster for good: its result vanished from Redis (a
+ * restart without persistence, `FLUSHALL`) and cannot be computed again, because it was scattered,
+ * its task is impure (`pure: false`), or it needs such a value that vanished too. Its Futures read
+ * `"lost"`; `result()`, `gather` and the pending tasks that needed it reject with it, and the
+ * message names the key, why, and the fix. (A vanished result of a pure task is not lost: it is
+ * computed again from its lineage when it is needed; docs/cluster.md.)
  */
 export class LostResultError extends Error {
   /** For `Effect.catchTag("LostResult")`. */
@@ -194,3 +196,21 @@ export class ClusterMemoryError extends Error {
     )
   }
 }
+
+/**
+ * weft's own error classes that a worker may raise and the client rebuilds (`error-codec.ts`),
+ * by `_tag`: an error that comes back with one of these tags and the class's name is rebuilt as
+ * an instance of that class (and still `instanceof TaskError`, like every error from a worker),
+ * so `err instanceof LostResultError` holds on the client whichever side raised it.
+ *
+ * @internal
+ */
+export const rebuiltClasses: Readonly<Record<string, { readonly prototype: Error; readonly name: string }>> =
+  Object.freeze({
+    LostResult: LostResultError,
+    ClusterMemory: ClusterMemoryError,
+    ClusterConnection: ClusterConnectionError,
+    KilledWorker: KilledWorkerError,
+    TaskDefinitionError: TaskDefinitionError,
+    Timeout: TimeoutError
+  })

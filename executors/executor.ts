@@ -106,7 +106,31 @@ export interface RemoteResults {
   fetch(keys: ReadonlyArray<string>): Promise<unknown[]>
   /** Deletes the values held under `keys`: nothing refers to them any more. Never throws. */
   release(keys: ReadonlyArray<string>): void
+  /** Optional: which of `keys` are still held, index-aligned (what lineage recovery asks before deciding). */
+  has?(keys: ReadonlyArray<string>): Promise<boolean[]>
+  /**
+   * Optional: holds `value` (a scattered value) under `key` from now on and returns the reference
+   * the engine keeps instead of the value. A store that fails later is reported as missing.
+   */
+  store?(key: string, value: unknown): HeldResult
+  /**
+   * Optional: the engine gives the handler it wants called when held results are found missing
+   * (by a fetch, or by a worker reading a task's inputs). See `MissingResults`.
+   */
+  onMissing?(handler: MissingResults): void
 }
+
+/**
+ * The engine's handler of held results found missing: it computes them again from their lineage,
+ * or marks them lost (runtime/internal/lineage.ts). `reason` says how they went missing (for
+ * `LostResultError`). The Promise resolves once the engine has decided and moved the records
+ * (`wait: false`), or once every one is back in memory (`wait: true`, for a fetch), and rejects
+ * with the error of one that cannot be had (`LostResultError`). It never rejects for `wait: false`.
+ */
+export type MissingResults = (
+  keys: ReadonlyArray<string>,
+  options: { readonly wait: boolean; readonly reason: string }
+) => Promise<void>
 
 /** Runs batches of task attempts. */
 export interface Executor {

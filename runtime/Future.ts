@@ -66,10 +66,9 @@ export class Future<T, E = never> {
     return futureStatus(this.#record.state)
   }
 
-  /** True once the task finished, failed or was cancelled. */
+  /** True once the task finished, failed, was cancelled or its result was lost. */
   done(): boolean {
-    const status = this.status
-    return status === "finished" || status === "error" || status === "cancelled"
+    return this.status !== "pending"
   }
 
   /**

@@ -11,8 +11,8 @@ import { transition } from "./transitions.js"
 
 /**
  * Moves a record that is released (new or being revived), erred or lost to the state its
- * dependencies allow: erred (an input erred: its error), cancelled (an input is cancelled or
- * forgotten, or a lost scattered value: "lost dependencies"), waiting or queued. Retry calls it
+ * dependencies allow: erred (an input erred or is lost: its error), cancelled (an input is
+ * cancelled or forgotten: "lost dependencies"), waiting or queued. Retry calls it
  * dependencies first, so that revived inputs are pending by then.
  */
 export function place<P>(m: Machine<P>, task: TaskRecord<P>): void {
@@ -24,12 +24,16 @@ export function place<P>(m: Machine<P>, task: TaskRecord<P>): void {
     const d = deps[i]
     const s = d.state
     if (s === "memory") continue
-    if (s === "erred") erredDep ??= d
-    else if (s === "cancelled" || !d.inTable || (s === "lost" && d.scattered)) lost = true
+    // A lost input (its result vanished and cannot be computed again) holds its LostResultError.
+    if (s === "erred" || s === "lost") erredDep ??= d
+    else if (s === "cancelled" || !d.inTable) lost = true
     else waitingOn++
   }
-  if (erredDep !== undefined) transition(m, task, "erred", erredDep.error, erredDep.erredKey)
-  else if (lost) {
+  if (erredDep !== undefined) {
+    // A retried record (erred or lost) whose input is lost for good: pending again, then erred.
+    if (task.state !== "released") transition(m, task, "waiting", 0)
+    transition(m, task, "erred", erredDep.error, erredDep.erredKey)
+  } else if (lost) {
     // A retried record (erred or lost) whose input cannot come back (a forgotten scattered
     // value): pending again, then cancelled, as a new task on that input would be.
     if (task.state !== "released") transition(m, task, "waiting", 0)

@@ -32,11 +32,13 @@ import {
   type TaskRecord
 } from "./record.js"
 import { afterSettled, afterSettledAll, collect, recheck } from "./release.js"
+import { planRecovery, recover, type LineageFacts, type RecoveryPlan } from "./lineage.js"
 import { retry } from "./retry.js"
 import { isPending, isTerminal } from "./state.js"
 import { transition } from "./transitions.js"
 
 export type { SchedulerHooks, TaskRecord } from "./record.js"
+export type { LineageFacts, RecoveryPlan } from "./lineage.js"
 
 /** The task table. See the module comment and `contract.md`. */
 export class Scheduler<P> {
@@ -257,6 +259,24 @@ export class Scheduler<P> {
    */
   retry(task: TaskRecord<P>): void {
     retry(this.m, task)
+  }
+
+  /** What `recover` would do for `roots`, records whose results vanished (lineage.ts); changes nothing. */
+  planRecovery(roots: ReadonlyArray<TaskRecord<P>>, facts: LineageFacts<P>): RecoveryPlan<P> {
+    return planRecovery(this.m, roots, facts)
+  }
+
+  /**
+   * Records whose results vanished from where they were held: each is computed again from its
+   * lineage (memory -> waiting/queued, with the forgotten inputs it needs) or, when it cannot be,
+   * becomes lost with `lostError(task, reason)` (lineage.ts). Returns the records that will run again.
+   */
+  recover(
+    roots: ReadonlyArray<TaskRecord<P>>,
+    facts: LineageFacts<P>,
+    lostError: (task: TaskRecord<P>, reason: string) => unknown
+  ): TaskRecord<P>[] {
+    return recover(this.m, roots, facts, lostError)
   }
 
   /** Keys of the records in memory. */

@@ -4,7 +4,8 @@ import { canTransition, transitions } from "./transitions.js"
 
 // The table of contract.md, written out again independently of transitions.ts, plus released -> memory
 // (addValue), the fusion claim (waiting -> processing, processing -> waiting) and Dask's cancel of
-// a finished or erred task (memory -> cancelled, erred -> cancelled), so that a typo in either
+// a finished or erred task (memory -> cancelled, erred -> cancelled), and a held result that
+// vanished and is computed again (memory -> waiting/queued, queued -> waiting), so that a typo in either
 // shows up here.
 const legal: ReadonlyArray<readonly [TaskState, TaskState]> = [
   ["released", "waiting"],
@@ -21,6 +22,7 @@ const legal: ReadonlyArray<readonly [TaskState, TaskState]> = [
   ["queued", "erred"],
   ["queued", "cancelled"],
   ["queued", "released"],
+  ["queued", "waiting"],
   ["processing", "memory"],
   ["processing", "erred"],
   ["processing", "queued"],
@@ -30,6 +32,8 @@ const legal: ReadonlyArray<readonly [TaskState, TaskState]> = [
   ["memory", "released"],
   ["memory", "lost"],
   ["memory", "cancelled"],
+  ["memory", "waiting"],
+  ["memory", "queued"],
   ["erred", "released"],
   ["erred", "waiting"],
   ["erred", "queued"],
@@ -49,8 +53,8 @@ describe("the transition table", () => {
     ["released", "processing"],
     ["waiting", "memory"],
     ["queued", "memory"],
-    ["queued", "waiting"],
-    ["memory", "queued"],
+    ["memory", "processing"],
+    ["waiting", "lost"],
     ["memory", "erred"],
     ["erred", "memory"],
     ["cancelled", "queued"],

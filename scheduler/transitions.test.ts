@@ -77,8 +77,8 @@ describe("the transition table", () => {
     const { m, log, record } = logged()
     const t = record("t")
     t.state = "memory"
-    expect(() => transition(m, t, "queued")).toThrow(
-      "weft internal error (scheduler): illegal transition of t: memory -> queued"
+    expect(() => transition(m, t, "processing")).toThrow(
+      "weft internal error (scheduler): illegal transition of t: memory -> processing"
     )
     expect(t.state).toBe("memory")
     expect(log).toEqual([])

@@ -26,7 +26,8 @@ import { isPending, taskStates, type TaskState } from "./state.js"
 /**
  * What a handler gets: the machine, the record (still in its `from` state) and two arguments whose
  * meaning depends on the target state: waiting: `a` = inputs not in memory; memory: `a` = value;
- * erred: `a` = error, `b` = the key whose failure it is (`erredKey`); cancelled: `a` = reason.
+ * erred: `a` = error, `b` = the key whose failure it is (`erredKey`); cancelled: `a` = reason;
+ * lost: `a` = the error its Futures and pending dependents get.
  * A handler writes the new state with `enter` at the point its effect requires (an abort is
  * reported before the state changes) and may `recommend` further moves.
  */
@@ -200,14 +201,66 @@ function dropPending<P>(m: Machine<P>, task: TaskRecord<P>): void {
 }
 
 /**
- * memory -> lost: the result is gone (reserved for executors that hold results remotely; nothing
- * takes this edge yet). The operation that loses a result must also deal with the pending
- * dependents that counted it as in memory.
+ * memory -> lost with error `a` (a `LostResultError`): the result vanished from where it was held
+ * (a cluster's Redis restarted without persistence, or was flushed) and cannot be computed again
+ * (`lineage.ts` decides). Every pending dependent, which counted it as in memory, errs with the
+ * same error (erredKey: this key), as the dependents of a failed task do.
  */
-function lose<P>(m: Machine<P>, task: TaskRecord<P>): void {
+function lose<P>(m: Machine<P>, task: TaskRecord<P>, a: unknown): void {
   enter(m, task, "lost")
   task.value = undefined
+  task.error = a
+  task.erredKey = task.key
   m.hooks.onSettled(task)
+  const next = task.dependents
+  for (let i = 0; i < next.length; i++) if (isPending(next[i].state)) recommend(m, next[i], "erred", a, task.key)
+}
+
+/**
+ * The dependents of a record whose result vanished and will be computed again: each one that
+ * counted it as in memory waits for it again. A waiting one counts one input more; a queued one
+ * leaves the ready queue (recommended waiting); a running one (its worker may not have read the
+ * value yet) is given back, as an unclaim: its batch's late outcome is ignored, and it runs again
+ * once the input is back.
+ */
+function waitAgain<P>(m: Machine<P>, task: TaskRecord<P>): void {
+  const dependents = task.dependents
+  for (let i = 0; i < dependents.length; i++) {
+    const d = dependents[i]
+    if (d.state === "waiting" || d.state === "processing") d.waitingOn++
+    if (d.state === "queued") recommend(m, d, "waiting", 1, undefined)
+    else if (d.state === "processing") recommend(m, d, "waiting", undefined, undefined)
+  }
+}
+
+/**
+ * memory -> waiting (`recover`, lineage.ts): the result vanished and the task is pure: it runs
+ * again once its `a` inputs not in memory (revived or recomputed themselves) are back. The value
+ * (a reference to what vanished) is dropped first, so nothing deletes the key the rerun writes.
+ */
+function recomputeWaiting<P>(m: Machine<P>, task: TaskRecord<P>, a: unknown): void {
+  task.value = undefined
+  task.attempts = 0
+  task.waitingOn = a as number
+  enter(m, task, "waiting")
+  waitAgain(m, task)
+}
+
+/** memory -> queued (`recover`): as `recomputeWaiting`, with every input in memory: into the ready queue. */
+function recomputeQueued<P>(m: Machine<P>, task: TaskRecord<P>): void {
+  task.value = undefined
+  task.attempts = 0
+  task.waitingOn = 0
+  enter(m, task, "queued")
+  m.ready.push(task)
+  waitAgain(m, task)
+}
+
+/** queued -> waiting (recommended by `recomputeWaiting`/`recomputeQueued`): an input left memory; out of the ready queue, `a` inputs to wait for. */
+function unready<P>(m: Machine<P>, task: TaskRecord<P>, a: unknown): void {
+  m.ready.remove(task)
+  task.waitingOn = a as number
+  enter(m, task, "waiting")
 }
 
 // ---- the table -------------------------------------------------------------------------------
@@ -230,7 +283,13 @@ export const transitionTable: Readonly<Record<TaskState, Row>> = Object.freeze({
     cancelled: cancel,
     released: dropPending
   }),
-  queued: Object.freeze({ processing: start, erred: err, cancelled: cancel, released: dropPending }),
+  queued: Object.freeze({
+    processing: start,
+    erred: err,
+    cancelled: cancel,
+    released: dropPending,
+    waiting: unready
+  }),
   processing: Object.freeze({
     memory: finish,
     erred: err,
@@ -239,7 +298,13 @@ export const transitionTable: Readonly<Record<TaskState, Row>> = Object.freeze({
     cancelled: cancel,
     released: dropPending
   }),
-  memory: Object.freeze({ released: forget, lost: lose, cancelled: cancel }),
+  memory: Object.freeze({
+    released: forget,
+    lost: lose,
+    cancelled: cancel,
+    waiting: recomputeWaiting,
+    queued: recomputeQueued
+  }),
   erred: Object.freeze({ released: forget, waiting: placeWaiting, queued: placeQueued, cancelled: cancel }),
   cancelled: Object.freeze({ released: forget }),
   lost: Object.freeze({ released: forget, waiting: placeWaiting, queued: placeQueued })

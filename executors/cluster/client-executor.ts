@@ -11,13 +11,20 @@
  * @internal
  */
 import { randomBytes } from "node:crypto"
-import { deserialize } from "node:v8"
+import { deserialize, serialize } from "node:v8"
 import { Queue, QueueEvents } from "bullmq"
 import type { Redis } from "ioredis"
 import type { PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
 import { ClusterMemoryError, LostResultError } from "../../core/errors.js"
 import { encodeError } from "../../core/error-codec.js"
-import { ExecutorFailure, HeldResult, type BatchSignal, type Executor, type RemoteResults } from "../executor.js"
+import {
+  ExecutorFailure,
+  HeldResult,
+  type BatchSignal,
+  type Executor,
+  type MissingResults,
+  type RemoteResults
+} from "../executor.js"
 import { openRedis, redact, type RedisTarget } from "./connection.js"
 import { CompletionReader } from "./completions.js"
 import {
@@ -25,6 +32,7 @@ import {
   encodeBatch,
   jobId,
   keys,
+  typeOf,
   type Completion,
   type ControlMessage,
   type JobData,
@@ -33,7 +41,7 @@ import {
 import { deleteClientKeys } from "./cleanup.js"
 import { moduleHashes } from "./job-input.js"
 import { renewLease } from "./lease-sweep.js"
-import { JobWatch } from "./job-watch.js"
+import { JobWatch, resultsExist } from "./job-watch.js"
 
 /** Settings of the cluster executor (validated by `Client.connect`). */
 export interface ClusterExecutorSettings {
@@ -63,6 +71,10 @@ interface Pending {
 
 /** How many results one MGET fetches (values may be big: a few round trips beat one huge reply). */
 const fetchChunk = 64
+/** Why a result a fetch or a worker missed is gone (the start of `LostResultError`'s reason). */
+const vanished = "its result is no longer in Redis"
+/** Rounds of recomputing a vanished result before a fetch gives up (each needs a new loss: a flush per round). */
+const fetchRounds = 8
 
 /** The cluster executor: `Executor` with `remote`, plus what `Client` needs around it. */
 export interface ClusterExecutor extends Executor {
@@ -104,6 +116,8 @@ class Cluster implements ClusterExecutor {
   readonly #watch: JobWatch
   #batches = 0
   #closing: Promise<void> | undefined
+  /** The engine's handler of results found missing (lineage recompute, or lost); undefined until it gives one. */
+  #lineage: MissingResults | undefined
   readonly #connections: Redis[]
 
   constructor(
@@ -131,12 +145,18 @@ class Cluster implements ClusterExecutor {
       cmd,
       (id) => this.#queue.toKey(id),
       () => [...this.#pending.keys()],
-      (id) =>
+      (id) => {
+        this.#renewLease()
         this.#settle(id, new ExecutorFailure("aborted", "The batch's job vanished from Redis; it is queued again."))
+      },
+      { key: keys.lease(prefix, clientId), onGone: () => this.#renewLease() }
     )
     this.remote = {
       fetch: (list) => this.#fetch(list),
-      release: (list) => this.#release(list)
+      release: (list) => this.#release(list),
+      has: (list) => resultsExist(this.cmd, this.settings.prefix, clientId, list),
+      store: (key, value) => this.#store(key, value),
+      onMissing: (handler) => (this.#lineage = handler)
     }
   }
 
@@ -180,6 +200,7 @@ class Cluster implements ClusterExecutor {
     const pending = this.#pending.get(entry.job)
     if (pending === undefined) return // aborted or settled meanwhile
     if (entry.kind === "part") return this.#part(pending, entry.part, entry.done)
+    if (entry.kind === "missing" && this.#lineage !== undefined) return this.#missingInputs(entry.job, entry.keys)
     const n = pending.keys.length
     const error =
       entry.kind === "refused"
@@ -192,6 +213,21 @@ class Cluster implements ClusterExecutor {
           }
     const failed = Array.from({ length: n }, (_, i) => i)
     this.#settle(entry.job, { results: failed.map(() => error), failed, elapsedMs: 0 })
+  }
+
+  /**
+   * A worker found inputs of a batch missing in Redis: the engine recomputes them from their
+   * lineage or marks them lost (its dependents in this batch then wait again, or err), and the
+   * batch's other tasks are requeued (an abort counts no failure).
+   */
+  #missingInputs(job: string, missing: ReadonlyArray<string>): void {
+    this.#renewLease()
+    const requeue = () =>
+      this.#settle(
+        job,
+        new ExecutorFailure("aborted", `Inputs of this batch vanished from Redis: ${missing.join(", ")}.`)
+      )
+    this.#lineage!(missing, { wait: false, reason: vanished }).then(requeue, requeue)
   }
 
   #part(pending: Pending, completion: Completion, done: boolean): void {
@@ -250,17 +286,52 @@ class Cluster implements ClusterExecutor {
   }
 
   async #fetch(list: ReadonlyArray<string>): Promise<unknown[]> {
-    const { prefix } = this.settings
     const out: unknown[] = []
     for (let at = 0; at < list.length; at += fetchChunk) {
       const chunk = list.slice(at, at + fetchChunk)
-      const values = await this.cmd.mgetBuffer(...chunk.map((key) => keys.result(prefix, this.clientId, key)))
-      values.forEach((bytes, k) => {
-        if (bytes === null) throw new LostResultError(chunk[k], "its result is no longer in Redis")
-        out.push(deserialize(bytes))
-      })
+      const values = await this.#mget(chunk)
+      for (let round = 0; ; round++) {
+        const missing = chunk.filter((_, k) => values[k] === null)
+        if (missing.length === 0) break
+        // Vanished (Redis restarted without persistence, flushed): the engine computes them again
+        // from their lineage and this waits for them, or it rejects with their LostResultError.
+        if (this.#lineage === undefined || round === fetchRounds) throw new LostResultError(missing[0], vanished)
+        this.#renewLease()
+        await this.#lineage(missing, { wait: true, reason: vanished })
+        const again = await this.#mget(missing)
+        let m = 0
+        chunk.forEach((_, k) => {
+          if (values[k] === null) values[k] = again[m++]
+        })
+      }
+      for (const bytes of values) out.push(deserialize(bytes!))
     }
     return out
+  }
+
+  #mget(list: ReadonlyArray<string>): Promise<Array<Buffer | null>> {
+    const { prefix } = this.settings
+    return this.cmd.mgetBuffer(...list.map((key) => keys.result(prefix, this.clientId, key)))
+  }
+
+  /**
+   * A scattered value, stored in Redis under its key so that workers on any machine read it as
+   * they read results (rather than travel in every job that uses it). The SET goes out on the
+   * command connection before any job that needs it. When Redis refuses it (full), the engine
+   * hears of it as missing: a scattered value cannot be computed again, so it is lost, with why.
+   */
+  #store(key: string, value: unknown): HeldResult {
+    const bytes = serialize(value)
+    this.cmd.set(keys.result(this.settings.prefix, this.clientId, key), bytes).catch((error: unknown) => {
+      const detail = redact(error instanceof Error ? error.message : String(error))
+      void this.#lineage?.([key], { wait: false, reason: `it could not be stored in Redis (${detail})` })
+    })
+    return new HeldResult(key, bytes.length, typeOf(value))
+  }
+
+  #renewLease(): void {
+    const { prefix, leaseMs } = this.settings
+    if (this.#closing === undefined) void renewLease(this.cmd, prefix, this.clientId, leaseMs).catch(() => {})
   }
 
   #release(list: ReadonlyArray<string>): void {

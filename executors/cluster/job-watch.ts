@@ -5,9 +5,14 @@
  * checks in a row (so that one just finished, whose completion is on its way, is not taken for
  * lost) is reported to `onVanished`, and the client executor queues the batch again.
  *
+ * The same check looks at the client's lease: after a FLUSHALL or a restart without persistence
+ * it is gone too, and until it is back workers drop this client's jobs and refuse its results, so
+ * `onLeaseGone` renews it at once instead of at the next renewal (up to a third of the lease later).
+ *
  * @internal
  */
 import type { Redis } from "ioredis"
+import { keys } from "./protocol.js"
 
 /** Watches the jobs of pending batches; `stop()` ends it. */
 export class JobWatch {
@@ -23,6 +28,8 @@ export class JobWatch {
     /** The ids of the jobs the client waits for now. */
     readonly pending: () => ReadonlyArray<string>,
     readonly onVanished: (id: string) => void,
+    /** The client's lease key, and what to do when it is missing. */
+    readonly lease?: { readonly key: string; readonly onGone: () => void },
     everyMs = 2_000
   ) {
     this.#timer = setInterval(() => void this.check().catch(() => {}), everyMs)
@@ -35,14 +42,15 @@ export class JobWatch {
     this.#checking = true
     try {
       const ids = this.pending()
-      if (ids.length === 0) {
-        this.#missing.clear()
-        return []
-      }
+      if (ids.length === 0) this.#missing.clear()
+      if (ids.length === 0 && this.lease === undefined) return []
       const pipeline = this.redis.pipeline()
       for (const id of ids) pipeline.exists(this.jobKey(id))
+      if (this.lease !== undefined) pipeline.exists(this.lease.key)
       const replies = (await pipeline.exec()) ?? []
-      const missing = new Set(ids.filter((_, i) => replies[i]?.[0] === null && replies[i]?.[1] === 0))
+      if (this.lease !== undefined && isZero(replies[ids.length])) this.lease.onGone()
+      if (ids.length === 0) return []
+      const missing = new Set(ids.filter((_, i) => isZero(replies[i])))
       const vanished = [...missing].filter((id) => this.#missing.has(id))
       this.#missing = new Set([...missing].filter((id) => !vanished.includes(id)))
       for (const id of vanished) this.onVanished(id)
@@ -55,4 +63,24 @@ export class JobWatch {
   stop(): void {
     clearInterval(this.#timer)
   }
+}
+
+/** A pipeline reply of 0 (EXISTS: the key is missing), not an error. */
+const isZero = (reply: [Error | null, unknown] | undefined): boolean => reply?.[0] === null && reply[1] === 0
+
+/**
+ * Which of a client's results are in Redis now, index-aligned (lineage recovery asks before
+ * deciding what to recompute). A key Redis could not answer for counts as there.
+ */
+export async function resultsExist(
+  redis: Redis,
+  prefix: string,
+  client: string,
+  list: ReadonlyArray<string>
+): Promise<boolean[]> {
+  if (list.length === 0) return []
+  const pipeline = redis.pipeline()
+  for (const key of list) pipeline.exists(keys.result(prefix, client, key))
+  const replies = (await pipeline.exec()) ?? []
+  return list.map((_, i) => !isZero(replies[i]))
 }

@@ -18,6 +18,7 @@ import { CancelledError, ClientClosedError } from "../../core/errors.js"
 import type { ScannedArgs } from "../../core/args.js"
 import type { Executor } from "../../executors/executor.js"
 import { fetchOutcome, HeldReleases } from "./remote.js"
+import { holdScattered, watchLineage } from "./lineage.js"
 import type { FnInfo } from "../../dsl/function-ref.js"
 import type { ClientSettings } from "./client-options.js"
 import { Scheduler } from "../../scheduler/scheduler.js"
@@ -88,6 +89,12 @@ export class Engine {
       options.faults,
       options.cache
     )
+    // Results that vanish from a cluster: computed again from their lineage, or lost (lineage.ts).
+    watchLineage(options.executor, {
+      scheduler: this.scheduler,
+      whenSettled: (record, callback) => this.whenSettled(record, callback),
+      pump: () => this.#dispatcher.schedulePump()
+    })
   }
 
   /** The dashboard's or a report's observer, while one is attached (`monitor-hook.ts`); batches then carry `timing`. */
@@ -151,7 +158,11 @@ export class Engine {
   /** Adds a value that is already known (scatter). */
   addValue(key: string, name: string, value: unknown, options: NormalizedTaskOptions): TaskRecordOf {
     const payload = newPayload(undefined, [], [], options, false)
-    return this.scheduler.addValue(key, name, payload, value)
+    const existing = this.scheduler.get(key)
+    // On a cluster the value is stored there (workers read it) and the client keeps a reference.
+    const held =
+      existing !== undefined && existing.state !== "cancelled" ? value : holdScattered(this.executor, key, value)
+    return this.scheduler.addValue(key, name, payload, held)
   }
 
   /** Registers a Future object, so that its garbage collection releases its record. */
@@ -225,6 +236,8 @@ export class Engine {
               : new CancelledError(record.key, record.cancelReason),
           cancelled: true
         }
+      case "lost":
+        return { ok: false, error: record.error, cancelled: false }
       default:
         return { ok: false, error: new CancelledError(record.key, "lost"), cancelled: true }
     }
