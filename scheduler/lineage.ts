@@ -62,7 +62,7 @@ export function planRecovery<P>(
   /** Verdict per record visited: undefined = usable as it is or after its rerun; a Cause = cannot be had. */
   const verdict = new Map<TaskRecord<P>, Cause<P> | undefined>()
   for (const root of roots) {
-    if (root.state !== "memory" || !root.inTable || facts.gone(root) !== true) continue
+    if (root.state !== "memory" || !root.inTable || facts.gone(root) !== true || verdict.has(root)) continue
     visit(m, root, facts, verdict, rerun, unchecked)
     const cause = verdict.get(root)
     if (cause !== undefined) lost.set(root, reason(root, cause))
@@ -203,18 +203,23 @@ export function recover<P>(
     settled.push(t)
   }
   for (const t of plan.rerun) {
-    if (!t.inTable) insert(m, t)
+    // Each once: a record met twice, or moved by an earlier step, is left as it is.
+    const forgotten = !t.inTable
+    if (!forgotten && t.state !== "memory") continue
+    if (forgotten) insert(m, t)
     // A dependency slot still pointing at a forgotten record whose key is held by another now.
     const deps = t.dependencies
-    for (let i = 0; i < deps.length; i++)
-      if (!deps[i].inTable && m.table.get(deps[i].key)) rebind(t, i, m.table.get(deps[i].key)!)
-    if (t.state === "memory") {
+    for (let i = 0; i < deps.length; i++) {
+      const now = deps[i].inTable ? undefined : m.table.get(deps[i].key)
+      if (now !== undefined) rebind(t, i, now)
+    }
+    if (forgotten) {
+      t.attempts = 0
+      place(m, t)
+    } else {
       let waitingOn = 0
       for (let i = 0; i < deps.length; i++) if (deps[i].state !== "memory") waitingOn++
       transition(m, t, waitingOn > 0 ? "waiting" : "queued", waitingOn)
-    } else {
-      t.attempts = 0
-      place(m, t) // a forgotten input, put back
     }
     if (!isPending(t.state)) settled.push(t)
   }
