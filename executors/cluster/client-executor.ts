@@ -324,7 +324,7 @@ class Cluster implements ClusterExecutor {
     const bytes = serialize(value)
     this.cmd.set(keys.result(this.settings.prefix, this.clientId, key), bytes).catch((error: unknown) => {
       const detail = redact(error instanceof Error ? error.message : String(error))
-      void this.#lineage?.([key], { wait: false, reason: `it could not be stored in Redis (${detail})` })
+      this.#lineage?.([key], { wait: false, reason: `it could not be stored in Redis (${detail})` }).catch(() => {})
     })
     return new HeldResult(key, bytes.length, typeOf(value))
   }
