@@ -7,7 +7,10 @@
  *
  * The same check looks at the client's lease: after a FLUSHALL or a restart without persistence
  * it is gone too, and until it is back workers drop this client's jobs and refuse its results, so
- * `onLeaseGone` renews it at once instead of at the next renewal (up to a third of the lease later).
+ * `onGone` renews it at once instead of at the next renewal (up to a third of the lease later). A
+ * lease gone also says that Redis lost its data, so a job missing at that check is taken as
+ * vanished at once (a job that had just finished then runs again: harmless, its late completion is
+ * ignored).
  *
  * @internal
  */
@@ -48,10 +51,12 @@ export class JobWatch {
       for (const id of ids) pipeline.exists(this.jobKey(id))
       if (this.lease !== undefined) pipeline.exists(this.lease.key)
       const replies = (await pipeline.exec()) ?? []
-      if (this.lease !== undefined && isZero(replies[ids.length])) this.lease.onGone()
+      const leaseGone = this.lease !== undefined && isZero(replies[ids.length])
+      if (leaseGone) this.lease!.onGone()
       if (ids.length === 0) return []
       const missing = new Set(ids.filter((_, i) => isZero(replies[i])))
-      const vanished = [...missing].filter((id) => this.#missing.has(id))
+      // With the lease gone too, Redis lost its data: a missing job vanished, no second look needed.
+      const vanished = [...missing].filter((id) => leaseGone || this.#missing.has(id))
       this.#missing = new Set([...missing].filter((id) => !vanished.includes(id)))
       for (const id of vanished) this.onVanished(id)
       return vanished
