@@ -87,3 +87,21 @@ test("FLUSHALL: scattered data is lost, and so are the results that need it and 
   const { notDone } = await wait(client.map((x: number) => x, [1, 2]))
   expect(notDone).toHaveLength(0)
 }, 90_000)
+
+test("FLUSHALL after a chain finished whose inputs were released: result() computes the whole lineage again", async () => {
+  const cluster = await clusterFor()
+  const client = await cluster.connect()
+  const a = client.submit(inc, 1)
+  const b = client.submit(inc, a)
+  const c = client.submit(inc, b)
+  expect(await c.result()).toBe(4)
+  a.release()
+  b.release()
+  // Only c is held now: a and b are forgotten on the client and deleted from Redis.
+  expect(client.heldKeys()).toEqual([c.key])
+  await cluster.admin.flushall()
+  expect(c.status).toBe("finished")
+  expect(await c.result()).toBe(4)
+  expect(c.status).toBe("finished")
+  expect(client.heldKeys()).toEqual([c.key])
+}, 90_000)
