@@ -34,6 +34,7 @@ import { deleteClientKeys } from "./cleanup.js"
 import { moduleHashes } from "./job-input.js"
 import { renewLease } from "./lease-sweep.js"
 import { JobWatch } from "./job-watch.js"
+import { TaskLogReader, type TaskLogLine } from "./task-log-reader.js"
 
 /** Settings of the cluster executor (validated by `Client.connect`). */
 export interface ClusterExecutorSettings {
@@ -47,6 +48,8 @@ export interface ClusterExecutorSettings {
   readonly connectTimeoutMs: number
   /** The client's project root, mapped by a worker's `--root`. */
   readonly root: string
+  /** Where the tasks' forwarded console lines go (`forwardLogs`); undefined: not forwarded. */
+  readonly forwardLogs?: ((line: TaskLogLine) => void) | undefined
 }
 
 /** A batch on its way through the cluster. */
@@ -83,13 +86,14 @@ export async function makeClusterExecutor(settings: ClusterExecutorSettings): Pr
   const extra: Redis[] = []
   try {
     extra.push(await open("read"), await open("events"))
+    if (settings.forwardLogs !== undefined) extra.push(await open("logs"))
   } catch (error) {
     cmd.disconnect()
     for (const redis of extra) redis.disconnect()
     throw error
   }
-  const [reader, eventsConnection] = extra as [Redis, Redis]
-  return new Cluster(settings, clientId, cmd, reader, eventsConnection)
+  const [reader, eventsConnection, logs] = extra as [Redis, Redis, Redis | undefined]
+  return new Cluster(settings, clientId, cmd, reader, eventsConnection, logs)
 }
 
 class Cluster implements ClusterExecutor {
@@ -102,6 +106,7 @@ class Cluster implements ClusterExecutor {
   readonly #reader: CompletionReader
   readonly #leaseTimer: NodeJS.Timeout
   readonly #watch: JobWatch
+  readonly #logs: TaskLogReader | undefined
   #batches = 0
   #closing: Promise<void> | undefined
   readonly #connections: Redis[]
@@ -111,7 +116,8 @@ class Cluster implements ClusterExecutor {
     readonly clientId: string,
     readonly cmd: Redis,
     reader: Redis,
-    eventsConnection: Redis
+    eventsConnection: Redis,
+    logs: Redis | undefined
   ) {
     this.workers = settings.concurrency
     this.#connections = [cmd, reader, eventsConnection]
@@ -134,6 +140,10 @@ class Cluster implements ClusterExecutor {
       (id) =>
         this.#settle(id, new ExecutorFailure("aborted", "The batch's job vanished from Redis; it is queued again."))
     )
+    this.#logs =
+      logs === undefined || settings.forwardLogs === undefined
+        ? undefined
+        : new TaskLogReader(logs, cmd, keys.logs(prefix, clientId), settings.forwardLogs)
     this.remote = {
       fetch: (list) => this.#fetch(list),
       release: (list) => this.#release(list)
@@ -169,6 +179,7 @@ class Cluster implements ClusterExecutor {
       }
       const modules = moduleHashes(batch)
       if (modules !== undefined) Object.assign(data, { modules })
+      if (this.#logs !== undefined) Object.assign(data, { logs: true })
       this.#queue
         .add("batch", data, { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: 1 })
         .catch((error: unknown) => this.#settle(id, queueFailure(error, taskKeys)))
@@ -300,6 +311,7 @@ class Cluster implements ClusterExecutor {
     for (const id of ids)
       this.#settle(id, new ExecutorFailure("closed", "The client closed before the batch finished."))
     this.#reader.stop()
+    this.#logs?.stop()
     try {
       // The lease first: a worker's late results are refused from then on (protocol.ts storeScript).
       await this.cmd.unlink(keys.lease(this.settings.prefix, this.clientId))

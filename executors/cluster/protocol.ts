@@ -22,6 +22,8 @@ export const keys = {
   results: (prefix: string, client: string) => `${prefix}:r:${globEscape(client)}:*`,
   /** The client's completions: a Stream of `StreamEntry`s. */
   completions: (prefix: string, client: string) => `${prefix}:c:${client}`,
+  /** The client's forwarded task logs (`forwardLogs`): a Stream of JSON `LogEntry`s, bounded. */
+  logs: (prefix: string, client: string) => `${prefix}:log:${client}`,
   /** The client's lease: exists (with a TTL the client renews) while the client lives. */
   lease: (prefix: string, client: string) => `${prefix}:lease:${client}`,
   /** A worker's registration (JSON `WorkerInfo`, with a TTL it renews). */
@@ -46,6 +48,15 @@ export interface JobData {
   readonly batch: string
   /** For each registered task module of the batch (client-side URL): 16 hex of sha256 of the file. */
   readonly modules?: Readonly<Record<string, string>>
+  /** The client wants its tasks' console lines (`forwardLogs`). */
+  readonly logs?: true
+}
+
+/** One entry of a client's log stream: console lines of its tasks on one worker. */
+export interface LogEntry {
+  readonly worker: string
+  /** [task key, 0 stdout | 1 stderr, the line without its key prefix]. */
+  readonly lines: ReadonlyArray<readonly [key: string, stream: 0 | 1, text: string]>
 }
 
 /** What a worker reports for some tasks of a job. */

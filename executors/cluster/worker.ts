@@ -32,6 +32,7 @@ import {
   type WorkerInfo
 } from "./protocol.js"
 import { defineStore, ResultWriter } from "./result-writer.js"
+import { LogForwarder } from "./task-logs.js"
 import { deserialize } from "node:v8"
 import { parseBytes } from "../../core/duration.js"
 
@@ -101,6 +102,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     for (const redis of opened) redis.disconnect()
     throw error
   }
+  // Its threads prefix each task's console lines with the task's key (executors/worker/task-output.ts).
+  process.env.WEFT_TASK_OUTPUT = "key"
   const executor = await makeTinypoolExecutor({
     workers: threads,
     isolation,
@@ -128,6 +131,7 @@ class WorkerRuntime implements WorkerHandle {
   readonly #aborted = new Map<string, number>()
   readonly #worker: Worker
   readonly #timers: NodeJS.Timeout[] = []
+  readonly #logs: LogForwarder
   #closing: Promise<void> | undefined
 
   constructor(
@@ -143,6 +147,7 @@ class WorkerRuntime implements WorkerHandle {
     this.prefix = options.prefix ?? "weft"
     this.redis = target.display
     defineStore(connections[0])
+    this.#logs = new LogForwarder(connections[0], this.prefix, name)
     this.#worker = new Worker(this.queue, (job: Job) => this.#process(job), {
       connection: connections[1],
       prefix: this.prefix,
@@ -211,6 +216,7 @@ class WorkerRuntime implements WorkerHandle {
     const abort = new BatchAbort()
     this.#running.set(id, { client, abort })
     const n = batch!.fn.length
+    const forwarded = data.logs === true ? this.#logs.running(client, batch!.keys ?? []) : undefined
     try {
       const result = await this.executor.run(
         withInputs(batch!, values),
@@ -227,6 +233,7 @@ class WorkerRuntime implements WorkerHandle {
       throw new Error(error instanceof ExecutorFailure ? `${error.reason}: ${error.message}` : String(error))
     } finally {
       this.#running.delete(id)
+      forwarded?.()
     }
   }
 
@@ -274,6 +281,7 @@ class WorkerRuntime implements WorkerHandle {
     // them within seconds so their clients rerun them elsewhere).
     await this.#worker.close(force).catch(() => {})
     await this.executor.close()
+    await this.#logs.close()
     await cmd.unlink(keys.worker(this.prefix, this.name)).catch(() => {})
     for (const redis of [cmd, bullmq, sub]) redis.disconnect()
   }
