@@ -59,6 +59,8 @@ interface Pending {
   readonly onResults: ((part: PartialResults) => void) | undefined
   readonly resolve: (result: WireBatchResult) => void
   readonly reject: (error: ExecutorFailure) => void
+  /** The signal's start hook (a timed task: its clock starts when a worker starts the batch). */
+  readonly onStart: (() => void) | undefined
   /** Parts kept for the reply when nobody listens to streamed results. */
   parts: PartialResults[] | undefined
   stopListening: (() => void) | undefined
@@ -98,6 +100,7 @@ export async function makeClusterExecutor(settings: ClusterExecutorSettings): Pr
 
 class Cluster implements ClusterExecutor {
   readonly kind = "cluster"
+  readonly startsLate = true
   readonly workers: number
   readonly remote: RemoteResults
   readonly #pending = new Map<string, Pending>()
@@ -162,6 +165,7 @@ class Cluster implements ClusterExecutor {
         onResults,
         resolve,
         reject,
+        onStart: signal?.onStart,
         parts: onResults === undefined ? [] : undefined,
         stopListening: undefined
       }
@@ -180,6 +184,7 @@ class Cluster implements ClusterExecutor {
       const modules = moduleHashes(batch)
       if (modules !== undefined) Object.assign(data, { modules })
       if (this.#logs !== undefined) Object.assign(data, { logs: true })
+      if (pending.onStart !== undefined) Object.assign(data, { started: true })
       this.#queue
         .add("batch", data, { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: 1 })
         .catch((error: unknown) => this.#settle(id, queueFailure(error, taskKeys)))
@@ -191,6 +196,7 @@ class Cluster implements ClusterExecutor {
     const pending = this.#pending.get(entry.job)
     if (pending === undefined) return // aborted or settled meanwhile
     if (entry.kind === "part") return this.#part(pending, entry.part, entry.done)
+    if (entry.kind === "started") return pending.onStart?.()
     const n = pending.keys.length
     const error =
       entry.kind === "refused"

@@ -50,6 +50,8 @@ export interface JobData {
   readonly modules?: Readonly<Record<string, string>>
   /** The client wants its tasks' console lines (`forwardLogs`). */
   readonly logs?: true
+  /** The client wants a "started" entry when the batch starts (a task's timeout counts from then). */
+  readonly started?: true
 }
 
 /** One entry of a client's log stream: console lines of its tasks on one worker. */
@@ -80,6 +82,8 @@ export type StreamEntry =
   | { readonly job: string; readonly kind: "part"; readonly part: Completion; readonly done: boolean }
   /** The job could not run at all: every task fails with `error` (a worker of another version, a bad batch). */
   | { readonly job: string; readonly kind: "refused"; readonly error: EncodedError }
+  /** The job started running on a worker (sent only when the job data asks, `started`). */
+  | { readonly job: string; readonly kind: "started" }
   /** The job was dropped: an input it needs is no longer held (`keys`). */
   | { readonly job: string; readonly kind: "missing"; readonly keys: ReadonlyArray<string> }
 

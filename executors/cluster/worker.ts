@@ -216,6 +216,8 @@ class WorkerRuntime implements WorkerHandle {
     const abort = new BatchAbort()
     this.#running.set(id, { client, abort })
     const n = batch!.fn.length
+    // A timed task's clock starts now, on its client (the client stops it on time, here, by abort).
+    if (data.started === true) void writer.entry({ job: id, kind: "started" }).catch(() => {})
     const forwarded = data.logs === true ? this.#logs.running(client, batch!.keys ?? []) : undefined
     try {
       const result = await this.executor.run(
