@@ -56,6 +56,7 @@ export {
   ClusterMemoryError,
   type ClusterConnectionProblem
 } from "../core/errors.js"
+export { ValueTooLargeError } from "../core/value-size.js"
 
 // Types of calls and results
 export type {

@@ -17,6 +17,7 @@ import type { Redis } from "ioredis"
 import type { PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
 import { ClusterMemoryError, LostResultError } from "../../core/errors.js"
 import { encodeError } from "../../core/error-codec.js"
+import { maxValueBytes, ValueTooLargeError } from "../../core/value-size.js"
 import { ExecutorFailure, HeldResult, type BatchSignal, type Executor, type RemoteResults } from "../executor.js"
 import { openRedis, redact, type RedisTarget } from "./connection.js"
 import { CompletionReader } from "./completions.js"
@@ -181,6 +182,7 @@ class Cluster implements ClusterExecutor {
         root: this.settings.root,
         batch: encodeBatch({ ...batch, keys: taskKeys })
       }
+      if (data.batch.length > maxValueBytes()) return this.#settle(id, tooLarge(data.batch.length, taskKeys))
       const modules = moduleHashes(batch)
       if (modules !== undefined) Object.assign(data, { modules })
       if (this.#logs !== undefined) Object.assign(data, { logs: true })
@@ -333,6 +335,12 @@ class Cluster implements ClusterExecutor {
 }
 
 const aborted = () => new ExecutorFailure("aborted", "The batch was aborted.")
+/** A batch over Redis's value limit: several tasks are rerun one by one (the engine's rule); one fails clearly. */
+const tooLarge = (bytes: number, taskKeys: ReadonlyArray<string>): WireBatchResult | ExecutorFailure => {
+  const error = new ValueTooLargeError(taskKeys[0], bytes, maxValueBytes(), "arguments")
+  if (taskKeys.length > 1) return new ExecutorFailure("transport", error.message)
+  return { results: [encodeError(error)], failed: [0], elapsedMs: 0 }
+}
 /** A batch Redis refused to queue: full (OOM) -> each task fails with ClusterMemoryError; else a transport failure. */
 const queueFailure = (error: unknown, taskKeys: ReadonlyArray<string>): WireBatchResult | ExecutorFailure => {
   const detail = redact(error instanceof Error ? error.message : String(error))

@@ -122,12 +122,12 @@ export const decodeEntry = (data: Buffer): StreamEntry => deserialize(data) as S
  * Lua: store results and report them, only while the client's lease exists, atomically. So a
  * worker that finishes after its client closed (or died) leaves nothing behind.
  * KEYS[1] = lease, KEYS[2] = completion stream, KEYS[3..] = result keys;
- * ARGV[1] = the stream entry, ARGV[2..] = the serialized results (index-aligned with KEYS[3..]).
+ * ARGV[1] = the stream entry (empty: none, a first share of big results), ARGV[2..] = the serialized results (index-aligned with KEYS[3..]).
  */
 export const storeScript = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[i - 1]) end
-redis.call('XADD', KEYS[2], '*', 'd', ARGV[1])
+if ARGV[1] ~= '' then redis.call('XADD', KEYS[2], '*', 'd', ARGV[1]) end
 return 1
 `
 
