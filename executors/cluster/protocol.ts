@@ -12,7 +12,7 @@ import { deserialize, serialize } from "node:v8"
 import type { EncodedError, WireBatch } from "../../core/protocol.js"
 
 /** Bumped whenever the job data or the stream entries change shape: a worker refuses other versions. */
-export const clusterProtocolVersion = 1
+export const clusterProtocolVersion = 2
 
 /** Redis key names, given the prefix (default `weft`) and the client id. */
 export const keys = {
