@@ -61,12 +61,18 @@ try {
   const mapItems = arg("--map", 1_000_000)
   const gatherItems = arg("--gather", 100_000)
   await phase(`map of ${mapItems.toLocaleString("en")} (wait, release)`, async () => {
-    const futures = client.map(inc, Array.from({ length: mapItems }, (_, i) => i))
+    const futures = client.map(
+      inc,
+      Array.from({ length: mapItems }, (_, i) => i)
+    )
     await wait(futures)
     for (const future of futures) future.release()
   })
   await phase(`map + gather of ${gatherItems.toLocaleString("en")}`, async () => {
-    const futures = client.map(inc, Array.from({ length: gatherItems }, (_, i) => i + 0.5))
+    const futures = client.map(
+      inc,
+      Array.from({ length: gatherItems }, (_, i) => i + 0.5)
+    )
     const values = await client.gather(futures)
     if (values.length !== gatherItems || values[7] !== 8.5) throw new Error("wrong gather")
     for (const future of futures) future.release()

@@ -69,6 +69,8 @@ interface Pending {
 
 /** How many results one MGET fetches (values may be big: a few round trips beat one huge reply). */
 const fetchChunk = 64
+/** How many results one UNLINK deletes. */
+const releaseChunk = 1_000
 
 /** The cluster executor: `Executor` with `remote`, plus what `Client` needs around it. */
 export interface ClusterExecutor extends Executor {
@@ -287,7 +289,11 @@ class Cluster implements ClusterExecutor {
     const { prefix } = this.settings
     // On the command connection, before any later job of the same key is added: a rerun's result
     // is written after this delete.
-    this.cmd.unlink(...list.map((key) => keys.result(prefix, this.clientId, key))).catch(() => {})
+    // In chunks: one UNLINK of a million arguments overflows the stack (a million Futures released at once).
+    for (let at = 0; at < list.length; at += releaseChunk)
+      this.cmd
+        .unlink(...list.slice(at, at + releaseChunk).map((key) => keys.result(prefix, this.clientId, key)))
+        .catch(() => {})
   }
 
   bytesRead(): number {

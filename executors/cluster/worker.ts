@@ -207,7 +207,12 @@ class WorkerRuntime implements WorkerHandle {
     let values = new Map<string, unknown>()
     const inputs = batch!.inputs ?? []
     if (inputs.length > 0) {
-      const found = await cmd.mgetBuffer(...inputs.map((key) => keys.result(this.prefix, client, key)))
+      const found: Array<Buffer | null> = []
+      // In chunks: a task over a million Futures would overflow the stack with one MGET of them all.
+      for (let at = 0; at < inputs.length; at += 1_000)
+        found.push(
+          ...(await cmd.mgetBuffer(...inputs.slice(at, at + 1_000).map((key) => keys.result(this.prefix, client, key))))
+        )
       const missing = inputs.filter((_, i) => found[i] === null)
       if (missing.length > 0) return writer.entry({ job: id, kind: "missing", keys: missing })
       values = new Map(inputs.map((key, i) => [key, deserialize(found[i]!)]))
@@ -281,7 +286,9 @@ class WorkerRuntime implements WorkerHandle {
     const [cmd, bullmq, sub] = this.connections
     // Waits for the running jobs to finish (force: leaves them to the stalled check, which fails
     // them within seconds so their clients rerun them elsewhere).
-    await this.#worker.close(force).catch(() => {})
+    // Forced (a second signal): within seconds even when Redis is gone (BullMQ's close then waits for it).
+    const closed = this.#worker.close(force).catch(() => {})
+    await (force ? Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 3_000).unref())]) : closed)
     await this.executor.close()
     await this.#logs.close()
     await cmd.unlink(keys.worker(this.prefix, this.name)).catch(() => {})
