@@ -7,6 +7,8 @@
  */
 
 /** Marks an error that was rebuilt on the client from what a task threw in a worker. */
+import { ValueTooLargeError } from "./value-size.js"
+
 export const taskErrorMarker: unique symbol = Symbol.for("weft/TaskError") as never
 
 /**
@@ -212,5 +214,6 @@ export const rebuiltClasses: Readonly<Record<string, { readonly prototype: Error
     ClusterConnection: ClusterConnectionError,
     KilledWorker: KilledWorkerError,
     TaskDefinitionError: TaskDefinitionError,
-    Timeout: TimeoutError
+    Timeout: TimeoutError,
+    ValueTooLarge: ValueTooLargeError
   })

@@ -46,11 +46,17 @@ export interface BatchSignal {
   readonly aborted: boolean
   once(type: "abort", listener: () => void): void
   off(type: "abort", listener: () => void): void
+  /**
+   * Set by the engine when a timeout's clock waits for the batch to start; an executor whose
+   * batches wait in a queue elsewhere (`startsLate`) calls it when the batch starts running.
+   */
+  readonly onStart?: (() => void) | undefined
 }
 
 /** The engine's abort switch for one batch: a plain object with a listener list. */
 export class BatchAbort implements BatchSignal {
   aborted = false
+  onStart: (() => void) | undefined = undefined
   #listeners: Array<() => void> | undefined
 
   once(_type: "abort", listener: () => void): void {
@@ -179,6 +185,11 @@ export interface Executor {
    * abort only drops its result. For the messages of timeouts.
    */
   readonly abortLeavesRunning?: boolean
+  /**
+   * True when a batch may wait in a queue elsewhere before it starts (the cluster): a task's
+   * timeout then starts when the executor calls the signal's `onStart`, not at dispatch.
+   */
+  readonly startsLate?: boolean
   /** Stops every worker. Batches still running reject with `ExecutorFailure("closed")`. Idempotent. */
   close(): Promise<void>
 }

@@ -39,6 +39,7 @@ export {
 export { Weft }
 export { Future, type FutureStatus } from "./Future.js"
 export type { ClientOptions, ConnectOptions, FaultPlan } from "./Client.js"
+export type { TaskLogLine } from "./internal/connect-options.js"
 export { task, type Task } from "../dsl/task.js"
 export { delayed, Delayed } from "../dsl/delayed.js"
 export type { TaskOptions, RetryPolicy } from "../dsl/options.js"

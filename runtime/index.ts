@@ -15,6 +15,7 @@ export {
   type FaultPlan
 } from "./Client.js"
 export type { ClientView } from "./types.js"
+export type { TaskLogLine } from "./internal/connect-options.js"
 export { Future, isFuture, type FutureStatus } from "./Future.js"
 export { fireAndForget } from "./fire-and-forget.js"
 
@@ -55,6 +56,7 @@ export {
   ClusterMemoryError,
   type ClusterConnectionProblem
 } from "../core/errors.js"
+export { ValueTooLargeError } from "../core/value-size.js"
 
 // Types of calls and results
 export type {

@@ -8,9 +8,9 @@
 import type { Redis } from "ioredis"
 import { keys } from "./protocol.js"
 
-/** Deletes the client's results, completion stream and lease. */
+/** Deletes the client's results, completion and log streams and lease. */
 export async function deleteClientKeys(redis: Redis, prefix: string, client: string): Promise<void> {
-  await redis.unlink(keys.lease(prefix, client), keys.completions(prefix, client))
+  await redis.unlink(keys.lease(prefix, client), keys.completions(prefix, client), keys.logs(prefix, client))
   let cursor = "0"
   do {
     const [next, found] = await redis.scan(cursor, "MATCH", keys.results(prefix, client), "COUNT", 1000)

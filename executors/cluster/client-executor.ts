@@ -17,6 +17,7 @@ import type { Redis } from "ioredis"
 import type { PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
 import { ClusterMemoryError, LostResultError } from "../../core/errors.js"
 import { encodeError } from "../../core/error-codec.js"
+import { maxValueBytes, ValueTooLargeError } from "../../core/value-size.js"
 import {
   ExecutorFailure,
   HeldResult,
@@ -42,6 +43,7 @@ import { deleteClientKeys } from "./cleanup.js"
 import { moduleHashes } from "./job-input.js"
 import { renewLease } from "./lease-sweep.js"
 import { JobWatch, resultsExist } from "./job-watch.js"
+import { TaskLogReader, type TaskLogLine } from "./task-log-reader.js"
 
 /** Settings of the cluster executor (validated by `Client.connect`). */
 export interface ClusterExecutorSettings {
@@ -55,6 +57,8 @@ export interface ClusterExecutorSettings {
   readonly connectTimeoutMs: number
   /** The client's project root, mapped by a worker's `--root`. */
   readonly root: string
+  /** Where the tasks' forwarded console lines go (`forwardLogs`); undefined: not forwarded. */
+  readonly forwardLogs?: ((line: TaskLogLine) => void) | undefined
 }
 
 /** A batch on its way through the cluster. */
@@ -64,6 +68,8 @@ interface Pending {
   readonly onResults: ((part: PartialResults) => void) | undefined
   readonly resolve: (result: WireBatchResult) => void
   readonly reject: (error: ExecutorFailure) => void
+  /** The signal's start hook (a timed task: its clock starts when a worker starts the batch). */
+  readonly onStart: (() => void) | undefined
   /** Parts kept for the reply when nobody listens to streamed results. */
   parts: PartialResults[] | undefined
   stopListening: (() => void) | undefined
@@ -75,6 +81,8 @@ const fetchChunk = 64
 const vanished = "its result is no longer in Redis"
 /** Rounds of recomputing a vanished result before a fetch gives up (each needs a new loss: a flush per round). */
 const fetchRounds = 8
+/** How many results one UNLINK deletes. */
+const releaseChunk = 1_000
 
 /** The cluster executor: `Executor` with `remote`, plus what `Client` needs around it. */
 export interface ClusterExecutor extends Executor {
@@ -95,17 +103,19 @@ export async function makeClusterExecutor(settings: ClusterExecutorSettings): Pr
   const extra: Redis[] = []
   try {
     extra.push(await open("read"), await open("events"))
+    if (settings.forwardLogs !== undefined) extra.push(await open("logs"))
   } catch (error) {
     cmd.disconnect()
     for (const redis of extra) redis.disconnect()
     throw error
   }
-  const [reader, eventsConnection] = extra as [Redis, Redis]
-  return new Cluster(settings, clientId, cmd, reader, eventsConnection)
+  const [reader, eventsConnection, logs] = extra as [Redis, Redis, Redis | undefined]
+  return new Cluster(settings, clientId, cmd, reader, eventsConnection, logs)
 }
 
 class Cluster implements ClusterExecutor {
   readonly kind = "cluster"
+  readonly startsLate = true
   readonly workers: number
   readonly remote: RemoteResults
   readonly #pending = new Map<string, Pending>()
@@ -114,6 +124,7 @@ class Cluster implements ClusterExecutor {
   readonly #reader: CompletionReader
   readonly #leaseTimer: NodeJS.Timeout
   readonly #watch: JobWatch
+  readonly #logs: TaskLogReader | undefined
   #batches = 0
   #closing: Promise<void> | undefined
   /** The engine's handler of results found missing (lineage recompute, or lost); undefined until it gives one. */
@@ -125,7 +136,8 @@ class Cluster implements ClusterExecutor {
     readonly clientId: string,
     readonly cmd: Redis,
     reader: Redis,
-    eventsConnection: Redis
+    eventsConnection: Redis,
+    logs: Redis | undefined
   ) {
     this.workers = settings.concurrency
     this.#connections = [cmd, reader, eventsConnection]
@@ -151,6 +163,10 @@ class Cluster implements ClusterExecutor {
       },
       { key: keys.lease(prefix, clientId), onGone: () => this.#renewLease() }
     )
+    this.#logs =
+      logs === undefined || settings.forwardLogs === undefined
+        ? undefined
+        : new TaskLogReader(logs, cmd, keys.logs(prefix, clientId), settings.forwardLogs)
     this.remote = {
       fetch: (list) => this.#fetch(list),
       release: (list) => this.#release(list),
@@ -172,6 +188,7 @@ class Cluster implements ClusterExecutor {
         onResults,
         resolve,
         reject,
+        onStart: signal?.onStart,
         parts: onResults === undefined ? [] : undefined,
         stopListening: undefined
       }
@@ -187,8 +204,11 @@ class Cluster implements ClusterExecutor {
         root: this.settings.root,
         batch: encodeBatch({ ...batch, keys: taskKeys })
       }
+      if (data.batch.length > maxValueBytes()) return this.#settle(id, tooLarge(data.batch.length, taskKeys))
       const modules = moduleHashes(batch)
       if (modules !== undefined) Object.assign(data, { modules })
+      if (this.#logs !== undefined) Object.assign(data, { logs: true })
+      if (pending.onStart !== undefined) Object.assign(data, { started: true })
       this.#queue
         .add("batch", data, { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: 1 })
         .catch((error: unknown) => this.#settle(id, queueFailure(error, taskKeys)))
@@ -201,6 +221,7 @@ class Cluster implements ClusterExecutor {
     if (pending === undefined) return // aborted or settled meanwhile
     if (entry.kind === "part") return this.#part(pending, entry.part, entry.done)
     if (entry.kind === "missing" && this.#lineage !== undefined) return this.#missingInputs(entry.job, entry.keys)
+    if (entry.kind === "started") return pending.onStart?.()
     const n = pending.keys.length
     const error =
       entry.kind === "refused"
@@ -339,7 +360,11 @@ class Cluster implements ClusterExecutor {
     const { prefix } = this.settings
     // On the command connection, before any later job of the same key is added: a rerun's result
     // is written after this delete.
-    this.cmd.unlink(...list.map((key) => keys.result(prefix, this.clientId, key))).catch(() => {})
+    // In chunks: one UNLINK of a million arguments overflows the stack (a million Futures released at once).
+    for (let at = 0; at < list.length; at += releaseChunk)
+      this.cmd
+        .unlink(...list.slice(at, at + releaseChunk).map((key) => keys.result(prefix, this.clientId, key)))
+        .catch(() => {})
   }
 
   bytesRead(): number {
@@ -371,6 +396,7 @@ class Cluster implements ClusterExecutor {
     for (const id of ids)
       this.#settle(id, new ExecutorFailure("closed", "The client closed before the batch finished."))
     this.#reader.stop()
+    this.#logs?.stop()
     try {
       // The lease first: a worker's late results are refused from then on (protocol.ts storeScript).
       await this.cmd.unlink(keys.lease(this.settings.prefix, this.clientId))
@@ -386,6 +412,12 @@ class Cluster implements ClusterExecutor {
 }
 
 const aborted = () => new ExecutorFailure("aborted", "The batch was aborted.")
+/** A batch over Redis's value limit: several tasks are rerun one by one (the engine's rule); one fails clearly. */
+const tooLarge = (bytes: number, taskKeys: ReadonlyArray<string>): WireBatchResult | ExecutorFailure => {
+  const error = new ValueTooLargeError(taskKeys[0], bytes, maxValueBytes(), "arguments")
+  if (taskKeys.length > 1) return new ExecutorFailure("transport", error.message)
+  return { results: [encodeError(error)], failed: [0], elapsedMs: 0 }
+}
 /** A batch Redis refused to queue: full (OOM) -> each task fails with ClusterMemoryError; else a transport failure. */
 const queueFailure = (error: unknown, taskKeys: ReadonlyArray<string>): WireBatchResult | ExecutorFailure => {
   const detail = redact(error instanceof Error ? error.message : String(error))

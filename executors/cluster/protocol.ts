@@ -12,7 +12,7 @@ import { deserialize, serialize } from "node:v8"
 import type { EncodedError, WireBatch } from "../../core/protocol.js"
 
 /** Bumped whenever the job data or the stream entries change shape: a worker refuses other versions. */
-export const clusterProtocolVersion = 1
+export const clusterProtocolVersion = 2
 
 /** Redis key names, given the prefix (default `weft`) and the client id. */
 export const keys = {
@@ -22,6 +22,8 @@ export const keys = {
   results: (prefix: string, client: string) => `${prefix}:r:${globEscape(client)}:*`,
   /** The client's completions: a Stream of `StreamEntry`s. */
   completions: (prefix: string, client: string) => `${prefix}:c:${client}`,
+  /** The client's forwarded task logs (`forwardLogs`): a Stream of JSON `LogEntry`s, bounded. */
+  logs: (prefix: string, client: string) => `${prefix}:log:${client}`,
   /** The client's lease: exists (with a TTL the client renews) while the client lives. */
   lease: (prefix: string, client: string) => `${prefix}:lease:${client}`,
   /** A worker's registration (JSON `WorkerInfo`, with a TTL it renews). */
@@ -46,6 +48,17 @@ export interface JobData {
   readonly batch: string
   /** For each registered task module of the batch (client-side URL): 16 hex of sha256 of the file. */
   readonly modules?: Readonly<Record<string, string>>
+  /** The client wants its tasks' console lines (`forwardLogs`). */
+  readonly logs?: true
+  /** The client wants a "started" entry when the batch starts (a task's timeout counts from then). */
+  readonly started?: true
+}
+
+/** One entry of a client's log stream: console lines of its tasks on one worker. */
+export interface LogEntry {
+  readonly worker: string
+  /** [task key, 0 stdout | 1 stderr, the line without its key prefix]. */
+  readonly lines: ReadonlyArray<readonly [key: string, stream: 0 | 1, text: string]>
 }
 
 /** What a worker reports for some tasks of a job. */
@@ -69,6 +82,8 @@ export type StreamEntry =
   | { readonly job: string; readonly kind: "part"; readonly part: Completion; readonly done: boolean }
   /** The job could not run at all: every task fails with `error` (a worker of another version, a bad batch). */
   | { readonly job: string; readonly kind: "refused"; readonly error: EncodedError }
+  /** The job started running on a worker (sent only when the job data asks, `started`). */
+  | { readonly job: string; readonly kind: "started" }
   /** The job was dropped: an input it needs is no longer held (`keys`). */
   | { readonly job: string; readonly kind: "missing"; readonly keys: ReadonlyArray<string> }
 
@@ -107,12 +122,12 @@ export const decodeEntry = (data: Buffer): StreamEntry => deserialize(data) as S
  * Lua: store results and report them, only while the client's lease exists, atomically. So a
  * worker that finishes after its client closed (or died) leaves nothing behind.
  * KEYS[1] = lease, KEYS[2] = completion stream, KEYS[3..] = result keys;
- * ARGV[1] = the stream entry, ARGV[2..] = the serialized results (index-aligned with KEYS[3..]).
+ * ARGV[1] = the stream entry (empty: none, a first share of big results), ARGV[2..] = the serialized results (index-aligned with KEYS[3..]).
  */
 export const storeScript = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[i - 1]) end
-redis.call('XADD', KEYS[2], '*', 'd', ARGV[1])
+if ARGV[1] ~= '' then redis.call('XADD', KEYS[2], '*', 'd', ARGV[1]) end
 return 1
 `
 

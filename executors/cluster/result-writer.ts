@@ -10,10 +10,17 @@ import { serialize } from "node:v8"
 import type { Redis } from "ioredis"
 import { encodeError } from "../../core/error-codec.js"
 import { ClusterMemoryError } from "../../core/errors.js"
+import { maxValueBytes, ValueTooLargeError } from "../../core/value-size.js"
 import type { EncodedError, PartialResults } from "../../core/protocol.js"
 import { encodeEntry, keys, storeScript, typeOf, type Completion, type StreamEntry } from "./protocol.js"
 
 type StoreCommand = (numKeys: number, ...args: Array<string | Buffer>) => Promise<number>
+
+/**
+ * Most result bytes sent in one script call: the rest go in earlier calls (without the stream
+ * entry), so that a part of several big results stays under Redis's 1 GB query buffer.
+ */
+const callBytes = 64 * 1024 * 1024
 
 /** Registers the Lua script on a connection (EVALSHA, loaded once). */
 export function defineStore(redis: Redis): void {
@@ -52,6 +59,8 @@ export class ResultWriter {
     const resultKeys: string[] = []
     const values: Buffer[] = []
     const results: Completion["results"][number][] = new Array(part.results.length)
+    let failed = part.failed
+    const limit = maxValueBytes()
     let f = 0
     for (let k = 0; k < part.results.length; k++) {
       const i = part.from + k
@@ -61,12 +70,19 @@ export class ResultWriter {
         continue
       }
       const bytes = serialize(part.results[k])
+      if (bytes.length > limit) {
+        // Redis would refuse it (proto-max-bulk-len): say so, by key, size and limit, and write nothing.
+        results[k] = encodeError(new ValueTooLargeError(this.taskKeys[i], bytes.length, limit, "result"))
+        failed = [...failed, i].sort((a, b) => a - b)
+        continue
+      }
       resultKeys.push(keys.result(this.prefix, this.client, this.taskKeys[i]))
       values.push(bytes)
       results[k] = [bytes.length, typeOf(part.results[k])]
     }
-    const completion: Completion = { from: part.from, results, failed: part.failed, elapsedMs }
+    const completion: Completion = { from: part.from, results, failed, elapsedMs }
     try {
+      if (!(await this.#storeBig(resultKeys, values))) return
       await this.#store(resultKeys, values, encodeEntry({ job: this.job, kind: "part", part: completion, done }))
     } catch (error) {
       // Redis refused the results (full: OOM, or a value over its 512 MB limit): the tasks fail
@@ -87,6 +103,23 @@ export class ResultWriter {
         : encodeError(new ClusterMemoryError(this.taskKeys[i], detail))
     })
     return { from: part.from, results, failed }
+  }
+
+  /**
+   * Stores leading results in calls of at most `callBytes` each until the rest fit in one
+   * (removing them from the lists); false when the client's lease was gone.
+   */
+  async #storeBig(resultKeys: string[], values: Buffer[]): Promise<boolean> {
+    let total = 0
+    for (const value of values) total += value.length
+    while (total > callBytes && values.length > 1) {
+      let n = 0
+      let bytes = 0
+      while (n < values.length - 1 && (n === 0 || bytes + values[n].length <= callBytes)) bytes += values[n++].length
+      if ((await this.#store(resultKeys.splice(0, n), values.splice(0, n), Buffer.alloc(0))) === 0) return false
+      total -= bytes
+    }
+    return true
   }
 
   async #store(resultKeys: string[], values: Buffer[], entry: Buffer): Promise<number> {

@@ -32,6 +32,7 @@ import {
   type WorkerInfo
 } from "./protocol.js"
 import { defineStore, ResultWriter } from "./result-writer.js"
+import { LogForwarder } from "./task-logs.js"
 import { deserialize } from "node:v8"
 import { parseBytes } from "../../core/duration.js"
 
@@ -101,6 +102,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     for (const redis of opened) redis.disconnect()
     throw error
   }
+  // Its threads prefix each task's console lines with the task's key (executors/worker/task-output.ts).
+  process.env.WEFT_TASK_OUTPUT = "key"
   const executor = await makeTinypoolExecutor({
     workers: threads,
     isolation,
@@ -128,6 +131,7 @@ class WorkerRuntime implements WorkerHandle {
   readonly #aborted = new Map<string, number>()
   readonly #worker: Worker
   readonly #timers: NodeJS.Timeout[] = []
+  readonly #logs: LogForwarder
   #closing: Promise<void> | undefined
 
   constructor(
@@ -143,6 +147,7 @@ class WorkerRuntime implements WorkerHandle {
     this.prefix = options.prefix ?? "weft"
     this.redis = target.display
     defineStore(connections[0])
+    this.#logs = new LogForwarder(connections[0], this.prefix, name)
     this.#worker = new Worker(this.queue, (job: Job) => this.#process(job), {
       connection: connections[1],
       prefix: this.prefix,
@@ -202,7 +207,12 @@ class WorkerRuntime implements WorkerHandle {
     let values = new Map<string, unknown>()
     const inputs = batch!.inputs ?? []
     if (inputs.length > 0) {
-      const found = await cmd.mgetBuffer(...inputs.map((key) => keys.result(this.prefix, client, key)))
+      const found: Array<Buffer | null> = []
+      // In chunks: a task over a million Futures would overflow the stack with one MGET of them all.
+      for (let at = 0; at < inputs.length; at += 1_000)
+        found.push(
+          ...(await cmd.mgetBuffer(...inputs.slice(at, at + 1_000).map((key) => keys.result(this.prefix, client, key))))
+        )
       const missing = inputs.filter((_, i) => found[i] === null)
       if (missing.length > 0) return writer.entry({ job: id, kind: "missing", keys: missing })
       values = new Map(inputs.map((key, i) => [key, deserialize(found[i]!)]))
@@ -211,6 +221,9 @@ class WorkerRuntime implements WorkerHandle {
     const abort = new BatchAbort()
     this.#running.set(id, { client, abort })
     const n = batch!.fn.length
+    // A timed task's clock starts now, on its client (the client stops it on time, here, by abort).
+    if (data.started === true) void writer.entry({ job: id, kind: "started" }).catch(() => {})
+    const forwarded = data.logs === true ? this.#logs.running(client, batch!.keys ?? []) : undefined
     try {
       const result = await this.executor.run(
         withInputs(batch!, values),
@@ -227,6 +240,7 @@ class WorkerRuntime implements WorkerHandle {
       throw new Error(error instanceof ExecutorFailure ? `${error.reason}: ${error.message}` : String(error))
     } finally {
       this.#running.delete(id)
+      forwarded?.()
     }
   }
 
@@ -272,8 +286,11 @@ class WorkerRuntime implements WorkerHandle {
     const [cmd, bullmq, sub] = this.connections
     // Waits for the running jobs to finish (force: leaves them to the stalled check, which fails
     // them within seconds so their clients rerun them elsewhere).
-    await this.#worker.close(force).catch(() => {})
+    // Forced (a second signal): within seconds even when Redis is gone (BullMQ's close then waits for it).
+    const closed = this.#worker.close(force).catch(() => {})
+    await (force ? Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 3_000).unref())]) : closed)
     await this.executor.close()
+    await this.#logs.close()
     await cmd.unlink(keys.worker(this.prefix, this.name)).catch(() => {})
     for (const redis of [cmd, bullmq, sub]) redis.disconnect()
   }

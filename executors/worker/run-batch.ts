@@ -16,6 +16,7 @@ import { awaitingPromise, listenWhileRunning, type BatchControl } from "../inter
 import { findFunctions } from "./load.js"
 import { BatchRun, isEffect, isThenable, mustAwait, recorded } from "./task.js"
 import { batchTiming } from "./timing.js"
+import { prefixingTaskOutput, taskOutput } from "./task-output.js"
 
 /**
  * Runs every task of `batch` and reports each value or encoded error, index-aligned. Never
@@ -49,7 +50,10 @@ async function run(
   const n = batch.fn.length
   // Task start times, only when asked (the dashboard): task i ran from at[i] to at[i + 1].
   const at = batch.timing === true ? new Array<number>(n + 1) : undefined
+  // A cluster worker's threads prefix each task's console output with its key (task-output.ts).
+  const keys = prefixingTaskOutput ? batch.keys : undefined
   for (let i = 0; i < n; i++) {
+    if (keys !== undefined) taskOutput.key = keys[i]
     if (at !== undefined) at[i] = performance.now()
     let value = tasks.start(i)
     if (value === recorded) continue
@@ -72,6 +76,7 @@ async function run(
     tasks.finish(i, value)
   }
   if (control !== undefined) control.current = n
+  if (keys !== undefined) taskOutput.key = undefined
   if (at === undefined) return tasks.end(start)
   at[n] = performance.now()
   const timing = batchTiming(at, tasks.failed)

@@ -5,6 +5,9 @@
  */
 import { describeGot, parseDuration } from "../../core/duration.js"
 import { validateFaultPlan, type ClientSettings, type FaultPlan } from "./client-options.js"
+import type { TaskLogLine } from "../../executors/cluster/task-log-reader.js"
+
+export type { TaskLogLine } from "../../executors/cluster/task-log-reader.js"
 
 /** Options of `Client.connect` (and `Weft.connect`). */
 export interface ConnectOptions {
@@ -28,6 +31,13 @@ export interface ConnectOptions {
   readonly root?: string
   /** Inject transient failures, to test that retries make results unchanged. */
   readonly faults?: FaultPlan
+  /**
+   * Forward the tasks' console output from the workers to this client, as Dask's
+   * `forward_logging`: `true` writes each line to this process's stdout or stderr as
+   * `[key] text`; a function gets each line instead. Default off (lines stay in the workers'
+   * output, where they are prefixed with the task's key too).
+   */
+  readonly forwardLogs?: boolean | ((line: TaskLogLine) => void)
 }
 
 /** Validated `ConnectOptions`. */
@@ -40,9 +50,21 @@ export interface ConnectSettings {
   readonly allowedFailures: number
   readonly root: string
   readonly faults: ClientSettings["faults"]
+  /** Where forwarded log lines go; undefined when not forwarded. */
+  readonly forwardLogs: ((line: TaskLogLine) => void) | undefined
 }
 
-const known = ["queue", "prefix", "lease", "connectTimeout", "concurrency", "allowedFailures", "root", "faults"]
+const known = [
+  "queue",
+  "prefix",
+  "lease",
+  "connectTimeout",
+  "concurrency",
+  "allowedFailures",
+  "root",
+  "faults",
+  "forwardLogs"
+]
 
 const bad = (what: string, fix: string) => new TypeError(`Client.connect: ${what}. ${fix}`)
 
@@ -61,6 +83,21 @@ const count = (value: unknown, what: string, fallback: number, min: number): num
   if (typeof value !== "number" || !Number.isInteger(value) || value < min)
     throw bad(`${what} must be a whole number >= ${min}, got ${describeGot(value)}`, `Omit it for ${fallback}.`)
   return value
+}
+
+const forwardLogs = (value: unknown): ConnectSettings["forwardLogs"] => {
+  if (value === undefined || value === false) return undefined
+  if (value === true) return writeLogLine
+  if (typeof value === "function") return value as (line: TaskLogLine) => void
+  throw bad(
+    `forwardLogs must be true, false or a function of each line, got ${describeGot(value)}`,
+    "e.g. { forwardLogs: true }."
+  )
+}
+
+/** The default log sink: the line on this process's stdout or stderr, prefixed with the task's key. */
+const writeLogLine = (line: TaskLogLine): void => {
+  ;(line.stream === "stdout" ? process.stdout : process.stderr).write(`[${line.key}] ${line.text}\n`)
 }
 
 /** Validates `Client.connect` options; throws `TypeError` naming what is wrong and how to fix it. */
@@ -84,6 +121,7 @@ export function validateConnectOptions(options: unknown): ConnectSettings {
     concurrency: count(o.concurrency, "concurrency", 16, 1),
     allowedFailures: count(o.allowedFailures, "allowedFailures", 3, 0),
     root: o.root ?? process.cwd(),
-    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.connect faults")
+    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.connect faults"),
+    forwardLogs: forwardLogs(o.forwardLogs)
   }
 }

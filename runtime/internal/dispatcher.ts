@@ -181,10 +181,16 @@ export class Dispatcher {
     const flight: Flight = { tasks, ids, controller: new BatchAbort(), timer: undefined, timedOut: false, done: false }
     for (const task of tasks) task.payload.flight = flight
     if (tasks.length === 1 && tasks[0].payload.options.timeoutMs !== undefined) {
-      flight.timer = setTimeout(() => {
-        flight.timedOut = true
-        flight.controller.abort()
-      }, tasks[0].payload.options.timeoutMs)
+      const arm = () => {
+        if (flight.done || this.#closed) return
+        flight.timer = setTimeout(() => {
+          flight.timedOut = true
+          flight.controller.abort()
+        }, tasks[0].payload.options.timeoutMs)
+      }
+      // On a cluster the batch may wait in a queue first: the clock starts when a worker starts it.
+      if (this.#executor.startsLate === true) flight.controller.onStart = arm
+      else arm()
     }
     this.#inFlight++
     this.#flights.add(flight)
