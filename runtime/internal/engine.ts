@@ -138,13 +138,19 @@ export class Engine {
     options: NormalizedTaskOptions
   ): TaskRecordOf {
     const existing = this.scheduler.get(key)
-    if (existing !== undefined && existing.state !== "cancelled") return existing
+    if (existing !== undefined && existing.state !== "cancelled") return this.#cacheSubmitted(existing)
     const dependencies = distinct(inputs)
     const inputSlots =
       dependencies === inputs ? identitySlots(inputs.length) : inputs.map((record) => dependencies.indexOf(record))
     const payload = newPayload(fn, template, inputSlots, options, options.timeoutMs !== undefined)
     const record = this.scheduler.add(key, fn.name, payload, dependencies as TaskRecordOf[], options.priority)
     this.#dispatcher.schedulePump()
+    return this.#cacheSubmitted(record)
+  }
+
+  /** The result cache's hook (issue 17): a record submitted may be what a task the cache holds back waits for. */
+  #cacheSubmitted(record: TaskRecordOf): TaskRecordOf {
+    if (this.#cache !== undefined) this.#cache.submitted(record)
     return record
   }
 
