@@ -39,6 +39,11 @@ export interface CacheSlot {
    * `miss` once it found nothing (the task must run, and so must what it needs).
    */
   lookup: "pending" | "miss" | undefined
+  /**
+   * What a miss of it costs, in ms: its run time plus that of its cached inputs, transitively (a
+   * miss makes them needed). Set when it succeeds or is found.
+   */
+  costMs: number
   /** Popped but held back by the cache: its dependents may be found, and then it need not run at all. */
   parked: boolean
 }
@@ -211,7 +216,8 @@ export const newSlot = (): CacheSlot => ({
   lock: undefined,
   hit: false,
   lookup: undefined,
-  parked: false
+  parked: false,
+  costMs: 0
 })
 
 /** The key of its parts: sha256 of a fixed-order, length-prefixed rendering. */

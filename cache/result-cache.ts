@@ -216,10 +216,35 @@ export class ResultCache<R extends CacheRecord> {
     if (!ResultCache.cacheable(payload) || payload.cache?.hit === true) return
     this.#counts.misses++
     const info = this.keys.fnInfo(payload.fn)
-    info.avgMs = info.avgMs < 0 ? computeMs : info.avgMs * 0.8 + computeMs * 0.2
     const slot = (payload.cache ??= newSlot())
+    // The rule weighs what a miss costs: this run and its cached inputs' (a quick aggregate of slow inputs pays).
+    const costMs = (slot.costMs = costOf(task, computeMs))
+    info.avgMs = info.avgMs < 0 ? costMs : info.avgMs * 0.8 + costMs * 0.2
     // Quicker than a lookup, or a quick function's outlier (a GC pause): not worth writing.
-    if (computeMs < alwaysWriteMs && (computeMs <= this.#fixedMs || this.#cheap(info))) return this.#notWorth(slot)
+    if (costMs < alwaysWriteMs && (costMs <= this.#fixedMs || this.#cheap(info))) return this.#notWorth(slot)
+    const remote = this.fetchValue?.(value)
+    if (remote === undefined) return this.#write(task, value, costMs)
+    // Held where it ran (the cluster's Redis): fetched for the write; the lock is held until it ends.
+    this.#track(
+      remote.then(
+        (fetched) => this.#write(task, fetched, costMs),
+        (error: unknown) => {
+          this.#warn(error)
+          this.#release(slot)
+        }
+      )
+    )
+  }
+
+  /**
+   * Set by the engine of a cluster: the value behind a result held remotely (a Promise), or
+   * undefined for a value that is here. A remote result worth writing is fetched for the write.
+   */
+  fetchValue: ((value: unknown) => Promise<unknown> | undefined) | undefined = undefined
+
+  #write(task: R, value: unknown, computeMs: number): void {
+    const slot = task.payload.cache!
+    const info = this.keys.fnInfo(task.payload.fn!)
     let bytes: Uint8Array
     try {
       bytes = serialize(value)
@@ -264,10 +289,11 @@ export class ResultCache<R extends CacheRecord> {
     this.#locks.clear()
     const run: RunCounts = { ...this.#counts, endedAt: Date.now() }
     await this.store.recordRun(run).catch((error: unknown) => this.#warn(error))
+    await this.store.close?.().catch(() => {})
   }
 
   /** Reads and deserializes the entry of `key`; undefined on a miss (a damaged entry is deleted: a miss). */
-  async #read(key: string, info: FnCacheInfo): Promise<{ value: unknown } | undefined> {
+  async #read(key: string, info: FnCacheInfo): Promise<{ value: unknown; costMs: number } | undefined> {
     const started = performance.now()
     this.#counts.lookups++
     const entry = await this.store.get(key).catch((error: unknown) => void this.#warn(error))
@@ -282,16 +308,17 @@ export class ResultCache<R extends CacheRecord> {
     }
     this.#learn(performance.now() - started, entry.bytes.byteLength)
     if (info.avgMs < 0) info.avgMs = entry.meta.computeMs
-    return { value }
+    return { value, costMs: entry.meta.computeMs }
   }
 
   /** Marks a found result and hands it to the engine, which settles the task without running it. */
-  #found(task: R, value: unknown): void {
+  #found(task: R, found: { value: unknown; costMs: number }): void {
     const slot = task.payload.cache!
+    slot.costMs = found.costMs
     slot.hit = true
     slot.checked = true
     this.#counts.hits++
-    this.#hooks?.hit(task, value)
+    this.#hooks?.hit(task, found.value)
   }
 
   async #lookUp(task: R, key: string, info: FnCacheInfo): Promise<void> {
@@ -300,7 +327,7 @@ export class ResultCache<R extends CacheRecord> {
     for (;;) {
       const found = await this.#read(key, info)
       if (!wanted()) return
-      if (found !== undefined) return this.#found(task, found.value)
+      if (found !== undefined) return this.#found(task, found)
       if (this.#cheap(info)) break
       const lock = await this.store.tryLock(key)
       if (!wanted()) return lock?.release()
@@ -331,7 +358,7 @@ export class ResultCache<R extends CacheRecord> {
     }
     if (found === undefined) return this.#demand.missed(task)
     slot.lookup = undefined
-    this.#found(task, found.value)
+    this.#found(task, found)
     this.#demand.settled(task)
   }
 
@@ -383,4 +410,12 @@ export class ResultCache<R extends CacheRecord> {
     )
     return undefined
   }
+}
+
+/** `ranMs` plus what the task's cached inputs cost (each its own run and its inputs', as recorded in their slots). */
+const costOf = (task: CacheRecord, ranMs: number): number => {
+  let cost = ranMs
+  const inputs = task.dependencies
+  for (let i = 0; i < inputs.length; i++) cost += inputs[i].payload.cache?.costMs ?? 0
+  return cost
 }

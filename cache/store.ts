@@ -111,4 +111,6 @@ export interface CacheStore {
   clear(): Promise<void>
   /** Finishes bookkeeping deferred off the lookup path (the disk store's LRU touches); the result cache calls it at close. */
   flush?(): Promise<void>
+  /** Lets go of what the store opened (the Redis store's connection); the result cache calls it last at close. */
+  close?(): Promise<void>
 }

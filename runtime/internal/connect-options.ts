@@ -5,6 +5,7 @@
  */
 import { describeGot, parseDuration } from "../../core/duration.js"
 import { validateFaultPlan, type ClientSettings, type FaultPlan } from "./client-options.js"
+import { validateRedisCacheOption, type RedisCacheOptions } from "../../cache/options.js"
 
 /** Options of `Client.connect` (and `Weft.connect`). */
 export interface ConnectOptions {
@@ -28,6 +29,8 @@ export interface ConnectOptions {
   readonly root?: string
   /** Inject transient failures, to test that retries make results unchanged. */
   readonly faults?: FaultPlan
+  /** Keep pure tasks' results across runs in this cluster's Redis (docs/cache.md): `true` (256 MB cap) or `{ maxSize }`. */
+  readonly cache?: boolean | RedisCacheOptions
 }
 
 /** Validated `ConnectOptions`. */
@@ -40,9 +43,21 @@ export interface ConnectSettings {
   readonly allowedFailures: number
   readonly root: string
   readonly faults: ClientSettings["faults"]
+  /** The result cache's cap in bytes; undefined when off. */
+  readonly cacheMaxBytes: number | undefined
 }
 
-const known = ["queue", "prefix", "lease", "connectTimeout", "concurrency", "allowedFailures", "root", "faults"]
+const known = [
+  "queue",
+  "prefix",
+  "lease",
+  "connectTimeout",
+  "concurrency",
+  "allowedFailures",
+  "root",
+  "faults",
+  "cache"
+]
 
 const bad = (what: string, fix: string) => new TypeError(`Client.connect: ${what}. ${fix}`)
 
@@ -84,6 +99,7 @@ export function validateConnectOptions(options: unknown): ConnectSettings {
     concurrency: count(o.concurrency, "concurrency", 16, 1),
     allowedFailures: count(o.allowedFailures, "allowedFailures", 3, 0),
     root: o.root ?? process.cwd(),
-    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.connect faults")
+    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.connect faults"),
+    cacheMaxBytes: validateRedisCacheOption(o.cache, "Client.connect")
   }
 }

@@ -291,9 +291,10 @@ export class Engine {
     // are not aborted: closing the executor rejects them ("closed"), while an abort would make
     // tinypool start a replacement worker for each, only to stop it at once.
     await new Promise((resolve) => setImmediate(resolve))
-    await this.executor.close()
-    // Pending cache writes finish first, so that the next process finds them.
+    // Pending cache writes finish before close resolves, so that the next process finds them; and
+    // before the executor closes, as a cluster's results they write are fetched through it.
     await this.#cache?.close()
+    await this.executor.close()
   }
 
   /**
