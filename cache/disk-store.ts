@@ -37,6 +37,7 @@ const isMeta = (value: unknown): value is EntryMeta =>
 /** A store in the folder `dir`, capped at `maxBytes`. */
 export class DiskStore implements CacheStore {
   readonly location: string
+  readonly syncLocks = true
   readonly maxBytes: number
   readonly #own: string
   readonly #locks: string
@@ -45,6 +46,8 @@ export class DiskStore implements CacheStore {
   /** Bytes the folder holds, as this process believes; undefined until first needed. */
   #bytes: number | undefined
   #evicting: Promise<void> | undefined
+  /** LRU touches not yet written (`flush`). */
+  readonly #touches = new Set<Promise<void>>()
 
   constructor(dir: string, maxBytes: number) {
     this.location = path.resolve(dir)
@@ -70,11 +73,22 @@ export class DiskStore implements CacheStore {
       await this.delete(key).catch(() => {})
       return undefined
     }
-    // LRU: this entry was used now (an index line appended; the newest wins).
-    await cacache.index
+    // LRU: this entry was used now (an index line appended; the newest wins). Off the lookup's
+    // path: the hit is answered now, the line is appended meanwhile, and `flush` (at close) waits.
+    const touch = cacache.index
       .insert(this.location, key, found.integrity, { size: found.size, metadata: found.metadata })
-      .catch(() => {})
+      .then(
+        () => {},
+        () => {}
+      )
+    this.#touches.add(touch)
+    void touch.finally(() => this.#touches.delete(touch))
     return { bytes: found.data, meta: found.metadata }
+  }
+
+  /** Waits for the LRU touches of earlier hits. */
+  async flush(): Promise<void> {
+    while (this.#touches.size > 0) await Promise.all([...this.#touches])
   }
 
   async put(key: string, bytes: Uint8Array, meta: EntryMeta): Promise<void> {

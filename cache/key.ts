@@ -34,6 +34,18 @@ export interface CacheSlot {
   lock: StoreLock | undefined
   /** Its result came from the cache. */
   hit: boolean
+  /**
+   * A lookup made before the task could run (top-down, `demand.ts`): `pending` while it runs,
+   * `miss` once it found nothing (the task must run, and so must what it needs).
+   */
+  lookup: "pending" | "miss" | undefined
+  /**
+   * What a miss of it costs, in ms: its run time plus that of its cached inputs, transitively (a
+   * miss makes them needed). Set when it succeeds or is found.
+   */
+  costMs: number
+  /** Popped but held back by the cache: its dependents may be found, and then it need not run at all. */
+  parked: boolean
 }
 
 /** What the result cache needs of the engine's per-task payload. */
@@ -51,6 +63,13 @@ export interface CacheRecord {
   readonly state: string
   readonly value: unknown
   readonly dependencies: ReadonlyArray<CacheRecord>
+  readonly dependents: ReadonlyArray<CacheRecord>
+  /** Handles (Futures) held on it: the user asked for it. */
+  readonly refs: number
+  /** fireAndForget: it runs to the end even with no handle. */
+  readonly keep: boolean
+  /** Dependents not yet settled. */
+  readonly pendingDependents: number
   payload: CachePayload
 }
 
@@ -61,7 +80,7 @@ export interface FnCacheInfo {
   readonly covers: string
   /** sha256 of task and code: the name of its identity marker in the store. */
   readonly identity: string
-  /** The store had entries of this identity when the client started, or one was written since. */
+  /** The store had entries of this identity when the client started (keys written since: `ResultCache`). */
   present: boolean
   /**
    * Its average run time here in ms (a moving average; -1 before it ran here, or a hit told the
@@ -195,7 +214,10 @@ export const newSlot = (): CacheSlot => ({
   parts: undefined,
   checked: false,
   lock: undefined,
-  hit: false
+  hit: false,
+  lookup: undefined,
+  parked: false,
+  costMs: 0
 })
 
 /** The key of its parts: sha256 of a fixed-order, length-prefixed rendering. */

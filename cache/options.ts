@@ -51,3 +51,34 @@ export function validateCacheOption(cache: unknown, where: string, cwd: string):
     maxBytes: maxSize === undefined ? defaultMaxBytes : parseBytes(maxSize, `${where} cache.maxSize`)
   }
 }
+
+/** The default cap of the cache in Redis: far below what a queue needs, as Redis holds it in memory. */
+export const defaultRedisMaxBytes = 256e6
+
+/** The `cache` option of `Client.connect`: the cache is kept in the cluster's Redis (`redis-store.ts`). */
+export interface RedisCacheOptions {
+  /** The size cap in Redis, bytes or a size such as `"256 MB"` (default); least recently used entries are evicted past it. */
+  readonly maxSize?: number | string
+}
+
+/** Validates `Client.connect`'s `cache` (`true`, `false`, `{ maxSize }` or undefined): the cap in bytes, or undefined when off. */
+export function validateRedisCacheOption(cache: unknown, where: string): number | undefined {
+  if (cache === undefined || cache === false) return undefined
+  if (cache === true) return defaultRedisMaxBytes
+  const example = 'Pass cache: true, or e.g. cache: { maxSize: "256 MB" }.'
+  if (typeof cache !== "object" || cache === null || Array.isArray(cache)) {
+    throw new TypeError(
+      `${where}: cache must be true, false or an object { maxSize }, got ${describeGot(cache)}. ${example}`
+    )
+  }
+  for (const name of Object.keys(cache)) {
+    if (name === "dir")
+      throw new TypeError(
+        `${where}: cache.dir is for Client.local; a cluster keeps its cache in its Redis (docs/cache.md). ${example}`
+      )
+    if (name !== "maxSize")
+      throw new TypeError(`${where}: unknown cache option "${name}"; the option is maxSize. ${example}`)
+  }
+  const { maxSize } = cache as RedisCacheOptions
+  return maxSize === undefined ? defaultRedisMaxBytes : parseBytes(maxSize, `${where} cache.maxSize`)
+}

@@ -20,6 +20,7 @@
 import { deserialize, serialize } from "node:v8"
 import type { FnInfo } from "../dsl/function-ref.js"
 import { KeyMaker, newSlot, type CachePayload, type CacheRecord, type FnCacheInfo, type ProjectParts } from "./key.js"
+import { Demand } from "./demand.js"
 import type { CacheStore, RunCounts, StoreLock } from "./store.js"
 
 /** A result that took this long or more (ms) is always written. */
@@ -41,7 +42,11 @@ const maxLockWaitMs = 10 * 60_000
 
 /** What the result cache calls back in the engine. */
 export interface CacheHooks<R> {
-  /** The task's result was found: settle it with `value` (it is processing). */
+  /**
+   * The task's result was found: settle it with `value`. It is processing (popped), or waiting
+   * for its inputs (a top-down lookup: the engine then claims it first, and its inputs that nobody
+   * else wants are released).
+   */
   hit(task: R, value: unknown): void
   /** Not found (and locked, when it needed a lock): run it. */
   resume(task: R): void
@@ -55,16 +60,31 @@ export class ResultCache<R extends CacheRecord> {
   readonly #pending = new Set<Promise<unknown>>()
   readonly #locks = new Set<StoreLock>()
   /** Tasks waiting for a lookup slot. */
-  readonly #queue: Array<{ task: R; key: string; info: FnCacheInfo }> = []
+  readonly #queue: Array<{ task: R; key: string; info: FnCacheInfo; before: boolean }> = []
   #lookups = 0
   #closed = false
   #fixedMs = initialFixedMs
-  #counts = { hits: 0, misses: 0, written: 0, notWorthWriting: 0 }
+  #counts = { hits: 0, misses: 0, written: 0, notWorthWriting: 0, lookups: 0 }
   #warned = false
+  readonly #demand: Demand<R>
+  /** Keys this client wrote: found again if asked for after their records were released. */
+  readonly #written = new Set<string>()
 
   private constructor(store: CacheStore, keys: KeyMaker) {
     this.store = store
     this.keys = keys
+    this.#demand = new Demand<R>({
+      cacheable: (payload) => ResultCache.cacheable(payload),
+      alwaysRuns: (task) => this.#cheap(this.keys.fnInfo(task.payload.fn!)) || this.#keyOrNothing(task) === undefined,
+      present: (task) => this.#present(task),
+      preLookUp: (task) => {
+        this.#queue.push({ task, key: this.keys.keyOf(task), info: this.keys.fnInfo(task.payload.fn!), before: true })
+        this.#drain()
+      },
+      unparked: (task) => {
+        if (!this.#begin(task)) this.#hooks?.resume(task)
+      }
+    })
   }
 
   /** Opens the cache over `store` (reads which task identities it holds). */
@@ -88,13 +108,28 @@ export class ResultCache<R extends CacheRecord> {
     return payload.fn !== undefined && payload.options.pure && payload.options.cache
   }
 
-  /** A task popped to run: false to run it now, true when the cache took it (see the module comment). */
+  /**
+   * A task popped to run: false to run it now, true when the cache took it (see the module
+   * comment): for a lookup, or parked until its dependents are decided (`demand.ts`).
+   */
   intercept(task: R): boolean {
     const payload = task.payload
     if (!ResultCache.cacheable(payload)) return false
     const slot = (payload.cache ??= newSlot())
     if (slot.checked) return false
-    const info = this.keys.fnInfo(payload.fn)
+    if (task.pendingDependents > 0 && slot.lookup === undefined && !this.#demand.popped(task, slot)) return true
+    return this.#begin(task)
+  }
+
+  /** A submitted record (new or taken again): what the top-down lookups wait for may have changed. */
+  submitted(task: R): void {
+    this.#demand.touched(task)
+  }
+
+  /** A needed popped task: false to run it now, true when queued for a lookup. */
+  #begin(task: R): boolean {
+    const slot = task.payload.cache!
+    const info = this.keys.fnInfo(task.payload.fn!)
     if (this.#cheap(info)) {
       slot.checked = true
       return false
@@ -104,16 +139,15 @@ export class ResultCache<R extends CacheRecord> {
       slot.checked = true
       return false
     }
-    if (!info.present) {
-      const lock = this.store.tryLock(key)
-      if (!(lock instanceof Promise)) {
-        if (lock !== undefined) {
-          this.#hold(task, lock)
-          return false
-        }
+    // Known to be absent (no entries of its function, or looked up before it could run): lock only.
+    if (this.store.syncLocks && (slot.lookup === "miss" || !this.#present(task))) {
+      const lock = this.store.tryLock(key) as StoreLock | undefined
+      if (lock !== undefined) {
+        this.#hold(task, lock)
+        return false
       }
     }
-    this.#queue.push({ task, key, info })
+    this.#queue.push({ task, key, info, before: false })
     this.#drain()
     return true
   }
@@ -121,7 +155,13 @@ export class ResultCache<R extends CacheRecord> {
   /** Starts queued lookups while fewer than `maxLookups` run; a task of a function now known to be cheap just runs. */
   #drain(): void {
     while (this.#lookups < maxLookups && this.#queue.length > 0) {
-      const { task, key, info } = this.#queue.shift()!
+      const { task, key, info, before } = this.#queue.shift()!
+      if (before) {
+        if (this.#closed || task.state !== "waiting") continue
+        this.#lookups++
+        this.#track(this.#preLookUp(task, key).finally(this.#lookupDone))
+        continue
+      }
       if (this.#closed || task.state !== "processing") continue
       if (this.#cheap(info)) {
         task.payload.cache!.checked = true
@@ -129,22 +169,40 @@ export class ResultCache<R extends CacheRecord> {
         continue
       }
       this.#lookups++
-      this.#track(
-        this.#lookUp(task, key, info).finally(() => {
-          this.#lookups--
-          this.#drain()
-        })
-      )
+      this.#track(this.#lookUp(task, key, info).finally(this.#lookupDone))
     }
+  }
+
+  readonly #lookupDone = (): void => {
+    this.#lookups--
+    this.#drain()
   }
 
   /** Like `intercept` for a task about to be fused into a batch: true when it may run now without a lookup. */
   claimable(task: R): boolean {
     const payload = task.payload
     if (!ResultCache.cacheable(payload) || payload.cache?.checked === true) return true
-    if (!this.#cheap(this.keys.fnInfo(payload.fn))) return false
-    ;(payload.cache ??= newSlot()).checked = true
+    const info = this.keys.fnInfo(payload.fn)
+    const slot = (payload.cache ??= newSlot())
+    if (this.#cheap(info)) {
+      slot.checked = true
+      return true
+    }
+    // Known to be absent and needed: it may run in this batch once its key's lock is taken.
+    if (!this.store.syncLocks || slot.parked || slot.lookup === "pending") return false
+    if (slot.lookup !== "miss" && (this.#present(task) || !this.#demand.needed(task))) return false
+    const key = this.#keyOrNothing(task)
+    const lock = key === undefined ? undefined : (this.store.tryLock(key) as StoreLock | undefined)
+    if (lock === undefined) return false
+    this.#hold(task, lock)
     return true
+  }
+
+  /** The store may hold the task's result: its function had entries when the client started, or this client wrote its key. */
+  #present(task: R): boolean {
+    if (this.keys.fnInfo(task.payload.fn!).present) return true
+    const key = this.#keyOrNothing(task)
+    return key !== undefined && this.#written.has(key)
   }
 
   /** A function known to run quicker than a lookup costs: it just runs (no lookup, no lock). */
@@ -158,10 +216,35 @@ export class ResultCache<R extends CacheRecord> {
     if (!ResultCache.cacheable(payload) || payload.cache?.hit === true) return
     this.#counts.misses++
     const info = this.keys.fnInfo(payload.fn)
-    info.avgMs = info.avgMs < 0 ? computeMs : info.avgMs * 0.8 + computeMs * 0.2
     const slot = (payload.cache ??= newSlot())
+    // The rule weighs what a miss costs: this run and its cached inputs' (a quick aggregate of slow inputs pays).
+    const costMs = (slot.costMs = costOf(task, computeMs))
+    info.avgMs = info.avgMs < 0 ? costMs : info.avgMs * 0.8 + costMs * 0.2
     // Quicker than a lookup, or a quick function's outlier (a GC pause): not worth writing.
-    if (computeMs < alwaysWriteMs && (computeMs <= this.#fixedMs || this.#cheap(info))) return this.#notWorth(slot)
+    if (costMs < alwaysWriteMs && (costMs <= this.#fixedMs || this.#cheap(info))) return this.#notWorth(slot)
+    const remote = this.fetchValue?.(value)
+    if (remote === undefined) return this.#write(task, value, costMs)
+    // Held where it ran (the cluster's Redis): fetched for the write; the lock is held until it ends.
+    this.#track(
+      remote.then(
+        (fetched) => this.#write(task, fetched, costMs),
+        (error: unknown) => {
+          this.#warn(error)
+          this.#release(slot)
+        }
+      )
+    )
+  }
+
+  /**
+   * Set by the engine of a cluster: the value behind a result held remotely (a Promise), or
+   * undefined for a value that is here. A remote result worth writing is fetched for the write.
+   */
+  fetchValue: ((value: unknown) => Promise<unknown> | undefined) | undefined = undefined
+
+  #write(task: R, value: unknown, computeMs: number): void {
+    const slot = task.payload.cache!
+    const info = this.keys.fnInfo(task.payload.fn!)
     let bytes: Uint8Array
     try {
       bytes = serialize(value)
@@ -173,7 +256,7 @@ export class ResultCache<R extends CacheRecord> {
     }
     const key = this.#keyOrNothing(task)
     if (key === undefined) return this.#release(slot)
-    info.present = true
+    this.#written.add(key)
     const meta = { parts: slot.parts!, computeMs, identity: info.identity }
     this.#track(
       this.store
@@ -189,8 +272,11 @@ export class ResultCache<R extends CacheRecord> {
   /** A task settled: one that did not succeed gives its lock back and will be looked up again if retried. */
   settled(task: R): void {
     const slot = task.payload.cache
-    if (slot === undefined || task.state === "memory") return
+    if (slot === undefined) return
+    this.#demand.left(slot)
+    if (task.state === "memory") return
     slot.checked = false
+    slot.lookup = undefined
     this.#release(slot)
   }
 
@@ -198,39 +284,50 @@ export class ResultCache<R extends CacheRecord> {
   async close(): Promise<void> {
     this.#closed = true
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending])
+    await this.store.flush?.().catch((error: unknown) => this.#warn(error))
     for (const lock of this.#locks) lock.release()
     this.#locks.clear()
     const run: RunCounts = { ...this.#counts, endedAt: Date.now() }
     await this.store.recordRun(run).catch((error: unknown) => this.#warn(error))
+    await this.store.close?.().catch(() => {})
+  }
+
+  /** Reads and deserializes the entry of `key`; undefined on a miss (a damaged entry is deleted: a miss). */
+  async #read(key: string, info: FnCacheInfo): Promise<{ value: unknown; costMs: number } | undefined> {
+    const started = performance.now()
+    this.#counts.lookups++
+    const entry = await this.store.get(key).catch((error: unknown) => void this.#warn(error))
+    if (entry === undefined) return undefined
+    let value: unknown
+    try {
+      value = deserialize(entry.bytes)
+    } catch {
+      // Written by another Node major or damaged past the integrity check: a miss.
+      await this.store.delete(key).catch(() => {})
+      return undefined
+    }
+    this.#learn(performance.now() - started, entry.bytes.byteLength)
+    if (info.avgMs < 0) info.avgMs = entry.meta.computeMs
+    return { value, costMs: entry.meta.computeMs }
+  }
+
+  /** Marks a found result and hands it to the engine, which settles the task without running it. */
+  #found(task: R, found: { value: unknown; costMs: number }): void {
+    const slot = task.payload.cache!
+    slot.costMs = found.costMs
+    slot.hit = true
+    slot.checked = true
+    this.#counts.hits++
+    this.#hooks?.hit(task, found.value)
   }
 
   async #lookUp(task: R, key: string, info: FnCacheInfo): Promise<void> {
     const slot = task.payload.cache!
     const wanted = () => !this.#closed && task.state === "processing"
     for (;;) {
-      const started = performance.now()
-      const entry = await this.store.get(key).catch((error: unknown) => void this.#warn(error))
+      const found = await this.#read(key, info)
       if (!wanted()) return
-      if (entry !== undefined) {
-        let value: unknown
-        let ok = true
-        try {
-          value = deserialize(entry.bytes)
-        } catch {
-          ok = false // written by another Node major or damaged past the integrity check: a miss
-          await this.store.delete(key).catch(() => {})
-        }
-        if (ok && wanted()) {
-          this.#learn(performance.now() - started, entry.bytes.byteLength)
-          if (info.avgMs < 0) info.avgMs = entry.meta.computeMs
-          slot.hit = true
-          slot.checked = true
-          this.#counts.hits++
-          this.#hooks?.hit(task, value)
-          return
-        }
-        if (!wanted()) return
-      }
+      if (found !== undefined) return this.#found(task, found)
       if (this.#cheap(info)) break
       const lock = await this.store.tryLock(key)
       if (!wanted()) return lock?.release()
@@ -244,6 +341,25 @@ export class ResultCache<R extends CacheRecord> {
     }
     slot.checked = true
     this.#hooks?.resume(task)
+  }
+
+  /**
+   * The lookup of a task still waiting for its inputs (top-down, `demand.ts`): a hit settles it
+   * (its inputs then need not run); a miss makes it demand its inputs. No lock: it cannot run yet,
+   * and holding its key while its inputs compute could make two processes wait on each other.
+   */
+  async #preLookUp(task: R, key: string): Promise<void> {
+    const found = await this.#read(key, this.keys.fnInfo(task.payload.fn!))
+    const slot = task.payload.cache!
+    if (this.#closed) return
+    if (task.state !== "waiting") {
+      slot.lookup = undefined // popped meanwhile: looked up again the usual way
+      return
+    }
+    if (found === undefined) return this.#demand.missed(task)
+    slot.lookup = undefined
+    this.#found(task, found)
+    this.#demand.settled(task)
   }
 
   #hold(task: R, lock: StoreLock): void {
@@ -294,4 +410,12 @@ export class ResultCache<R extends CacheRecord> {
     )
     return undefined
   }
+}
+
+/** `ranMs` plus what the task's cached inputs cost (each its own run and its inputs', as recorded in their slots). */
+const costOf = (task: CacheRecord, ranMs: number): number => {
+  let cost = ranMs
+  const inputs = task.dependencies
+  for (let i = 0; i < inputs.length; i++) cost += inputs[i].payload.cache?.costMs ?? 0
+  return cost
 }

@@ -69,6 +69,8 @@ export interface RunCounts {
   readonly written: number
   /** Results not written because loading them would cost about as much as computing them. */
   readonly notWorthWriting: number
+  /** Reads of the store (each key looked up counts once per read); absent in records of older versions. */
+  readonly lookups?: number
   readonly endedAt: number
 }
 
@@ -81,6 +83,8 @@ export interface StoreLock {
 export interface CacheStore {
   /** Where it is, for messages (`/path/to/.weft/cache`). */
   readonly location: string
+  /** `tryLock` answers at once (no Promise): the engine may take a lock while it builds a batch. */
+  readonly syncLocks: boolean
   /** The entry of `key`, or undefined. A corrupted or truncated entry is removed and reads as undefined. */
   get(key: string): Promise<StoredEntry | undefined>
   put(key: string, bytes: Uint8Array, meta: EntryMeta): Promise<void>
@@ -105,4 +109,8 @@ export interface CacheStore {
   whenUnlocked(key: string, maxWaitMs: number, wanted: () => boolean): Promise<void>
   /** Removes every entry, lock and record. */
   clear(): Promise<void>
+  /** Finishes bookkeeping deferred off the lookup path (the disk store's LRU touches); the result cache calls it at close. */
+  flush?(): Promise<void>
+  /** Lets go of what the store opened (the Redis store's connection); the result cache calls it last at close. */
+  close?(): Promise<void>
 }

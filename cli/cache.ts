@@ -78,7 +78,8 @@ async function stats(store: DiskStore, io: CliIo): Promise<number> {
   else {
     lines.push(
       `Last run (${new Date(run.endedAt).toISOString()}): ${run.hits} hits, ${run.misses} misses ` +
-        `(${run.written} written, ${run.notWorthWriting} not worth writing: quicker to compute than to load).`
+        `(${run.written} written, ${run.notWorthWriting} not worth writing: quicker to compute than to load)` +
+        (run.lookups === undefined ? "." : `, ${run.lookups} lookups.`)
     )
   }
   io.stdout.write(lines.join("\n") + "\n")

@@ -40,7 +40,7 @@ export { graphModule, type GraphModule, type GraphExtras, type ParamsArbitrary }
 // Task functions, options and keys
 export { task, type Task, type TaskMeta } from "../dsl/task.js"
 export type { TaskOptions, RetryPolicy, CacheInputs } from "../dsl/options.js"
-export type { CacheOptions } from "../cache/options.js"
+export type { CacheOptions, RedisCacheOptions } from "../cache/options.js"
 export { tokenize, tokenizeSymbol } from "../dsl/tokenize.js"
 
 // Errors

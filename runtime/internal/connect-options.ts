@@ -8,6 +8,7 @@ import { validateFaultPlan, type ClientSettings, type FaultPlan } from "./client
 import type { TaskLogLine } from "../../executors/cluster/task-log-reader.js"
 
 export type { TaskLogLine } from "../../executors/cluster/task-log-reader.js"
+import { validateRedisCacheOption, type RedisCacheOptions } from "../../cache/options.js"
 
 /** Options of `Client.connect` (and `Weft.connect`). */
 export interface ConnectOptions {
@@ -38,6 +39,8 @@ export interface ConnectOptions {
    * output, where they are prefixed with the task's key too).
    */
   readonly forwardLogs?: boolean | ((line: TaskLogLine) => void)
+  /** Keep pure tasks' results across runs in this cluster's Redis (docs/cache.md): `true` (256 MB cap) or `{ maxSize }`. */
+  readonly cache?: boolean | RedisCacheOptions
 }
 
 /** Validated `ConnectOptions`. */
@@ -52,6 +55,8 @@ export interface ConnectSettings {
   readonly faults: ClientSettings["faults"]
   /** Where forwarded log lines go; undefined when not forwarded. */
   readonly forwardLogs: ((line: TaskLogLine) => void) | undefined
+  /** The result cache's cap in bytes; undefined when off. */
+  readonly cacheMaxBytes: number | undefined
 }
 
 const known = [
@@ -63,7 +68,8 @@ const known = [
   "allowedFailures",
   "root",
   "faults",
-  "forwardLogs"
+  "forwardLogs",
+  "cache"
 ]
 
 const bad = (what: string, fix: string) => new TypeError(`Client.connect: ${what}. ${fix}`)
@@ -122,6 +128,7 @@ export function validateConnectOptions(options: unknown): ConnectSettings {
     allowedFailures: count(o.allowedFailures, "allowedFailures", 3, 0),
     root: o.root ?? process.cwd(),
     faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.connect faults"),
-    forwardLogs: forwardLogs(o.forwardLogs)
+    forwardLogs: forwardLogs(o.forwardLogs),
+    cacheMaxBytes: validateRedisCacheOption(o.cache, "Client.connect")
   }
 }

@@ -6,6 +6,7 @@
 import { Engine } from "./engine.js"
 import type { ClusterShape } from "./client-summary.js"
 import { validateConnectOptions } from "./connect-options.js"
+import { openClusterCache } from "./cache-cluster.js"
 
 /** Validates, connects, and returns the engine; rejects with `TypeError` or `ClusterConnectionError`. */
 export async function connectCluster(url: string, options: unknown): Promise<{ engine: Engine; shape: ClusterShape }> {
@@ -17,7 +18,8 @@ export async function connectCluster(url: string, options: unknown): Promise<{ e
   const target = parseRedisUrl(url)
   const { makeClusterExecutor } = await import("../../executors/cluster/client-executor.js")
   const executor = await makeClusterExecutor({ target, ...settings })
-  const engine = new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults })
+  const cache = await openClusterCache(target, settings, executor)
+  const engine = new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults, cache })
   return {
     engine,
     shape: {

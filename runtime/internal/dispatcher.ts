@@ -268,8 +268,9 @@ export class Dispatcher {
     }
   }
 
-  /** The cache found a popped task's result: it settles without running. */
+  /** The cache found a task's result: it settles without running (a waiting one is claimed first: top-down lookups). */
   #cacheHit(task: TaskRecordOf, value: unknown): void {
+    if (task.state === "waiting" && !this.#closed) this.#scheduler.claim(task)
     if (task.state !== "processing" || this.#closed) return
     this.#scheduler.succeed(task, value)
     this.schedulePump()

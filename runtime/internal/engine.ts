@@ -145,13 +145,19 @@ export class Engine {
     options: NormalizedTaskOptions
   ): TaskRecordOf {
     const existing = this.scheduler.get(key)
-    if (existing !== undefined && existing.state !== "cancelled") return existing
+    if (existing !== undefined && existing.state !== "cancelled") return this.#cacheSubmitted(existing)
     const dependencies = distinct(inputs)
     const inputSlots =
       dependencies === inputs ? identitySlots(inputs.length) : inputs.map((record) => dependencies.indexOf(record))
     const payload = newPayload(fn, template, inputSlots, options, options.timeoutMs !== undefined)
     const record = this.scheduler.add(key, fn.name, payload, dependencies as TaskRecordOf[], options.priority)
     this.#dispatcher.schedulePump()
+    return this.#cacheSubmitted(record)
+  }
+
+  /** The result cache's hook (issue 17): a record submitted may be what a task the cache holds back waits for. */
+  #cacheSubmitted(record: TaskRecordOf): TaskRecordOf {
+    if (this.#cache !== undefined) this.#cache.submitted(record)
     return record
   }
 
@@ -298,9 +304,10 @@ export class Engine {
     // are not aborted: closing the executor rejects them ("closed"), while an abort would make
     // tinypool start a replacement worker for each, only to stop it at once.
     await new Promise((resolve) => setImmediate(resolve))
-    await this.executor.close()
-    // Pending cache writes finish first, so that the next process finds them.
+    // Pending cache writes finish before close resolves, so that the next process finds them; and
+    // before the executor closes, as a cluster's results they write are fetched through it.
     await this.#cache?.close()
+    await this.executor.close()
   }
 
   /**

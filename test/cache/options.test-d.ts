@@ -1,6 +1,15 @@
 /** The result cache's options are typed: these fail to compile when a wrong one is accepted. */
 import { describe, expectTypeOf, test } from "vitest"
-import { Client, task, type CacheInputs, type CacheOptions, type ClientOptions, type TaskOptions } from "weft"
+import {
+  Client,
+  task,
+  type CacheInputs,
+  type CacheOptions,
+  type ClientOptions,
+  type ConnectOptions,
+  type RedisCacheOptions,
+  type TaskOptions
+} from "weft"
 
 declare const client: Client
 
@@ -17,6 +26,14 @@ describe("cache options", () => {
     void Client.local({ cache: { folder: "x" } })
     // @ts-expect-error cache is a boolean or an object
     void Client.local({ cache: "yes" })
+  })
+
+  test("Client.connect takes cache: true | false | { maxSize } (kept in the cluster's Redis)", () => {
+    expectTypeOf<ConnectOptions["cache"]>().toEqualTypeOf<boolean | RedisCacheOptions | undefined>()
+    expectTypeOf<RedisCacheOptions>().toEqualTypeOf<{ readonly maxSize?: number | string }>()
+    void Client.connect("redis://127.0.0.1:6379", { cache: { maxSize: "256 MB" } })
+    // @ts-expect-error a cluster's cache has no dir: it is in Redis
+    void Client.connect("redis://127.0.0.1:6379", { cache: { dir: "x" } })
   })
 
   test("TaskOptions take cache and cacheInputs", () => {
