@@ -63,13 +63,18 @@ export async function execute(graph: unknown, request: RunRequest, io: CliIo): P
  */
 async function computeOn(client: Client, root: Delayed<unknown>, io: CliIo | undefined): Promise<unknown> {
   // With progress, the expansion only computes the fan-outs' lists, so that the whole graph is there to count.
-  const [expanded] = isDelayed(root) ? await expandFanOuts(client, [root], io === undefined) : [root]
-  if (io === undefined) return client.compute(expanded as Delayed<unknown>).result()
-  // A Future for every task of the graph, so that progress counts them all, not only the output.
-  const all = walk([expanded as Delayed<unknown>])
-  const futures = client.compute(all)
-  await progress(futures, { stream: io.stderr as NodeJS.WritableStream })
-  return futures[futures.length - 1].result()
+  if (!isDelayed(root)) return root
+  const expanded = await expandFanOuts(client, [root], io === undefined)
+  const [ready] = expanded.value
+  try {
+    if (io === undefined) return await client.compute(ready).result()
+    // A Future for every task of the graph, so that progress counts them all, not only the output.
+    const futures = client.compute(walk([ready]))
+    await progress(futures, { stream: io.stderr as NodeJS.WritableStream })
+    return await futures[futures.length - 1].result()
+  } finally {
+    expanded.release()
+  }
 }
 
 /** A failure as the user reads it: the error's stack (with the task's traceback), then its cause. */

@@ -25,7 +25,10 @@ const clientForGraphs = (): Client => Client.current() ?? (inProcess ??= inProce
 export function compute<A extends unknown[]>(...xs: A): Promise<{ -readonly [K in keyof A]: ComputedValue<A[K]> }> {
   const client = clientForGraphs()
   // A compiled graph's run-time fan-out (a .map over a task's result) is expanded first.
-  if (fanOutsMade() > 0) return expandFanOutsIn(client, xs).then((ys) => client.gather(client.compute(ys))) as never
+  if (fanOutsMade() > 0)
+    return expandFanOutsIn(client, xs).then(({ value, release }) =>
+      client.gather(client.compute(value)).finally(release)
+    ) as never
   return client.gather(client.compute(xs)) as Promise<{ -readonly [K in keyof A]: ComputedValue<A[K]> }>
 }
 

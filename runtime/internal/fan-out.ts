@@ -20,7 +20,19 @@ import { fanOutsMade } from "../../dsl/graph-module.js"
 /** What the expansion needs of a client: start a graph (`persist`) and compute one. */
 export interface FanOutClient {
   persist<X>(x: X): X
-  compute(x: Delayed<unknown>): { result(): Promise<unknown> }
+  compute(x: Delayed<unknown>): Held & { result(): Promise<unknown> }
+}
+
+/** A Future, as far as letting go of it goes. */
+interface Held {
+  release(): void
+}
+
+/** The outputs with their fan-outs expanded, and the function that lets go of the Futures the expansion started. */
+export interface Expanded<X> {
+  readonly value: X
+  /** Call once the outputs are computed (or held by Futures of their own): the started parts are then kept only while needed. */
+  readonly release: () => void
 }
 
 /** True when a fan-out is reachable from `roots`. */
@@ -40,9 +52,15 @@ export async function expandFanOuts(
   client: FanOutClient,
   roots: ReadonlyArray<Delayed<unknown>>,
   start = true
-): Promise<Delayed<unknown>[]> {
-  if (!hasFanOut(roots)) return [...roots]
-  return new Expansion(client, start).all(roots)
+): Promise<Expanded<Delayed<unknown>[]>> {
+  if (!hasFanOut(roots)) return { value: [...roots], release: () => {} }
+  const expansion = new Expansion(client, start)
+  try {
+    return { value: await expansion.all(roots), release: () => expansion.release() }
+  } catch (error) {
+    expansion.release()
+    throw error
+  }
 }
 
 /**
@@ -50,14 +68,13 @@ export async function expandFanOuts(
  * `compute`; `x` itself (no Promise work beyond a resolved one) when no compiled graph ever made a
  * fan-out.
  */
-export async function expandFanOutsIn<X>(client: FanOutClient, x: X): Promise<X> {
-  if (fanOutsMade() === 0) return x
+export async function expandFanOutsIn<X>(client: FanOutClient, x: X): Promise<Expanded<X>> {
   const found: Delayed<unknown>[] = []
-  visit(x, (d) => void found.push(d))
-  if (!hasFanOut(found)) return x
+  if (fanOutsMade() > 0) visit(x, (d) => void found.push(d))
+  if (!hasFanOut(found)) return { value: x, release: () => {} }
   const expanded = await expandFanOuts(client, found)
   let i = 0
-  return visit(x, () => expanded[i++]) as X
+  return { value: visit(x, () => expanded.value[i++]) as X, release: expanded.release }
 }
 
 /** `x` rebuilt with each Delayed replaced by `swap(d)` (arrays and plain objects copied). */
@@ -72,11 +89,23 @@ function visit(x: unknown, swap: (d: Delayed<unknown>) => unknown): unknown {
 class Expansion {
   readonly #dynamic = new Map<Delayed<unknown>, boolean>()
   readonly #done = new Map<Delayed<unknown>, Promise<Delayed<unknown>>>()
+  readonly #held: Held[] = []
 
   constructor(
     readonly client: FanOutClient,
     readonly start: boolean
   ) {}
+
+  release(): void {
+    for (const future of this.#held.splice(0)) future.release()
+  }
+
+  /** `d` started on the client: a Delayed backed by its Future, which `release` lets go of. */
+  #persist(d: Delayed<unknown>): Delayed<unknown> {
+    const started = this.client.persist(d)
+    if (started.node.kind === "future") this.#held.push(started.node.future as unknown as Held)
+    return started
+  }
 
   all(roots: ReadonlyArray<Delayed<unknown>>): Promise<Delayed<unknown>[]> {
     this.#mark(roots)
@@ -98,7 +127,7 @@ class Expansion {
 
   /** `d` with its fan-outs expanded (once per Delayed, however many users it has). */
   one(d: Delayed<unknown>): Promise<Delayed<unknown>> {
-    if (this.#dynamic.get(d) !== true) return Promise.resolve(this.start ? this.client.persist(d) : d)
+    if (this.#dynamic.get(d) !== true) return Promise.resolve(this.start ? this.#persist(d) : d)
     let found = this.#done.get(d)
     if (found === undefined) this.#done.set(d, (found = this.#expand(d)))
     return found
@@ -110,12 +139,14 @@ class Expansion {
     if (node.kind === "call") {
       const inputs = await Promise.all(node.inputs.map((i) => (isDelayed(i) ? this.one(i) : i)))
       const rebuilt = new Delayed(d.key, { ...node, inputs })
-      return this.start ? this.client.persist(rebuilt) : rebuilt
+      return this.start ? this.#persist(rebuilt) : rebuilt
     }
     // The list: computed (and kept running for other users of it), then read here.
-    const over = this.client.persist(await this.one(node.over))
+    const over = this.#persist(await this.one(node.over))
     this.#done.set(node.over, Promise.resolve(over))
-    const value = await this.client.compute(over).result()
+    const list = this.client.compute(over)
+    this.#held.push(list)
+    const value = await list.result()
     const joined = delayed(collect)(node.expand(value) as never)
     // The sub-graphs may hold fan-outs of their own (nested maps): expanded by the same walk.
     this.#mark([joined])
