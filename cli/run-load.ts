@@ -3,7 +3,7 @@
  * and the user's project need not have tsx): the emitted module and every TypeScript module it
  * reaches through relative imports are transpiled, one file at a time, with TypeScript's
  * `transpileModule` (no type-check: `weft build` has checked the graphs, and `tsc` is the
- * user's own step) into `node_modules/.cache/weft/run/` under the project's folder, mirroring
+ * user's own step) into `node_modules/.cache/weft/run-<hash of the project's path>/` under the project's folder, mirroring
  * the sources' folders, and the copy of the emitted module is imported. The workers import the
  * same `.js` files (a registered task names its module by URL), so they need no loader either.
  *
@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { SourceMap, type SourceMapPayload } from "node:module"
 import * as path from "node:path"
@@ -27,9 +28,18 @@ const sourceOfCopy = new Map<string, string>()
 /** What TypeScript's module gives `transpile` (loaded lazily: ts-morph's copy of `typescript`). */
 type Ts = typeof import("ts-morph").ts
 
-/** The folder the copies go to, for a project whose tsconfig is in `projectDir`. */
+/**
+ * The folder the copies go to, for a project whose tsconfig is in `projectDir`: named after the
+ * project's path too, as projects may share a node_modules (a monorepo's, a symlinked one).
+ */
 export const runCacheDir = (projectDir: string): string =>
-  path.join(projectDir, "node_modules", ".cache", "weft", "run")
+  path.join(
+    projectDir,
+    "node_modules",
+    ".cache",
+    "weft",
+    `run-${createHash("sha256").update(path.resolve(projectDir)).digest("hex").slice(0, 12)}`
+  )
 
 /** The TypeScript source a relative specifier names (`./x.js` -> `./x.ts`), if there is one. */
 function tsSourceOf(fromFile: string, specifier: string): string | undefined {
