@@ -12,8 +12,19 @@ import { Client } from "../runtime/Client.js"
 import { isDelayed, walk, type Delayed } from "../dsl/delayed.js"
 import { progress } from "../runtime/progress.js"
 import { expandFanOuts } from "../runtime/internal/fan-out.js"
-import type { RunRequest } from "./run.js"
 import { sourceMappedStack } from "./run-load.js"
+
+/** What the command line asks for. */
+export interface RunRequest {
+  readonly file: string
+  readonly name: string
+  readonly args: unknown[]
+  readonly project: string | undefined
+  readonly workers: number | undefined
+  readonly cluster: string | undefined
+  readonly progress: boolean
+  readonly out: string | undefined
+}
 
 /** Runs the graph module `graph` as `request` says; resolves with the exit code. */
 export async function execute(graph: unknown, request: RunRequest, io: CliIo): Promise<number> {

@@ -17,6 +17,9 @@ import { reportDiagnostics } from "../compiler/cli-io.js"
 import { compile, resolveTsconfig } from "../compiler/compile.js"
 import type { GraphIr } from "../core/ir.js"
 import { transpileForRun } from "./run-load.js"
+import type { RunRequest } from "./run-execute.js"
+
+export type { RunRequest } from "./run-execute.js"
 
 /** The command's lines for `weft --help`. */
 export const usage = `  weft run FILE#NAME [--args JSON] [-p PATH] [--workers N | --cluster URL] [--progress] [--out FILE]
@@ -36,18 +39,6 @@ const flags = {
   out: { type: "string" },
   help: { type: "boolean", short: "h" }
 } as const
-
-/** What the command line asks for. */
-export interface RunRequest {
-  readonly file: string
-  readonly name: string
-  readonly args: unknown[]
-  readonly project: string | undefined
-  readonly workers: number | undefined
-  readonly cluster: string | undefined
-  readonly progress: boolean
-  readonly out: string | undefined
-}
 
 /** Runs `weft run ...`; resolves with the exit code. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
