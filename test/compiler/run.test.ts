@@ -10,6 +10,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { main } from "../../dist/cli/weft.js"
+import { startCluster } from "../cluster/helpers.js"
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 const bin = join(repoRoot, "dist/cli/weft.js")
@@ -131,6 +132,25 @@ describe("weft run", () => {
     expect(r.stderr).toContain("weft run: src/pipeline.ts#broken failed:")
     expect(r.stderr).toContain("RangeError: no folder nowhere")
     expect(r.stderr).toMatch(/at missing \(src\/pipeline\.ts:21:\d+\)/)
+  }, 240_000)
+
+  it("--cluster: runs the graph on the workers of a Redis cluster", async () => {
+    const cluster = await startCluster({ workers: 1, threads: 2 })
+    try {
+      const r = await weft([
+        "run",
+        "src/pipeline.ts#report",
+        "--args",
+        JSON.stringify([join(dir, "data")]),
+        "--cluster",
+        cluster.redis.url
+      ])
+      expect(r.stderr).toBe("")
+      expect(r.code).toBe(0)
+      expect(JSON.parse(r.stdout.trimEnd().split("\n").at(-1)!)).toEqual({ files: 3, total: 11 })
+    } finally {
+      await cluster.stop()
+    }
   }, 240_000)
 
   it("a wrong command line: exit code 2 and a message naming the flag", async () => {
