@@ -127,9 +127,12 @@ class Expansion {
 
   /** `d` with its fan-outs expanded (once per Delayed, however many users it has). */
   one(d: Delayed<unknown>): Promise<Delayed<unknown>> {
-    if (this.#dynamic.get(d) !== true) return Promise.resolve(this.start ? this.#persist(d) : d)
     let found = this.#done.get(d)
-    if (found === undefined) this.#done.set(d, (found = this.#expand(d)))
+    if (found === undefined) {
+      // A part without fan-outs is started once, however many dynamic users it has.
+      found = this.#dynamic.get(d) !== true ? Promise.resolve(this.start ? this.#persist(d) : d) : this.#expand(d)
+      this.#done.set(d, found)
+    }
     return found
   }
 
