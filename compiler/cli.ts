@@ -213,9 +213,9 @@ const canonical = (p: string): string => {
 
 /**
  * The graph `file#name`: `file` relative to the current directory or to the project's directory,
- * or the graph's own `file` or id as the compiler reports them.
+ * or the graph's own `file` or id as the compiler reports them. Also used by `weft run`.
  */
-function findGraph(result: CompileResult, file: string, name: string, cwd: string, projectDir: string) {
+export function findGraph(result: CompileResult, file: string, name: string, cwd: string, projectDir: string) {
   const wanted = new Set([canonical(path.resolve(cwd, file)), canonical(path.resolve(projectDir, file))])
   return result.graphs.find(
     (g) =>

@@ -13,7 +13,7 @@ export const diagnosticCodes = {
   1002: "arithmetic, comparison or a template literal on a lazy value",
   1003: "a lazy value passed to a function that is not a task",
   1004: "a statement or expression the graph DSL does not have",
-  1005: "mapping over the result of a task (fan-out at run time is not supported yet)",
+  1005: "no longer reported: .map over a task's result is a fan-out at run time (docs/compiler.md)",
   1006: "a call in a @graph body that is not a @task or .map",
   1007: "a @graph that is not an exported module-level function declaration",
   1008: "a @graph parameter type with no derivable fast-check arbitrary (only with --arbitraries)",

@@ -128,8 +128,8 @@ const optionsText = (t: TaskInfo): string => {
 function irText(ir: GraphIr, indent: string): string {
   const inner = `${indent}  `
   const nodes = ir.nodes.map((node) => {
-    if (node.kind !== "map") return `${inner}  ${JSON.stringify(node)}`
-    return `${inner}  { "kind": "map", "over": ${node.over}, "body": ${irText(node.body, `${inner}  `)} }`
+    if (node.kind !== "map" && node.kind !== "fanout") return `${inner}  ${JSON.stringify(node)}`
+    return `${inner}  { "kind": "${node.kind}", "over": ${node.over}, "body": ${irText(node.body, `${inner}  `)} }`
   })
   return [
     "{",
@@ -146,7 +146,7 @@ function irText(ir: GraphIr, indent: string): string {
 export function taskIdsOf(ir: GraphIr, into = new Set<string>()): Set<string> {
   for (const node of ir.nodes) {
     if (node.kind === "call") into.add(node.task)
-    else if (node.kind === "map") taskIdsOf(node.body, into)
+    else if (node.kind === "map" || node.kind === "fanout") taskIdsOf(node.body, into)
   }
   return into
 }

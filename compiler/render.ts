@@ -3,7 +3,9 @@
  * `weft graph FILE#NAME --format mermaid|dot`.
  *
  * One drawn node per IR node: `param x`, a literal's JSON (shortened), a call by its task's name,
- * a `get` as `.key` or `[i]`, and a `map` as a node labelled `map` whose body is drawn beside it as
+ * a `get` as `.key` or `[i]`, a `map` as a node labelled `map` and a run-time fan-out (`fanout`,
+ * a `.map` over a task's result) as one labelled `fan-out` (Mermaid: a double-bordered
+ * trapezoid; dot: `box3d` in bold), each with its body is drawn beside it as
  * a subgraph (Mermaid `subgraph`, dot `cluster_`), the body's output joined to the map node by a
  * dotted edge. Edges go from each node's inputs to the node: the `{ $node }` references in a call's
  * arguments or a literal, a get's `from`, a map's `over`; inside a map body a negative reference
@@ -45,6 +47,7 @@ function inputsOf(node: IrNode): number[] {
     case "get":
       return [node.from]
     case "map":
+    case "fanout":
       return [node.over]
   }
 }
@@ -78,6 +81,8 @@ export function nodeLabel(node: IrNode): string {
       return typeof node.key === "number" ? `[${node.key}]` : `.${node.key}`
     case "map":
       return "map"
+    case "fanout":
+      return "fan-out (at run time)"
   }
 }
 
@@ -95,9 +100,12 @@ function walk(ir: GraphIr, prefix: string, outerPrefix: string | undefined, sink
     const id = `${prefix}${i}`
     sink.node(id, nodeLabel(node), node.kind, outerPrefix === undefined && i === ir.output)
     for (const input of inputsOf(node)) sink.edge(idOf(input), id, false)
-    if (node.kind === "map") {
+    if (node.kind === "map" || node.kind === "fanout") {
       const inner = `${id}_`
-      sink.open(`${id}_body`, `map body of ${id}`)
+      sink.open(
+        `${id}_body`,
+        node.kind === "map" ? `map body of ${id}` : `fan-out body of ${id}, one per element at run time`
+      )
       walk(node.body, inner, prefix, sink)
       sink.close()
       sink.edge(`${inner}${node.body.output}`, id, true)
@@ -117,7 +125,8 @@ export function toMermaidIr(ir: GraphIr): string {
     literal: ["[/", "/]"],
     call: ["[", "]"],
     get: ["{{", "}}"],
-    map: ["[[", "]]"]
+    map: ["[[", "]]"],
+    fanout: ["[/", "\\]"]
   }
   const edges: string[] = []
   walk(ir, "n", undefined, {
@@ -153,7 +162,8 @@ export function renderDot(ir: GraphIr): string {
     literal: "note",
     call: "box",
     get: "diamond",
-    map: "box3d"
+    map: "box3d",
+    fanout: "box3d, style=bold"
   }
   const edges: string[] = []
   walk(ir, "n", undefined, {

@@ -2,11 +2,13 @@
  * The intermediate representation of a compiled `@graph` (spec section 10): plain JSON data.
  *
  * A graph is a list of nodes and an output. Nodes refer to earlier nodes by index, so the list is
- * in dependency order. The five kinds are the spec's: `param` (a parameter of the graph), `literal`
+ * in dependency order. The six kinds are the spec's five and `fanout`: `param` (a parameter of the graph), `literal`
  * (a value written in the graph body; arrays and objects in it may hold `{ $node: i }` references,
  * which is how `[a, b]` or `{ total: t }` built from lazy values are written), `call` (a call of an
  * `@task`, its arguments as literal templates), `get` (a property or index read), `map` (a
- * sub-graph run for each element of an array).
+ * sub-graph run for each element of an array known when the graph is called: a parameter or a
+ * literal), `fanout` (the same over an array known only at run time: a task's result, or a
+ * property or element of one; the runtime expands it once that array is computed).
  *
  * @module
  */
@@ -40,6 +42,13 @@ export type IrNode =
       /** The node giving the array. */
       readonly over: number
       /** Run once per element: its single parameter is the element. */
+      readonly body: GraphIr
+    }
+  | {
+      readonly kind: "fanout"
+      /** The node giving the array: a task's result, or a read of one (known only at run time). */
+      readonly over: number
+      /** Run once per element when the array is known, one sub-graph each: its single parameter is the element. */
       readonly body: GraphIr
     }
 

@@ -35,6 +35,22 @@ export interface FutureNode {
   readonly future: FutureOf<unknown>
 }
 
+/**
+ * A `.map` over a value known only at run time (a compiled graph's fan-out, docs/compiler.md):
+ * the runtime computes `over`, then calls `expand` with its value and computes what it gives
+ * (one sub-graph per element) in this node's place. @internal
+ */
+export interface FanOutNode {
+  readonly kind: "fanout"
+  /** What the graph and its drawings call it: `map(parse)`. */
+  readonly name: string
+  readonly over: Delayed<unknown>
+  /** The Delayeds the per-element sub-graphs use besides the element (captured from the enclosing graph). */
+  readonly captured: ReadonlyArray<Delayed<unknown>>
+  /** The elements' results (values, Delayeds, arrays and objects of them), one per element of `over`'s value. */
+  readonly expand: (value: unknown) => unknown[]
+}
+
 /** A task in the plain-data form of a graph: its task name, and its arguments with `{ $ref: key }` for inputs. */
 export interface GraphTask {
   readonly task: string
@@ -79,7 +95,7 @@ export class Delayed<T> {
     /** The key its result will have on the cluster. */
     readonly key: string,
     /** @internal */
-    readonly node: CallNode | FutureNode
+    readonly node: CallNode | FutureNode | FanOutNode
   ) {}
 
   /** The value: on the default client, or in this process when no client is started. */
@@ -97,6 +113,7 @@ export class Delayed<T> {
     const graph: TaskGraph = {}
     for (const d of walk([this])) {
       if (d.node.kind === "future") graph[d.key] = d.node.future
+      else if (d.node.kind === "fanout") graph[d.key] = { task: d.node.name, args: fanOutRefs(d.node) }
       else {
         const inputs = d.node.inputs
         graph[d.key] = { task: d.node.fn.name, args: refs(d.node.template, inputs) as unknown[] }
@@ -120,6 +137,12 @@ export class Delayed<T> {
     for (const d of walk([this])) {
       if (d.node.kind === "future") {
         lines.push(`  ${id(d.key)}[("future<br/>${escape(shortKey(d.key))}")]`)
+        continue
+      }
+      if (d.node.kind === "fanout") {
+        lines.push(`  ${id(d.key)}{{"${label(`fan-out ${d.node.name}`, d.key)}"}}`)
+        for (const input of new Set([d.node.over, ...d.node.captured]))
+          edges.push(`  ${id(input.key)} --> ${id(d.key)}`)
         continue
       }
       lines.push(`  ${id(d.key)}["${label(d.node.fn.name, d.key)}"]`)
@@ -200,7 +223,7 @@ export function walk(roots: ReadonlyArray<Delayed<unknown>>): Delayed<unknown>[]
     while (stack.length > 0) {
       const top = stack[stack.length - 1]
       const [d, i] = top
-      const inputs = d.node.kind === "call" ? d.node.inputs : []
+      const inputs = d.node.kind === "call" ? d.node.inputs : d.node.kind === "fanout" ? fanOutInputs(d.node) : []
       if (i < inputs.length) {
         top[1] = i + 1
         const input = inputs[i]
@@ -239,6 +262,12 @@ const refs = (template: ReadonlyArray<unknown>, inputs: ReadonlyArray<Branded>):
           ? descend
           : value
   })
+
+/** A fan-out's inputs: what it maps over, then what its sub-graphs capture. */
+const fanOutInputs = (node: FanOutNode): ReadonlyArray<Branded> => [node.over, ...node.captured]
+
+/** A fan-out in the plain-data graph: `{ $ref }` to what it maps over, then to each capture. */
+const fanOutRefs = (node: FanOutNode): unknown[] => fanOutInputs(node).map((input) => ({ $ref: keyOf(input) }))
 
 const shortKey = (key: string): string => (key.length > 24 ? `${key.slice(0, 20)}…` : key)
 const escape = (text: string): string => text.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;")

@@ -10,7 +10,8 @@
  */
 import type * as FastCheck from "fast-check"
 import { isIrRef, type GraphIr, type IrValue } from "../core/ir.js"
-import { delayed, isDelayed, type Delayed } from "./delayed.js"
+import { delayed, Delayed, isDelayed } from "./delayed.js"
+import { tokenize } from "./tokenize.js"
 
 /**
  * Builds a fast-check arbitrary of a graph's parameter tuple from the fast-check module it is given
@@ -40,6 +41,12 @@ export type GraphTasks = Readonly<Record<string, (...args: any[]) => unknown>>
 interface Ops {
   call(task: string, args: unknown[]): unknown
   get(value: unknown, key: string | number): unknown
+  /**
+   * A `.map` over a value not known yet (a task's result, or a part of one): the value standing
+   * for the array of the elements' results; `expand` gives them once the array is known. Undefined
+   * when `over` is known (then the map expands at once).
+   */
+  later(over: unknown, body: GraphIr, outer: ReadonlyArray<unknown>, expand: (array: unknown) => unknown[]): unknown
 }
 
 /** `value` with each `{ $node: i }` replaced by the node's value (negative indices: the enclosing graph's nodes). */
@@ -89,15 +96,17 @@ function walkIr(
       case "get":
         values.push(ops.get(values[node.from], node.key))
         break
-      case "map": {
-        const over = values[node.over]
-        if (isDelayed(over)) {
-          throw new TypeError(
-            `weft: graph ${ir.name}: .map over the result of a task (fan-out at run time) is not supported yet.`
-          )
+      case "map":
+      case "fanout": {
+        const over = resolve(node.over, values, outer)
+        const expand = (array: unknown): unknown[] => {
+          if (!Array.isArray(array))
+            throw new TypeError(
+              `weft: graph ${ir.name}: .map over a value that is not an array (got ${array === null ? "null" : typeof array}).`
+            )
+          return array.map((element) => walkIr(node.body, [element], values, ops))
         }
-        if (!Array.isArray(over)) throw new TypeError(`weft: graph ${ir.name}: .map over a value that is not an array.`)
-        values.push(over.map((element) => walkIr(node.body, [element], values, ops)))
+        values.push(ops.later(over, node.body, values, expand) ?? expand(over))
         break
       }
     }
@@ -109,9 +118,60 @@ function walkIr(
 function taskIds(ir: GraphIr, into = new Set<string>()): Set<string> {
   for (const node of ir.nodes) {
     if (node.kind === "call") into.add(node.task)
-    else if (node.kind === "map") taskIds(node.body, into)
+    else if (node.kind === "map" || node.kind === "fanout") taskIds(node.body, into)
   }
   return into
+}
+
+/** The indices of the enclosing graph's nodes that `body` uses (its negative references). */
+function capturedBy(body: GraphIr): number[] {
+  const found = new Set<number>()
+  const scan = (value: IrValue): void => {
+    if (isIrRef(value)) {
+      if (value.$node < 0) found.add(-1 - value.$node)
+    } else if (Array.isArray(value)) value.forEach(scan)
+    else if (typeof value === "object" && value !== null) Object.values(value).forEach((v) => scan(v as IrValue))
+  }
+  for (const node of body.nodes) {
+    if (node.kind === "literal") scan(node.value)
+    else if (node.kind === "call") node.args.forEach(scan)
+    else if (node.kind === "get" && node.from < 0) found.add(-1 - node.from)
+    else if ((node.kind === "map" || node.kind === "fanout") && node.over < 0) found.add(-1 - node.over)
+  }
+  return [...found].sort((a, b) => a - b)
+}
+
+/** The Delayeds in a value (arrays and plain objects searched). */
+function delayedsIn(value: unknown, into: Delayed<unknown>[] = []): Delayed<unknown>[] {
+  if (isDelayed(value)) into.push(value)
+  else if (Array.isArray(value)) for (const v of value) delayedsIn(v, into)
+  else if (typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value)) delayedsIn(v, into)
+  return into
+}
+
+let fanOuts = 0
+
+/** How many run-time fan-outs compiled graphs have made in this process (0 lets `compute` skip looking for them). @internal */
+export const fanOutsMade = (): number => fanOuts
+
+/**
+ * A `.map` over a lazy value: a `fanout` Delayed (the runtime expands it once the array is known).
+ * Its key hashes the body, the list's key and the captured values, so a rerun gets the same key.
+ */
+function fanOut(
+  graph: string,
+  over: Delayed<unknown>,
+  body: GraphIr,
+  outer: ReadonlyArray<unknown>,
+  expand: (array: unknown) => unknown[]
+): Delayed<unknown> {
+  fanOuts++
+  const captures = capturedBy(body).map((i) => outer[i])
+  const tasks = [...taskIds(body)].map((id) => id.slice(id.lastIndexOf("#") + 1))
+  const name = `map(${tasks.length === 0 ? "" : tasks.join(", ")})`
+  const key = `map-${tokenize("weft.fanout", graph, body, over, captures)}`
+  return new Delayed(key, { kind: "fanout", name, over, captured: delayedsIn(captures), expand })
 }
 
 const checkTasks = (ir: GraphIr, tasks: GraphTasks): void => {
@@ -154,7 +214,8 @@ export function graphModule<Params extends unknown[], Result>(
   }
   const ops: Ops = {
     call: (task, args) => maker(task)(...args),
-    get: (from, key) => (isDelayed(from) ? delayed(get)(from, key) : (from as Record<string | number, unknown>)[key])
+    get: (from, key) => (isDelayed(from) ? delayed(get)(from, key) : (from as Record<string | number, unknown>)[key]),
+    later: (over, body, outer, expand) => (isDelayed(over) ? fanOut(ir.name, over, body, outer, expand) : undefined)
   }
   const build = (...params: Params): Delayed<Result> => {
     const out = walkIr(ir, params, undefined, ops)
@@ -179,7 +240,8 @@ export async function evaluateIr(ir: GraphIr, tasks: GraphTasks, params: Readonl
     get: (from, key) =>
       from instanceof Promise
         ? from.then((v) => (v as Record<string | number, unknown>)[key])
-        : (from as Record<string | number, unknown>)[key]
+        : (from as Record<string | number, unknown>)[key],
+    later: (over, _body, _outer, expand) => (over instanceof Promise ? over.then(expand) : undefined)
   }
   return settle(walkIr(ir, params, undefined, ops))
 }

@@ -8,6 +8,8 @@
 import { setGraphRunner } from "../dsl/delayed.js"
 import { Client } from "./Client.js"
 import { inProcessClient } from "./internal/client-engine.js"
+import { expandFanOutsIn } from "./internal/fan-out.js"
+import { fanOutsMade } from "../dsl/graph-module.js"
 import type { ComputedValue } from "./types.js"
 
 let inProcess: Client | undefined
@@ -22,6 +24,11 @@ const clientForGraphs = (): Client => Client.current() ?? (inProcess ??= inProce
  */
 export function compute<A extends unknown[]>(...xs: A): Promise<{ -readonly [K in keyof A]: ComputedValue<A[K]> }> {
   const client = clientForGraphs()
+  // A compiled graph's run-time fan-out (a .map over a task's result) is expanded first.
+  if (fanOutsMade() > 0)
+    return expandFanOutsIn(client, xs).then(({ value, release }) =>
+      client.gather(client.compute(value)).finally(release)
+    ) as never
   return client.gather(client.compute(xs)) as Promise<{ -readonly [K in keyof A]: ComputedValue<A[K]> }>
 }
 

@@ -142,6 +142,7 @@ function checkKeys(a: Delayed<unknown>, b: Delayed<unknown>): void {
   const stable = new Set<Delayed<unknown>>()
   nodesA.forEach((d, i) => {
     if (d.node.kind === "future") return void stable.add(d)
+    if (d.node.kind === "fanout") return
     if (!d.node.options.pure) return
     if (!d.node.inputs.every((input) => !(delayedBrand in input) || stable.has(input as unknown as Delayed<unknown>)))
       return

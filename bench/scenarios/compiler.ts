@@ -32,6 +32,7 @@ import { compile } from "../../compiler/compile.js"
 import { elapsed, expect, stats } from "../measure.js"
 import type { Scenario } from "../scenario.js"
 import type { Row } from "../table.js"
+import { measureFanOut, measurePlugin } from "./compiler-extras.js"
 
 const modules = 100
 const tasksPerModule = 5
@@ -144,6 +145,31 @@ function buildInChild(project: string): { ms: number; stdout: string } {
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
 
+/** Issue 16's rows: a run-time fan-out's cost per element, and the ts-plugin's added time after an edit. */
+function extraRows(fanOut: Awaited<ReturnType<typeof measureFanOut>>, editor: ReturnType<typeof measurePlugin>): Row[] {
+  const perElement = (ms: number) => `${((ms / fanOut.n) * 1000).toFixed(1)} µs`
+  return [
+    {
+      scenario: `8 fan-out at run time: expansion per element (${fanOut.n} elements)`,
+      weft: perElement(fanOut.fanOut.median - fanOut.static.median),
+      raw: "-",
+      ratio: undefined,
+      target: "-",
+      met: undefined,
+      check: `whole graph ${perElement(fanOut.fanOut.median)}/element against ${perElement(fanOut.static.median)} for the static map`
+    },
+    {
+      scenario: "8 ts-plugin: semantic diagnostics after an edit, 500 tasks",
+      weft: `+${seconds(editor.plugin.median - editor.plain.median)}`,
+      raw: "-",
+      ratio: undefined,
+      target: "-",
+      met: undefined,
+      check: `${seconds(editor.plugin.median)} with the plugin, ${seconds(editor.plain.median)} without`
+    }
+  ]
+}
+
 export const compilerScenario: Scenario = {
   id: "compiler",
   title: "8. compiler: 500 tasks and 100 graphs",
@@ -219,7 +245,18 @@ export const compilerScenario: Scenario = {
         processSamples.noChange.push(n.ms)
         log(`  weft build run ${i + 1}: cold ${seconds(c.ms)}, no-change ${seconds(n.ms)}`)
       }
+      log("  the fan-out's expansion, and the ts-plugin's check after an edit")
+      const fanOut = await measureFanOut(runs)
+      const editor = measurePlugin(
+        dir,
+        project,
+        sources[0],
+        (i) => moduleSource(0).replace("let sum = extra", `let sum = extra - ${i}`),
+        runs
+      )
       const s = {
+        fanOut,
+        editor,
         firstInProcess: first,
         cold: stats(samples.cold),
         noChange: stats(samples.noChange),
@@ -280,7 +317,8 @@ export const compilerScenario: Scenario = {
           ratio: undefined,
           target: "-",
           met: undefined
-        }
+        },
+        ...extraRows(fanOut, editor)
       ]
       return { rows, data: { modules, tasks: modules * tasksPerModule, graphs: modules, ...s } }
     } finally {

@@ -32,7 +32,11 @@ export function promiseAll(node: CallExpression, scope: Scope, cx: GraphContext)
   const list = args[0] as Expression
   const v = cx.expression(list, scope)
   if (v === undefined) return undefined
-  if (Array.isArray(v) || (isIrRef(v) && scope.nodes[v.$node]?.kind === "map")) return v
+  if (
+    Array.isArray(v) ||
+    (isIrRef(v) && (scope.nodes[v.$node]?.kind === "map" || scope.nodes[v.$node]?.kind === "fanout"))
+  )
+    return v
   return cx.report(
     node,
     1009,

@@ -1,7 +1,9 @@
 /**
  * Calls in a `@graph` body: a `@task` call (a `call` node, lazy), `.map` over a concrete array (a
- * `map` node whose body is the callback compiled to its own graph), and any other call, reported
- * as WEFT1003 when a lazy value goes in, else WEFT1006. `.map` over a task's result is WEFT1005.
+ * `map` node whose body is the callback compiled to its own graph), `.map` over a task's result
+ * or a read of one (a `fanout` node: the same body, expanded at run time once the list is known;
+ * its elements are concrete in the body, its result is lazy), and any other call, reported as
+ * WEFT1003 when a lazy value goes in, else WEFT1006.
  *
  * @module
  */
@@ -43,17 +45,10 @@ function taskCall(node: CallExpression, callee: Identifier, scope: Scope, cx: Gr
   }
 }
 
-/** `list.map((x) => ...)` over a concrete list: a `map` node. */
+/** `list.map((x) => ...)`: a `map` node over a concrete list, a `fanout` node over a lazy one. */
 function mapCall(node: CallExpression, list: Expression, scope: Scope, cx: GraphContext): Val | undefined {
   const over = cx.expression(list, scope)
   if (over === undefined) return undefined
-  if (scope.lazy(over)) {
-    return cx.report(
-      node,
-      1005,
-      `.map over ${short(list)}, which comes from a task: fan-out at run time is not supported yet`
-    )
-  }
   const args = node.getArguments()
   const callback = args[0]
   if (args.length !== 1 || !Node.isArrowFunction(callback)) {
@@ -76,9 +71,13 @@ function mapCall(node: CallExpression, list: Expression, scope: Scope, cx: Graph
   }
   const overIndex = scope.materialize(over)
   const overInfo = scope.info[overIndex]
-  const element = { lazy: overInfo.deep, deep: overInfo.deep }
+  // Over a task's result the elements are concrete values when the body runs (it runs once the list is known).
+  const fanOut = overInfo.lazy
+  const element = fanOut ? { lazy: false, deep: false } : { lazy: overInfo.deep, deep: overInfo.deep }
   const body = compileCallback(callback, param.getName(), scope, element, cx)
   if (body === undefined) return undefined
+  if (fanOut)
+    return { $node: scope.add({ kind: "fanout", over: overIndex, body: body.ir }, { lazy: true, deep: false }) }
   const out = body.scope.info[body.ir.output]
   return {
     $node: scope.add({ kind: "map", over: overIndex, body: body.ir }, { lazy: false, deep: out.lazy || out.deep })

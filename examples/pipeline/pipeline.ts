@@ -8,7 +8,9 @@
  *
  * @module
  */
-import { readFileSync, writeFileSync } from "node:fs"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { readFile } from "node:fs/promises"
+import { join } from "node:path"
 
 /** A row as the export writes it: amounts are sometimes strings, regions untidy. */
 export interface RawSale {
@@ -131,4 +133,42 @@ export function salesReport(paths: string[], out: string) {
 export function regionTotals(files: RawSale[][]) {
   const cleaned = files.map((rows) => clean(rows))
   return aggregate(cleaned)
+}
+
+/**
+ * The exports in a folder: the `.json` files, sorted, as paths. What it finds is known only when
+ * it runs, so `folderReport`'s `.map` over it is a fan-out at run time.
+ *
+ * @task impure
+ */
+export function listExports(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".json"))
+    .sort()
+    .map((name) => join(dir, name))
+}
+
+/**
+ * Reads one export without blocking the worker's thread: an async task.
+ *
+ * @task retries=2 timeout=10s
+ */
+export async function readExport(path: string): Promise<RawSale[]> {
+  return JSON.parse(await readFile(path, "utf8")) as RawSale[]
+}
+
+/**
+ * The report of every export in a folder: one read and one clean per file it finds (a run-time
+ * fan-out), then one aggregate and the report. Run it with
+ *
+ *     npx weft run examples/pipeline/pipeline.ts#folderReport -p examples/pipeline --args '["examples/pipeline/data", "report.md"]'
+ *
+ * @graph
+ */
+export async function folderReport(dir: string, out: string) {
+  const paths = listExports(dir)
+  const cleaned = await Promise.all(paths.map(async (path) => clean(await readExport(path))))
+  const summary = aggregate(cleaned)
+  const report = writeReport(summary, out)
+  return { summary, report }
 }

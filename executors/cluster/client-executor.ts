@@ -407,7 +407,8 @@ class Cluster implements ClusterExecutor {
       // Redis is gone: the lease lapses and a worker deletes the rest.
     }
     await Promise.allSettled([this.#events.close(), this.#queue.close()])
-    this.cmd.disconnect()
+    // Every connection: BullMQ does not close one it was given (the events one kept the process alive).
+    for (const redis of this.#connections) redis.disconnect()
   }
 }
 

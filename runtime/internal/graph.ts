@@ -38,6 +38,13 @@ export function materialize(
   }
   for (const d of walk(outputs)) {
     const node = d.node
+    if (node.kind === "fanout") {
+      throw new TypeError(
+        `weft: ${d.key} is a run-time fan-out (a compiled graph's ${node.name} over a task's result): ` +
+          `its tasks are known only once that result is. Compute it with compute(...) or .compute(), ` +
+          `which expand it first; client.compute, persist and submit need every task up front.`
+      )
+    }
     if (node.kind === "future") {
       records.set(d, recordOfFuture(engine, node.future)) // held by its Future already
       continue

@@ -143,6 +143,44 @@ describe("the packed package, installed", () => {
     expect(await run(process.execPath, [join("dist", "main.js")], dir)).toEqual({ code: 0, stdout: "12\n", stderr: "" })
   }, 180_000)
 
+  it("npx weft run: builds and runs a graph with a run-time fan-out under plain node (no tsx in the project)", async () => {
+    const dir = join(scratch, "run-project")
+    mkdirSync(join(dir, "src"), { recursive: true })
+    mkdirSync(join(dir, "data"))
+    symlinkSync(join(installed, "node_modules"), join(dir, "node_modules"), "junction")
+    expect(existsSync(join(installed, "node_modules", "tsx"))).toBe(false)
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }))
+    const compilerOptions = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true }
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["src"] }))
+    writeFileSync(join(dir, "data", "a.txt"), "one")
+    writeFileSync(join(dir, "data", "b.txt"), "three")
+    writeFileSync(
+      join(dir, "src", "pipeline.ts"),
+      [
+        `import { readdirSync, readFileSync } from "node:fs"`,
+        `/** @task */`,
+        `export function listFiles(dir: string): string[] {`,
+        `  return readdirSync(dir).sort().map((f) => \`\${dir}/\${f}\`)`,
+        `}`,
+        `/** @task */`,
+        `export async function size(path: string): Promise<number> {`,
+        `  return readFileSync(path, "utf8").length`,
+        `}`,
+        `/** @task */`,
+        `export function total(sizes: number[]): number {`,
+        `  return sizes.reduce((a, b) => a + b, 0)`,
+        `}`,
+        `/** @graph */`,
+        `export function report(dir: string) {`,
+        `  return total(listFiles(dir).map((f) => size(f)))`,
+        `}`,
+        ``
+      ].join("\n")
+    )
+    const r = await run(npx, ["weft", "run", "src/pipeline.ts#report", "--args", '["data"]', "--workers", "1"], dir)
+    expect(r).toEqual({ code: 0, stdout: "8\n", stderr: "" })
+  }, 180_000)
+
   it("ships docs/, and every relative link of its README resolves inside the package", () => {
     const root = join(installed, "node_modules", "weft")
     const readme = readFileSync(join(root, "README.md"), "utf8")

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs"
+import { execFile } from "node:child_process"
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -34,7 +35,8 @@ const quietIo = {
 }
 
 describe("examples/pipeline", () => {
-  it("compiles without diagnostics and runs on a local cluster", async () => {
+  // A whole build (TypeScript loaded) and a local cluster: more than the default timeout on a loaded machine.
+  it("compiles without diagnostics and runs on a local cluster", { timeout: 120_000 }, async () => {
     // `weft` resolves from the emitted module to this package.
     mkdirSync(join(dir, "node_modules"))
     symlinkSync(repoRoot, join(dir, "node_modules", "weft"), "dir")
@@ -55,7 +57,9 @@ describe("examples/pipeline", () => {
       "pipeline#loadSales",
       "pipeline#clean",
       "pipeline#aggregate",
-      "pipeline#writeReport"
+      "pipeline#writeReport",
+      "pipeline#listExports",
+      "pipeline#readExport"
     ])
     expect(result.tasks.find((t) => t.name === "writeReport")!.options.impure).toBe(true)
     expect(result.files.map((f) => f.path)).toEqual([join(dir, "out/pipeline.weft.ts")])
@@ -85,7 +89,7 @@ describe("examples/pipeline", () => {
       const failing = client.compute(salesReport([join(example, "data", "missing.json")], join(dir, "none.md")))
       const traceback = await failing.traceback()
       expect(traceback).toMatch(/ENOENT/)
-      expect(traceback).toMatch(/examples\/pipeline\/pipeline\.ts:46:/)
+      expect(traceback).toMatch(/examples\/pipeline\/pipeline\.ts:48:/)
     } finally {
       await client.close()
     }
@@ -115,4 +119,47 @@ describe("examples/pipeline", () => {
       }
     }
   )
+
+  it("weft run folderReport: a run-time fan-out over the files it finds and an async loader, under plain node", async () => {
+    // A copy of the example (its tsconfig extends the repository's), with this repository's
+    // node_modules for @types/node; weft itself is the built package running the command.
+    const project = join(dir, "run")
+    mkdirSync(project)
+    copyFileSync(join(example, "pipeline.ts"), join(project, "pipeline.ts"))
+    cpSync(join(example, "data"), join(project, "data"), { recursive: true })
+    symlinkSync(join(repoRoot, "node_modules"), join(project, "node_modules"), "dir")
+    writeFileSync(join(project, "package.json"), JSON.stringify({ type: "module" }))
+    const compilerOptions = {
+      target: "ES2022",
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      strict: true,
+      noEmit: true
+    }
+    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["pipeline.ts"] }))
+    const env = { ...process.env }
+    delete env.NODE_OPTIONS // no tsx
+    const args = ["run", "pipeline.ts#folderReport", "--args", JSON.stringify(["data", "report.md"]), "--workers", "2"]
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [join(repoRoot, "dist/cli/weft.js"), ...args],
+        { cwd: project, env, timeout: 240_000 },
+        (error, stdout, stderr) =>
+          resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, stdout, stderr })
+      )
+    )
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    const value = JSON.parse(r.stdout.trimEnd().split("\n").at(-1)!) as { summary: unknown; report: string }
+    expect(value.summary).toEqual({
+      files: 3,
+      rows: 7,
+      byRegion: { north: 300, south: 242, west: 40.25 },
+      total: 582.25
+    })
+    expect(value.report).toBe(expectedReport)
+    expect(readFileSync(join(project, "report.md"), "utf8")).toBe(expectedReport)
+    expect(readFileSync(join(project, "pipeline.weft.ts"), "utf8")).toMatch(/"kind": "fanout"/)
+  }, 240_000)
 })
