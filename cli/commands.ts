@@ -19,5 +19,6 @@ export interface CommandModule {
 /** The subcommands beside the compiler's (`build`, `check`, `graph`), each loaded on demand. */
 export const commands: Record<string, () => Promise<CommandModule>> = {
   worker: () => import("./worker.js"),
-  cache: () => import("./cache.js")
+  cache: () => import("./cache.js"),
+  dashboard: () => import("./dashboard.js")
 }

@@ -4,7 +4,13 @@
  * @internal
  */
 import { describeGot, parseDuration } from "../../core/duration.js"
-import { validateFaultPlan, type ClientSettings, type FaultPlan } from "./client-options.js"
+import {
+  validateDashboard,
+  validateFaultPlan,
+  type ClientSettings,
+  type DashboardOptions,
+  type FaultPlan
+} from "./client-options.js"
 
 /** Options of `Client.connect` (and `Weft.connect`). */
 export interface ConnectOptions {
@@ -28,6 +34,12 @@ export interface ConnectOptions {
   readonly root?: string
   /** Inject transient failures, to test that retries make results unchanged. */
   readonly faults?: FaultPlan
+  /**
+   * Serve a live dashboard of this client's work (docs/dashboard.md), as `Client.local`'s: `true`
+   * on 127.0.0.1:8787 or the next free port, a port, or `{ port, host }`. `weft dashboard URL`
+   * serves one for every client and worker of the cluster.
+   */
+  readonly dashboard?: boolean | number | DashboardOptions
 }
 
 /** Validated `ConnectOptions`. */
@@ -40,9 +52,20 @@ export interface ConnectSettings {
   readonly allowedFailures: number
   readonly root: string
   readonly faults: ClientSettings["faults"]
+  readonly dashboard: ClientSettings["dashboard"]
 }
 
-const known = ["queue", "prefix", "lease", "connectTimeout", "concurrency", "allowedFailures", "root", "faults"]
+const known = [
+  "queue",
+  "prefix",
+  "lease",
+  "connectTimeout",
+  "concurrency",
+  "allowedFailures",
+  "root",
+  "faults",
+  "dashboard"
+]
 
 const bad = (what: string, fix: string) => new TypeError(`Client.connect: ${what}. ${fix}`)
 
@@ -84,6 +107,7 @@ export function validateConnectOptions(options: unknown): ConnectSettings {
     concurrency: count(o.concurrency, "concurrency", 16, 1),
     allowedFailures: count(o.allowedFailures, "allowedFailures", 3, 0),
     root: o.root ?? process.cwd(),
-    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.connect faults")
+    faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.connect faults"),
+    dashboard: validateDashboard(o.dashboard, "Client.connect")
   }
 }
