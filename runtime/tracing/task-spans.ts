@@ -68,6 +68,16 @@ export class TaskSpans implements EngineMonitor {
 
   crashed(): void {}
 
+  /** Each task's span as a W3C `traceparent`, for its worker (an Effect task's spans nest under it). */
+  traceparents(tasks: ReadonlyArray<Record_>): ReadonlyArray<string | undefined> {
+    return tasks.map((task) => {
+      const open = this.#open.get(task)
+      if (open === undefined) return undefined
+      const { traceId, spanId, traceFlags } = open.span.spanContext()
+      return `00-${traceId}-${spanId}-${(traceFlags & 1) === 1 ? "01" : "00"}`
+    })
+  }
+
   /** Ends every open span (the tracing stops): their state is what it is now. */
   endAll(): void {
     for (const [task, open] of this.#open) this.#end(task, open, task.state)

@@ -95,3 +95,19 @@ describe("WeftTracing.layer", () => {
     expect(names.filter((name) => name === "weft.task inc")).toHaveLength(3)
   })
 })
+
+describe("trace context on the worker", () => {
+  it("gives an Effect task its task's span as parent: the spans it makes nest under its task", async () => {
+    const { innerSpan } = await import("../fixtures/traced-tasks.js")
+    const { exporter, tracer } = setup()
+    await using client = await Client.local({ workers: 1 })
+    using _tracing = traceClient(client, { tracer })
+    const seen = await client.submit(innerSpan, 5).result()
+    const [taskSpan] = exporter.getFinishedSpans().filter((span) => span.name.startsWith("weft.task innerSpan"))
+    expect(seen).toEqual({
+      x: 5,
+      traceId: taskSpan.spanContext().traceId,
+      parentSpanId: taskSpan.spanContext().spanId
+    })
+  })
+})
