@@ -42,5 +42,23 @@ export default tseslint.config(
       "max-lines": ["error", { max: 400, skipBlankLines: true, skipComments: true }],
       "max-lines-per-function": ["error", { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }]
     }
+  },
+  {
+    // OpenTelemetry loads only when asked for: only the `weft/tracing` entry imports it.
+    files: production,
+    ignores: ["runtime/tracing.ts", "runtime/tracing/**", "**/*.test.ts", "**/*.test-d.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@opentelemetry/*", "@effect/opentelemetry", "@effect/opentelemetry/*"],
+              message: "OpenTelemetry is imported only by weft/tracing (runtime/tracing.ts, runtime/tracing/)."
+            }
+          ]
+        }
+      ]
+    }
   }
 )

@@ -20,5 +20,6 @@ export interface CommandModule {
 export const commands: Record<string, () => Promise<CommandModule>> = {
   worker: () => import("./worker.js"),
   cache: () => import("./cache.js"),
-  run: () => import("./run.js")
+  run: () => import("./run.js"),
+  dashboard: () => import("./dashboard.js")
 }

@@ -97,6 +97,11 @@ export interface WireBatch {
    * the reply then carries `timing`. Absent, the worker records nothing.
    */
   readonly timing?: true
+  /**
+   * For task i, its span's W3C `traceparent` (set only while `weft/tracing` traces the client): an
+   * Effect task runs with it as its parent span, so the spans it makes nest under its task's.
+   */
+  readonly trace?: ReadonlyArray<string | undefined>
 }
 
 /**

@@ -37,7 +37,7 @@ import {
 } from "./internal/client-calls.js"
 import type { AnyFunction, Args, Arg, ClientView, Computed, Gathered, TaskFailure, TaskResult } from "./types.js"
 
-import type { ClientDashboard } from "./dashboard/client-dashboard.js"
+import type { ClientDashboard, DashboardSettings } from "./dashboard/client-dashboard.js"
 
 export type { ClientOptions, DashboardOptions, FaultPlan } from "./internal/client-options.js"
 export type { ConnectOptions } from "./internal/connect-options.js"
@@ -124,8 +124,9 @@ export class Client implements ClientView {
    */
   static async connect(url: string, options?: ConnectOptions): Promise<Client> {
     refuseInWorker("Client.connect()")
-    const { engine, shape } = await connectCluster(url, options)
+    const { engine, shape, dashboard } = await connectCluster(url, options)
     const client = new Client(engine, shape)
+    if (dashboard !== undefined) await client.#serveDashboard(dashboard)
     defaultClient ??= client
     return client
   }
@@ -162,16 +163,19 @@ export class Client implements ClientView {
       new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults, cache }),
       shape
     )
-    if (settings.dashboard !== undefined) {
-      try {
-        const { ClientDashboard } = await dashboardModule()
-        client.#dashboard = await ClientDashboard.start(client.#engine, client.#kind, settings.dashboard)
-      } catch (error) {
-        await client.close()
-        throw error
-      }
-    }
+    if (settings.dashboard !== undefined) await client.#serveDashboard(settings.dashboard)
     return client
+  }
+
+  /** Starts the live dashboard; when it cannot (no free port), closes the client and rejects. */
+  async #serveDashboard(where: DashboardSettings): Promise<void> {
+    try {
+      const { ClientDashboard } = await dashboardModule()
+      this.#dashboard = await ClientDashboard.start(this.#engine, this.#kind, where)
+    } catch (error) {
+      await this.close()
+      throw error
+    }
   }
 
   /** Where the live dashboard is (`http://127.0.0.1:8787/status`), or undefined without one (`Client.local({ dashboard: true })`). */
@@ -207,6 +211,7 @@ export class Client implements ClientView {
   /** The kind of workers, as the dashboard shows it. */
   get #kind(): string {
     const isolation = this.#shape.isolation
+    if (this.#shape.cluster !== undefined) return "cluster"
     return isolation === "in-process" ? "in-process" : isolation === "thread" ? "threads" : "processes"
   }
 

@@ -16,6 +16,30 @@ import { workers } from "../pools.js"
 import type { Scenario } from "../scenario.js"
 import type { Row } from "../table.js"
 import { weftSide as mapSide } from "./map.js"
+// The built modules, as "weft" resolves to dist/: one engine registry.
+import { engineOf } from "../../dist/runtime/internal/client-engine.js"
+import { attach } from "../../dist/runtime/dashboard/hub.js"
+import { Recorder } from "../../dist/runtime/dashboard/recorder.js"
+
+/**
+ * `side` on `client` with a dashboard's recorder attached for the run (drained every 500 ms, as
+ * the dashboard does with no page open), detached after: on and off on ONE client, so the two
+ * sides share their worker threads and heap (two clients differed by 13-42% with no monitor).
+ */
+const recorded =
+  (client: Client, side: Side): Side =>
+  async () => {
+    const engine = engineOf(client)
+    const recorder = new Recorder(engine.scheduler.tasks())
+    const detach = attach(engine, recorder)
+    const timer = setInterval(() => recorder.drain(), 500)
+    try {
+      return await side()
+    } finally {
+      clearInterval(timer)
+      detach()
+    }
+  }
 
 const leaves = 8_192
 const limit = 1.05
@@ -81,7 +105,11 @@ export const dashboardScenario: Scenario = {
         mapOff: mapSide(off),
         mapOn: mapSide(on),
         treeOff: treeSide(off),
-        treeOn: treeSide(on)
+        treeOn: treeSide(on),
+        mapSameOff: mapSide(off),
+        mapSameOn: recorded(off, mapSide(off)),
+        treeSameOff: treeSide(off),
+        treeSameOn: recorded(off, treeSide(off))
       })
       log("dashboard: map with a browser on the status page")
       await using browser = await launchBrowser()
@@ -96,6 +124,16 @@ export const dashboardScenario: Scenario = {
         rows: [
           ratioRow("dashboard: map 20k + gather, on vs off", results.mapOff.median, mapOn),
           ratioRow(`dashboard: tree ${leaves} leaves, on vs off`, results.treeOff.median, results.treeOn.median),
+          ratioRow(
+            "dashboard: map 20k, recorder on/off on one client",
+            results.mapSameOff.median,
+            results.mapSameOn.median
+          ),
+          ratioRow(
+            `dashboard: tree ${leaves} leaves, recorder on/off on one client`,
+            results.treeSameOff.median,
+            results.treeSameOn.median
+          ),
           {
             scenario: "dashboard: map 20k with a browser on /status vs off",
             weft: `${browsed.mapBrowsed.median.toFixed(1)} ms`,

@@ -88,6 +88,9 @@ const releaseChunk = 1_000
 export interface ClusterExecutor extends Executor {
   readonly remote: RemoteResults
   readonly clientId: string
+  /** Its settings and command connection (the dashboard's feed publishes on it: runtime/dashboard/cluster-feed.ts). */
+  readonly settings: ClusterExecutorSettings
+  readonly cmd: Redis
   /** How many workers are registered now (their heartbeat keys). */
   workerCount(): Promise<number>
   /** Bytes this client has read from Redis so far, over its own connections (what moved to the client). */
@@ -273,7 +276,8 @@ class Cluster implements ClusterExecutor {
       p.results.forEach((value, k) => (results[p.from + k] = value))
       failed.push(...p.failed)
     }
-    this.#settle(pending.id, { results, failed, elapsedMs: completion.elapsedMs ?? 0, streamed })
+    const timing = completion.timing
+    this.#settle(pending.id, { results, failed, elapsedMs: completion.elapsedMs ?? 0, streamed, timing })
   }
 
   /** A job failed in BullMQ: its worker died (stalled) or its processor crashed. */

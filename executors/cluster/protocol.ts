@@ -9,7 +9,7 @@
  * @internal
  */
 import { deserialize, serialize } from "node:v8"
-import type { EncodedError, WireBatch } from "../../core/protocol.js"
+import type { BatchTiming, EncodedError, WireBatch } from "../../core/protocol.js"
 
 /** Bumped whenever the job data or the stream entries change shape: a worker refuses other versions. */
 export const clusterProtocolVersion = 2
@@ -74,6 +74,8 @@ export interface Completion {
   readonly failed: ReadonlyArray<number>
   /** On the last entry of a job: the batch's run time in ms (the engine's batch-size rule). */
   readonly elapsedMs?: number
+  /** On the last entry, when the batch asked for `timing` (a client's dashboard): worker-side times, the worker named `NAME thread N`. */
+  readonly timing?: BatchTiming
 }
 
 /** One entry of a client's completion stream (v8-serialized in the entry's field `d`). */

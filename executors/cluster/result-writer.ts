@@ -11,7 +11,7 @@ import type { Redis } from "ioredis"
 import { encodeError } from "../../core/error-codec.js"
 import { ClusterMemoryError } from "../../core/errors.js"
 import { maxValueBytes, ValueTooLargeError } from "../../core/value-size.js"
-import type { EncodedError, PartialResults } from "../../core/protocol.js"
+import type { BatchTiming, EncodedError, PartialResults } from "../../core/protocol.js"
 import { encodeEntry, keys, storeScript, typeOf, type Completion, type StreamEntry } from "./protocol.js"
 
 type StoreCommand = (numKeys: number, ...args: Array<string | Buffer>) => Promise<number>
@@ -43,8 +43,8 @@ export class ResultWriter {
   ) {}
 
   /** Queues the write of a part; `done` on the job's last. Resolves once written (or refused). */
-  part(part: PartialResults, done: boolean, elapsedMs?: number): Promise<void> {
-    this.#chain = this.#chain.then(() => this.#write(part, done, elapsedMs))
+  part(part: PartialResults, done: boolean, elapsedMs?: number, timing?: BatchTiming): Promise<void> {
+    this.#chain = this.#chain.then(() => this.#write(part, done, elapsedMs, timing))
     return this.#chain
   }
 
@@ -54,7 +54,7 @@ export class ResultWriter {
     return this.#chain
   }
 
-  async #write(part: PartialResults, done: boolean, elapsedMs: number | undefined): Promise<void> {
+  async #write(part: PartialResults, done: boolean, elapsedMs?: number, timing?: BatchTiming): Promise<void> {
     if (this.clientGone) return
     const resultKeys: string[] = []
     const values: Buffer[] = []
@@ -80,7 +80,7 @@ export class ResultWriter {
       values.push(bytes)
       results[k] = [bytes.length, typeOf(part.results[k])]
     }
-    const completion: Completion = { from: part.from, results, failed, elapsedMs }
+    const completion: Completion = { from: part.from, results, failed, elapsedMs, timing }
     try {
       if (!(await this.#storeBig(resultKeys, values))) return
       await this.#store(resultKeys, values, encodeEntry({ job: this.job, kind: "part", part: completion, done }))

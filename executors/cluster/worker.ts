@@ -232,7 +232,9 @@ class WorkerRuntime implements WorkerHandle {
       )
       const streamed = result.streamed ?? 0
       const rest = { from: streamed, results: result.results.slice(streamed), failed: result.failed }
-      await writer.part(rest, true, result.elapsedMs)
+      // Worker-side times, when the client's dashboard asked (batch.timing): rows named after this worker.
+      const timing = result.timing && { ...result.timing, worker: `${this.name} ${result.timing.worker}` }
+      await writer.part(rest, true, result.elapsedMs, timing)
     } catch (error) {
       // Aborted by its client (who moved on) or its lease lapsed: nothing to report.
       if (abort.aborted) return

@@ -36,15 +36,24 @@ function loadEffect(): Promise<EffectModule> {
 export async function runEffect(
   effect: object,
   ref: FnRef,
-  control: BatchControl | undefined
+  control: BatchControl | undefined,
+  traceparent?: string
 ): Promise<{ value?: unknown; failure?: EncodedError }> {
-  const { Effect, Cause, Option } = await loadEffect()
+  const { Effect, Cause, Option, Tracer } = await loadEffect()
   if (control !== undefined && control.stopBeforeStart) {
     control.stopBeforeStart = false
     return { failure: interrupted(ref) }
   }
   // What `Effect.runPromiseExit` does, keeping the fiber.
-  const fiber = Effect.runFork(effect as import("effect").Effect.Effect<unknown, unknown, never>)
+  let run = effect as import("effect").Effect.Effect<unknown, unknown, never>
+  // weft/tracing: the task's span (from the client) is the parent of the spans the Effect makes.
+  const parent = traceparent === undefined ? undefined : /^00-([0-9a-f]{32})-([0-9a-f]{16})-(\d\d)$/.exec(traceparent)
+  if (parent !== null && parent !== undefined)
+    run = Effect.withParentSpan(
+      run,
+      Tracer.externalSpan({ traceId: parent[1], spanId: parent[2], sampled: parent[3] === "01" })
+    )
+  const fiber = Effect.runFork(run)
   if (control !== undefined) control.fiber = fiber
   const exit = await new Promise<import("effect").Exit.Exit<unknown, unknown>>((resolve) =>
     fiber.addObserver((exit) => {

@@ -88,7 +88,7 @@ export class BatchRun {
   /** Runs the Effect task `i` returned (or a Promise it returned resolved to): its value, or `recorded` when it failed. */
   async runEffect(i: number, effect: object): Promise<unknown> {
     this.awaits(i, awaitingEffect)
-    const exit = await runEffect(effect, this.batch.fns[this.batch.fn[i]], this.control)
+    const exit = await runEffect(effect, this.batch.fns[this.batch.fn[i]], this.control, this.batch.trace?.[i])
     return exit.failure === undefined ? exit.value : this.fail(i, exit.failure)
   }
 

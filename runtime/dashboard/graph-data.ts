@@ -33,7 +33,7 @@ export function taskGraph(tasks: Iterable<Record_>): GraphSnapshot {
 }
 
 /** The most advanced unfinished state of a group, else its most common finished one. */
-function groupState(states: Partial<Record<ShownState, number>>): ShownState {
+export function groupState(states: Partial<Record<ShownState, number>>): ShownState {
   for (const state of ["processing", "queued", "waiting"] as const) if ((states[state] ?? 0) > 0) return state
   if ((states.erred ?? 0) > 0) return "erred"
   if ((states.memory ?? 0) > 0) return "memory"

@@ -25,6 +25,14 @@ class Hub implements EngineMonitor {
   crashed(tasks: ReadonlyArray<TaskRecord<unknown>>, reason: string): void {
     for (const m of this.monitors) m.crashed(tasks, reason)
   }
+  traceparents?: (tasks: ReadonlyArray<TaskRecord<unknown>>) => ReadonlyArray<string | undefined>
+}
+
+/** The hub of `monitors`, forwarding `traceparents` from the one monitor that has it (tracing). */
+function hubOf(monitors: Set<EngineMonitor>): Hub {
+  const hub = new Hub(monitors)
+  for (const m of monitors) if (m.traceparents !== undefined) hub.traceparents = (tasks) => m.traceparents!(tasks)
+  return hub
 }
 
 /** Attaches `monitor` to `engine`; returns the function that detaches it. */
@@ -32,9 +40,9 @@ export function attach(engine: Engine, monitor: EngineMonitor): () => void {
   let set = hubs.get(engine)
   if (set === undefined) hubs.set(engine, (set = new Set()))
   set.add(monitor)
-  engine.monitor = set.size === 1 ? monitor : new Hub(set)
+  engine.monitor = set.size === 1 ? monitor : hubOf(set)
   return () => {
     set.delete(monitor)
-    engine.monitor = set.size === 0 ? undefined : set.size === 1 ? set.values().next().value : new Hub(set)
+    engine.monitor = set.size === 0 ? undefined : set.size === 1 ? set.values().next().value : hubOf(set)
   }
 }

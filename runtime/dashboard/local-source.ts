@@ -8,7 +8,9 @@
 import type { Engine } from "../internal/engine.js"
 import { busyPercent, Recorder } from "./recorder.js"
 import { groupedGraph, taskGraph } from "./graph-data.js"
-import type { DashboardSource, ErrorEntry, GraphSnapshot, StatusSnapshot, TaskEvent } from "./types.js"
+import type { DashboardAction, DashboardSource, ErrorEntry, GraphSnapshot, StatusSnapshot, TaskEvent } from "./types.js"
+
+const isFinal = (state: string): boolean => state === "memory" || state === "erred" || state === "cancelled"
 
 /** Above this many tasks the graph page shows task names, not tasks (Dask caps its graph at 5,000). */
 export const groupAbove = 2_000
@@ -65,6 +67,16 @@ export class LocalSource implements DashboardSource {
 
   errors(limit: number): ReadonlyArray<ErrorEntry> {
     return this.recorder.errors(limit)
+  }
+
+  act(action: DashboardAction, keys: ReadonlyArray<string>): number {
+    const scheduler = this.engine.scheduler
+    const found = keys.map((key) => scheduler.get(key)).filter((task) => task !== undefined)
+    const records = found.filter((task) => (action === "retry" ? task.state === "erred" : !isFinal(task.state)))
+    if (records.length === 0) return 0
+    if (action === "retry") this.engine.retry(records)
+    else this.engine.cancel(records, "cancelled from the dashboard")
+    return records.length
   }
 
   graph(): GraphSnapshot {

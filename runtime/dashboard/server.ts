@@ -6,12 +6,15 @@
  * starve its scheduler: dask/distributed#4055, #6103).
  *
  * Security: it binds 127.0.0.1 unless a host is given (then it warns), and answers only requests
- * whose `Host` names the address it serves (no DNS rebinding onto a loopback server). It has no
- * action endpoints; pages carry no secrets.
+ * whose `Host` names the address it serves (no DNS rebinding onto a loopback server). Its only
+ * writes are the actions of a source that has them (actions.ts: POST with a per-session token);
+ * pages carry no secrets.
  *
  * @internal
  */
+import { randomBytes } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { handleAction } from "./actions.js"
 import { prometheusText } from "./metrics.js"
 import { pageScript } from "./pages/script.js"
 import { errorsPage, graphPage, statusPage } from "./pages/html.js"
@@ -53,8 +56,10 @@ export async function serveDashboard(source: DashboardSource, options: ServeOpti
       `weft dashboard: serving on ${host}, reachable from other machines; anyone who can reach it sees task names, keys and errors. Omit "host" to serve on 127.0.0.1 only.`
     )
   const live = new LiveFeed(source, options.intervalMs ?? 250)
+  // Per server (session): the errors page carries it, and an action without it is refused.
+  const token = source.act === undefined ? undefined : randomBytes(24).toString("base64url")
   const server = createServer((request, response) => {
-    handle(source, live, request, response, host).catch((error: unknown) => {
+    handle(source, live, request, response, host, token).catch((error: unknown) => {
       if (!response.headersSent) send(response, 500, "text/plain", `dashboard error: ${String(error)}`)
       else response.end()
     })
@@ -102,15 +107,23 @@ async function handle(
   live: LiveFeed,
   request: IncomingMessage,
   response: ServerResponse,
-  host: string
+  host: string,
+  token: string | undefined
 ): Promise<void> {
   if (loopbacks.has(host) && !loopbacks.has(hostName(request.headers.host ?? ""))) {
     send(response, 403, "text/plain", "weft dashboard: this server answers requests for 127.0.0.1 or localhost only.")
     return
   }
   const url = new URL(request.url ?? "/", "http://dashboard")
+  if (request.method === "POST" && token !== undefined && url.pathname.startsWith("/api/"))
+    return handleAction(source, request, response, url.pathname.slice(5), token)
   if (request.method !== "GET" && request.method !== "HEAD") {
-    send(response, 405, "text/plain", "weft dashboard: read-only; use GET.")
+    send(
+      response,
+      405,
+      "text/plain",
+      "weft dashboard: use GET (actions: POST /api/retry or /api/cancel with the errors page's token)."
+    )
     return
   }
   const label = source.label
@@ -123,7 +136,7 @@ async function handle(
     case "/graph":
       return send(response, 200, "text/html; charset=utf-8", graphPage(label))
     case "/errors":
-      return send(response, 200, "text/html; charset=utf-8", errorsPage(label))
+      return send(response, 200, "text/html; charset=utf-8", errorsPage(label, token))
     case "/assets/dashboard.js":
       return send(response, 200, "text/javascript; charset=utf-8", pageScript)
     case "/health":

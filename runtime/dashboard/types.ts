@@ -142,4 +142,12 @@ export interface DashboardSource {
   /** Erred keys, newest first. */
   errors(limit: number): ReadonlyArray<ErrorEntry> | Promise<ReadonlyArray<ErrorEntry>>
   graph(): GraphSnapshot | Promise<GraphSnapshot>
+  /**
+   * Optional: retry erred keys or cancel pending ones, from the errors page (POST with the
+   * server's per-session token). Resolves with how many keys it acted on. Absent: read-only.
+   */
+  act?(action: DashboardAction, keys: ReadonlyArray<string>): number | Promise<number>
 }
+
+/** What the errors page can ask for. */
+export type DashboardAction = "retry" | "cancel"

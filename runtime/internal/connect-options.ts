@@ -4,11 +4,17 @@
  * @internal
  */
 import { describeGot, parseDuration } from "../../core/duration.js"
-import { validateFaultPlan, type ClientSettings, type FaultPlan } from "./client-options.js"
+import {
+  validateDashboard,
+  validateFaultPlan,
+  type ClientSettings,
+  type DashboardOptions,
+  type FaultPlan
+} from "./client-options.js"
 import type { TaskLogLine } from "../../executors/cluster/task-log-reader.js"
+import { validateRedisCacheOption, type RedisCacheOptions } from "../../cache/options.js"
 
 export type { TaskLogLine } from "../../executors/cluster/task-log-reader.js"
-import { validateRedisCacheOption, type RedisCacheOptions } from "../../cache/options.js"
 
 /** Options of `Client.connect` (and `Weft.connect`). */
 export interface ConnectOptions {
@@ -41,6 +47,12 @@ export interface ConnectOptions {
   readonly forwardLogs?: boolean | ((line: TaskLogLine) => void)
   /** Keep pure tasks' results across runs in this cluster's Redis (docs/cache.md): `true` (256 MB cap) or `{ maxSize }`. */
   readonly cache?: boolean | RedisCacheOptions
+  /**
+   * Serve a live dashboard of this client's work (docs/dashboard.md), as `Client.local`'s: `true`
+   * on 127.0.0.1:8787 or the next free port, a port, or `{ port, host }`. `weft dashboard URL`
+   * serves one for every client and worker of the cluster.
+   */
+  readonly dashboard?: boolean | number | DashboardOptions
 }
 
 /** Validated `ConnectOptions`. */
@@ -57,6 +69,7 @@ export interface ConnectSettings {
   readonly forwardLogs: ((line: TaskLogLine) => void) | undefined
   /** The result cache's cap in bytes; undefined when off. */
   readonly cacheMaxBytes: number | undefined
+  readonly dashboard: ClientSettings["dashboard"]
 }
 
 const known = [
@@ -69,7 +82,8 @@ const known = [
   "root",
   "faults",
   "forwardLogs",
-  "cache"
+  "cache",
+  "dashboard"
 ]
 
 const bad = (what: string, fix: string) => new TypeError(`Client.connect: ${what}. ${fix}`)
@@ -129,6 +143,7 @@ export function validateConnectOptions(options: unknown): ConnectSettings {
     root: o.root ?? process.cwd(),
     faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.connect faults"),
     forwardLogs: forwardLogs(o.forwardLogs),
-    cacheMaxBytes: validateRedisCacheOption(o.cache, "Client.connect")
+    cacheMaxBytes: validateRedisCacheOption(o.cache, "Client.connect"),
+    dashboard: validateDashboard(o.dashboard, "Client.connect")
   }
 }

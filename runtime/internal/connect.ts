@@ -5,11 +5,18 @@
  */
 import { Engine } from "./engine.js"
 import type { ClusterShape } from "./client-summary.js"
-import { validateConnectOptions } from "./connect-options.js"
+import { validateConnectOptions, type ConnectSettings } from "./connect-options.js"
 import { openClusterCache } from "./cache-cluster.js"
 
 /** Validates, connects, and returns the engine; rejects with `TypeError` or `ClusterConnectionError`. */
-export async function connectCluster(url: string, options: unknown): Promise<{ engine: Engine; shape: ClusterShape }> {
+export async function connectCluster(
+  url: string,
+  options: unknown
+): Promise<{
+  engine: Engine
+  shape: ClusterShape
+  dashboard: ConnectSettings["dashboard"]
+}> {
   if (typeof url !== "string")
     throw new TypeError(`Client.connect: the URL must be a string such as "redis://127.0.0.1:6379", got ${typeof url}.`)
   const settings = validateConnectOptions(options)
@@ -20,8 +27,12 @@ export async function connectCluster(url: string, options: unknown): Promise<{ e
   const executor = await makeClusterExecutor({ target, ...settings })
   const cache = await openClusterCache(target, settings, executor)
   const engine = new Engine({ executor, allowedFailures: settings.allowedFailures, faults: settings.faults, cache })
+  // Publishes to a `weft dashboard redis://...` while one watches (one EXISTS every 2 s until then).
+  const { watchForDashboard } = await import("../dashboard/cluster-feed.js")
+  watchForDashboard(engine, executor)
   return {
     engine,
+    dashboard: settings.dashboard,
     shape: {
       isolation: "thread",
       memoryLimitBytes: undefined,

@@ -176,7 +176,8 @@ export class Dispatcher {
       ...(linked === undefined ? {} : { linked, refKey }),
       ...(this.#executor.remote === undefined ? {} : remoteFields(tasks, held)),
       // Task times for a monitor (the dashboard) and for the cache's write rule (cache-writes.ts).
-      ...(this.monitor === undefined && this.#writes === undefined ? {} : { timing: true as const })
+      ...(this.monitor === undefined && this.#writes === undefined ? {} : { timing: true as const }),
+      ...(this.monitor?.traceparents === undefined ? {} : { trace: this.monitor.traceparents(tasks) })
     }
     const flight: Flight = { tasks, ids, controller: new BatchAbort(), timer: undefined, timedOut: false, done: false }
     for (const task of tasks) task.payload.flight = flight

@@ -21,4 +21,6 @@ export interface EngineMonitor {
   landed(tasks: ReadonlyArray<TaskRecord<unknown>>, timing: BatchTiming | undefined): void
   /** A batch failed as a whole (`"worker-died"`, `"aborted"`, `"transport"`, `"closed"`). */
   crashed(tasks: ReadonlyArray<TaskRecord<unknown>>, reason: string): void
+  /** Optional (tracing): each task's `traceparent`, sent with the batch (`WireBatch.trace`). */
+  traceparents?(tasks: ReadonlyArray<TaskRecord<unknown>>): ReadonlyArray<string | undefined>
 }

@@ -84,9 +84,10 @@ export const graphPage = (label: string): string =>
   )
 
 /** `/errors`: each erred key, newest first. */
-export const errorsPage = (label: string): string =>
+export const errorsPage = (label: string, token?: string): string =>
   frame(
     "errors",
     label,
-    `<section aria-labelledby="h-errors"><h2 id="h-errors">Errors</h2><p id="errors-summary" role="status">loading…</p><div id="errors"></div></section>`
+    (token === undefined ? "" : `<meta name="weft-token" content="${escapeHtml(token)}">`) +
+      `<section aria-labelledby="h-errors"><h2 id="h-errors">Errors</h2><p id="errors-summary" role="status">loading…</p><div id="errors"></div></section>`
   )

@@ -131,10 +131,22 @@ function renderErrors(list) {
     const msg = el("p", e.error + ": " + e.message, "message")
     const meta = el("p", "task " + e.name + " · " + e.attempts + " attempt" + (e.attempts === 1 ? "" : "s") + " · " + new Date(e.time).toLocaleTimeString() + (e.cause ? " · because its input " + e.cause + " erred" : ""), "muted")
     a.append(head, msg, meta)
+    if (token) { const b = el("button", "Retry " + e.key, "retry"); b.type = "button"; b.dataset.key = e.key; a.append(b) }
     if (e.stack) a.append(el("pre", e.stack))
     return a
   }))
 }
+// Actions are POST requests carrying this page's session token (the server refuses any other).
+const token = document.querySelector('meta[name="weft-token"]')?.getAttribute("content")
+async function act(action, keys) {
+  const r = await fetch("/api/" + action, { method: "POST", headers: { "content-type": "application/json", "x-weft-token": token }, body: JSON.stringify({ keys }) })
+  const body = await r.json()
+  $("errors-summary").textContent = r.ok ? action + ": " + body.matched + " of " + keys.length + " key(s)" : "refused: " + body.error
+}
+if (token) document.addEventListener("click", (event) => {
+  const b = event.target.closest && event.target.closest("button.retry")
+  if (b) void act("retry", [b.dataset.key])
+})
 async function pollJson(path, render, everyMs) {
   for (;;) {
     try { const r = await fetch(path); render(await r.json()); setConnection("updated " + new Date().toLocaleTimeString()) }
