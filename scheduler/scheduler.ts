@@ -18,6 +18,7 @@
  * @internal
  * @module
  */
+import { attach, hold } from "./gate.js"
 import { checkInvariants } from "./invariants.js"
 import { Machine, insert, remove } from "./machine.js"
 import { place } from "./place.js"
@@ -111,6 +112,22 @@ export class Scheduler<P> {
     transition(this.m, task, "memory", value)
     if (existing !== undefined) recheck(this.m, existing.dependencies)
     return task
+  }
+
+  /**
+   * Adds a record that is processing at once and that only the engine settles (`succeed`/`fail`):
+   * the hold a graph's outputs wait on while the engine adds the graph in slices (`gate.ts`).
+   */
+  hold(key: string, name: string, payload: P): TaskRecord<P> {
+    return hold(this.m, key, name, payload)
+  }
+
+  /**
+   * Gives a record waiting on a hold its real inputs and places it as `add` places a new record
+   * (erred, cancelled for lost dependencies, queued or waiting). No-op unless it is waiting.
+   */
+  attach(task: TaskRecord<P>, dependencies: ReadonlyArray<TaskRecord<P>>): void {
+    if (attach(this.m, task, dependencies)) this.cancel(task, "lost dependencies")
   }
 
   /** A client handle (Future) now holds `task`: refs++. */

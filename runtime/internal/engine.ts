@@ -148,6 +148,41 @@ export class Engine {
     return record
   }
 
+  /**
+   * The hold of a graph being added in slices (graph.ts): processing until `succeed`/`fail` by the
+   * engine, never sent to a worker. Its gated outputs (`gate`) wait on it.
+   */
+  holdGraph(options: NormalizedTaskOptions): TaskRecordOf {
+    return this.scheduler.hold(`weft-graph-${randomHex()}`, "weft-graph", newPayload(undefined, [], [], options, false))
+  }
+
+  /** The record of `key`: the existing one, or a new one waiting on `hold` until `attach` gives it its inputs. */
+  gate(key: string, fn: FnInfo, options: NormalizedTaskOptions, hold: TaskRecordOf): TaskRecordOf {
+    const existing = this.scheduler.get(key)
+    if (existing !== undefined && existing.state !== "cancelled") return existing
+    const payload = newPayload(fn, [], [], options, false)
+    return this.scheduler.add(key, fn.name, payload, [hold], options.priority)
+  }
+
+  /** Gives a record made by `gate` its call and inputs (as `submitKeyed` would have); no-op when it is not waiting any more. */
+  attach(
+    record: TaskRecordOf,
+    fn: FnInfo,
+    template: ReadonlyArray<unknown>,
+    inputs: ReadonlyArray<TaskRecordOf>,
+    options: NormalizedTaskOptions
+  ): void {
+    if (!record.inTable || record.state !== "waiting") return
+    const dependencies = distinct(inputs)
+    const inputSlots =
+      dependencies === inputs ? identitySlots(inputs.length) : inputs.map((input) => dependencies.indexOf(input))
+    const payload = newPayload(fn, template, inputSlots, options, options.timeoutMs !== undefined)
+    payload.listeners = record.payload.listeners // whoever awaits the Future already
+    record.payload = payload
+    this.scheduler.attach(record, dependencies)
+    this.#dispatcher.schedulePump()
+  }
+
   /** Adds a value that is already known (scatter). */
   addValue(key: string, name: string, value: unknown, options: NormalizedTaskOptions): TaskRecordOf {
     const payload = newPayload(undefined, [], [], options, false)
