@@ -81,8 +81,16 @@ export class Scheduler<P> {
    * onSettled fires for a task that settles here. `add` does not apply the release rules to the
    * new record: the engine acquires (or keeps, or adds a dependent on) it right after.
    */
-  add(key: string, name: string, payload: P, dependencies: TaskRecord<P>[], priority: number): TaskRecord<P> {
-    const existing = this.m.table.get(key)
+  add(
+    key: string,
+    name: string,
+    payload: P,
+    dependencies: TaskRecord<P>[],
+    priority: number,
+    known?: TaskRecord<P> | null
+  ): TaskRecord<P> {
+    // `known`: the caller just looked the key up (null: not in the table), so it is not looked up again.
+    const existing = known === undefined ? this.m.table.get(key) : (known ?? undefined)
     if (existing !== undefined) {
       if (existing.state !== "cancelled") return existing
       remove(this.m, existing) // it keeps its cancelled state: its Futures still read "cancelled"

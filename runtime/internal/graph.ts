@@ -21,7 +21,7 @@ import { recordIn } from "./client-engine.js"
 import type { Delayed } from "../../dsl/delayed.js"
 import type { NormalizedTaskOptions } from "../../dsl/options.js"
 import type { FutureOf } from "../../dsl/types.js"
-import { delayedBrand, futureBrand, type Branded } from "../../core/brand.js"
+import { delayedBrand, futureBrand } from "../../core/brand.js"
 import type { Engine } from "./engine.js"
 import type { TaskRecordOf } from "./task-record.js"
 
@@ -75,9 +75,13 @@ class GraphJob {
   readonly #visited: boolean[] = []
   /** Ids of the outputs (kept held until `releaseOutputs`). */
   readonly #isOutput = new Set<number>()
-  /** The walk: its stack (node, next input), the post-order so far, the next root. */
+  /** Per id: the Delayed. */
+  readonly #nodes: Delayed<unknown>[] = []
+  /** The walk: its stack (node, next input), the post-order so far (ids), the next root. */
   readonly #stack: Array<[Delayed<unknown>, number]> = []
-  readonly #order: Delayed<unknown>[] = []
+  readonly #order: number[] = []
+  /** The ids of the Delayed inputs of the call being added (reused). */
+  readonly #inputIds: number[] = []
   #root = 0
   /** The add: the next position in `#order`. */
   #next = 0
@@ -103,6 +107,7 @@ class GraphJob {
     if (id === undefined) {
       id = this.#uses.length
       this.#ids.set(d, id)
+      this.#nodes.push(d)
       this.#uses.push(0)
       this.#records.push(undefined)
       this.#held.push(false)
@@ -141,7 +146,7 @@ class GraphJob {
     const i = top[1]
     if (i >= inputs.length) {
       stack.pop()
-      this.#order.push(top[0])
+      this.#order.push(this.#ids.get(top[0])!)
       return
     }
     top[1] = i + 1
@@ -156,16 +161,28 @@ class GraphJob {
     }
   }
 
-  /** Adds the record of `d`, whose inputs are all added; lets go of inputs it was the last use of. */
-  #addOne(d: Delayed<unknown>): void {
+  /** Adds the record of node `id`, whose inputs are all added; lets go of inputs it was the last use of. */
+  #addOne(id: number): void {
     const engine = this.#engine
-    const id = this.#ids.get(d)!
+    const d = this.#nodes[id]
     const node = d.node
     if (node.kind === "future") {
       this.#records[id] = recordOfFuture(engine, node.future) // held by its Future already
       return
     }
-    const inputs = node.inputs.length === 0 ? [] : node.inputs.map(this.#recordOfInput)
+    const n = node.inputs.length
+    const inputs: TaskRecordOf[] = new Array(n)
+    const inputIds = this.#inputIds
+    inputIds.length = 0
+    for (let i = 0; i < n; i++) {
+      const input = node.inputs[i]
+      if (futureBrand in input) inputs[i] = recordOfFuture(engine, input as FutureOf<unknown>)
+      else {
+        const j = this.#ids.get(input as Delayed<unknown>)!
+        inputIds.push(j)
+        inputs[i] = this.#records[j]!
+      }
+    }
     const options = this.#options === undefined ? node.options : this.#options(node.options)
     const gated = this.#gated.get(id)
     if (gated !== undefined) engine.attach(gated, node.fn, node.template, inputs, options)
@@ -176,16 +193,10 @@ class GraphJob {
       this.#records[id] = record
       this.#held[id] = true
     }
-    for (const input of node.inputs) {
-      if (!(delayedBrand in input)) continue
-      const j = this.#ids.get(input as Delayed<unknown>)!
+    for (let i = 0; i < inputIds.length; i++) {
+      const j = inputIds[i]
       if (--this.#uses[j] === 0 && !this.#isOutput.has(j)) this.#let(j)
     }
-  }
-
-  readonly #recordOfInput = (input: Branded): TaskRecordOf => {
-    if (futureBrand in input) return recordOfFuture(this.#engine, input as FutureOf<unknown>)
-    return this.#records[this.#ids.get(input as Delayed<unknown>)!]!
   }
 
   /** Stops holding the record of id `j`. */
