@@ -22,37 +22,46 @@ const cpuUs = async (fn) => {
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 
 const scenarios = {
-  map: [20_000, async () => {
-    base += 100_000
-    const items = Array.from({ length: 20_000 }, (_, i) => base + i)
-    const futures = client.map(inc, items)
-    await client.gather(futures)
-    for (const f of futures) f.release()
-  }],
-  tree: [16_383, async () => {
-    base += 100_000
-    let level = Array.from({ length: 8192 }, (_, i) => delayed(inc)(base + i))
-    while (level.length > 1) {
-      const next = []
-      for (let i = 0; i < level.length; i += 2) next.push(delayed(add)(level[i], level[i + 1]))
-      level = next
+  map: [
+    20_000,
+    async () => {
+      base += 100_000
+      const items = Array.from({ length: 20_000 }, (_, i) => base + i)
+      const futures = client.map(inc, items)
+      await client.gather(futures)
+      for (const f of futures) f.release()
     }
-    const f = client.compute(level[0])
-    await f.result()
-    f.release()
-  }],
-  chain: [2_000, async () => {
-    base += 100_000
-    let f = client.submit(inc, base)
-    for (let i = 0; i < 2_000; i++) {
+  ],
+  tree: [
+    16_383,
+    async () => {
+      base += 100_000
+      let level = Array.from({ length: 8192 }, (_, i) => delayed(inc)(base + i))
+      while (level.length > 1) {
+        const next = []
+        for (let i = 0; i < level.length; i += 2) next.push(delayed(add)(level[i], level[i + 1]))
+        level = next
+      }
+      const f = client.compute(level[0])
       await f.result()
-      const next = client.submit(inc, f)
       f.release()
-      f = next
     }
-    await f.result()
-    f.release()
-  }]
+  ],
+  chain: [
+    2_000,
+    async () => {
+      base += 100_000
+      let f = client.submit(inc, base)
+      for (let i = 0; i < 2_000; i++) {
+        await f.result()
+        const next = client.submit(inc, f)
+        f.release()
+        f = next
+      }
+      await f.result()
+      f.release()
+    }
+  ]
 }
 const only = process.argv[4]?.split(",")
 const out = []

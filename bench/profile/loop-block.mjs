@@ -86,6 +86,8 @@ if (mode === "graph") {
     }
   })
   const ms = performance.now() - t0
-  console.log(`map ${n} in chunks of ${chunk}: ${((ms * 1000) / n).toFixed(1)} µs/task, longest block ${longest.toFixed(0)} ms, longest GC ${longestGc.toFixed(0)} ms, load ${os.loadavg()[0].toFixed(1)}`)
+  console.log(
+    `map ${n} in chunks of ${chunk}: ${((ms * 1000) / n).toFixed(1)} µs/task, longest block ${longest.toFixed(0)} ms, longest GC ${longestGc.toFixed(0)} ms, load ${os.loadavg()[0].toFixed(1)}`
+  )
 }
 await client.close()

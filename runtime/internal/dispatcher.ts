@@ -138,8 +138,7 @@ export class Dispatcher {
         else {
           taken++
           place(task, tasks, stamp)
-          if (task.dependents.length > 0)
-            fuse(scheduler, task, tasks, cap, stamp, claimable)
+          if (task.dependents.length > 0) fuse(scheduler, task, tasks, cap, stamp, claimable)
         }
       }
       if (tasks.length > 0) this.#dispatch(tasks)
