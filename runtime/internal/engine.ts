@@ -54,16 +54,9 @@ export class Engine {
   readonly #dispatcher: Dispatcher
   #monitor: EngineMonitor | undefined = undefined
   #closed = false
-  /**
-   * Releases the record of a Future that was garbage-collected without `release()`. A Future
-   * released explicitly is not unregistered (registering with an unregister token cost ~1-3 µs
-   * per Future, a third of a trivial task's whole cost): its callback comes later and only counts
-   * down `releasedFutures`. All Futures of a record are alike, so which callback skips does not matter.
-   */
+  /** Releases the record of a Future that was garbage-collected without `release()`. */
   readonly #collected = new FinalizationRegistry<TaskRecordOf>((record) => {
-    const payload = record.payload
-    if (payload.releasedFutures > 0) payload.releasedFutures--
-    else if (!this.#closed) this.scheduler.release(record)
+    if (!this.#closed) this.scheduler.release(record)
   })
   /** Observers of every settled task (asCompleted, progress). */
   readonly #observers = new Set<(task: TaskRecordOf) => void>()
@@ -195,7 +188,6 @@ export class Engine {
       dependencies === inputs ? identitySlots(inputs.length) : inputs.map((input) => dependencies.indexOf(input))
     const payload = newPayload(fn, template, inputSlots, options, options.timeoutMs !== undefined)
     payload.listeners = record.payload.listeners // whoever awaits the Future already
-    payload.releasedFutures = record.payload.releasedFutures
     record.payload = payload
     this.scheduler.attach(record, dependencies)
     this.#dispatcher.schedulePump()
@@ -209,12 +201,12 @@ export class Engine {
 
   /** Registers a Future object, so that its garbage collection releases its record. */
   track(future: object, record: TaskRecordOf): void {
-    this.#collected.register(future, record)
+    this.#collected.register(future, record, future)
   }
 
-  /** A Future's explicit release (its garbage-collection callback will skip: see `#collected`). */
-  release(_future: object, record: TaskRecordOf): void {
-    record.payload.releasedFutures++
+  /** A Future's explicit release. */
+  release(future: object, record: TaskRecordOf): void {
+    this.#collected.unregister(future)
     if (!this.#closed) this.scheduler.release(record)
   }
 

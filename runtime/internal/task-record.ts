@@ -47,12 +47,6 @@ export interface Payload {
   batchIndex: number
   /** The result cache's state of this task (its cache key, lock, hit), when a cache is on. */
   cache: CacheSlot | undefined
-  /**
-   * Futures of this record released explicitly whose garbage-collection callback has not run yet:
-   * that callback then only counts this down (Futures are registered without an unregister token,
-   * which costs a few µs per Future; see `Engine.track`).
-   */
-  releasedFutures: number
 }
 
 /** A task record as the engine uses it. */
@@ -97,8 +91,7 @@ export const newPayload = (
   failures: 0,
   batchStamp: 0,
   batchIndex: -1,
-  cache: undefined,
-  releasedFutures: 0
+  cache: undefined
 })
 
 /** retry(): a fresh budget of retries and worker deaths, as for a new task. */
