@@ -8,12 +8,36 @@ const rules = [
   ["GC", (url, fn) => fn === "(garbage collector)"],
   ["describe", (url) => /dsl\/(function-ref|task|registry)\.js/.test(url)],
   ["describe", (url, fn) => /client-calls\.js/.test(url) && /describe|callOptions/.test(fn)],
-  ["scan", (url, fn) => /core\/(args|walk)\.js/.test(url) || (/client-calls\.js/.test(url) && /scan|listItems/.test(fn))],
+  [
+    "scan",
+    (url, fn) => /core\/(args|walk)\.js/.test(url) || (/client-calls\.js/.test(url) && /scan|listItems/.test(fn))
+  ],
   ["key", (url) => /dsl\/tokenize|crypto\/hash|crypto\/util/.test(url)],
   ["graph", (url) => /dsl\/delayed\.js|internal\/graph\.js/.test(url)],
-  ["schedule", (url, fn) => /scheduler\//.test(url) || /task-record\.js/.test(url) || (/engine\.js/.test(url) && /submit|track|add|release|gate|attach|hold/.test(fn)) || /Future\.js/.test(url) || /Client\.js/.test(url) || /client-engine\.js/.test(url)],
-  ["batch", (url, fn) => /internal\/batch\.js/.test(url) || (/dispatcher\.js/.test(url) && /pump|dispatch|startTimed/.test(fn)) || /core\/protocol/.test(url)],
-  ["wire", (url) => /node_modules\/tinypool|executors\/tinypool|worker\/io|internal\/worker|structured|MessagePort|receiveMessageOnPort/.test(url)],
+  [
+    "schedule",
+    (url, fn) =>
+      /scheduler\//.test(url) ||
+      /task-record\.js/.test(url) ||
+      (/engine\.js/.test(url) && /submit|track|add|release|gate|attach|hold/.test(fn)) ||
+      /Future\.js/.test(url) ||
+      /Client\.js/.test(url) ||
+      /client-engine\.js/.test(url)
+  ],
+  [
+    "batch",
+    (url, fn) =>
+      /internal\/batch\.js/.test(url) ||
+      (/dispatcher\.js/.test(url) && /pump|dispatch|startTimed/.test(fn)) ||
+      /core\/protocol/.test(url)
+  ],
+  [
+    "wire",
+    (url) =>
+      /node_modules\/tinypool|executors\/tinypool|worker\/io|internal\/worker|structured|MessagePort|receiveMessageOnPort/.test(
+        url
+      )
+  ],
   ["land", (url, fn) => /dispatcher\.js/.test(url) || /result-streams|remote\.js/.test(url)],
   ["settle", (url, fn) => /gather\.js|waiting\.js|engine\.js/.test(url)]
 ]
