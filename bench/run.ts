@@ -4,7 +4,7 @@
  * `bench/results/latest.json` (git-ignored) with every sample.
  *
  * Options (after `npm run bench --`): `--reps N` timed runs per side (default 5),
- * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,cluster,close,stream,dashboard,cache` a subset of the scenarios.
+ * `--only map,chain,fan-in,startup,cpu,waiting,tree,big-graph,compiler,faults,cluster,close,stream,dashboard,cache,loop` a subset of the scenarios.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -22,6 +22,7 @@ import { cpuScenario } from "./scenarios/cpu.js"
 import { dashboardScenario } from "./scenarios/dashboard.js"
 import { fanInScenario } from "./scenarios/fan-in.js"
 import { faultsScenario } from "./scenarios/faults.js"
+import { loopScenario } from "./scenarios/loop.js"
 import { mapScenario } from "./scenarios/map.js"
 import { startupScenario } from "./scenarios/startup.js"
 import { streamScenario } from "./scenarios/stream.js"
@@ -44,7 +45,8 @@ const scenarios: ReadonlyArray<Scenario> = [
   closeScenario,
   streamScenario,
   dashboardScenario,
-  cacheScenario
+  cacheScenario,
+  loopScenario
 ]
 
 function parseArgs(argv: ReadonlyArray<string>): { reps: number; only: Set<string> | undefined } {

@@ -18,6 +18,7 @@
  * @internal
  * @module
  */
+import { attach, hold } from "./gate.js"
 import { checkInvariants } from "./invariants.js"
 import { Machine, insert, remove } from "./machine.js"
 import { place } from "./place.js"
@@ -82,8 +83,16 @@ export class Scheduler<P> {
    * onSettled fires for a task that settles here. `add` does not apply the release rules to the
    * new record: the engine acquires (or keeps, or adds a dependent on) it right after.
    */
-  add(key: string, name: string, payload: P, dependencies: TaskRecord<P>[], priority: number): TaskRecord<P> {
-    const existing = this.m.table.get(key)
+  add(
+    key: string,
+    name: string,
+    payload: P,
+    dependencies: TaskRecord<P>[],
+    priority: number,
+    known?: TaskRecord<P> | null
+  ): TaskRecord<P> {
+    // `known`: the caller just looked the key up (null: not in the table), so it is not looked up again.
+    const existing = known === undefined ? this.m.table.get(key) : (known ?? undefined)
     if (existing !== undefined) {
       if (existing.state !== "cancelled") return existing
       remove(this.m, existing) // it keeps its cancelled state: its Futures still read "cancelled"
@@ -113,6 +122,22 @@ export class Scheduler<P> {
     transition(this.m, task, "memory", value)
     if (existing !== undefined) recheck(this.m, existing.dependencies)
     return task
+  }
+
+  /**
+   * Adds a record that is processing at once and that only the engine settles (`succeed`/`fail`):
+   * the hold a graph's outputs wait on while the engine adds the graph in slices (`gate.ts`).
+   */
+  hold(key: string, name: string, payload: P): TaskRecord<P> {
+    return hold(this.m, key, name, payload)
+  }
+
+  /**
+   * Gives a record waiting on a hold its real inputs and places it as `add` places a new record
+   * (erred, cancelled for lost dependencies, queued or waiting). No-op unless it is waiting.
+   */
+  attach(task: TaskRecord<P>, dependencies: ReadonlyArray<TaskRecord<P>>): void {
+    if (attach(this.m, task, dependencies)) this.cancel(task, "lost dependencies")
   }
 
   /** A client handle (Future) now holds `task`: refs++. */

@@ -17,7 +17,8 @@ for (let i = 0; i < profile.samples.length; i++) {
   const id = profile.samples[i]
   selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i] ?? 0))
 }
-const shorten = (url) => url.replace(/^file:\/\/\/work\/main\//, "").replace(/^node:/, "node:")
+const shorten = (url) =>
+  url.replace(/^file:\/\/\/work\/[^ ]*?\/(?=(dist|node_modules|bench)\/)/, "").replace(/^node:/, "node:")
 const fnTotals = new Map()
 const fileTotals = new Map()
 let busy = 0

@@ -96,8 +96,9 @@ export interface PackedCalls {
 /**
  * Packs the calls of `tasks`: each distinct function once, each task's template filled with its
  * inputs' values; an input computed earlier in the same batch becomes `{ [refKey]: j }`.
+ * `remote` false (an executor whose results come back here): no input can be a `HeldResult`.
  */
-export const packCalls = (tasks: ReadonlyArray<TaskRecordOf>): PackedCalls => {
+export const packCalls = (tasks: ReadonlyArray<TaskRecordOf>, remote = true): PackedCalls => {
   const fns: FnRef[] = []
   const fnIndex: number[] = new Array(tasks.length)
   const args: unknown[][] = new Array(tasks.length)
@@ -123,7 +124,8 @@ export const packCalls = (tasks: ReadonlyArray<TaskRecordOf>): PackedCalls => {
         const input = dependencies[slots[j]]
         if (input.state === "memory") {
           const value = input.value
-          if (value instanceof HeldResult) {
+          // Only an executor with `remote` (the cluster) holds results elsewhere: others skip the check.
+          if (remote && value instanceof HeldResult) {
             // Held remotely: the executor puts the value in where the task runs.
             values[j] = { [refKey]: value.key }
             ;(linked ??= new Array<boolean>(tasks.length).fill(false))[i] = true

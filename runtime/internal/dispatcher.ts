@@ -111,6 +111,9 @@ export class Dispatcher {
     if (this.#closed) return
     this.#startTimed()
     const scheduler = this.#scheduler
+    // The cache's hooks, looked up once per pump: without a cache the loop below pays nothing for them.
+    const cache = this.#cache
+    const claimable = cache === undefined ? undefined : this.#claimable
     // While a task with a timeout waits for an idle worker, start nothing else: otherwise a steady
     // supply of ready tasks keeps every worker busy and the timed task waits for the whole queue
     // (it was popped first: it goes first). Batches in flight land, and the next pump starts it.
@@ -129,14 +132,13 @@ export class Dispatcher {
       while (taken < share && tasks.length < cap) {
         const task = scheduler.popReady()
         if (task === undefined) break
-        if (this.#cache !== undefined && this.#cache.intercept(task)) continue // looked up first
+        if (cache !== undefined && cache.intercept(task)) continue // looked up first
         if (task.payload.options.timeoutMs !== undefined) this.#waitingForIdle.push(task)
         else if (task.payload.alone) this.#dispatch([task])
         else {
           taken++
           place(task, tasks, stamp)
-          if (task.dependents.length > 0)
-            fuse(scheduler, task, tasks, cap, stamp, this.#cache === undefined ? undefined : this.#claimable)
+          if (task.dependents.length > 0) fuse(scheduler, task, tasks, cap, stamp, claimable)
         }
       }
       if (tasks.length > 0) this.#dispatch(tasks)
@@ -161,7 +163,7 @@ export class Dispatcher {
   }
 
   #dispatch(tasks: TaskRecordOf[]): void {
-    const { fns, fnIndex, args, linked, held } = packCalls(tasks)
+    const { fns, fnIndex, args, linked, held } = packCalls(tasks, this.#executor.remote !== undefined)
     let ids: number[] | undefined
     if (this.#executor.interrupt !== undefined) {
       ids = new Array<number>(tasks.length)

@@ -70,6 +70,8 @@ export class Engine {
     this.executor = options.executor
     this.allowedFailures = options.allowedFailures
     this.#held = new HeldReleases(options.executor)
+    // Only an executor with `remote` holds results elsewhere: the others skip that check per transition.
+    const remote = options.executor.remote !== undefined
     this.scheduler = new Scheduler<Payload>({
       onSettled: (task) => this.#settled(task),
       onAbort: (task) => this.#dispatcher.abort(task),
@@ -77,7 +79,7 @@ export class Engine {
         // retry(): a fresh budget of retries and worker deaths, as for a new task.
         if (from === "erred") resetCounters(task.payload)
         // Released, cancelled or lost: a result held remotely is deleted there.
-        else if (from === "memory") this.#held.drop(task.value)
+        else if (from === "memory" && remote) this.#held.drop(task.value)
         if (this.#monitor !== undefined) this.#monitor.transition(task, from, to)
       }
     })
@@ -150,7 +152,15 @@ export class Engine {
     const inputSlots =
       dependencies === inputs ? identitySlots(inputs.length) : inputs.map((record) => dependencies.indexOf(record))
     const payload = newPayload(fn, template, inputSlots, options, options.timeoutMs !== undefined)
-    const record = this.scheduler.add(key, fn.name, payload, dependencies as TaskRecordOf[], options.priority)
+    // `existing` tells add what is in the table under the key already (null: nothing): one lookup less.
+    const record = this.scheduler.add(
+      key,
+      fn.name,
+      payload,
+      dependencies as TaskRecordOf[],
+      options.priority,
+      existing ?? null
+    )
     this.#dispatcher.schedulePump()
     return this.#cacheSubmitted(record)
   }
@@ -159,6 +169,41 @@ export class Engine {
   #cacheSubmitted(record: TaskRecordOf): TaskRecordOf {
     if (this.#cache !== undefined) this.#cache.submitted(record)
     return record
+  }
+
+  /**
+   * The hold of a graph being added in slices (graph.ts): processing until `succeed`/`fail` by the
+   * engine, never sent to a worker. Its gated outputs (`gate`) wait on it.
+   */
+  holdGraph(options: NormalizedTaskOptions): TaskRecordOf {
+    return this.scheduler.hold(`weft-graph-${randomHex()}`, "weft-graph", newPayload(undefined, [], [], options, false))
+  }
+
+  /** The record of `key`: the existing one, or a new one waiting on `hold` until `attach` gives it its inputs. */
+  gate(key: string, fn: FnInfo, options: NormalizedTaskOptions, hold: TaskRecordOf): TaskRecordOf {
+    const existing = this.scheduler.get(key)
+    if (existing !== undefined && existing.state !== "cancelled") return existing
+    const payload = newPayload(fn, [], [], options, false)
+    return this.scheduler.add(key, fn.name, payload, [hold], options.priority)
+  }
+
+  /** Gives a record made by `gate` its call and inputs (as `submitKeyed` would have); no-op when it is not waiting any more. */
+  attach(
+    record: TaskRecordOf,
+    fn: FnInfo,
+    template: ReadonlyArray<unknown>,
+    inputs: ReadonlyArray<TaskRecordOf>,
+    options: NormalizedTaskOptions
+  ): void {
+    if (!record.inTable || record.state !== "waiting") return
+    const dependencies = distinct(inputs)
+    const inputSlots =
+      dependencies === inputs ? identitySlots(inputs.length) : inputs.map((input) => dependencies.indexOf(input))
+    const payload = newPayload(fn, template, inputSlots, options, options.timeoutMs !== undefined)
+    payload.listeners = record.payload.listeners // whoever awaits the Future already
+    record.payload = payload
+    this.scheduler.attach(record, dependencies)
+    this.#dispatcher.schedulePump()
   }
 
   /** Adds a value that is already known (scatter). */
