@@ -60,6 +60,14 @@ export function materialize(
   return { outputs: job.outputRecords(), release: () => job.releaseOutputs() }
 }
 
+/** Why a graph with a run-time fan-out cannot be added as it is (its tasks are not all known yet). */
+const fanOutRefused = (key: string, name: string): TypeError =>
+  new TypeError(
+    `weft: ${key} is a run-time fan-out (a compiled graph's ${name} over a task's result): ` +
+      `its tasks are known only once that result is. Compute it with compute(...) or .compute(), ` +
+      `which expand it first; client.compute, persist and submit need every task up front.`
+  )
+
 /** One graph being added: the walk (ids, post-order, use counts), then the records, resumable. */
 class GraphJob {
   readonly #engine: Engine
@@ -166,13 +174,7 @@ class GraphJob {
     const engine = this.#engine
     const d = this.#nodes[id]
     const node = d.node
-    if (node.kind === "fanout") {
-      throw new TypeError(
-        `weft: ${d.key} is a run-time fan-out (a compiled graph's ${node.name} over a task's result): ` +
-          `its tasks are known only once that result is. Compute it with compute(...) or .compute(), ` +
-          `which expand it first; client.compute, persist and submit need every task up front.`
-      )
-    }
+    if (node.kind === "fanout") throw fanOutRefused(d.key, node.name)
     if (node.kind === "future") {
       this.#records[id] = recordOfFuture(engine, node.future) // held by its Future already
       return
@@ -234,6 +236,7 @@ class GraphJob {
         this.#records[id] = recordOfFuture(engine, node.future)
         continue
       }
+      if (node.kind === "fanout") throw fanOutRefused(d.key, node.name)
       const options = this.#options === undefined ? node.options : this.#options(node.options)
       this.#hold ??= engine.holdGraph(options)
       const record = engine.gate(d.key, node.fn, options, this.#hold)
