@@ -1,28 +1,103 @@
-import { defineConfig } from "vitest/config"
+import { availableParallelism } from "node:os"
+import { configDefaults, defineConfig } from "vitest/config"
+import { BaseSequencer, type TestSpecification } from "vitest/node"
 
 // Tests run in forked processes started with `--import tsx`, as a user running `tsx app.ts` would.
 // Worker threads inherit the flag, but tsx installs its hooks on the main thread only; weft's
 // worker registers tsx itself before it imports a `.ts` task module (executors/worker/run-batch.ts).
 // The global setup finds or installs redis-server and Chromium once per run, before any test
 // starts, and sweeps up Redis servers a dead test process left (test/support/global-setup.ts).
+
+/**
+ * The test files that need something outside this repository's own code: a `redis-server`
+ * (test/cluster, the cluster connection), Chromium (the dashboard in a browser), network
+ * namespaces (test/support/netns), or `npm pack` and `npm install` (the packed package). They are
+ * the "system" project; every other test file is the "local" project, which `npm run test:quick`
+ * runs alone. The rule is enforced: in the local project, starting redis-server or Chromium
+ * throws an error that says to list the file here (test/support/programs.ts, `requireProgram`).
+ */
+export const systemTests = [
+  "test/cluster/**/*.test.ts",
+  "test/support/**/*.test.ts",
+  "executors/cluster/connection.test.ts",
+  "test/dashboard/browser.test.ts",
+  "test/dashboard/reports.test.ts",
+  "test/compiler/package.test.ts"
+]
+
+const allTests = [
+  "test/**/*.test.ts",
+  "core/**/*.test.ts",
+  "dsl/**/*.test.ts",
+  "scheduler/**/*.test.ts",
+  "executors/**/*.test.ts",
+  "runtime/**/*.test.ts",
+  "testing/**/*.test.ts",
+  "compiler/**/*.test.ts",
+  "cli/**/*.test.ts"
+]
+
+/**
+ * Test files run side by side, one forked process each. vitest's default (one fewer than the
+ * cores) is a single process on a 2-core machine, yet most tests spend much of their time waiting
+ * (for worker threads and processes to start, for Redis, for a lease to lapse), so more processes
+ * than cores finish sooner. `WEFT_TEST_FORKS` overrides it (`WEFT_TEST_FORKS=1` runs one file at a time).
+ */
+const forks = Number(process.env.WEFT_TEST_FORKS ?? "") || availableParallelism() + 1
+
+/**
+ * Longest first (vitest's order: by the last run's durations when it has them, else by file
+ * size), but alternating between the system and the local project: the system files mostly wait
+ * on other processes while the local ones mostly compute, so a mix keeps the cores busy, and the
+ * long waits (a link cut, a lease that must lapse) start early instead of ending the run.
+ */
+class MixedSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files)
+    const system = sorted.filter((spec) => spec.project.name === "system")
+    const local = sorted.filter((spec) => spec.project.name !== "system")
+    const mixed: TestSpecification[] = []
+    for (let i = 0; i < Math.max(system.length, local.length); i++) {
+      if (i < system.length) mixed.push(system[i]!)
+      if (i < local.length) mixed.push(local[i]!)
+    }
+    return mixed
+  }
+}
+
+// What both projects share (the global setup stays at the root, so it runs once per run).
+const shared = {
+  pool: "forks",
+  testTimeout: 20_000,
+  hookTimeout: 20_000
+} as const
+
 export default defineConfig({
   test: {
     globalSetup: ["test/support/global-setup.ts"],
-    include: [
-      "test/**/*.test.ts",
-      "core/**/*.test.ts",
-      "dsl/**/*.test.ts",
-      "scheduler/**/*.test.ts",
-      "executors/**/*.test.ts",
-      "runtime/**/*.test.ts",
-      "testing/**/*.test.ts",
-      "compiler/**/*.test.ts",
-      "cli/**/*.test.ts"
-    ],
     pool: "forks",
-    poolOptions: { forks: { execArgv: ["--import", "tsx"] } },
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
-    typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" }
+    poolOptions: { forks: { execArgv: ["--import", "tsx"], maxForks: forks, minForks: 1 } },
+    sequence: { sequencer: MixedSequencer },
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: "local",
+          include: allTests,
+          exclude: [...configDefaults.exclude, ...systemTests],
+          env: { WEFT_TEST_PROJECT: "local" }
+        }
+      },
+      { test: { ...shared, name: "system", include: systemTests } },
+      // The type tests (expectTypeOf in *.test-d.ts), checked by tsc: `npm run typecheck` also
+      // checks these files, so the quick run leaves this project out.
+      {
+        test: {
+          name: "types",
+          include: [],
+          typecheck: { enabled: true, only: true, include: ["test/**/*.test-d.ts"], tsconfig: "./tsconfig.json" }
+        }
+      }
+    ]
   }
 })

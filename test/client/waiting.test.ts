@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Writable } from "node:stream"
-import { describe, expect, test } from "vitest"
+import { describe, expect, onTestFinished, test } from "vitest"
 import { asCompleted, CancelledError, progress, TimeoutError, wait } from "weft"
 import { inc, overQuota, sleepy } from "../fixtures/client-tasks.js"
+import { waitForGate } from "../fixtures/stream-tasks.js"
 import { useClient } from "./helpers.js"
 
 const client = useClient({ workers: 2 })
@@ -71,13 +75,20 @@ describe("wait", () => {
 
 describe("asCompleted", () => {
   test("yields each future once, in completion order, errored and cancelled ones too", async () => {
-    const slow = client().submit(sleep, 3_000)
+    // The slow one waits for a gate (a file) that the loop opens once it has yielded the other
+    // three: the order is set by events, not by a sleep that a loaded machine may outlast.
+    const gate = join(mkdtempSync(join(tmpdir(), "weft-gate-")), "open")
+    onTestFinished(() => writeFileSync(gate, "open")) // frees the worker if the test fails
+    const slow = client().submit(waitForGate, gate, 0)
     const fast = client().submit(sleep, 5)
     const bad = client().submit(fail, 4)
     const cancelled = client().submit(sleep, 10_000)
     await cancelled.cancel()
     const seen = []
-    for await (const f of asCompleted([slow, fast, bad, cancelled])) seen.push(f)
+    for await (const f of asCompleted([slow, fast, bad, cancelled])) {
+      seen.push(f)
+      if (seen.length === 3) writeFileSync(gate, "open")
+    }
     expect(seen).toHaveLength(4)
     expect(new Set(seen)).toEqual(new Set([slow, fast, bad, cancelled]))
     expect(seen.indexOf(slow)).toBe(3)

@@ -19,6 +19,7 @@ import { randomBytes } from "node:crypto"
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { refuseInLocalProject } from "./programs.js"
 
 const ip = (...args: string[]): string => execFileSync("ip", args, { stdio: ["ignore", "pipe", "pipe"] }).toString()
 
@@ -146,6 +147,7 @@ export function sweepNetworks(runDir: string): string[] {
  * bridge in a hub namespace. All hosts reach each other; none reaches the machine's network.
  */
 export function startNetwork(hostNames: readonly string[]): Network {
+  refuseInLocalProject("network namespaces")
   const support = netnsSupport()
   if (!support.ok) throw new Error(`startNetwork: ${support.reason}`)
   installExitHook()

@@ -80,8 +80,20 @@ export function findProgram(program: Program): string | undefined {
   return program.paths.find(isExecutable)
 }
 
+/**
+ * Throws when called from a test file of vitest's "local" project (`npm run test:quick`), which
+ * by its definition starts no system program: such a file belongs in `systemTests` (vitest.config.ts).
+ */
+export function refuseInLocalProject(what: string): void {
+  if (process.env.WEFT_TEST_PROJECT === "local")
+    throw new Error(
+      `this test file starts ${what}, but it is in the "local" test project (npm run test:quick), which starts no system program: add the file to systemTests in vitest.config.ts`
+    )
+}
+
 /** Like `findProgram`, but throws the error that says how to install it. Never installs. */
 export function requireProgram(program: Program): string {
+  refuseInLocalProject(program.commands[0]!)
   const path = findProgram(program)
   if (path === undefined) throw new Error(missingMessage([program], howToInstall()))
   return path
