@@ -22,7 +22,11 @@ export const systemTests = [
   "executors/cluster/connection.test.ts",
   "test/dashboard/browser.test.ts",
   "test/dashboard/reports.test.ts",
-  "test/compiler/package.test.ts"
+  "test/dashboard/actions.test.ts",
+  "test/dashboard/cluster.test.ts",
+  "test/cache/redis.test.ts",
+  "test/compiler/package.test.ts",
+  "test/compiler/run.test.ts"
 ]
 
 const allTests = [
