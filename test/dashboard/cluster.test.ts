@@ -5,6 +5,9 @@
  * its own) serves every client's work: progress, errors and workers, read in a real Chromium.
  */
 import { spawn, type ChildProcess } from "node:child_process"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Browser } from "playwright-core"
@@ -129,4 +132,34 @@ describe("weft dashboard URL", () => {
       expect(err).toMatch(message)
     }
   }, 30_000)
+})
+
+describe("reports of a cluster client", () => {
+  it("timeline and performanceReport of a cluster client: a track per worker thread, a slice per task, every task in the report", async () => {
+    const client = await cluster().connect()
+    const dir = mkdtempSync(join(tmpdir(), "weft-cluster-reports-"))
+    let keys: string[] = []
+    await client.timeline(join(dir, "trace.json"), () => {
+      const futures = xs.map((x) => client.submit(inc, x))
+      keys = futures.map((f) => f.key)
+      return client.gather(futures)
+    })
+    const trace = JSON.parse(readFileSync(join(dir, "trace.json"), "utf8")) as {
+      traceEvents: Array<{ ph: string; name: string; args?: { key?: string; name?: string } }>
+    }
+    const slices = trace.traceEvents.filter((e) => e.ph === "X")
+    expect(new Set(slices.map((e) => e.args?.key))).toEqual(new Set(keys))
+    const tracks = trace.traceEvents.filter((e) => e.ph === "M" && e.name === "thread_name")
+    expect(new Set(tracks.map((t) => t.args?.name?.replace(/ thread \d+$/, "")))).toEqual(new Set(["w1", "w2"]))
+    let reported: string[] = []
+    const values = await client.performanceReport(join(dir, "report.html"), () => {
+      const futures = xs.map((x) => client.submit(inc, x + 1_000))
+      reported = futures.map((f) => f.key)
+      return client.gather(futures)
+    })
+    expect(values).toEqual(xs.map((x) => x + 1_001))
+    const html = readFileSync(join(dir, "report.html"), "utf8")
+    expect(reported.filter((key) => !html.includes(key))).toEqual([])
+    await client.close()
+  }, 60_000)
 })
