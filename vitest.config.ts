@@ -25,6 +25,7 @@ export const systemTests = [
   "test/dashboard/actions.test.ts",
   "test/dashboard/cluster.test.ts",
   "test/cache/redis.test.ts",
+  "test/tracing/cluster.test.ts",
   "test/compiler/package.test.ts",
   "test/compiler/run.test.ts"
 ]
