@@ -62,7 +62,10 @@ test("SIGKILL of a client mid-map: within its lease plus a margin Redis holds no
   expect(await client.workerCount()).toBe(2)
   const values = await client.gather(client.map((x: number) => x * 3, [1, 2, 3, 4, 5, 6, 7, 8]))
   expect(values).toEqual([3, 6, 9, 12, 15, 18, 21, 24])
-  expect(await redis.llen("weft:weft:active")).toBe(0)
+  // The new client's last job may still be moving from active to completed in BullMQ when its
+  // results are in; a job of the dead client would stay active for good.
+  const idle = await eventually(async () => (await redis.llen("weft:weft:active")) === 0, 5_000)
+  expect(idle ? 0 : await redis.llen("weft:weft:active")).toBe(0)
 }, 90_000)
 
 test("SIGKILL of an idle client that holds results: its results go too, though no worker runs anything of it", async () => {
