@@ -9,6 +9,7 @@ import * as path from "node:path"
 import { afterAll, describe, expect, test } from "vitest"
 import { Client, progress, type ClientOptions } from "weft"
 import { DiskStore } from "../../dist/cache/disk-store.js"
+import { slowAdd, slowDouble } from "./slow-tasks.js"
 
 const base = mkdtempSync(path.join(tmpdir(), "weft-cache-engine-"))
 afterAll(() => rmSync(base, { recursive: true, force: true }))
@@ -16,18 +17,6 @@ let folders = 0
 const freshDir = () => path.join(base, `c${++folders}`)
 
 const lastRun = (dir: string) => JSON.parse(readFileSync(path.join(dir, "weft", "last-run.json"), "utf8"))
-
-/** A task slow enough (12 ms) to be always written. */
-const slowDouble = (x: number) => {
-  const end = Date.now() + 12
-  while (Date.now() < end);
-  return x * 2
-}
-const slowAdd = (a: number, b: number) => {
-  const end = Date.now() + 12
-  while (Date.now() < end);
-  return a + b
-}
 
 const executors: Array<[string, ClientOptions]> = [
   ["in-process", { workers: 0 }],

@@ -7,20 +7,10 @@
 import { expect, test } from "vitest"
 import { delayed, type Client, type Delayed } from "weft"
 import { allKeys, useCluster } from "../cluster/helpers.js"
+import { slowAdd, slowDouble } from "./slow-tasks.js"
 
 const cluster = useCluster({ workers: 2, threads: 1 })
 
-/** Slow enough (12 ms) to be always written. */
-const slowDouble = (x: number) => {
-  const end = Date.now() + 12
-  while (Date.now() < end);
-  return x * 2
-}
-const slowAdd = (a: number, b: number) => {
-  const end = Date.now() + 12
-  while (Date.now() < end);
-  return a + b
-}
 /** About `kb` KB of bytes, filled with `n`. */
 const slowBlock = (n: number, kb: number) => {
   const end = Date.now() + 12
