@@ -257,6 +257,40 @@ describe("adding tasks", () => {
     expect(x.state).toBe("cancelled")
   })
 
+  it("observers counting states by transition see a replaced cancelled record leave (add and addValue)", () => {
+    const counts = new Map<string, number>()
+    const bump = (state: string, by: number) => counts.set(state, (counts.get(state) ?? 0) + by)
+    const s = new Scheduler<string>({
+      onSettled: () => undefined,
+      onAbort: () => undefined,
+      onTransition: (_t, from, to) => {
+        if (from !== "released") bump(from, -1)
+        if (to !== "released") bump(to, +1)
+      }
+    })
+    const table = () => {
+      const seen = new Map<string, number>()
+      for (const t of s.tasks()) seen.set(t.state, (seen.get(t.state) ?? 0) + 1)
+      return seen
+    }
+    const nonzero = (m: Map<string, number>) => new Map([...m].filter(([, n]) => n !== 0))
+    for (const replace of [
+      (key: string) => s.add(key, "x", "p", [], 0),
+      (key: string) => s.addValue(key, "x", "p", 1)
+    ]) {
+      const old = s.add("k", "x", "p", [], 0)
+      s.acquire(old)
+      s.cancel(old, "cancel")
+      const fresh = replace("k")
+      s.acquire(fresh)
+      expect(old.state).toBe("cancelled")
+      expect(nonzero(counts)).toEqual(nonzero(table()))
+      s.cancel(fresh, "cancel")
+      s.release(old)
+      s.release(fresh)
+    }
+  })
+
   it("addValue adds a finished value and an existing key is returned unchanged", () => {
     const { s, step, settled } = harness()
     let v: Rec | undefined

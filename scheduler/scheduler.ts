@@ -95,7 +95,7 @@ export class Scheduler<P> {
     const existing = known === undefined ? this.m.table.get(key) : (known ?? undefined)
     if (existing !== undefined) {
       if (existing.state !== "cancelled") return existing
-      remove(this.m, existing) // it keeps its cancelled state: its Futures still read "cancelled"
+      replaceCancelled(this.m, existing)
     }
     const deps = dependencies.length === 0 ? empty : distinct(dependencies)
     const task = newRecord(key, name, payload, priority, this.m.nextSeq++, deps, false)
@@ -115,7 +115,7 @@ export class Scheduler<P> {
     const existing = this.m.table.get(key)
     if (existing !== undefined) {
       if (existing.state !== "cancelled") return existing
-      remove(this.m, existing) // it keeps its cancelled state: its Futures still read "cancelled"
+      replaceCancelled(this.m, existing)
     }
     const task = newRecord(key, name, payload, 0, this.m.nextSeq++, empty as TaskRecord<P>[], true)
     insert(this.m, task)
@@ -315,4 +315,14 @@ export class Scheduler<P> {
   checkInvariants(): void {
     checkInvariants(this.m)
   }
+}
+
+/**
+ * A cancelled record leaves the table for a fresh one of its key. It keeps its cancelled state
+ * (its Futures still read "cancelled"), but for observers of the table (the dashboard's counts)
+ * it is gone: they are told cancelled -> released, as when a cancelled record is forgotten.
+ */
+function replaceCancelled<P>(m: Machine<P>, existing: TaskRecord<P>): void {
+  remove(m, existing)
+  m.hooks.onTransition?.(existing, "cancelled", "released")
 }

@@ -17,7 +17,8 @@ const bad = (x: number, ..._inputs: number[]) => {
 
 const op = fc.record({
   fn: fc.constantFrom("ok", "bad"),
-  x: fc.integer({ min: 0, max: 1_000 }),
+  // Few values, so that keys recur: a key submitted again after a cancel gets a fresh record.
+  x: fc.integer({ min: 0, max: 12 }),
   inputs: fc.array(fc.nat(), { maxLength: 3 }),
   after: fc.constantFrom("keep", "keep", "release", "cancel")
 })
