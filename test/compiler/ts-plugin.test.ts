@@ -95,6 +95,29 @@ describe("weft/ts-plugin through the LanguageService API", () => {
     expect(all.map((x) => x.source ?? "ts").sort()).toEqual(["ts", "weft"])
   })
 
+  it("an edit in one file brings a diagnostic into the files that use its tasks and types, and the fix takes it away", () => {
+    const types = `export interface Input {\n  readonly path: string\n}\n`
+    const io = `import type { Input } from "./types.js"\n\n/** @task */\nexport function load(input: Input): string {\n  return input.path\n}\n`
+    const pipeline = `import { load } from "./io.js"\n\n/** @graph */\nexport function g(path: string) {\n  return load({ path })\n}\n`
+    const { weft, edit } = editor({ "src/types.ts": types, "src/io.ts": io, "src/pipeline.ts": pipeline })
+    const codes = (file: string) => weft(file).map((d) => d.code)
+    // Asked in the order an editor asks for its open files: each answer may be remembered.
+    expect(codes("src/pipeline.ts")).toEqual([])
+    expect(codes("src/io.ts")).toEqual([])
+    // load is no longer a task: the graph in pipeline.ts, which calls it, is now wrong.
+    edit("src/io.ts", io.replace("/** @task */\n", ""))
+    expect(codes("src/pipeline.ts")).toEqual([1006])
+    expect(codes("src/io.ts")).toEqual([])
+    edit("src/io.ts", io)
+    expect(codes("src/pipeline.ts")).toEqual([])
+    // An edit two imports away: Input gets a function, which structured clone cannot carry.
+    edit("src/types.ts", types.replace("}", "  readonly parse: (text: string) => string\n}"))
+    expect(codes("src/io.ts")).toEqual([2003])
+    expect(codes("src/pipeline.ts")).toEqual([])
+    edit("src/types.ts", types)
+    expect(codes("src/io.ts")).toEqual([])
+  })
+
   it("weft check and the plugin report the same diagnostics on every fixture", async () => {
     const sources: Record<string, string> = {}
     for (const folder of ["tasks", "graphs"]) {
