@@ -102,7 +102,10 @@ export interface PluginFigures {
 }
 
 /** A language service over `tsconfig` whose file texts `edit` changes (as an editor's are), optionally decorated. */
-function editorService(tsconfig: string, pluginPath: string | undefined): ts.LanguageService & {
+function editorService(
+  tsconfig: string,
+  pluginPath: string | undefined
+): ts.LanguageService & {
   edit: (file: string, text: string) => void
 } {
   const config = ts.getParsedCommandLineOfConfigFile(

@@ -36,19 +36,27 @@ export interface TaskAnalysis {
   readonly diagnostics: WeftDiagnostic[]
 }
 
+/** Which tasks the pass reads: `annotated` (default: the whole project's); `checked` says which of them get every check. */
+export interface TaskScope {
+  readonly annotated: ReadonlyArray<Annotated>
+  /** False: only the tag is read (enough to list the task for the graphs that call it), the other checks are skipped. */
+  readonly checked: (task: Annotated) => boolean
+}
+
 /**
  * Checks every `@task` of the project and describes the module-level ones with well-formed
  * options. `rootDir` is what ids and diagnostic paths are relative to. Tasks with a diagnostic
  * other than WEFT2006/2001 are still listed (the build refuses the project anyway).
  */
-export function analyzeTasks(project: Project, rootDir: string): TaskAnalysis {
+export function analyzeTasks(project: Project, rootDir: string, scope?: TaskScope): TaskAnalysis {
   const diagnostics: WeftDiagnostic[] = []
   const tasks: TaskInfo[] = []
   const placed: PlacedTask[] = []
-  for (const task of findAnnotated(project)) {
+  for (const task of scope?.annotated ?? findAnnotated(project)) {
     if (task.kind !== "task") continue
     const checked = checkedTask(task, rootDir, diagnostics)
-    for (const { nested, check } of taskChecks) if (task.moduleLevel || nested === true) check(checked)
+    if (scope === undefined || scope.checked(task))
+      for (const { nested, check } of taskChecks) if (task.moduleLevel || nested === true) check(checked)
     if (!task.moduleLevel || checked.problem !== undefined) continue
     const info = describeTask(task, rootDir, checked.options)
     tasks.push(info)
