@@ -111,6 +111,8 @@ export function findAnnotatedIn(sourceFiles: ReadonlyArray<SourceFile>): Annotat
   const files = sourceFiles.filter((sf) => !sf.isDeclarationFile())
   files.sort((a, b) => (a.getFilePath() < b.getFilePath() ? -1 : a.getFilePath() > b.getFilePath() ? 1 : 0))
   for (const sourceFile of files) {
+    // A file with neither tag in its text has no annotation: skip wrapping its every node.
+    if (!/@(task|graph)/.test(sourceFile.getFullText())) continue
     sourceFile.forEachDescendant((node) => {
       if (Node.isFunctionDeclaration(node)) {
         const annotation = annotationOf(node)
