@@ -27,8 +27,8 @@ const byPlace = (a: WeftDiagnostic, b: WeftDiagnostic) =>
 /**
  * Which files a check covers (default: the whole project): `files` are read (their tasks can be
  * called by graphs, their task ids count for WEFT2004), but only the files of `reported` are
- * checked in full and have their diagnostics reported. The editor plugin checks one file this way,
- * with the files it imports as `files`.
+ * checked in full and have their diagnostics reported (tasks get no `sourceHash`: nothing is
+ * emitted). The editor plugin checks one file this way, with the files it imports as `files`.
  */
 export interface CheckScope {
   readonly files: ReadonlyArray<SourceFile>
@@ -48,7 +48,11 @@ export function checkLoaded(
   const all = scope === undefined ? findAnnotated(project) : findAnnotatedIn(scope.files)
   const annotated = scope === undefined ? all : all.filter((a) => scope.reported.has(a.sourceFile))
   const reported = new Set(annotated)
-  const analysis = analyzeTasks(project, rootDir, { annotated: all, checked: (a) => reported.has(a) })
+  const analysis = analyzeTasks(project, rootDir, {
+    annotated: all,
+    checked: (a) => reported.has(a),
+    hashes: scope === undefined
+  })
   const pass = compileGraphs(project, rootDir, annotated, analysis.tasks, options.arbitraries)
   const formats = options.onDisk ? moduleFormatDiagnostics(project, annotated, rootDir) : []
   let diagnostics = [...analysis.diagnostics, ...pass.diagnostics, ...formats].sort(byPlace)

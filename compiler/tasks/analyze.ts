@@ -41,6 +41,8 @@ export interface TaskScope {
   readonly annotated: ReadonlyArray<Annotated>
   /** False: only the tag is read (enough to list the task for the graphs that call it), the other checks are skipped. */
   readonly checked: (task: Annotated) => boolean
+  /** False: `sourceHash` is left empty (the editor plugin emits nothing, and hashing reads every declaration a task uses). */
+  readonly hashes: boolean
 }
 
 /**
@@ -58,7 +60,7 @@ export function analyzeTasks(project: Project, rootDir: string, scope?: TaskScop
     if (scope === undefined || scope.checked(task))
       for (const { nested, check } of taskChecks) if (task.moduleLevel || nested === true) check(checked)
     if (!task.moduleLevel || checked.problem !== undefined) continue
-    const info = describeTask(task, rootDir, checked.options)
+    const info = describeTask(task, rootDir, checked.options, scope?.hashes ?? true)
     tasks.push(info)
     placed.push({ id: info.id, file: info.file, line: info.line, nameNode: task.nameNode })
   }
@@ -69,8 +71,8 @@ export function analyzeTasks(project: Project, rootDir: string, scope?: TaskScop
   return { tasks, diagnostics }
 }
 
-/** A module-level task's id, place, options and source hash. */
-function describeTask(task: Annotated, rootDir: string, options: TaskTagOptions): TaskInfo {
+/** A module-level task's id, place, options and source hash (empty without `hash`: a scoped check emits nothing). */
+function describeTask(task: Annotated, rootDir: string, options: TaskTagOptions, hash: boolean): TaskInfo {
   const sf = task.sourceFile
   const file = relativeFileOf(sf, rootDir)
   return {
@@ -79,6 +81,6 @@ function describeTask(task: Annotated, rootDir: string, options: TaskTagOptions)
     file,
     line: sf.getLineAndColumnAtPos(task.statement.getStart()).line,
     options,
-    sourceHash: createHash("sha256").update(hashedText(task.statement, rootDir)).digest("hex")
+    sourceHash: hash ? createHash("sha256").update(hashedText(task.statement, rootDir)).digest("hex") : ""
   }
 }
