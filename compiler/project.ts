@@ -102,10 +102,17 @@ const tagTextOf = (tag: JSDocTag): string => (tag.getCommentText() ?? "").replac
  * whose single declaration is initialised with a function expression or an arrow function.
  */
 export function findAnnotated(project: Project): Annotated[] {
+  return findAnnotatedIn(project.getSourceFiles())
+}
+
+/** `findAnnotated` over some source files only (the editor plugin checks one file and what it uses). */
+export function findAnnotatedIn(sourceFiles: ReadonlyArray<SourceFile>): Annotated[] {
   const found: Annotated[] = []
-  const files = project.getSourceFiles().filter((sf) => !sf.isDeclarationFile())
+  const files = sourceFiles.filter((sf) => !sf.isDeclarationFile())
   files.sort((a, b) => (a.getFilePath() < b.getFilePath() ? -1 : a.getFilePath() > b.getFilePath() ? 1 : 0))
   for (const sourceFile of files) {
+    // A file with neither tag in its text has no annotation: skip wrapping its every node.
+    if (!/@(task|graph)/.test(sourceFile.getFullText())) continue
     sourceFile.forEachDescendant((node) => {
       if (Node.isFunctionDeclaration(node)) {
         const annotation = annotationOf(node)

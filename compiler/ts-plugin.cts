@@ -52,23 +52,89 @@ function toTs(typescript: typeof ts, d: PlacedDiagnostic, sf: ts.SourceFile): ts
   }
 }
 
+/** A project file: not a default library, not from node_modules. */
+const inProject = (program: ts.Program, f: ts.SourceFile): boolean =>
+  !program.isSourceFileDefaultLibrary(f) &&
+  !program.isSourceFileFromExternalLibrary(f) &&
+  !/[\\/]node_modules[\\/]/.test(f.fileName)
+
+/** The project files `sf` imports or re-exports from, directly. */
+function importsOf(typescript: typeof ts, program: ts.Program, sf: ts.SourceFile): ts.SourceFile[] {
+  const checker = program.getTypeChecker()
+  const out: ts.SourceFile[] = []
+  for (const statement of sf.statements) {
+    let specifier: ts.Expression | undefined
+    if (typescript.isImportDeclaration(statement) || typescript.isExportDeclaration(statement))
+      specifier = statement.moduleSpecifier
+    else if (
+      typescript.isImportEqualsDeclaration(statement) &&
+      typescript.isExternalModuleReference(statement.moduleReference)
+    )
+      specifier = statement.moduleReference.expression
+    if (specifier === undefined) continue
+    const target = checker.getSymbolAtLocation(specifier)?.declarations?.find(typescript.isSourceFile)
+    if (target !== undefined && inProject(program, target)) out.push(target)
+  }
+  return out
+}
+
+/** Per program: the files that declare globals (scripts, not modules), and the files by task-id stem. */
+function projectIndex(typescript: typeof ts, program: ts.Program) {
+  const scripts: ts.SourceFile[] = []
+  const byStem = new Map<string, ts.SourceFile[]>()
+  for (const f of program.getSourceFiles()) {
+    if (!inProject(program, f)) continue
+    if (!typescript.isExternalModule(f)) scripts.push(f)
+    const stem = f.fileName.replace(/\.(d\.)?[cm]?tsx?$/, "")
+    byStem.set(stem, [...(byStem.get(stem) ?? []), f])
+  }
+  return { scripts, byStem }
+}
+
+/**
+ * What the check of `sf` reads besides `sf`: the project files it imports, transitively (their
+ * tasks, their types), the script files (their globals), and the files whose task ids share its
+ * stem (`a.ts` and `a.mts` both give `a#name`, WEFT2004).
+ */
+function contextOf(
+  typescript: typeof ts,
+  program: ts.Program,
+  index: ReturnType<typeof projectIndex>,
+  sf: ts.SourceFile
+): ts.SourceFile[] {
+  const seen = new Set<ts.SourceFile>([sf])
+  const queue = [sf]
+  for (let next = queue.pop(); next !== undefined; next = queue.pop())
+    for (const f of importsOf(typescript, program, next)) if (!seen.has(f)) (seen.add(f), queue.push(f))
+  for (const f of [...index.scripts, ...(index.byStem.get(sf.fileName.replace(/\.[cm]?tsx?$/, "")) ?? [])]) seen.add(f)
+  seen.delete(sf)
+  return [...seen]
+}
+
 /** What the plugin adds to one project's language service. */
 function decorate(typescript: typeof ts, info: ts.server.PluginCreateInfo): ts.LanguageService {
   const ls = info.languageService
+  const host = info.languageServiceHost
   const log = (message: string) => info.project.projectService?.logger?.info(`[weft/ts-plugin] ${message}`)
   const loaded = loadChecker(() => info.project.refreshDiagnostics?.())
   const tsconfig = info.project.getProjectName()
   let checker: ProjectChecker | undefined
+  let indexed: { program: ts.Program; index: ReturnType<typeof projectIndex> } | undefined
+  const editorFile = (f: ts.SourceFile) => ({
+    fileName: f.fileName,
+    text: f.text,
+    version: host.getScriptVersion(f.fileName)
+  })
   const weftDiagnostics = (fileName: string): ts.Diagnostic[] => {
     const mod = loaded.get()
     const program = ls.getProgram()
     const sf = program?.getSourceFile(fileName)
     if (mod === undefined || program === undefined || sf === undefined || !/\.json$/.test(tsconfig)) return []
+    if (!inProject(program, sf)) return []
     checker ??= new mod.ProjectChecker(tsconfig)
-    const files = program.getSourceFiles().filter((f) => !program.isSourceFileFromExternalLibrary(f))
-    const all = checker.check(files.map((f) => ({ fileName: f.fileName, text: f.text })))
-    const resolved = typescript.sys.resolvePath?.(fileName) ?? fileName
-    return all.filter((d) => d.path === resolved || d.path === fileName).map((d) => toTs(typescript, d, sf))
+    if (indexed?.program !== program) indexed = { program, index: projectIndex(typescript, program) }
+    const context = contextOf(typescript, program, indexed.index, sf).map(editorFile)
+    return checker.checkFile(editorFile(sf), context).map((d) => toTs(typescript, d, sf))
   }
   const proxy = Object.create(null) as ts.LanguageService
   for (const key of Object.keys(ls) as Array<keyof ts.LanguageService>) {

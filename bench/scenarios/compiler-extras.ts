@@ -14,6 +14,7 @@
  * @module
  */
 import { createRequire } from "node:module"
+import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import ts from "typescript"
 import type { GraphIr } from "../../core/ir.js"
@@ -84,67 +85,128 @@ export async function measureFanOut(runs: number): Promise<{ n: number; fanOut: 
   }
 }
 
-/** Milliseconds of one file's semantic diagnostics after an edit, with and without the plugin. */
-export function measurePlugin(
-  dir: string,
+/** One side of the plugin measurement: milliseconds (wall and CPU) of `getSemanticDiagnostics`. */
+export interface PluginSide {
+  /** The first check of a fresh language service (the project loaded and checked once): wall and CPU. */
+  readonly cold: { readonly wall: number; readonly cpu: number }
+  /** One file's check after an edit of that file. */
+  readonly edit: Stats
+  /** The same in CPU time of this process (the check is synchronous: load on the machine hardly moves it). */
+  readonly editCpu: Stats
+}
+
+/** The plugin measurement: the same edits through a decorated and a plain language service. */
+export interface PluginFigures {
+  readonly plugin: PluginSide
+  readonly plain: PluginSide
+}
+
+/** A language service over `tsconfig` whose file texts `edit` changes (as an editor's are), optionally decorated. */
+function editorService(
   tsconfig: string,
-  file: string,
-  edit: (i: number) => string,
-  runs: number
-): { plugin: Stats; plain: Stats } {
-  const require = createRequire(import.meta.url)
-  const factory = require(fileURLToPath(new URL("../../dist/compiler/ts-plugin.cjs", import.meta.url))) as (m: {
-    typescript: typeof ts
-  }) => { create: (info: unknown) => ts.LanguageService }
+  pluginPath: string | undefined
+): ts.LanguageService & {
+  edit: (file: string, text: string) => void
+} {
   const config = ts.getParsedCommandLineOfConfigFile(
     tsconfig,
     {},
     { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} }
   )!
-  const service = (decorate: boolean) => {
-    const texts = new Map<string, { text: string; version: number }>()
-    const host: ts.LanguageServiceHost = {
-      getScriptFileNames: () => config.fileNames,
-      getScriptVersion: (f) => String(texts.get(f)?.version ?? 0),
-      getScriptSnapshot: (f) => {
-        const text = texts.get(f)?.text ?? ts.sys.readFile(f)
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text)
-      },
-      getCurrentDirectory: () => dir,
-      getCompilationSettings: () => config.options,
-      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-      fileExists: ts.sys.fileExists,
-      readFile: ts.sys.readFile,
-      readDirectory: ts.sys.readDirectory
-    }
-    const ls = ts.createLanguageService(host)
-    const info = {
-      languageService: ls,
-      languageServiceHost: host,
-      project: {
-        getProjectName: () => tsconfig,
-        refreshDiagnostics: () => {},
-        projectService: { logger: { info: () => {} } }
-      },
-      config: {}
-    }
-    const used = decorate ? factory({ typescript: ts }).create(info) : ls
-    let version = 0
-    return (i: number): number => {
-      texts.set(file, { text: edit(i), version: ++version })
-      const start = performance.now()
-      used.getSemanticDiagnostics(file)
-      return performance.now() - start
-    }
+  const texts = new Map<string, { text: string; version: number }>()
+  const host: ts.LanguageServiceHost = {
+    getScriptFileNames: () => config.fileNames,
+    getScriptVersion: (f) => String(texts.get(f)?.version ?? 0),
+    getScriptSnapshot: (f) => {
+      const text = texts.get(f)?.text ?? ts.sys.readFile(f)
+      return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text)
+    },
+    getCurrentDirectory: () => path.dirname(tsconfig),
+    getCompilationSettings: () => config.options,
+    getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+    fileExists: ts.sys.fileExists,
+    readFile: ts.sys.readFile,
+    readDirectory: ts.sys.readDirectory
   }
-  const withPlugin = service(true)
-  const plain = service(false)
-  withPlugin(0) // cold: the project loaded once by each
-  plain(0)
-  const samples = { plugin: [] as number[], plain: [] as number[] }
-  for (let i = 1; i <= runs; i++) {
-    samples.plugin.push(withPlugin(i))
-    samples.plain.push(plain(i))
+  const ls = ts.createLanguageService(host)
+  const info = {
+    languageService: ls,
+    languageServiceHost: host,
+    project: {
+      getProjectName: () => tsconfig,
+      refreshDiagnostics: () => {},
+      projectService: { logger: { info: () => {} } }
+    },
+    config: {}
   }
-  return { plugin: stats(samples.plugin), plain: stats(samples.plain) }
+  const require = createRequire(import.meta.url)
+  const used =
+    pluginPath === undefined
+      ? ls
+      : (require(pluginPath) as (m: { typescript: typeof ts }) => { create: (i: unknown) => ts.LanguageService })({
+          typescript: ts
+        }).create(info)
+  const edit = (file: string, text: string) => texts.set(file, { text, version: (texts.get(file)?.version ?? 0) + 1 })
+  return Object.assign(Object.create(used) as ts.LanguageService, { edit })
 }
+
+/** Wall and CPU milliseconds of `fn`. */
+function timed(fn: () => unknown): { wall: number; cpu: number } {
+  const cpu = process.cpuUsage()
+  const start = performance.now()
+  fn()
+  const wall = performance.now() - start
+  const used = process.cpuUsage(cpu)
+  return { wall, cpu: (used.user + used.system) / 1000 }
+}
+
+/** The built plugin (`dist/compiler/ts-plugin.cjs`). */
+export const builtPlugin = fileURLToPath(new URL("../../dist/compiler/ts-plugin.cjs", import.meta.url))
+
+/**
+ * Milliseconds of one file's semantic diagnostics, with and without the plugin (`pluginPath`, the
+ * built one by default): the first check of a fresh language service (the plugin's first, which
+ * loads the checks' project, is timed before the plain one, so the plain one finds the files in
+ * the OS cache: the difference overstates the plugin's cold cost rather than hiding it), then
+ * `runs` edits of `file`, the two sides alternating.
+ */
+export function measurePlugin(
+  tsconfig: string,
+  file: string,
+  edit: (i: number) => string,
+  runs: number,
+  pluginPath: string = builtPlugin
+): PluginFigures {
+  const withPlugin = editorService(tsconfig, pluginPath)
+  const plain = editorService(tsconfig, undefined)
+  const coldPlugin = timed(() => withPlugin.getSemanticDiagnostics(file))
+  const cold = { plugin: coldPlugin, plain: timed(() => plain.getSemanticDiagnostics(file)) }
+  const samples = { plugin: [] as number[], plain: [] as number[], pluginCpu: [] as number[], plainCpu: [] as number[] }
+  const once = (service: typeof plain, i: number) => {
+    service.edit(file, edit(i))
+    return timed(() => service.getSemanticDiagnostics(file))
+  }
+  once(withPlugin, 0) // the first edit warms both (JIT)
+  once(plain, 0)
+  for (let i = 1; i <= runs; i++) {
+    const order = i % 2 === 1 ? ([withPlugin, plain] as const) : ([plain, withPlugin] as const)
+    for (const service of order) {
+      const t = once(service, i)
+      const side = service === withPlugin ? "plugin" : "plain"
+      samples[side].push(t.wall)
+      samples[`${side}Cpu`].push(t.cpu)
+    }
+  }
+  return {
+    plugin: { cold: cold.plugin, edit: stats(samples.plugin), editCpu: stats(samples.pluginCpu) },
+    plain: { cold: cold.plain, edit: stats(samples.plain), editCpu: stats(samples.plainCpu) }
+  }
+}
+
+/** examples/pipeline as the plugin bench edits it: a comment line added to pipeline.ts, another each time. */
+export const examplePipeline = (() => {
+  const tsconfig = fileURLToPath(new URL("../../examples/pipeline/tsconfig.json", import.meta.url))
+  const file = path.join(path.dirname(tsconfig), "pipeline.ts")
+  let text: string | undefined
+  return { tsconfig, file, edit: (i: number) => `${(text ??= ts.sys.readFile(file) ?? "")}\n// edit ${i}\n` }
+})()

@@ -36,21 +36,31 @@ export interface TaskAnalysis {
   readonly diagnostics: WeftDiagnostic[]
 }
 
+/** Which tasks the pass reads: `annotated` (default: the whole project's); `checked` says which of them get every check. */
+export interface TaskScope {
+  readonly annotated: ReadonlyArray<Annotated>
+  /** False: only the tag is read (enough to list the task for the graphs that call it), the other checks are skipped. */
+  readonly checked: (task: Annotated) => boolean
+  /** False: `sourceHash` is left empty (the editor plugin emits nothing, and hashing reads every declaration a task uses). */
+  readonly hashes: boolean
+}
+
 /**
  * Checks every `@task` of the project and describes the module-level ones with well-formed
  * options. `rootDir` is what ids and diagnostic paths are relative to. Tasks with a diagnostic
  * other than WEFT2006/2001 are still listed (the build refuses the project anyway).
  */
-export function analyzeTasks(project: Project, rootDir: string): TaskAnalysis {
+export function analyzeTasks(project: Project, rootDir: string, scope?: TaskScope): TaskAnalysis {
   const diagnostics: WeftDiagnostic[] = []
   const tasks: TaskInfo[] = []
   const placed: PlacedTask[] = []
-  for (const task of findAnnotated(project)) {
+  for (const task of scope?.annotated ?? findAnnotated(project)) {
     if (task.kind !== "task") continue
     const checked = checkedTask(task, rootDir, diagnostics)
-    for (const { nested, check } of taskChecks) if (task.moduleLevel || nested === true) check(checked)
+    if (scope === undefined || scope.checked(task))
+      for (const { nested, check } of taskChecks) if (task.moduleLevel || nested === true) check(checked)
     if (!task.moduleLevel || checked.problem !== undefined) continue
-    const info = describeTask(task, rootDir, checked.options)
+    const info = describeTask(task, rootDir, checked.options, scope?.hashes ?? true)
     tasks.push(info)
     placed.push({ id: info.id, file: info.file, line: info.line, nameNode: task.nameNode })
   }
@@ -61,8 +71,8 @@ export function analyzeTasks(project: Project, rootDir: string): TaskAnalysis {
   return { tasks, diagnostics }
 }
 
-/** A module-level task's id, place, options and source hash. */
-function describeTask(task: Annotated, rootDir: string, options: TaskTagOptions): TaskInfo {
+/** A module-level task's id, place, options and source hash (empty without `hash`: a scoped check emits nothing). */
+function describeTask(task: Annotated, rootDir: string, options: TaskTagOptions, hash: boolean): TaskInfo {
   const sf = task.sourceFile
   const file = relativeFileOf(sf, rootDir)
   return {
@@ -71,6 +81,6 @@ function describeTask(task: Annotated, rootDir: string, options: TaskTagOptions)
     file,
     line: sf.getLineAndColumnAtPos(task.statement.getStart()).line,
     options,
-    sourceHash: createHash("sha256").update(hashedText(task.statement, rootDir)).digest("hex")
+    sourceHash: hash ? createHash("sha256").update(hashedText(task.statement, rootDir)).digest("hex") : ""
   }
 }
