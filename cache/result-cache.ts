@@ -115,7 +115,13 @@ export class ResultCache<R extends CacheRecord> {
   intercept(task: R): boolean {
     const payload = task.payload
     if (!ResultCache.cacheable(payload)) return false
-    const slot = (payload.cache ??= newSlot())
+    let slot = payload.cache
+    if (slot === undefined) {
+      // The hot path of a trivial map: nothing waits on it and its function is quicker than a
+      // lookup, so it just runs, and no slot is made for it (`succeeded` counts it without one).
+      if (task.pendingDependents === 0 && this.#cheap(this.keys.fnInfo(payload.fn))) return false
+      slot = payload.cache = newSlot()
+    }
     if (slot.checked) return false
     if (task.pendingDependents > 0 && slot.lookup === undefined && !this.#demand.popped(task, slot)) return true
     return this.#begin(task)
@@ -182,12 +188,11 @@ export class ResultCache<R extends CacheRecord> {
   claimable(task: R): boolean {
     const payload = task.payload
     if (!ResultCache.cacheable(payload) || payload.cache?.checked === true) return true
-    const info = this.keys.fnInfo(payload.fn)
-    const slot = (payload.cache ??= newSlot())
-    if (this.#cheap(info)) {
-      slot.checked = true
+    if (this.#cheap(this.keys.fnInfo(payload.fn))) {
+      if (payload.cache !== undefined) payload.cache.checked = true
       return true
     }
+    const slot = (payload.cache ??= newSlot())
     // Known to be absent and needed: it may run in this batch once its key's lock is taken.
     if (!this.store.syncLocks || slot.parked || slot.lookup === "pending") return false
     if (slot.lookup !== "miss" && (this.#present(task) || !this.#demand.needed(task))) return false
@@ -213,15 +218,21 @@ export class ResultCache<R extends CacheRecord> {
   /** A cacheable task computed `value` in `computeMs`: written when it pays. */
   succeeded(task: R, value: unknown, computeMs: number): void {
     const payload = task.payload
-    if (!ResultCache.cacheable(payload) || payload.cache?.hit === true) return
+    let slot = payload.cache
+    if (!ResultCache.cacheable(payload) || slot?.hit === true) return
     this.#counts.misses++
     const info = this.keys.fnInfo(payload.fn)
-    const slot = (payload.cache ??= newSlot())
     // The rule weighs what a miss costs: this run and its cached inputs' (a quick aggregate of slow inputs pays).
-    const costMs = (slot.costMs = costOf(task, computeMs))
-    info.avgMs = info.avgMs < 0 ? costMs : info.avgMs * 0.8 + costMs * 0.2
+    const costMs = costOf(task, computeMs)
+    info.avgMs = nextAverage(info.avgMs, costMs)
     // Quicker than a lookup, or a quick function's outlier (a GC pause): not worth writing.
-    if (costMs < alwaysWriteMs && (costMs <= this.#fixedMs || this.#cheap(info))) return this.#notWorth(slot)
+    if (costMs < alwaysWriteMs && (costMs <= this.#fixedMs || this.#cheap(info))) {
+      if (slot === undefined) return void this.#counts.notWorthWriting++ // the trivial map's path: no slot, no lock
+      slot.costMs = costMs
+      return this.#notWorth(slot)
+    }
+    const own = (slot ??= task.payload.cache = newSlot())
+    own.costMs = costMs
     const remote = this.fetchValue?.(value)
     if (remote === undefined) return this.#write(task, value, costMs)
     // Held where it ran (the cluster's Redis): fetched for the write; the lock is held until it ends.
@@ -230,7 +241,7 @@ export class ResultCache<R extends CacheRecord> {
         (fetched) => this.#write(task, fetched, costMs),
         (error: unknown) => {
           this.#warn(error)
-          this.#release(slot)
+          this.#release(own)
         }
       )
     )
@@ -411,6 +422,17 @@ export class ResultCache<R extends CacheRecord> {
     return undefined
   }
 }
+
+/**
+ * A function's average run time after one more run of `ms`. A run is counted at most about four
+ * times the average (plus 1 ms): on a shared machine a trivial task is now and then preempted or
+ * caught by a GC pause for tens of milliseconds, and one such run must not make every later call
+ * of a trivial function pay a key, a lock and a write. A function that is really slow still
+ * reaches its average within a dozen runs (the bound grows with the average), and a run of 10 ms
+ * or more is written whatever the average says (the write rule).
+ */
+export const nextAverage = (avgMs: number, ms: number): number =>
+  avgMs < 0 ? ms : avgMs * 0.8 + Math.min(ms, avgMs * 4 + cheapMs) * 0.2
 
 /** `ranMs` plus what the task's cached inputs cost (each its own run and its inputs', as recorded in their slots). */
 const costOf = (task: CacheRecord, ranMs: number): number => {
