@@ -2,14 +2,16 @@
 // 20,000 trivial tasks on a client with `cache: true` and on one without, alternating, in one
 // process. Prints µs/task of each side, the main thread's CPU µs/task, and sha256 calls per task.
 //   node bench/profile/cache-overhead.mjs [reps=6] [on|off|both]
-//   node --cpu-prof --cpu-prof-dir=/tmp/weft-prof bench/profile/cache-overhead.mjs 6 on
+//   PROFILE=/tmp/on.cpuprofile node bench/profile/cache-overhead.mjs 6 on
+// With PROFILE, the client thread is profiled after the warm-up run (the steady state only);
+// WEFT_DIST=/path/to/dist/runtime/index.js profiles another build (e.g. the one before a change).
 import crypto from "node:crypto"
 import fs from "node:fs"
 import { syncBuiltinESMExports } from "node:module"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-const { Client } = await import("weft") // after the patch: its named imports see the counting createHash
+const { Client } = await import(process.env.WEFT_DIST ?? "weft") // after the patch: its named imports see the counting createHash
 
 const reps = Number(process.argv[2] ?? 6)
 const sides = (process.argv[3] ?? "both") === "both" ? ["off", "on"] : [process.argv[3]]
@@ -38,6 +40,9 @@ const dir = mkdtempSync(path.join(tmpdir(), "weft-cache-overhead-"))
 const clients = {}
 for (const side of sides)
   clients[side] = await Client.local({ workers: 2, ...(side === "on" ? { cache: { dir } } : {}) })
+const session = process.env.PROFILE === undefined ? undefined : new (await import("node:inspector")).Session()
+const post = (method, params) =>
+  new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))))
 const samples = Object.fromEntries(sides.map((s) => [s, { wall: [], cpu: [], hashes: [], cacheHashes: [], opens: [] }]))
 let base = 0
 for (let rep = 0; rep <= reps; rep++) {
@@ -55,7 +60,11 @@ for (let rep = 0; rep <= reps; rep++) {
     const used = process.cpuUsage(cpu)
     if (values[n - 1] !== items[n - 1] + 1) throw new Error("wrong result")
     for (const f of futures) f.release()
-    if (process.env.HELD) console.log(side, "held", clients[side].heldKeys().length)
+    if (rep === 0 && side === order[order.length - 1] && session !== undefined) {
+      session.connect()
+      await post("Profiler.enable")
+      await post("Profiler.start")
+    }
     if (rep === 0) {
       console.log(
         `${side} warm-up: ${((wall * 1000) / n).toFixed(2)} µs/task, ${(hashes / n).toFixed(3)} token hashes/task, ${(cacheHashes / n).toFixed(3)} cache sha256/task, ${opens} files opened`
@@ -68,6 +77,11 @@ for (let rep = 0; rep <= reps; rep++) {
     samples[side].cacheHashes.push(cacheHashes / n)
     samples[side].opens.push(opens)
   }
+}
+if (session !== undefined) {
+  const { profile } = await post("Profiler.stop")
+  fs.writeFileSync(process.env.PROFILE, JSON.stringify(profile))
+  session.disconnect()
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 for (const side of sides) {
