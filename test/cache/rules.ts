@@ -199,7 +199,7 @@ export function cacheRules(target: () => CacheTarget): void {
       a.edit("package-lock.json", '"version":"1.0.0"', '"version":"1.3.0"')
       expect((await a.run()).hit).toBe(false)
       expect((await a.run()).hit).toBe(true)
-    }, 180_000)
+    }, 300_000)
 
     test("close() resolves only after the pending writes: the next process finds them", async () => {
       const a = project()
