@@ -46,6 +46,8 @@ export interface CacheSlot {
   costMs: number
   /** Popped but held back by the cache: its dependents may be found, and then it need not run at all. */
   parked: boolean
+  /** The first task of a function not timed yet: others of its function wait for its run time (`ResultCache`). */
+  probe: boolean
 }
 
 /** What the result cache needs of the engine's per-task payload. */
@@ -223,7 +225,8 @@ export const newSlot = (): CacheSlot => ({
   hit: false,
   lookup: undefined,
   parked: false,
-  costMs: 0
+  costMs: 0,
+  probe: false
 })
 
 /** The key of its parts: sha256 of a fixed-order, length-prefixed rendering. */

@@ -19,7 +19,15 @@
  */
 import { deserialize, serialize } from "node:v8"
 import type { FnInfo } from "../dsl/function-ref.js"
-import { KeyMaker, newSlot, type CachePayload, type CacheRecord, type FnCacheInfo, type ProjectParts } from "./key.js"
+import {
+  KeyMaker,
+  newSlot,
+  type CachePayload,
+  type CacheRecord,
+  type CacheSlot,
+  type FnCacheInfo,
+  type ProjectParts
+} from "./key.js"
 import { Demand } from "./demand.js"
 import type { CacheStore, RunCounts, StoreLock } from "./store.js"
 
@@ -59,6 +67,8 @@ export class ResultCache<R extends CacheRecord> {
   #hooks: CacheHooks<R> | undefined
   readonly #pending = new Set<Promise<unknown>>()
   readonly #locks = new Set<StoreLock>()
+  /** Tasks of a function not timed yet, waiting for its probe (`#begin`). */
+  readonly #probing = new Map<FnCacheInfo, R[]>()
   /** Tasks waiting for a lookup slot. */
   readonly #queue: Array<{ task: R; key: string; info: FnCacheInfo; before: boolean }> = []
   #lookups = 0
@@ -132,13 +142,24 @@ export class ResultCache<R extends CacheRecord> {
     this.#demand.touched(task)
   }
 
-  /** A needed popped task: false to run it now, true when queued for a lookup. */
+  /** A needed popped task: false to run it now, true when queued for a lookup or waiting for its function's probe. */
   #begin(task: R): boolean {
     const slot = task.payload.cache!
     const info = this.keys.fnInfo(task.payload.fn!)
     if (this.#cheap(info)) {
       slot.checked = true
       return false
+    }
+    if (info.avgMs < 0 && !info.present) {
+      // Not timed yet, and nothing of it in the store: its first task (the probe) runs first, and
+      // the others wait to learn whether the function is too quick to be worth a key and a lock.
+      const waiting = this.#probing.get(info)
+      if (waiting !== undefined) {
+        waiting.push(task)
+        return true
+      }
+      this.#probing.set(info, [])
+      slot.probe = true
     }
     const key = this.#keyOrNothing(task)
     if (key === undefined) {
@@ -225,6 +246,7 @@ export class ResultCache<R extends CacheRecord> {
     // The rule weighs what a miss costs: this run and its cached inputs' (a quick aggregate of slow inputs pays).
     const costMs = costOf(task, computeMs)
     info.avgMs = nextAverage(info.avgMs, costMs)
+    if (slot?.probe === true) this.#probed(slot, info)
     // Quicker than a lookup, or a quick function's outlier (a GC pause): not worth writing.
     if (costMs < alwaysWriteMs && (costMs <= this.#fixedMs || this.#cheap(info))) {
       if (slot === undefined) return void this.#counts.notWorthWriting++ // the trivial map's path: no slot, no lock
@@ -285,6 +307,8 @@ export class ResultCache<R extends CacheRecord> {
     const slot = task.payload.cache
     if (slot === undefined) return
     this.#demand.left(slot)
+    // A probe that failed or was cancelled: the tasks waiting for it go on (one of them probes next).
+    if (slot.probe && (task.state !== "memory" || slot.hit)) this.#probed(slot, this.keys.fnInfo(task.payload.fn!))
     if (task.state === "memory") return
     slot.checked = false
     slot.lookup = undefined
@@ -371,6 +395,18 @@ export class ResultCache<R extends CacheRecord> {
     slot.lookup = undefined
     this.#found(task, found)
     this.#demand.settled(task)
+  }
+
+  /** The probe of `info` ran (or ended otherwise): the tasks that waited for it are decided now. */
+  #probed(slot: CacheSlot, info: FnCacheInfo): void {
+    slot.probe = false
+    const waiting = this.#probing.get(info)
+    if (waiting === undefined) return
+    this.#probing.delete(info)
+    for (const task of waiting) {
+      if (this.#closed || task.state !== "processing") continue
+      if (!this.#begin(task)) this.#hooks?.resume(task)
+    }
   }
 
   #hold(task: R, lock: StoreLock): void {
