@@ -19,7 +19,15 @@
  */
 import { deserialize, serialize } from "node:v8"
 import type { FnInfo } from "../dsl/function-ref.js"
-import { KeyMaker, newSlot, type CachePayload, type CacheRecord, type FnCacheInfo, type ProjectParts } from "./key.js"
+import {
+  KeyMaker,
+  newSlot,
+  type CachePayload,
+  type CacheRecord,
+  type CacheSlot,
+  type FnCacheInfo,
+  type ProjectParts
+} from "./key.js"
 import { Demand } from "./demand.js"
 import type { CacheStore, RunCounts, StoreLock } from "./store.js"
 
@@ -59,6 +67,8 @@ export class ResultCache<R extends CacheRecord> {
   #hooks: CacheHooks<R> | undefined
   readonly #pending = new Set<Promise<unknown>>()
   readonly #locks = new Set<StoreLock>()
+  /** Tasks of a function not timed yet, waiting for its probe (`#begin`). */
+  readonly #probing = new Map<FnCacheInfo, R[]>()
   /** Tasks waiting for a lookup slot. */
   readonly #queue: Array<{ task: R; key: string; info: FnCacheInfo; before: boolean }> = []
   #lookups = 0
@@ -115,7 +125,13 @@ export class ResultCache<R extends CacheRecord> {
   intercept(task: R): boolean {
     const payload = task.payload
     if (!ResultCache.cacheable(payload)) return false
-    const slot = (payload.cache ??= newSlot())
+    let slot = payload.cache
+    if (slot === undefined) {
+      // The hot path of a trivial map: nothing waits on it and its function is quicker than a
+      // lookup, so it just runs, and no slot is made for it (`succeeded` counts it without one).
+      if (task.pendingDependents === 0 && this.#cheap(this.keys.fnInfo(payload.fn))) return false
+      slot = payload.cache = newSlot()
+    }
     if (slot.checked) return false
     if (task.pendingDependents > 0 && slot.lookup === undefined && !this.#demand.popped(task, slot)) return true
     return this.#begin(task)
@@ -126,13 +142,24 @@ export class ResultCache<R extends CacheRecord> {
     this.#demand.touched(task)
   }
 
-  /** A needed popped task: false to run it now, true when queued for a lookup. */
+  /** A needed popped task: false to run it now, true when queued for a lookup or waiting for its function's probe. */
   #begin(task: R): boolean {
     const slot = task.payload.cache!
     const info = this.keys.fnInfo(task.payload.fn!)
     if (this.#cheap(info)) {
       slot.checked = true
       return false
+    }
+    if (info.avgMs < 0 && !info.present) {
+      // Not timed yet, and nothing of it in the store: its first task (the probe) runs first, and
+      // the others wait to learn whether the function is too quick to be worth a key and a lock.
+      const waiting = this.#probing.get(info)
+      if (waiting !== undefined) {
+        waiting.push(task)
+        return true
+      }
+      this.#probing.set(info, [])
+      slot.probe = true
     }
     const key = this.#keyOrNothing(task)
     if (key === undefined) {
@@ -182,12 +209,11 @@ export class ResultCache<R extends CacheRecord> {
   claimable(task: R): boolean {
     const payload = task.payload
     if (!ResultCache.cacheable(payload) || payload.cache?.checked === true) return true
-    const info = this.keys.fnInfo(payload.fn)
-    const slot = (payload.cache ??= newSlot())
-    if (this.#cheap(info)) {
-      slot.checked = true
+    if (this.#cheap(this.keys.fnInfo(payload.fn))) {
+      if (payload.cache !== undefined) payload.cache.checked = true
       return true
     }
+    const slot = (payload.cache ??= newSlot())
     // Known to be absent and needed: it may run in this batch once its key's lock is taken.
     if (!this.store.syncLocks || slot.parked || slot.lookup === "pending") return false
     if (slot.lookup !== "miss" && (this.#present(task) || !this.#demand.needed(task))) return false
@@ -213,15 +239,22 @@ export class ResultCache<R extends CacheRecord> {
   /** A cacheable task computed `value` in `computeMs`: written when it pays. */
   succeeded(task: R, value: unknown, computeMs: number): void {
     const payload = task.payload
-    if (!ResultCache.cacheable(payload) || payload.cache?.hit === true) return
+    let slot = payload.cache
+    if (!ResultCache.cacheable(payload) || slot?.hit === true) return
     this.#counts.misses++
     const info = this.keys.fnInfo(payload.fn)
-    const slot = (payload.cache ??= newSlot())
     // The rule weighs what a miss costs: this run and its cached inputs' (a quick aggregate of slow inputs pays).
-    const costMs = (slot.costMs = costOf(task, computeMs))
-    info.avgMs = info.avgMs < 0 ? costMs : info.avgMs * 0.8 + costMs * 0.2
+    const costMs = costOf(task, computeMs)
+    info.avgMs = nextAverage(info.avgMs, costMs)
+    if (slot?.probe === true) this.#probed(slot, info)
     // Quicker than a lookup, or a quick function's outlier (a GC pause): not worth writing.
-    if (costMs < alwaysWriteMs && (costMs <= this.#fixedMs || this.#cheap(info))) return this.#notWorth(slot)
+    if (costMs < alwaysWriteMs && (costMs <= this.#fixedMs || this.#cheap(info))) {
+      if (slot === undefined) return void this.#counts.notWorthWriting++ // the trivial map's path: no slot, no lock
+      slot.costMs = costMs
+      return this.#notWorth(slot)
+    }
+    const own = (slot ??= task.payload.cache = newSlot())
+    own.costMs = costMs
     const remote = this.fetchValue?.(value)
     if (remote === undefined) return this.#write(task, value, costMs)
     // Held where it ran (the cluster's Redis): fetched for the write; the lock is held until it ends.
@@ -230,7 +263,7 @@ export class ResultCache<R extends CacheRecord> {
         (fetched) => this.#write(task, fetched, costMs),
         (error: unknown) => {
           this.#warn(error)
-          this.#release(slot)
+          this.#release(own)
         }
       )
     )
@@ -274,6 +307,8 @@ export class ResultCache<R extends CacheRecord> {
     const slot = task.payload.cache
     if (slot === undefined) return
     this.#demand.left(slot)
+    // A probe that failed or was cancelled: the tasks waiting for it go on (one of them probes next).
+    if (slot.probe && (task.state !== "memory" || slot.hit)) this.#probed(slot, this.keys.fnInfo(task.payload.fn!))
     if (task.state === "memory") return
     slot.checked = false
     slot.lookup = undefined
@@ -362,6 +397,18 @@ export class ResultCache<R extends CacheRecord> {
     this.#demand.settled(task)
   }
 
+  /** The probe of `info` ran (or ended otherwise): the tasks that waited for it are decided now. */
+  #probed(slot: CacheSlot, info: FnCacheInfo): void {
+    slot.probe = false
+    const waiting = this.#probing.get(info)
+    if (waiting === undefined) return
+    this.#probing.delete(info)
+    for (const task of waiting) {
+      if (this.#closed || task.state !== "processing") continue
+      if (!this.#begin(task)) this.#hooks?.resume(task)
+    }
+  }
+
   #hold(task: R, lock: StoreLock): void {
     const slot = task.payload.cache!
     slot.lock = lock
@@ -411,6 +458,17 @@ export class ResultCache<R extends CacheRecord> {
     return undefined
   }
 }
+
+/**
+ * A function's average run time after one more run of `ms`. A run is counted at most about four
+ * times the average (plus 1 ms): on a shared machine a trivial task is now and then preempted or
+ * caught by a GC pause for tens of milliseconds, and one such run must not make every later call
+ * of a trivial function pay a key, a lock and a write. A function that is really slow still
+ * reaches its average within a dozen runs (the bound grows with the average), and a run of 10 ms
+ * or more is written whatever the average says (the write rule).
+ */
+export const nextAverage = (avgMs: number, ms: number): number =>
+  avgMs < 0 ? ms : avgMs * 0.8 + Math.min(ms, avgMs * 4 + cheapMs) * 0.2
 
 /** `ranMs` plus what the task's cached inputs cost (each its own run and its inputs', as recorded in their slots). */
 const costOf = (task: CacheRecord, ranMs: number): number => {

@@ -1,6 +1,8 @@
 /**
- * `weft cache stats|ls|clear|explain KEY [--dir DIR]`: look into the result cache of
- * `Client.local({ cache })` (docs/cache.md). Default folder: `.weft/cache` under the project root.
+ * `weft cache stats|ls|clear|explain KEY [--dir DIR | --redis URL [--prefix P]]`: look into the
+ * result cache of `Client.local({ cache })` (a folder; default `.weft/cache` under the project
+ * root) or of `Client.connect(url, { cache })` (the cluster's Redis, under `{prefix}:cache:`).
+ * See docs/cache.md.
  *
  * @module
  */
@@ -8,48 +10,103 @@ import { existsSync } from "node:fs"
 import * as path from "node:path"
 import type { CliIo } from "../compiler/cli-io.js"
 import { DiskStore } from "../cache/disk-store.js"
-import { defaultCacheDir, defaultMaxBytes } from "../cache/options.js"
-import type { EntryInfo } from "../cache/store.js"
+import { defaultCacheDir, defaultMaxBytes, defaultRedisMaxBytes } from "../cache/options.js"
+import type { CacheStore, EntryInfo } from "../cache/store.js"
 
 /** The command's lines for `weft --help`. */
-export const usage = `  weft cache stats|ls|clear [--dir DIR]
-      The result cache (Client.local({ cache: true })): entries, size and the last run's
-      hits and misses; every entry (ls); remove everything (clear). Default DIR: .weft/cache
-      under the project root.
-  weft cache explain KEY [--dir DIR]
+export const usage = `  weft cache stats|ls|clear [--dir DIR | --redis URL [--prefix P]]
+      The result cache: entries, size and the last run's hits and misses; every entry (ls);
+      remove everything (clear). Default: the folder of Client.local({ cache: true }),
+      .weft/cache under the project root; --redis URL: the cache of Client.connect(URL,
+      { cache: true }), kept in the cluster's Redis under P:cache: (P default weft).
+  weft cache explain KEY [--dir DIR | --redis URL [--prefix P]]
       What went into a cache key (task, code hash, dependencies, versions, arguments, inputs).
 `
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`
 
-/** Runs `weft cache ...`; resolves with the exit code (2 for a usage error, 1 for an unknown key). */
-export async function main(argv: string[], io: CliIo): Promise<number> {
+/** The parsed command line, or the usage error's message. */
+interface Parsed {
+  readonly command: string
+  readonly key: string | undefined
+  readonly dir: string | undefined
+  readonly redis: string | undefined
+  readonly prefix: string
+}
+
+const flags = {
+  "--dir": "a folder, e.g. --dir .weft/cache",
+  "--redis": "a URL, e.g. --redis redis://localhost:6379",
+  "--prefix": "the cluster's prefix, e.g. --prefix weft"
+} as const
+
+function parse(argv: string[]): Parsed | string {
   const words: string[] = []
-  let dir: string | undefined
+  const given: Partial<Record<keyof typeof flags, string>> = {}
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--dir") {
-      dir = argv[++i]
-      if (dir === undefined || dir === "") return usageError(io, "--dir needs a folder, e.g. --dir .weft/cache")
-    } else if (argv[i] === "--help" || argv[i] === "-h") {
-      io.stdout.write(usage)
-      return 0
+    const flag = argv[i] as keyof typeof flags
+    if (flag in flags) {
+      const value = argv[++i]
+      if (value === undefined || value === "" || value.startsWith("--")) return `${flag} needs ${flags[flag]}`
+      given[flag] = value
     } else words.push(argv[i])
   }
   const [command, key, extra] = words
-  const folder = dir === undefined ? defaultCacheDir(io.cwd) : path.resolve(io.cwd, dir)
-  if (extra !== undefined || (command !== "explain" && key !== undefined)) {
-    return usageError(io, `unexpected argument "${extra ?? key}"`)
-  }
+  if (extra !== undefined || (command !== "explain" && key !== undefined))
+    return `unexpected argument "${extra ?? key}"`
   if (command === undefined || !["stats", "ls", "clear", "explain"].includes(command)) {
-    return usageError(io, command === undefined ? "give a command" : `unknown command "${command}"`)
+    return command === undefined ? "give a command" : `unknown command "${command}"`
   }
-  if (command === "explain" && key === undefined) return usageError(io, "explain needs a cache key (see weft cache ls)")
+  if (command === "explain" && key === undefined) return "explain needs a cache key (see weft cache ls)"
+  if (given["--dir"] !== undefined && given["--redis"] !== undefined)
+    return "give --dir (a local cache) or --redis (a cluster's cache), not both"
+  if (given["--prefix"] !== undefined && given["--redis"] === undefined)
+    return "--prefix is the prefix of a cluster's keys: give it with --redis URL"
+  return { command, key, dir: given["--dir"], redis: given["--redis"], prefix: given["--prefix"] ?? "weft" }
+}
+
+/** Runs `weft cache ...`; resolves with the exit code (2 for a usage error, 1 for an unknown key or an unreachable Redis). */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.stdout.write(usage)
+    return 0
+  }
+  const parsed = parse(argv)
+  if (typeof parsed === "string") return usageError(io, parsed)
+  if (parsed.redis !== undefined) return withRedis(parsed, parsed.redis, io)
+  const folder = parsed.dir === undefined ? defaultCacheDir(io.cwd) : path.resolve(io.cwd, parsed.dir)
   if (!existsSync(folder)) {
     io.stdout.write(`No cache at ${folder}: nothing has been cached there yet (Client.local({ cache: true })).\n`)
-    return command === "explain" ? 1 : 0
+    return parsed.command === "explain" ? 1 : 0
   }
-  const store = new DiskStore(folder, defaultMaxBytes)
-  switch (command) {
+  return run(new DiskStore(folder, defaultMaxBytes), parsed, io)
+}
+
+/** The command on the cache in a cluster's Redis; its connection is closed after. */
+async function withRedis(parsed: Parsed, url: string, io: CliIo): Promise<number> {
+  const { openRedis, parseRedisUrl } = await import("../executors/cluster/connection.js")
+  const { RedisStore } = await import("../cache/redis-store.js")
+  let redis: Awaited<ReturnType<typeof openRedis>>
+  let display: string
+  try {
+    const target = parseRedisUrl(url)
+    display = target.display
+    // Only reading and deleting the cache's own keys: no need for the queue's eviction policy.
+    redis = await openRedis(target, { name: "weft-cache-cli", checkPolicy: false, connectTimeoutMs: 5_000 })
+  } catch (error) {
+    io.stderr.write(`weft cache: ${error instanceof Error ? error.message : String(error)}\n`)
+    return 1
+  }
+  try {
+    const store = new RedisStore(redis, { prefix: parsed.prefix, maxBytes: defaultRedisMaxBytes, display })
+    return await run(store, parsed, io)
+  } finally {
+    await redis.quit().catch(() => redis.disconnect())
+  }
+}
+
+async function run(store: CacheStore, parsed: Parsed, io: CliIo): Promise<number> {
+  switch (parsed.command) {
     case "stats":
       return stats(store, io)
     case "ls":
@@ -57,11 +114,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     case "clear": {
       const { entries, bytes } = await store.stats()
       await store.clear()
-      io.stdout.write(`Removed ${entries} entr${entries === 1 ? "y" : "ies"} (${mb(bytes)}) from ${folder}.\n`)
+      io.stdout.write(`Removed ${entries} entr${entries === 1 ? "y" : "ies"} (${mb(bytes)}) from ${store.location}.\n`)
       return 0
     }
     default:
-      return explain(store, key!, io)
+      return explain(store, parsed.key!, io)
   }
 }
 
@@ -70,7 +127,7 @@ const usageError = (io: CliIo, message: string): number => {
   return 2
 }
 
-async function stats(store: DiskStore, io: CliIo): Promise<number> {
+async function stats(store: CacheStore, io: CliIo): Promise<number> {
   const s = await store.stats()
   const lines = [`Cache ${store.location}: ${s.entries} entr${s.entries === 1 ? "y" : "ies"}, ${mb(s.bytes)}.`]
   const run = s.lastRun
@@ -86,7 +143,7 @@ async function stats(store: DiskStore, io: CliIo): Promise<number> {
   return 0
 }
 
-async function list(store: DiskStore, io: CliIo): Promise<number> {
+async function list(store: CacheStore, io: CliIo): Promise<number> {
   const entries = (await store.list()).sort((a, b) => b.usedAt - a.usedAt)
   if (entries.length === 0) {
     io.stdout.write(`Cache ${store.location} is empty.\n`)
@@ -100,7 +157,7 @@ async function list(store: DiskStore, io: CliIo): Promise<number> {
   return 0
 }
 
-async function explain(store: DiskStore, key: string, io: CliIo): Promise<number> {
+async function explain(store: CacheStore, key: string, io: CliIo): Promise<number> {
   let entry: EntryInfo | undefined = await store.info(key)
   if (entry === undefined && /^[0-9a-f]{6,63}$/.test(key)) {
     const matches = (await store.list()).filter((e) => e.key.startsWith(key))

@@ -14,19 +14,15 @@ import type { ResultCache } from "../../cache/result-cache.js"
 import type { BatchTiming } from "../../core/protocol.js"
 import type { Flight, TaskRecordOf } from "./task-record.js"
 
-/** A streamed task's success, written once its batch's timing is known. */
-interface Later {
-  readonly index: number
-  readonly task: TaskRecordOf
-  readonly value: unknown
-  /** When its outcome arrived (`performance.now()`), for the fallback time. */
-  readonly arrived: number
-}
-
 /** What the cache knows of a batch in flight. */
 interface Sent {
   readonly at: number
-  later: Later[] | undefined
+  /**
+   * Streamed successes, written once the batch's timing is known: three entries each (its index,
+   * its value, when it arrived as `performance.now()` for the fallback time), flat so that a
+   * trivial map's streamed tasks allocate nothing each.
+   */
+  later: unknown[] | undefined
 }
 
 /** A batch's reply, as far as run times go. */
@@ -51,7 +47,7 @@ export class CacheWrites {
     const sent = this.#sent.get(flight)
     if (landed !== undefined) this.cache.succeeded(task, value, taskMs(flight, index, landed, sent, performance.now()))
     else if (sent === undefined) this.cache.succeeded(task, value, Infinity)
-    else (sent.later ??= []).push({ index, task, value, arrived: performance.now() })
+    else (sent.later ??= []).push(index, value, performance.now())
   }
 
   /** `flight`'s reply came (before its outcomes are applied): the streamed successes are written now. */
@@ -70,9 +66,11 @@ export class CacheWrites {
     this.#sent.delete(flight)
     const later = sent.later
     if (later === undefined) return
-    for (const { index, task, value, arrived } of later) {
-      const ms = taskMs(flight, index, landed ?? { elapsedMs: 0 }, sent, arrived)
-      this.cache.succeeded(task, value, ms)
+    const reply = landed ?? { elapsedMs: 0 }
+    for (let i = 0; i < later.length; i += 3) {
+      const index = later[i] as number
+      const ms = taskMs(flight, index, reply, sent, later[i + 2] as number)
+      this.cache.succeeded(flight.tasks[index], later[i + 1], ms)
     }
   }
 }

@@ -72,10 +72,19 @@ describe("weft cache", () => {
   })
 
   test("usage errors exit 2 with the usage", async () => {
-    for (const argv of [[], ["nope"], ["explain"], ["stats", "extra"], ["stats", "--dir"]]) {
+    for (const argv of [[], ["nope"], ["explain"], ["stats", "extra"], ["stats", "--dir"], ["ls", "--redis"]]) {
       const r = await weft(...argv)
       expect(r.code).toBe(2)
-      expect(r.stderr).toContain("weft cache stats|ls|clear [--dir DIR]")
+      expect(r.stderr).toContain("weft cache stats|ls|clear [--dir DIR | --redis URL [--prefix P]]")
     }
+    const both = await weft("stats", "--dir", "c", "--redis", "redis://localhost:1")
+    expect(both).toMatchObject({ code: 2 })
+    expect(both.stderr).toContain("give --dir (a local cache) or --redis (a cluster's cache), not both")
+    const prefixAlone = await weft("ls", "--prefix", "p")
+    expect(prefixAlone.stderr).toContain("--prefix is the prefix of a cluster's keys: give it with --redis URL")
+    // A URL that is not one: exit 1 with what is wrong, nothing printed on stdout.
+    const bad = await weft("stats", "--redis", "http://localhost")
+    expect(bad).toMatchObject({ code: 1, stdout: "" })
+    expect(bad.stderr).toMatch(/weft cache: .*redis:\/\//)
   })
 })

@@ -16,3 +16,24 @@ export const slowAdd = (a: number, b: number) => {
   while (Date.now() < end);
   return a + b
 }
+
+/**
+ * `x * 2`, after 300 ms of work, appending a line to `file` each time it runs: two clients asking
+ * for it at once show whether it ran once or twice. (`getBuiltinModule`: it travels as source.)
+ */
+export const countedDouble = (file: string, x: number) => {
+  const fs = (process as unknown as { getBuiltinModule(id: string): typeof import("node:fs") }).getBuiltinModule(
+    "node:fs"
+  )
+  fs.appendFileSync(file, "ran\n")
+  const end = Date.now() + 300
+  while (Date.now() < end);
+  return x * 2
+}
+
+/** About `kb` KB of bytes filled with `n`, after 12 ms of work. */
+export const slowBlock = (n: number, kb: number) => {
+  const end = Date.now() + 12
+  while (Date.now() < end);
+  return new Uint8Array(kb * 1000).fill(n)
+}
