@@ -16,12 +16,14 @@ const defaultSplitAt = 32_768
 const shardBits = 8
 const shardMask = (1 << shardBits) - 1
 
-/** The shard of `key`: a hash of its last characters and its length (keys end in a hex token, or a user's name). */
+/** The shard of `key`: a hash of its last three characters and its length (keys end in a hex token, or a user's name or number). */
 const shardOf = (key: string): number => {
   const n = key.length
-  let h = n
-  for (let i = n > 6 ? n - 6 : 0; i < n; i++) h = (h * 31 + key.charCodeAt(i)) | 0
-  return (h ^ (h >>> shardBits) ^ (h >>> (2 * shardBits))) & shardMask
+  const h =
+    n < 3
+      ? n * 31 + key.charCodeAt(0)
+      : key.charCodeAt(n - 1) + 31 * key.charCodeAt(n - 2) + 961 * key.charCodeAt(n - 3) + n
+  return (h ^ (h >>> shardBits)) & shardMask
 }
 
 /** A Map-like table from key to value (get, set, delete, size, iteration) that never rehashes more than 1/256 of a big table at once. */
