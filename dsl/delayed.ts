@@ -80,6 +80,22 @@ const runner = (): GraphRunner => {
 }
 
 /**
+ * How a graph being added (runtime/internal/graph.ts) numbers the Delayeds it meets: a number kept
+ * on the Delayed itself, instead of a Map from Delayed to number, which for a graph of a million
+ * nodes grows (rehashes) in single steps of a few hundred milliseconds. @internal
+ */
+export interface GraphMarks {
+  /** The job that numbered `d` last (0: none). */
+  job(d: Delayed<unknown>): number
+  /** Its number in that job. */
+  id(d: Delayed<unknown>): number
+  set(d: Delayed<unknown>, job: number, id: number): void
+}
+
+/** @internal */
+export let graphMarks: GraphMarks
+
+/**
  * A lazy call: `delayed(inc)(1)`. Its key follows spec section 4, so building the same graph twice
  * gives the same keys. Pass it to other delayed calls, to `client.submit` (it is computed first),
  * or run it with `compute()` / `persist()`.
@@ -89,6 +105,9 @@ export class Delayed<T> {
   readonly [delayedBrand] = true as const
   /** Phantom: the value type. */
   declare readonly _T: T
+  /** The graph job that numbered this Delayed last (0: none) and its number there (`graphMarks`). */
+  #markJob = 0
+  #markId = 0
 
   /** @internal Use `delayed(fn)(...args)`. */
   constructor(
@@ -163,6 +182,17 @@ export class Delayed<T> {
   /** `Delayed('inc-...')`, as in Dask. */
   toString(): string {
     return `Delayed('${this.key}')`
+  }
+
+  static {
+    graphMarks = {
+      job: (d) => d.#markJob,
+      id: (d) => d.#markId,
+      set: (d, job, id) => {
+        d.#markJob = job
+        d.#markId = id
+      }
+    }
   }
 }
 

@@ -7,6 +7,7 @@
  * @internal
  * @module
  */
+import { KeyTable } from "./key-table.js"
 import { ReadyQueue } from "./ready-queue.js"
 import { addDependent, empty, removeDependent, type SchedulerHooks, type TaskRecord } from "./record.js"
 import type { TaskState } from "./state.js"
@@ -16,7 +17,7 @@ import type { TaskState } from "./state.js"
  * fields are read and written by the scheduler's modules directly (plain data on the hot path).
  */
 export class Machine<P> {
-  readonly table = new Map<string, TaskRecord<P>>()
+  readonly table = new KeyTable<TaskRecord<P>>()
   readonly ready = new ReadyQueue<TaskRecord<P>>()
   /** The next record's `seq` (order of addition). */
   nextSeq = 0

@@ -3,40 +3,35 @@
 //   node bench/profile/loop-block.mjs chunks 1000000 [chunk=10000]
 // graph: chains of 100 `delayed(inc)` (N nodes in all) summed in groups; prints how long the
 // synchronous `client.compute` call took, the longest event-loop block seen from the call to the
-// result (a 1 ms setInterval probe), and the total time. chunks: `client.map` of N tasks in chunks
-// of `chunk`, each chunk gathered before the next is submitted; prints µs per task and the longest block.
+// result (a 1 ms setInterval probe, bench/loop-probe.mjs), the total time, the process's CPU time
+// and the GC pauses. chunks: `client.map` of N tasks in chunks of `chunk`, each chunk gathered
+// before the next is submitted; prints µs per task and the longest block.
+// LOOP_BLOCKS=<file.json> also writes every block over 50 ms (or LOOP_BLOCKS_MS) there, for
+// bench/profile/blocks.mjs to match against a `--cpu-prof` profile of the same run.
+import { writeFileSync } from "node:fs"
 import os from "node:os"
-import { PerformanceObserver } from "node:perf_hooks"
 import { Client, delayed } from "weft"
-
-// The longest garbage-collection pause seen, to tell a GC pause from weft's own synchronous work.
-let longestGc = 0
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) longestGc = Math.max(longestGc, entry.duration)
-}).observe({ entryTypes: ["gc"] })
+import { probeLoop } from "../loop-probe.mjs"
 
 const [mode = "graph", nArg = "300000", extra] = process.argv.slice(2)
 const n = Number(nArg)
+const blocksFile = process.env.LOOP_BLOCKS
+const listOver = blocksFile === undefined ? undefined : Number(process.env.LOOP_BLOCKS_MS ?? 50)
+const allBlocks = []
 const inc = (x) => x + 1
 const sum = (xs) => xs.reduce((a, b) => a + b, 0)
 
-/** Longest gap between ticks of a 1 ms interval while `work` runs, in ms. */
+/** Runs `work` under the probe; keeps the blocks it lists, and returns what the probe saw plus the process's CPU time. */
 async function probe(work) {
-  let last = performance.now()
-  let longest = 0
-  const timer = setInterval(() => {
-    const now = performance.now()
-    longest = Math.max(longest, now - last)
-    last = now
-  }, 1)
-  try {
-    last = performance.now()
-    const out = await work()
-    longest = Math.max(longest, performance.now() - last)
-    return { out, longest }
-  } finally {
-    clearInterval(timer)
-  }
+  const cpu0 = process.cpuUsage()
+  const seen = await probeLoop(work, listOver)
+  const cpu = process.cpuUsage(cpu0)
+  if (seen.blocks !== undefined) allBlocks.push(...seen.blocks)
+  const blocks = seen.blocks === undefined ? "" : `, ${seen.blocks.length} blocks > ${listOver} ms`
+  const figures =
+    `longest block ${seen.longest.toFixed(0)} ms (main-thread CPU ${seen.longestCpu?.toFixed(0) ?? "?"} ms)${blocks}, process CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, ` +
+    `GC longest ${seen.gc.toFixed(0)} ms / all ${seen.gcTotal.toFixed(0)} ms, load ${os.loadavg()[0].toFixed(1)}`
+  return { value: seen.value, figures }
 }
 
 const client = await Client.local({ workers: 2 })
@@ -55,28 +50,24 @@ if (mode === "graph") {
     for (let g = 0; g < ends.length; g += 100) groups.push(delayed(sum)(ends.slice(g, g + 100)))
     const root = delayed(sum)(groups)
     let submitMs = 0
-    const cpu0 = process.cpuUsage()
     const t0 = performance.now()
-    const { out, longest } = await probe(async () => {
+    const { value, figures } = await probe(async () => {
       const s = performance.now()
       const future = client.compute(root)
       submitMs = performance.now() - s
-      const value = await future.result()
+      const result = await future.result()
       future.release()
-      return value
+      return result
     })
     const total = performance.now() - t0
-    const cpu = process.cpuUsage(cpu0)
     const expected = chains * (base + 100) + (chains * (chains - 1)) / 2
-    if (out !== expected) throw new Error(`wrong: ${out} != ${expected}`)
-    console.log(
-      `graph ${n}: compute() call ${submitMs.toFixed(0)} ms, longest block ${longest.toFixed(0)} ms, to result ${total.toFixed(0)} ms, process CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, longest GC ${longestGc.toFixed(0)} ms, load ${os.loadavg()[0].toFixed(1)}`
-    )
+    if (value !== expected) throw new Error(`wrong: ${value} != ${expected}`)
+    console.log(`graph ${n}: compute() call ${submitMs.toFixed(0)} ms, to result ${total.toFixed(0)} ms, ${figures}`)
   }
 } else {
   const chunk = Number(extra ?? 10_000)
   const t0 = performance.now()
-  const { longest } = await probe(async () => {
+  const { figures } = await probe(async () => {
     for (let i = 0; i < n; i += chunk) {
       const items = Array.from({ length: Math.min(chunk, n - i) }, (_, j) => 50_000_000 + i + j)
       const futures = client.map(inc, items)
@@ -86,8 +77,7 @@ if (mode === "graph") {
     }
   })
   const ms = performance.now() - t0
-  console.log(
-    `map ${n} in chunks of ${chunk}: ${((ms * 1000) / n).toFixed(1)} µs/task, longest block ${longest.toFixed(0)} ms, longest GC ${longestGc.toFixed(0)} ms, load ${os.loadavg()[0].toFixed(1)}`
-  )
+  console.log(`map ${n} in chunks of ${chunk}: ${((ms * 1000) / n).toFixed(1)} µs/task, ${figures}`)
 }
 await client.close()
+if (blocksFile !== undefined) writeFileSync(blocksFile, JSON.stringify(allBlocks))

@@ -6,7 +6,8 @@
  *   the longest gap between ticks of a 1 ms `setInterval` from the `compute` call to the value
  *   (the longest block of the event loop), the time of the `compute` call itself, the total, and
  *   the longest garbage-collection pause seen meanwhile (`PerformanceObserver`, entry type "gc"),
- *   which is the engine's and not weft's;
+ *   which is the engine's and not weft's; also the most CPU time the main thread spent between
+ *   two ticks (Linux), the longest block as a quiet machine would see it (bench/loop-probe.mjs);
  * - 1,000,000 tasks in `client.map` chunks of 10,000, each chunk gathered (and released) before
  *   the next is submitted: µs per task, and the longest block.
  *
@@ -14,8 +15,8 @@
  * map at <= 5 µs per task. One run per size (a 1,000,000-node graph takes seconds).
  */
 import os from "node:os"
-import { PerformanceObserver } from "node:perf_hooks"
 import { delayed, type Client, type Delayed } from "weft"
+import { probeLoop } from "../loop-probe.mjs"
 import { expect, freshBase, range, stats } from "../measure.js"
 import { startWeft } from "../pools.js"
 import type { Scenario } from "../scenario.js"
@@ -34,29 +35,10 @@ const sum = (xs: number[]) => {
   return s
 }
 
-/** Runs `work` under a 1 ms interval probe: its value, the longest gap between ticks (ms), and the longest GC pause (ms). */
-async function probe<T>(work: () => Promise<T>): Promise<{ value: T; longest: number; gc: number }> {
-  let gc = 0
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) gc = Math.max(gc, entry.duration)
-  })
-  observer.observe({ entryTypes: ["gc"] })
-  let last = performance.now()
-  let longest = 0
-  const timer = setInterval(() => {
-    const now = performance.now()
-    longest = Math.max(longest, now - last)
-    last = now
-  }, 1)
-  try {
-    last = performance.now()
-    const value = await work()
-    longest = Math.max(longest, performance.now() - last)
-    return { value, longest, gc }
-  } finally {
-    clearInterval(timer)
-    observer.disconnect()
-  }
+/** Runs `work` under the shared probe (bench/loop-probe.mjs): its value, the longest block (wall and main-thread CPU, ms) and GC pause. */
+async function probe<T>(work: () => Promise<T>): Promise<{ value: T; longest: number; cpu: number; gc: number }> {
+  const seen = await probeLoop(work)
+  return { value: seen.value, longest: seen.longest, cpu: seen.longestCpu ?? Number.NaN, gc: seen.gc }
 }
 
 /** `nodes / 100` chains of 100 incs from base + c, summed in groups of 100, then summed. */
@@ -77,7 +59,7 @@ async function graphRun(client: Client, nodes: number) {
   const { root, expected } = build(freshBase(), nodes)
   let callMs = 0
   const start = performance.now()
-  const { value, longest, gc } = await probe(async () => {
+  const { value, longest, cpu, gc } = await probe(async () => {
     const t = performance.now()
     const future = client.compute(root)
     callMs = performance.now() - t
@@ -87,12 +69,12 @@ async function graphRun(client: Client, nodes: number) {
   })
   const totalMs = performance.now() - start
   expect(value === expected, `graph of ${nodes}: ${value}, expected ${expected}`)
-  return { callMs, longest, gc, totalMs }
+  return { callMs, longest, cpu, gc, totalMs }
 }
 
 async function chunksRun(client: Client) {
   const start = performance.now()
-  const { longest, gc } = await probe(async () => {
+  const { longest, cpu, gc } = await probe(async () => {
     for (let i = 0; i < chunkTotal; i += chunk) {
       const items = range(freshBase(), chunk)
       const futures = client.map(inc, items)
@@ -101,12 +83,12 @@ async function chunksRun(client: Client) {
       for (const f of futures) f.release()
     }
   })
-  return { usPerTask: ((performance.now() - start) * 1000) / chunkTotal, longest, gc }
+  return { usPerTask: ((performance.now() - start) * 1000) / chunkTotal, longest, cpu, gc }
 }
 
-const blockRow = (scenario: string, longest: number, gc: number, extra: string): Row => ({
+const blockRow = (scenario: string, longest: number, cpu: number, gc: number, extra: string): Row => ({
   scenario,
-  weft: `longest block ${longest.toFixed(0)} ms (GC ${gc.toFixed(0)} ms)`,
+  weft: `longest block ${longest.toFixed(0)} ms (main-thread CPU ${cpu.toFixed(0)} ms, GC ${gc.toFixed(0)} ms)`,
   raw: "-",
   ratio: undefined,
   target: `no block > ${blockLimitMs} ms`,
@@ -128,15 +110,17 @@ export const loopScenario: Scenario = {
         for (let r = 0; r < (nodes > 300_000 ? 1 : Math.min(reps, 3)); r++) runs.push(await graphRun(client, nodes))
         const longest = stats(runs.map((r) => r.longest))
         const gc = stats(runs.map((r) => r.gc))
+        const cpu = stats(runs.map((r) => (Number.isNaN(r.cpu) ? r.longest : r.cpu)))
         const total = stats(runs.map((r) => r.totalMs))
         const call = stats(runs.map((r) => r.callMs))
         log(
-          `  ${nodes} nodes: compute() ${call.median.toFixed(0)} ms, longest block ${longest.median.toFixed(0)} ms, total ${total.median.toFixed(0)} ms`
+          `  ${nodes} nodes: compute() ${call.median.toFixed(0)} ms, longest block ${longest.median.toFixed(0)} ms (CPU ${cpu.median.toFixed(0)} ms), total ${total.median.toFixed(0)} ms`
         )
         rows.push(
           blockRow(
             `client.compute of a ${nodes.toLocaleString("en")}-node graph, to its value`,
             longest.median,
+            cpu.median,
             gc.median,
             `compute() call ${call.median.toFixed(0)} ms, total ${(total.median / 1000).toFixed(2)} s`
           )
@@ -147,7 +131,7 @@ export const loopScenario: Scenario = {
       log(`  chunked map: ${chunked.usPerTask.toFixed(1)} µs/task, longest block ${chunked.longest.toFixed(0)} ms`)
       rows.push({
         scenario: `${chunkTotal.toLocaleString("en")} tasks in map chunks of ${chunk.toLocaleString("en")} (+ gather each)`,
-        weft: `${chunked.usPerTask.toFixed(1)} µs/task, longest block ${chunked.longest.toFixed(0)} ms`,
+        weft: `${chunked.usPerTask.toFixed(1)} µs/task, longest block ${chunked.longest.toFixed(0)} ms (main-thread CPU ${chunked.cpu.toFixed(0)} ms)`,
         raw: "-",
         ratio: undefined,
         target: `<= ${chunkTargetUs} µs/task`,

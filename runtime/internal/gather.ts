@@ -92,7 +92,8 @@ export function gatherInto(
   }
   const finish = (exit: GatherExit) => {
     finished = true
-    for (const record of records) engine.unlisten(record, onSettled)
+    // Once every record has settled, each listener has run and been dropped: nothing to take back.
+    if (pending > 0) for (const record of records) engine.unlisten(record, onSettled)
     done(exit)
   }
   const complete = () => {

@@ -18,12 +18,13 @@
  * @internal
  */
 import { recordIn } from "./client-engine.js"
-import type { Delayed } from "../../dsl/delayed.js"
+import { graphMarks, type Delayed } from "../../dsl/delayed.js"
 import type { NormalizedTaskOptions } from "../../dsl/options.js"
 import type { FutureOf } from "../../dsl/types.js"
 import { delayedBrand, futureBrand } from "../../core/brand.js"
 import type { Engine } from "./engine.js"
 import type { TaskRecordOf } from "./task-record.js"
+import { Chunked, Ints } from "./columns.js"
 
 /** The records of some outputs, and a function that lets go of the intermediates once the outputs are held. */
 export interface Materialized {
@@ -68,33 +69,52 @@ const fanOutRefused = (key: string, name: string): TypeError =>
       `which expand it first; client.compute, persist and submit need every task up front.`
   )
 
-/** One graph being added: the walk (ids, post-order, use counts), then the records, resumable. */
+/** Flags per id of a graph job. */
+const visited = 1
+/** The job holds the record (acquired) until its last user in the graph is added. */
+const held = 2
+const output = 4
+/** An output waiting on the job's hold until its node comes up (`gateOutputs`). */
+const gated = 8
+const noInputs: ReadonlyArray<never> = []
+
+/** The numbers of the jobs not done yet: a Delayed marked by one of them is numbered by another job in a Map of its own. */
+const liveJobs = new Set<number>()
+let lastJob = 0
+
+/**
+ * One graph being added: the walk (ids, post-order, use counts), then the records, resumable.
+ * Per node it keeps a few numbers in plain arrays indexed by id (no object, closure or Map entry
+ * per node): a Map of a million entries grows in single steps of hundreds of milliseconds, and
+ * every object per node is more for the garbage collector to mark.
+ */
 class GraphJob {
   readonly #engine: Engine
   readonly #outputs: ReadonlyArray<Delayed<unknown>>
   readonly #options: ((own: NormalizedTaskOptions) => NormalizedTaskOptions) | undefined
-  /** Every Delayed met, its id (in the order met). */
-  readonly #ids = new Map<Delayed<unknown>, number>()
-  /** Per id: uses by calls of the graph not added yet; the record once added; whether this job holds it. */
-  readonly #uses: number[] = []
-  readonly #records: Array<TaskRecordOf | undefined> = []
-  readonly #held: boolean[] = []
-  /** Per id: pushed on the walk's stack once. */
-  readonly #visited: boolean[] = []
-  /** Ids of the outputs (kept held until `releaseOutputs`). */
-  readonly #isOutput = new Set<number>()
-  /** Per id: the Delayed. */
-  readonly #nodes: Delayed<unknown>[] = []
-  /** The walk: its stack (node, next input), the post-order so far (ids), the next root. */
-  readonly #stack: Array<[Delayed<unknown>, number]> = []
-  readonly #order: number[] = []
+  /** This job's number, kept on the Delayeds it numbers (`graphMarks`). */
+  readonly #job: number
+  /** Ids of Delayeds another live job had marked first (graphs added at the same time that share nodes). */
+  #foreign: Map<Delayed<unknown>, number> | undefined = undefined
+  /** Per id: the Delayed; uses by calls of the graph not added yet; the record once added; flags. */
+  readonly #nodes = new Chunked<Delayed<unknown>>()
+  readonly #uses = new Ints()
+  readonly #records = new Chunked<TaskRecordOf>()
+  readonly #flags = new Ints()
+  /** Ids of the outputs, in order (kept held until `releaseOutputs`). */
+  readonly #outputIds: number[]
+  /** The walk: its stack as two parallel arrays (id, next input), the post-order so far (ids), the next root. */
+  readonly #stackIds = new Ints()
+  readonly #stackNext = new Ints()
+  readonly #order = new Ints()
   /** The ids of the Delayed inputs of the call being added (reused). */
   readonly #inputIds: number[] = []
   #root = 0
   /** The add: the next position in `#order`. */
   #next = 0
-  /** Gated outputs (by id), while the graph is added in slices, and the hold they wait on. */
-  readonly #gated = new Map<number, TaskRecordOf>()
+  /** Ids of the gated outputs, while the graph is added in slices; those before the cursor no longer wait. */
+  readonly #gatedIds: number[] = []
+  #gatedCursor = 0
   #hold: TaskRecordOf | undefined = undefined
   #outputsReleased = false
   done = false
@@ -107,20 +127,31 @@ class GraphJob {
     this.#engine = engine
     this.#outputs = outputs
     this.#options = options
-    for (const d of outputs) this.#isOutput.add(this.#id(d))
+    this.#job = lastJob = lastJob >= 0x3fffffff ? 1 : lastJob + 1
+    liveJobs.add(this.#job)
+    this.#outputIds = outputs.map((d) => this.#id(d))
+    for (const id of this.#outputIds) this.#flags.set(id, this.#flags.get(id) | output)
   }
 
+  /** The id of `d` in this job (a new one the first time). */
   #id(d: Delayed<unknown>): number {
-    let id = this.#ids.get(d)
-    if (id === undefined) {
-      id = this.#uses.length
-      this.#ids.set(d, id)
-      this.#nodes.push(d)
-      this.#uses.push(0)
-      this.#records.push(undefined)
-      this.#held.push(false)
-      this.#visited.push(false)
+    if (graphMarks.job(d) === this.#job) {
+      const id = graphMarks.id(d)
+      if (this.#nodes.get(id) === d) return id
     }
+    const foreign = this.#foreign
+    if (foreign !== undefined) {
+      const id = foreign.get(d)
+      if (id !== undefined) return id
+    }
+    const id = this.#nodes.length
+    this.#nodes.push(d)
+    this.#uses.push(0)
+    this.#records.push(undefined)
+    this.#flags.push(0)
+    const owner = graphMarks.job(d)
+    if (owner !== 0 && owner !== this.#job && liveJobs.has(owner)) (this.#foreign ??= new Map()).set(d, id)
+    else graphMarks.set(d, this.#job, id)
     return id
   }
 
@@ -129,8 +160,8 @@ class GraphJob {
     let n = 0
     while (!this.done) {
       if (++n % graphSlices.clockEvery === 0 && performance.now() >= deadline) return false
-      if (this.#root < this.#outputs.length || this.#stack.length > 0) this.#walkOne()
-      else if (this.#next < this.#order.length) this.#addOne(this.#order[this.#next++])
+      if (this.#root < this.#outputIds.length || this.#stackIds.length > 0) this.#walkOne()
+      else if (this.#next < this.#order.length) this.#addOne(this.#order.get(this.#next++))
       else this.#finish()
     }
     return true
@@ -138,45 +169,48 @@ class GraphJob {
 
   /** One move of the walk: the next input of the node on top of the stack, or that node done (post-order). */
   #walkOne(): void {
-    const stack = this.#stack
-    if (stack.length === 0) {
-      const root = this.#outputs[this.#root++]
-      const id = this.#id(root)
-      if (!this.#visited[id]) {
-        this.#visited[id] = true
-        stack.push([root, 0])
-      }
+    const stackIds = this.#stackIds
+    const stackNext = this.#stackNext
+    if (stackIds.length === 0) {
+      this.#visit(this.#outputIds[this.#root++])
       return
     }
-    const top = stack[stack.length - 1]
-    const node = top[0].node
-    const inputs = node.kind === "call" ? node.inputs : []
-    const i = top[1]
+    const top = stackIds.length - 1
+    const topId = stackIds.get(top)
+    const node = this.#nodes.get(topId)!.node
+    const inputs = node.kind === "call" ? node.inputs : noInputs
+    const i = stackNext.get(top)
     if (i >= inputs.length) {
-      stack.pop()
-      this.#order.push(this.#ids.get(top[0])!)
+      stackIds.pop()
+      stackNext.pop()
+      this.#order.push(topId)
       return
     }
-    top[1] = i + 1
+    stackNext.set(top, i + 1)
     const input = inputs[i]
     if (!(delayedBrand in input)) return
-    const d = input as Delayed<unknown>
-    const id = this.#id(d)
-    this.#uses[id]++
-    if (!this.#visited[id]) {
-      this.#visited[id] = true
-      stack.push([d, 0])
-    }
+    const id = this.#id(input as Delayed<unknown>)
+    this.#uses.set(id, this.#uses.get(id) + 1)
+    this.#visit(id)
+  }
+
+  /** Pushes node `id` on the walk's stack, the first time only. */
+  #visit(id: number): void {
+    const flags = this.#flags.get(id)
+    if ((flags & visited) !== 0) return
+    this.#flags.set(id, flags | visited)
+    this.#stackIds.push(id)
+    this.#stackNext.push(0)
   }
 
   /** Adds the record of node `id`, whose inputs are all added; lets go of inputs it was the last use of. */
   #addOne(id: number): void {
     const engine = this.#engine
-    const d = this.#nodes[id]
+    const d = this.#nodes.get(id)!
     const node = d.node
     if (node.kind === "fanout") throw fanOutRefused(d.key, node.name)
     if (node.kind === "future") {
-      this.#records[id] = recordOfFuture(engine, node.future) // held by its Future already
+      this.#records.set(id, recordOfFuture(engine, node.future)) // held by its Future already
       return
     }
     const n = node.inputs.length
@@ -187,36 +221,39 @@ class GraphJob {
       const input = node.inputs[i]
       if (futureBrand in input) inputs[i] = recordOfFuture(engine, input as FutureOf<unknown>)
       else {
-        const j = this.#ids.get(input as Delayed<unknown>)!
+        const j = this.#id(input as Delayed<unknown>)
         inputIds.push(j)
-        inputs[i] = this.#records[j]!
+        inputs[i] = this.#records.get(j)!
       }
     }
     const options = this.#options === undefined ? node.options : this.#options(node.options)
-    const gated = this.#gated.get(id)
-    if (gated !== undefined) engine.attach(gated, node.fn, node.template, inputs, options)
-    else if (this.#records[id] === undefined) {
+    const flags = this.#flags
+    if ((flags.get(id) & gated) !== 0) engine.attach(this.#records.get(id)!, node.fn, node.template, inputs, options)
+    else if (this.#records.get(id) === undefined) {
       const record = engine.submitKeyed(d.key, node.fn, node.template, inputs, options)
       // Hold it until its last user in the graph is added: a record nobody wants would be let go at once.
       engine.scheduler.acquire(record)
-      this.#records[id] = record
-      this.#held[id] = true
+      this.#records.set(id, record)
+      flags.set(id, flags.get(id) | held)
     }
     for (let i = 0; i < inputIds.length; i++) {
       const j = inputIds[i]
-      if (--this.#uses[j] === 0 && !this.#isOutput.has(j)) this.#let(j)
+      const uses = this.#uses.get(j) - 1
+      this.#uses.set(j, uses)
+      if (uses === 0 && (flags.get(j) & output) === 0) this.#let(j)
     }
   }
 
   /** Stops holding the record of id `j`. */
   #let(j: number): void {
-    if (!this.#held[j]) return
-    this.#held[j] = false
-    this.#engine.scheduler.release(this.#records[j]!)
+    const flags = this.#flags.get(j)
+    if ((flags & held) === 0) return
+    this.#flags.set(j, flags & ~held)
+    this.#engine.scheduler.release(this.#records.get(j)!)
   }
 
   #finish(): void {
-    this.done = true
+    this.#end()
     const hold = this.#hold
     if (hold === undefined) return
     this.#hold = undefined
@@ -225,32 +262,44 @@ class GraphJob {
     if (this.#outputsReleased) this.#letOutputs()
   }
 
+  /** Done: the marks this job left on Delayeds are free for other jobs. */
+  #end(): void {
+    this.done = true
+    liveJobs.delete(this.#job)
+  }
+
   /** The graph is not added yet: each output gets its record now (an existing one, or one waiting on a hold). */
   gateOutputs(): void {
     const engine = this.#engine
-    for (const d of this.#outputs) {
-      const id = this.#ids.get(d)!
-      if (this.#records[id] !== undefined) continue
+    for (const id of this.#outputIds) {
+      if (this.#records.get(id) !== undefined) continue
+      const d = this.#nodes.get(id)!
       const node = d.node
       if (node.kind === "future") {
-        this.#records[id] = recordOfFuture(engine, node.future)
+        this.#records.set(id, recordOfFuture(engine, node.future))
         continue
       }
       if (node.kind === "fanout") throw fanOutRefused(d.key, node.name)
       const options = this.#options === undefined ? node.options : this.#options(node.options)
       this.#hold ??= engine.holdGraph(options)
       const record = engine.gate(d.key, node.fn, options, this.#hold)
-      if (record.dependencies.length === 1 && record.dependencies[0] === this.#hold) this.#gated.set(id, record)
+      if (record.dependencies.length === 1 && record.dependencies[0] === this.#hold) {
+        this.#flags.set(id, this.#flags.get(id) | gated)
+        this.#gatedIds.push(id)
+      }
       engine.scheduler.acquire(record)
-      this.#records[id] = record
-      this.#held[id] = true
+      this.#records.set(id, record)
+      this.#flags.set(id, this.#flags.get(id) | held)
     }
   }
 
   /** Adds the rest in slices, one per turn of the event loop. */
   later(): void {
     setImmediate(() => {
-      if (this.#engine.closed) return // close() cancelled what was added (the hold too)
+      if (this.#engine.closed) {
+        this.#end() // close() cancelled what was added (the hold too)
+        return
+      }
       if (this.#abandoned()) {
         this.drop()
         return
@@ -267,24 +316,33 @@ class GraphJob {
     })
   }
 
-  /** True when no output is pending any more (each cancelled or released): adding the rest would run it for nobody. */
+  /**
+   * True when no output is pending any more (each cancelled or released): adding the rest would
+   * run it for nobody. A gated output that stopped waiting does not wait again, so the scan
+   * resumes where the last one stopped.
+   */
   #abandoned(): boolean {
-    for (const record of this.#gated.values()) if (record.inTable && record.state === "waiting") return false
-    return this.#gated.size > 0
+    const ids = this.#gatedIds
+    for (; this.#gatedCursor < ids.length; this.#gatedCursor++) {
+      const record = this.#records.get(ids[this.#gatedCursor])!
+      if (record.inTable && record.state === "waiting") return false
+    }
+    return ids.length > 0
   }
 
   /** Stops: lets go of every record held (intermediates; outputs too when `all` or once the Futures hold them) and of the hold. */
   drop(all = false): void {
-    this.done = true
+    this.#end()
     const hold = this.#hold
     this.#hold = undefined
     const outputs = all || this.#outputsReleased
-    for (let j = 0; j < this.#held.length; j++) if (outputs || !this.#isOutput.has(j)) this.#let(j)
+    const flags = this.#flags
+    for (let j = 0; j < flags.length; j++) if (outputs || (flags.get(j) & output) === 0) this.#let(j)
     if (hold !== undefined) this.#engine.scheduler.succeed(hold, undefined)
   }
 
   outputRecords(): TaskRecordOf[] {
-    return this.#outputs.map((d) => this.#records[this.#ids.get(d)!]!)
+    return this.#outputIds.map((id) => this.#records.get(id)!)
   }
 
   /** The outputs' Futures hold them now: the job's own holds go (the intermediates' once the graph is added). */
@@ -295,7 +353,7 @@ class GraphJob {
   }
 
   #letOutputs(): void {
-    for (const j of this.#isOutput) this.#let(j)
+    for (const id of this.#outputIds) this.#let(id)
   }
 }
 

@@ -80,6 +80,25 @@ describe("a graph added in slices", () => {
     future.release()
   })
 
+  test("two graphs sharing nodes, added at the same time, and one of them again: every value right, nothing left", async () => {
+    // The jobs number their Delayeds on the Delayeds themselves: the shared chains are numbered by
+    // both jobs at once, and again by a third job once the first two are done.
+    const shared = chainsGraph(6_000, 20, 100)
+    const a = delayed(sum)([shared, chainsGraph(7_000, 10, 100)])
+    const b = delayed(sum)([chainsGraph(8_000, 10, 100), shared])
+    const [fa, fb] = [client().compute(a), client().compute(b)]
+    const own = expected(6_000, 20, 100)
+    expect(await fa.result()).toBe(own + expected(7_000, 10, 100))
+    expect(await fb.result()).toBe(expected(8_000, 10, 100) + own)
+    fa.release()
+    fb.release()
+    const again = client().compute(b)
+    expect(await again.result()).toBe(expected(8_000, 10, 100) + own)
+    again.release()
+    await turns(2)
+    expect(engineOf(client()).scheduler.size).toBe(0)
+  })
+
   test("cancelling the output while the graph goes in stops adding it, and nothing is left", async () => {
     const future = client().compute(chainsGraph(3_000, 50, 100))
     await future.cancel()
