@@ -344,9 +344,12 @@ class Cluster implements ClusterExecutor {
    * they read results (rather than travel in every job that uses it). The SET goes out on the
    * command connection before any job that needs it. When Redis refuses it (full), the engine
    * hears of it as missing: a scattered value cannot be computed again, so it is lost, with why.
+   * A value over Redis's limit for one string is refused at once (as a result over it is).
    */
   #store(key: string, value: unknown): HeldResult {
     const bytes = serialize(value)
+    if (bytes.length > maxValueBytes())
+      throw new ValueTooLargeError(key, bytes.length, maxValueBytes(), "scattered value")
     this.cmd.set(keys.result(this.settings.prefix, this.clientId, key), bytes).catch((error: unknown) => {
       const detail = redact(error instanceof Error ? error.message : String(error))
       this.#lineage?.([key], { wait: false, reason: `it could not be stored in Redis (${detail})` }).catch(() => {})
