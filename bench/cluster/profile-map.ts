@@ -60,7 +60,10 @@ const redis = await startRedis({ executable })
 const admin = new Redis(redis.url)
 const workers = [await startWorker(redis.url, "prof-w1"), await startWorker(redis.url, "prof-w2")]
 const client = await Client.connect(redis.url, process.env.CONC ? { concurrency: Number(process.env.CONC) } : {})
-const side = what === "map" && process.env.NO_BULLMQ === undefined ? await startBullmqSide(redis.url, 2, { redisPid: redis.pid }) : undefined
+const side =
+  what === "map" && process.env.NO_BULLMQ === undefined
+    ? await startBullmqSide(redis.url, 2, { redisPid: redis.pid })
+    : undefined
 const tasks = what === "map" ? 20_000 : what === "tree" ? 16_383 : 200
 const run = () => (what === "map" ? mapGather(client, tasks) : what === "tree" ? tree(client) : cpu(client))
 try {

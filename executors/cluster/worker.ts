@@ -22,7 +22,7 @@ import { withInputs } from "../held-inputs.js"
 import { openRedis, parseRedisUrl, redact, type RedisTarget } from "./connection.js"
 import { deleteClientKeys } from "./cleanup.js"
 import { sweepEveryMs, sweepLapsedClients } from "./lease-sweep.js"
-import { hashRefusal, mapRoot, versionRefusal } from "./job-input.js"
+import { batchGone, hashRefusal, mapRoot, versionRefusal } from "./job-input.js"
 import {
   clusterProtocolVersion,
   decodeBatch,
@@ -33,7 +33,7 @@ import {
 } from "./protocol.js"
 import { defineStore, ResultWriter } from "./result-writer.js"
 import { LogForwarder } from "./task-logs.js"
-import { deserialize } from "node:v8"
+import { decodeValue } from "./value-codec.js"
 import { parseBytes } from "../../core/duration.js"
 
 /** Options of `startWorker` (and the flags of `weft worker`). */
@@ -193,13 +193,19 @@ class WorkerRuntime implements WorkerHandle {
       throw new Error(`weft worker ${this.name}: job ${job.id} is not a weft batch.`)
     const id = job.id!
     const client = data.client
-    if ((await cmd.exists(keys.lease(this.prefix, client))) === 0) {
+    // One round trip: is the client alive, and its batch (taken: nobody else runs this job).
+    const [[, alive], [, bytes]] = (await cmd
+      .pipeline()
+      .exists(keys.lease(this.prefix, client))
+      .getdelBuffer(keys.batch(this.prefix, client, id))
+      .exec()) as [[unknown, number], [unknown, Buffer | null]]
+    if (alive === 0) {
       // Its client is gone (died, or closed): drop the job, and what it left.
       await deleteClientKeys(cmd, this.prefix, client)
       return
     }
-    const refusal = versionRefusal(data, this.name)
-    const original = refusal === undefined ? decodeBatch(data.batch) : undefined
+    const refusal = versionRefusal(data, this.name) ?? (bytes === null ? batchGone(id) : undefined)
+    const original = refusal === undefined ? decodeBatch(bytes!) : undefined
     const batch = original === undefined ? undefined : mapRoot(original, data.root, this.options.root)
     const writer = new ResultWriter(cmd, this.prefix, client, id, batch?.keys ?? [])
     const refused = refusal ?? hashRefusal(original!, data.modules, data.root, this.options.root)
@@ -215,7 +221,7 @@ class WorkerRuntime implements WorkerHandle {
         )
       const missing = inputs.filter((_, i) => found[i] === null)
       if (missing.length > 0) return writer.entry({ job: id, kind: "missing", keys: missing })
-      values = new Map(inputs.map((key, i) => [key, deserialize(found[i]!)]))
+      values = new Map(inputs.map((key, i) => [key, decodeValue(found[i]!)]))
     }
     if (this.#aborted.delete(id)) return
     const abort = new BatchAbort()

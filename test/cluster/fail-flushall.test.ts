@@ -116,7 +116,12 @@ test('FLUSHALL, then gather(..., { errors: "skip" }): a result found lost during
     throw new Error(`no ${x}`)
   }, 3)
   await wait([pure, impure, data, failed])
-  expect([pure.status, impure.status, data.status, failed.status]).toEqual(["finished", "finished", "finished", "error"])
+  expect([pure.status, impure.status, data.status, failed.status]).toEqual([
+    "finished",
+    "finished",
+    "finished",
+    "error"
+  ])
   await cluster.admin.flushall()
   // Still "finished" on the client: the loss of the impure result and the scattered value is only
   // discovered by this gather's fetch. The pure one is computed again; the lost ones are skipped.

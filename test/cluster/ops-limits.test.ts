@@ -58,7 +58,9 @@ describe("values over Redis's limit", () => {
     }
     expect(error).toBeInstanceOf(ValueTooLargeError)
     expect((error as ValueTooLargeError).what).toBe("scattered value")
-    expect((error as Error).message).toMatch(/^The scattered value of Uint8Array-\S+ serializes to 10\d{5} bytes \(1\.0 MB\)/)
+    expect((error as Error).message).toMatch(
+      /^The scattered value of Uint8Array-\S+ serializes to 10\d{5} bytes \(1\.0 MB\)/
+    )
     // scatterMany refuses the whole list: none of it is stored or held.
     expect(() => client.scatterMany([new Uint8Array(10), new Uint8Array(limit + 1)])).toThrow(ValueTooLargeError)
     expect(client.heldKeys()).toEqual([])
