@@ -37,9 +37,9 @@ import {
   type Completion,
   type ControlMessage,
   type JobData,
-  type StreamEntry,
-  type WorkerInfo
+  type StreamEntry
 } from "./protocol.js"
+import { registeredThreads, registrations } from "./registry.js"
 import { deleteClientKeys } from "./cleanup.js"
 import { moduleHashes } from "./job-input.js"
 import { renewLease } from "./lease-sweep.js"
@@ -418,33 +418,12 @@ class Cluster implements ClusterExecutor {
   }
 
   async workerCount(): Promise<number> {
-    return (await this.#registrations()).length
+    return (await registrations(this.cmd, this.settings.prefix)).length
   }
 
   /** Counts the registered workers' threads (at connect, then every few seconds). */
   async countThreads(): Promise<void> {
-    const found = await this.#registrations()
-    if (found.length === 0) return void (this.#threads = 0)
-    let threads = 0
-    for (const text of await this.cmd.mget(...found)) {
-      try {
-        threads += text === null ? 0 : Math.max(0, Number((JSON.parse(text) as WorkerInfo).threads) || 0)
-      } catch {
-        // not a worker's registration
-      }
-    }
-    this.#threads = threads
-  }
-
-  async #registrations(): Promise<string[]> {
-    const out: string[] = []
-    let cursor = "0"
-    do {
-      const [next, found] = await this.cmd.scan(cursor, "MATCH", keys.workers(this.settings.prefix), "COUNT", 1000)
-      cursor = next
-      out.push(...found)
-    } while (cursor !== "0")
-    return out
+    this.#threads = await registeredThreads(this.cmd, this.settings.prefix)
   }
 
   close(): Promise<void> {
