@@ -12,7 +12,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { serialize } from "node:v8"
-import { Queue, QueueEvents } from "bullmq"
+import { Queue } from "bullmq"
 import type { Redis } from "ioredis"
 import type { PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
 import { ClusterMemoryError, LostResultError } from "../../core/errors.js"
@@ -111,15 +111,15 @@ export async function makeClusterExecutor(settings: ClusterExecutorSettings): Pr
   const cmd = await open("cmd")
   const extra: Redis[] = []
   try {
-    extra.push(await open("read"), await open("events"))
+    extra.push(await open("read"))
     if (settings.forwardLogs !== undefined) extra.push(await open("logs"))
   } catch (error) {
     cmd.disconnect()
     for (const redis of extra) redis.disconnect()
     throw error
   }
-  const [reader, eventsConnection, logs] = extra as [Redis, Redis, Redis | undefined]
-  const cluster = new Cluster(settings, clientId, cmd, reader, eventsConnection, logs)
+  const [reader, logs] = extra as [Redis, Redis | undefined]
+  const cluster = new Cluster(settings, clientId, cmd, reader, logs)
   await cluster.countThreads().catch(() => {})
   return cluster
 }
@@ -127,10 +127,11 @@ export async function makeClusterExecutor(settings: ClusterExecutorSettings): Pr
 class Cluster implements ClusterExecutor {
   readonly kind = "cluster"
   readonly startsLate = true
+  /** A BullMQ job costs about a millisecond of CPU (client, worker, Redis): batches of ~100 ms of work. */
+  readonly batchMs = 100
   readonly remote: RemoteResults
   readonly #pending = new Map<string, Pending>()
   readonly #queue: Queue
-  readonly #events: QueueEvents
   readonly #reader: CompletionReader
   readonly #leaseTimer: NodeJS.Timeout
   readonly #watch: JobWatch
@@ -149,10 +150,9 @@ class Cluster implements ClusterExecutor {
     readonly clientId: string,
     readonly cmd: Redis,
     reader: Redis,
-    eventsConnection: Redis,
     logs: Redis | undefined
   ) {
-    this.#connections = [cmd, reader, eventsConnection]
+    this.#connections = [cmd, reader]
     this.#countTimer = setInterval(() => void this.countThreads().catch(() => {}), threadCountMs)
     this.#countTimer.unref()
     const { prefix, leaseMs } = settings
@@ -162,19 +162,14 @@ class Cluster implements ClusterExecutor {
     this.#leaseTimer.unref()
     this.#queue = new Queue(settings.queue, { connection: cmd, prefix })
     this.#queue.on("error", () => {})
-    this.#events = new QueueEvents(settings.queue, { connection: eventsConnection, prefix })
-    this.#events.on("error", () => {})
-    this.#events.on("failed", ({ jobId: id, failedReason }) => this.#jobFailed(id, failedReason))
     this.#reader = new CompletionReader(reader, cmd, keys.completions(prefix, clientId), (entry) => this.#entry(entry))
     // Jobs that vanished (Redis restarted without persistence, FLUSHALL) are queued again: job-watch.ts.
     this.#watch = new JobWatch(
       cmd,
       (id) => this.#queue.toKey(id),
       () => [...this.#pending.keys()],
-      (id) => {
-        this.#renewLease()
-        this.#settle(id, new ExecutorFailure("aborted", "The batch's job vanished from Redis; it is queued again."))
-      },
+      (id) => this.#requeue(id, "The batch's job vanished from Redis"),
+      (id, reason) => this.#jobFailed(id, reason),
       { key: keys.lease(prefix, clientId), onGone: () => this.#renewLease() }
     )
     this.#logs =
@@ -243,6 +238,7 @@ class Cluster implements ClusterExecutor {
     if (entry.kind === "part") return this.#part(pending, entry.part, entry.done)
     if (entry.kind === "missing" && this.#lineage !== undefined) return this.#missingInputs(entry.job, entry.keys)
     if (entry.kind === "started") return pending.onStart?.()
+    if (entry.kind === "requeue") return this.#requeue(entry.job, "The batch's job outlived its batch in Redis")
     const n = pending.keys.length
     const error =
       entry.kind === "refused"
@@ -296,9 +292,16 @@ class Cluster implements ClusterExecutor {
     this.#settle(pending.id, { results, failed, elapsedMs: completion.elapsedMs ?? 0, streamed, timing })
   }
 
+  /** Redis lost a job or its batch (restarted without persistence, flushed): the engine sends the batch again. */
+  #requeue(id: string, why: string): void {
+    this.#renewLease()
+    this.#settle(id, new ExecutorFailure("aborted", `${why}; it is queued again.`))
+  }
+
   /** A job failed in BullMQ: its worker died (stalled) or its processor crashed. */
   #jobFailed(id: string, reason: string): void {
     if (!this.#pending.has(id)) return
+    this.#queue.remove(id).catch(() => {}) // kept for this look only (`jobOptions`)
     this.#settle(
       id,
       new ExecutorFailure("worker-died", `The worker running this batch died or failed: ${redact(reason)}`)
@@ -448,14 +451,20 @@ class Cluster implements ClusterExecutor {
     } catch {
       // Redis is gone: the lease lapses and a worker deletes the rest.
     }
-    await Promise.allSettled([this.#events.close(), this.#queue.close()])
+    await this.#queue.close().catch(() => {})
     // Every connection: BullMQ does not close one it was given (the events one kept the process alive).
     for (const redis of this.#connections) redis.disconnect()
   }
 }
 
 const aborted = () => new ExecutorFailure("aborted", "The batch was aborted.")
-const jobOptions = (jobId: string) => ({ jobId, removeOnComplete: true, removeOnFail: true, attempts: 1 })
+/** A failed job is kept (an hour at most, a thousand failed jobs of the queue) until its client reads why (job-watch.ts). */
+const jobOptions = (jobId: string) => ({
+  jobId,
+  removeOnComplete: true,
+  removeOnFail: { age: 3600, count: 1000 },
+  attempts: 1
+})
 
 /** A part's outcomes as the engine takes them: a `HeldResult` per stored result, the error of each failed task. */
 function heldResults(taskKeys: ReadonlyArray<string>, completion: Completion): unknown[] {

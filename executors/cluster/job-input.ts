@@ -26,13 +26,6 @@ export function versionRefusal(data: JobData, worker: string): EncodedError | un
   )
 }
 
-/** The error of a job whose batch is not in Redis (the client removed it, or Redis lost it). */
-export function batchGone(job: string): EncodedError {
-  return encodeError(
-    new Error(`The batch of job ${job} is no longer in Redis (the client withdrew it, or Redis lost it).`)
-  )
-}
-
 /** The batch with registered modules under the client's root moved under this worker's `root`. */
 export function mapRoot(batch: WireBatch, clientRoot: string, root: string | undefined): WireBatch {
   if (root === undefined) return batch

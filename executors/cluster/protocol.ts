@@ -102,6 +102,8 @@ export type StreamEntry =
   | { readonly job: string; readonly kind: "started" }
   /** The job was dropped: an input it needs is no longer held (`keys`). */
   | { readonly job: string; readonly kind: "missing"; readonly keys: ReadonlyArray<string> }
+  /** The job's batch was not in Redis (it restarted, or was flushed, between the two writes): queue it again. */
+  | { readonly job: string; readonly kind: "requeue" }
 
 /** A message on the control channel. */
 export type ControlMessage =

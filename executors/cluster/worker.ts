@@ -5,8 +5,10 @@
  * finish (`ResultWriter`), drops jobs of clients without a lease, and stops batches that a client
  * aborts (pub/sub) or whose client's lease lapsed.
  *
- * BullMQ settings: a 4 s lock renewed every 2 s and a stalled check every 2 s, so that the batch
- * of a worker killed outright comes back within seconds (not BullMQ's default 30 s), and
+ * BullMQ settings: a 6 s lock renewed every half second (so that a worker whose event loop or
+ * process stalls for up to ~5 s under load keeps its batch: its lock is never less than 5 s from
+ * expiring while it lives) and a stalled check every second, so that the batch of a worker killed
+ * outright comes back within about 7 s (not BullMQ's default 30 s), and
  * `maxStalledCount: 0`, so that the job fails at once and the client decides, with its own
  * `allowedFailures`, whether the tasks rerun (as new jobs, on any worker) or fail with
  * `KilledWorkerError`.
@@ -22,7 +24,7 @@ import { withInputs } from "../held-inputs.js"
 import { openRedis, parseRedisUrl, redact, type RedisTarget } from "./connection.js"
 import { deleteClientKeys } from "./cleanup.js"
 import { sweepEveryMs, sweepLapsedClients } from "./lease-sweep.js"
-import { batchGone, hashRefusal, mapRoot, versionRefusal } from "./job-input.js"
+import { hashRefusal, mapRoot, versionRefusal } from "./job-input.js"
 import {
   clusterProtocolVersion,
   decodeBatch,
@@ -76,8 +78,11 @@ interface Running {
   readonly abort: BatchAbort
 }
 
-const lockMs = 4_000
-const stalledMs = 2_000
+/** BullMQ's lock on a running job, renewed every `lockRenewMs / 2`: a stalled event loop keeps its job for ~5.5 s. */
+const lockMs = 6_000
+const lockRenewMs = 1_000
+/** Every second a worker looks for jobs whose lock lapsed (their worker died). */
+const stalledMs = 1_000
 const heartbeatMs = 3_000
 const leaseCheckMs = 2_000
 
@@ -155,11 +160,12 @@ class WorkerRuntime implements WorkerHandle {
       // when another worker is idle (a slow task would hold up a fast one behind it).
       concurrency: threads,
       lockDuration: lockMs,
+      lockRenewTime: lockRenewMs,
       stalledInterval: stalledMs,
       maxStalledCount: 0,
       autorun: false
     })
-    this.#worker.on("error", (error) => process.stderr.write(`weft worker ${name}: ${redact(error.message)}\n`))
+    this.#worker.on("error", (error) => this.#error(error))
   }
 
   async start(): Promise<void> {
@@ -204,7 +210,10 @@ class WorkerRuntime implements WorkerHandle {
       await deleteClientKeys(cmd, this.prefix, client)
       return
     }
-    const refusal = versionRefusal(data, this.name) ?? (bytes === null ? batchGone(id) : undefined)
+    const refusal = versionRefusal(data, this.name)
+    // The job outlived its batch (Redis lost data between the client's two writes): the client queues it again.
+    if (refusal === undefined && bytes === null)
+      return new ResultWriter(cmd, this.prefix, client, id, []).entry({ job: id, kind: "requeue" })
     const original = refusal === undefined ? decodeBatch(bytes!) : undefined
     const batch = original === undefined ? undefined : mapRoot(original, data.root, this.options.root)
     const writer = new ResultWriter(cmd, this.prefix, client, id, batch?.keys ?? [])
@@ -250,6 +259,27 @@ class WorkerRuntime implements WorkerHandle {
       this.#running.delete(id)
       forwarded?.()
     }
+  }
+
+  /**
+   * BullMQ's errors, on this worker's output. "could not renew lock for job X": for a job that
+   * finished here meanwhile, nothing was lost (the renewal raced its end); for one still running,
+   * its lock lapsed (the process stalled longer than the lock) and another worker's stalled check
+   * failed it, so its client runs it again: stop it here, and say so plainly.
+   */
+  #error(error: Error): void {
+    const lost = /^could not renew lock for job (\S+)$/.exec(error.message)
+    if (lost !== null) {
+      const running = this.#running.get(lost[1]!)
+      if (running === undefined) return
+      running.abort.abort()
+      process.stderr.write(
+        `weft worker ${this.name}: lost the lock of job ${lost[1]} (this process stalled for more than ${lockMs / 1000} s); ` +
+          "it is stopped here and its tasks run again elsewhere\n"
+      )
+      return
+    }
+    process.stderr.write(`weft worker ${this.name}: ${redact(error.message)}\n`)
   }
 
   #control(text: string): void {

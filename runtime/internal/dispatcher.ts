@@ -123,7 +123,7 @@ export class Dispatcher {
       scheduler.readyCount > 0 &&
       this.#waitingForIdle.length === 0
     ) {
-      const cap = batchCap(this.#avgTaskMs)
+      const cap = batchCap(this.#avgTaskMs, this.#executor.batchMs)
       // Spread the ready tasks over the batches in flight; fused dependents fill up to the cap.
       const share = Math.min(cap, Math.ceil(scheduler.readyCount / maxInFlight))
       const tasks: TaskRecordOf[] = []
