@@ -1,7 +1,7 @@
 /**
  * Batches whose BullMQ job failed or vanished. Failed: its worker died (BullMQ's stalled check
  * fails it, `maxStalledCount` 0) or its processor threw; the job is kept (`removeOnFail` keeps it
- * for a while) so that its `failedReason` is read here: one look per job every second, instead of
+ * for a while) so that its `failedReason` is read here: one look per job every half second, instead of
  * a `QueueEvents` reader that parses every event of the queue for the one kind it needs.
  * Vanished (a restart without persistence, FLUSHALL): no
  * worker will ever report them, so without this their Futures would wait forever. Every `everyMs`
@@ -39,7 +39,7 @@ export class JobWatch {
     readonly onFailed: (id: string, reason: string) => void,
     /** The client's lease key, and what to do when it is missing. */
     readonly lease?: { readonly key: string; readonly onGone: () => void },
-    everyMs = 1_000
+    everyMs = 500
   ) {
     this.#timer = setInterval(() => void this.check().catch(() => {}), everyMs)
     this.#timer.unref()

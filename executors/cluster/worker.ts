@@ -5,10 +5,11 @@
  * finish (`ResultWriter`), drops jobs of clients without a lease, and stops batches that a client
  * aborts (pub/sub) or whose client's lease lapsed.
  *
- * BullMQ settings: a 6 s lock renewed every half second (so that a worker whose event loop or
- * process stalls for up to ~5 s under load keeps its batch: its lock is never less than 5 s from
- * expiring while it lives) and a stalled check every second, so that the batch of a worker killed
- * outright comes back within about 7 s (not BullMQ's default 30 s), and
+ * BullMQ settings: a 5 s lock renewed every half second (so that a worker whose event loop or
+ * process stalls for up to ~4.5 s under load keeps its batch: its lock is never less than ~4.5 s
+ * from expiring while it lives; it was 2.6 s with a 4 s lock renewed every second) and a stalled
+ * check every second, so that the batch of a worker killed outright fails within ~6 s and its
+ * client reruns it (not BullMQ's default 30 s), and
  * `maxStalledCount: 0`, so that the job fails at once and the client decides, with its own
  * `allowedFailures`, whether the tasks rerun (as new jobs, on any worker) or fail with
  * `KilledWorkerError`.
@@ -78,8 +79,8 @@ interface Running {
   readonly abort: BatchAbort
 }
 
-/** BullMQ's lock on a running job, renewed every `lockRenewMs / 2`: a stalled event loop keeps its job for ~5.5 s. */
-const lockMs = 6_000
+/** BullMQ's lock on a running job, renewed every `lockRenewMs / 2`: a stalled event loop keeps its job for ~4.5 s. */
+const lockMs = 5_000
 const lockRenewMs = 1_000
 /** Every second a worker looks for jobs whose lock lapsed (their worker died). */
 const stalledMs = 1_000
