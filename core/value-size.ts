@@ -18,29 +18,31 @@ export function maxValueBytes(): number {
 
 const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 
-/** A task's result, or its arguments, are too big for one Redis value: refused before writing. */
+/** A task's result, its arguments, or a scattered value are too big for one Redis value: refused before writing. */
 export class ValueTooLargeError extends Error {
   /** For `Effect.catchTag("ValueTooLarge")`. */
   readonly _tag = "ValueTooLarge" as const
   /** `"ValueTooLargeError"`. */
   override readonly name = "ValueTooLargeError"
   constructor(
-    /** The task's key. */
+    /** The task's (or the scattered value's) key. */
     readonly key: string,
     /** The serialized size in bytes. */
     readonly bytes: number,
     /** The limit in bytes. */
     readonly limit: number,
     /** What was too big. */
-    readonly what: "result" | "arguments"
+    readonly what: "result" | "arguments" | "scattered value"
   ) {
-    const one = what === "result"
+    const one = what !== "arguments"
     super(
       `The ${what} of ${key} ${one ? "serializes" : "serialize"} to ${bytes} bytes (${mb(bytes)}), over the ${limit}-byte (${mb(limit)}) ` +
         `limit of one Redis value (proto-max-bulk-len), so the cluster cannot store ${one ? "it" : "them"}. ` +
-        (one
+        (what === "result"
           ? "Return smaller values (split the work into tasks that each return a part)."
-          : "Pass smaller arguments, or have a task load the data on the worker.")
+          : what === "arguments"
+            ? "Pass smaller arguments, or have a task load the data on the worker."
+            : "Scatter it in parts (scatterMany of pieces), or have a task load the data on the worker.")
     )
   }
 }

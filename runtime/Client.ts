@@ -295,7 +295,15 @@ export class Client implements ClientView {
     this.#engine.assertOpen()
     const list = Array.from(values)
     const copies = list.map((value, i) => cloneForCluster(value, `scatterMany: item ${i}`))
-    return copies.map((copy, i) => this.#scatterCopy(list[i], copy, true))
+    const futures: Future<T>[] = []
+    try {
+      for (let i = 0; i < copies.length; i++) futures.push(this.#scatterCopy(list[i], copies[i], true))
+    } catch (error) {
+      // One refused (too large for the cluster): the list is scattered whole or not at all.
+      for (const future of futures) future.release()
+      throw error
+    }
+    return futures
   }
 
   /**

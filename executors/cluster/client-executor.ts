@@ -11,8 +11,8 @@
  * @internal
  */
 import { randomBytes } from "node:crypto"
-import { deserialize, serialize } from "node:v8"
-import { Queue, QueueEvents } from "bullmq"
+import { serialize } from "node:v8"
+import { Queue } from "bullmq"
 import type { Redis } from "ioredis"
 import type { PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
 import { ClusterMemoryError, LostResultError } from "../../core/errors.js"
@@ -39,11 +39,13 @@ import {
   type JobData,
   type StreamEntry
 } from "./protocol.js"
+import { registeredThreads, registrations } from "./registry.js"
 import { deleteClientKeys } from "./cleanup.js"
 import { moduleHashes } from "./job-input.js"
 import { renewLease } from "./lease-sweep.js"
 import { JobWatch, resultsExist } from "./job-watch.js"
 import { TaskLogReader, type TaskLogLine } from "./task-log-reader.js"
+import { decodeValue } from "./value-codec.js"
 
 /** Settings of the cluster executor (validated by `Client.connect`). */
 export interface ClusterExecutorSettings {
@@ -52,8 +54,8 @@ export interface ClusterExecutorSettings {
   readonly prefix: string
   /** Lease time in ms: the client's keys and jobs go when it stops renewing (it died). */
   readonly leaseMs: number
-  /** Batches in flight at once (the engine's `workers`; two per worker slot). */
-  readonly concurrency: number
+  /** The engine's `workers` (it keeps two batches in flight per worker); undefined: the registered workers' threads. */
+  readonly concurrency: number | undefined
   readonly connectTimeoutMs: number
   /** The client's project root, mapped by a worker's `--root`. */
   readonly root: string
@@ -76,11 +78,15 @@ interface Pending {
 }
 
 /** How many results one MGET fetches (values may be big: a few round trips beat one huge reply). */
-const fetchChunk = 64
+const fetchChunk = 256
+/** MGETs of one fetch in flight at once. */
+const fetchWindow = 4
 /** Why a result a fetch or a worker missed is gone (the start of `LostResultError`'s reason). */
 const vanished = "its result is no longer in Redis"
 /** Rounds of recomputing a vanished result before a fetch gives up (each needs a new loss: a flush per round). */
 const fetchRounds = 8
+/** How often the client counts the cluster's worker threads, in ms. */
+const threadCountMs = 3_000
 /** How many results one UNLINK deletes. */
 const releaseChunk = 1_000
 
@@ -105,30 +111,35 @@ export async function makeClusterExecutor(settings: ClusterExecutorSettings): Pr
   const cmd = await open("cmd")
   const extra: Redis[] = []
   try {
-    extra.push(await open("read"), await open("events"))
+    extra.push(await open("read"))
     if (settings.forwardLogs !== undefined) extra.push(await open("logs"))
   } catch (error) {
     cmd.disconnect()
     for (const redis of extra) redis.disconnect()
     throw error
   }
-  const [reader, eventsConnection, logs] = extra as [Redis, Redis, Redis | undefined]
-  return new Cluster(settings, clientId, cmd, reader, eventsConnection, logs)
+  const [reader, logs] = extra as [Redis, Redis | undefined]
+  const cluster = new Cluster(settings, clientId, cmd, reader, logs)
+  await cluster.countThreads().catch(() => {})
+  return cluster
 }
 
 class Cluster implements ClusterExecutor {
   readonly kind = "cluster"
   readonly startsLate = true
-  readonly workers: number
+  /** A BullMQ job costs about a millisecond of CPU (client, worker, Redis): batches of ~100 ms of work. */
+  readonly batchMs = 100
   readonly remote: RemoteResults
   readonly #pending = new Map<string, Pending>()
   readonly #queue: Queue
-  readonly #events: QueueEvents
   readonly #reader: CompletionReader
   readonly #leaseTimer: NodeJS.Timeout
   readonly #watch: JobWatch
   readonly #logs: TaskLogReader | undefined
   #batches = 0
+  /** Worker threads registered in the cluster at the last count (`countThreads`). */
+  #threads = 0
+  readonly #countTimer: NodeJS.Timeout
   #closing: Promise<void> | undefined
   /** The engine's handler of results found missing (lineage recompute, or lost); undefined until it gives one. */
   #lineage: MissingResults | undefined
@@ -139,11 +150,11 @@ class Cluster implements ClusterExecutor {
     readonly clientId: string,
     readonly cmd: Redis,
     reader: Redis,
-    eventsConnection: Redis,
     logs: Redis | undefined
   ) {
-    this.workers = settings.concurrency
-    this.#connections = [cmd, reader, eventsConnection]
+    this.#connections = [cmd, reader]
+    this.#countTimer = setInterval(() => void this.countThreads().catch(() => {}), threadCountMs)
+    this.#countTimer.unref()
     const { prefix, leaseMs } = settings
     // The lease, and the client's entry in the list that workers sweep (lease-sweep.ts).
     void renewLease(cmd, prefix, clientId, leaseMs).catch(() => {})
@@ -151,19 +162,14 @@ class Cluster implements ClusterExecutor {
     this.#leaseTimer.unref()
     this.#queue = new Queue(settings.queue, { connection: cmd, prefix })
     this.#queue.on("error", () => {})
-    this.#events = new QueueEvents(settings.queue, { connection: eventsConnection, prefix })
-    this.#events.on("error", () => {})
-    this.#events.on("failed", ({ jobId: id, failedReason }) => this.#jobFailed(id, failedReason))
     this.#reader = new CompletionReader(reader, cmd, keys.completions(prefix, clientId), (entry) => this.#entry(entry))
     // Jobs that vanished (Redis restarted without persistence, FLUSHALL) are queued again: job-watch.ts.
     this.#watch = new JobWatch(
       cmd,
       (id) => this.#queue.toKey(id),
       () => [...this.#pending.keys()],
-      (id) => {
-        this.#renewLease()
-        this.#settle(id, new ExecutorFailure("aborted", "The batch's job vanished from Redis; it is queued again."))
-      },
+      (id) => this.#requeue(id, "The batch's job vanished from Redis"),
+      (id, reason) => this.#jobFailed(id, reason),
       { key: keys.lease(prefix, clientId), onGone: () => this.#renewLease() }
     )
     this.#logs =
@@ -201,21 +207,28 @@ class Cluster implements ClusterExecutor {
         signal.once("abort", onAbort)
         pending.stopListening = () => signal.off("abort", onAbort)
       }
-      const data: JobData = {
-        v: clusterProtocolVersion,
-        client: this.clientId,
-        root: this.settings.root,
-        batch: encodeBatch({ ...batch, keys: taskKeys })
-      }
-      if (data.batch.length > maxValueBytes()) return this.#settle(id, tooLarge(data.batch.length, taskKeys))
+      const bytes = encodeBatch({ ...batch, keys: taskKeys })
+      if (bytes.length > maxValueBytes()) return this.#settle(id, tooLarge(bytes.length, taskKeys))
+      const data: JobData = { v: clusterProtocolVersion, client: this.clientId, root: this.settings.root, batch: "" }
       const modules = moduleHashes(batch)
       if (modules !== undefined) Object.assign(data, { modules })
       if (this.#logs !== undefined) Object.assign(data, { logs: true })
       if (pending.onStart !== undefined) Object.assign(data, { started: true })
-      this.#queue
-        .add("batch", data, { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: 1 })
-        .catch((error: unknown) => this.#settle(id, queueFailure(error, taskKeys)))
+      // The batch first, as a binary value of its own, then the job: both written at once, in
+      // this order, on the command connection (a worker that takes the job finds its batch).
+      const stored = this.cmd.set(keys.batch(this.settings.prefix, this.clientId, id), bytes)
+      const added = this.#queue.add("batch", data, jobOptions(id))
+      Promise.all([stored, added]).catch((error: unknown) => {
+        this.#withdraw(id)
+        this.#settle(id, queueFailure(error, taskKeys))
+      })
     })
+  }
+
+  /** Takes a queued job back: removes it (unless a worker runs it) and its batch. */
+  #withdraw(id: string): void {
+    this.#queue.remove(id).catch(() => {})
+    this.cmd.unlink(keys.batch(this.settings.prefix, this.clientId, id)).catch(() => {})
   }
 
   /** An entry of the completion stream. */
@@ -225,6 +238,7 @@ class Cluster implements ClusterExecutor {
     if (entry.kind === "part") return this.#part(pending, entry.part, entry.done)
     if (entry.kind === "missing" && this.#lineage !== undefined) return this.#missingInputs(entry.job, entry.keys)
     if (entry.kind === "started") return pending.onStart?.()
+    if (entry.kind === "requeue") return this.#requeue(entry.job, "The batch's job outlived its batch in Redis")
     const n = pending.keys.length
     const error =
       entry.kind === "refused"
@@ -257,9 +271,7 @@ class Cluster implements ClusterExecutor {
   #part(pending: Pending, completion: Completion, done: boolean): void {
     const part: PartialResults = {
       from: completion.from,
-      results: completion.results.map((value, k) =>
-        Array.isArray(value) ? new HeldResult(pending.keys[completion.from + k], value[0], value[1]) : value
-      ),
+      results: heldResults(pending.keys, completion),
       failed: completion.failed
     }
     if (!done) {
@@ -280,9 +292,16 @@ class Cluster implements ClusterExecutor {
     this.#settle(pending.id, { results, failed, elapsedMs: completion.elapsedMs ?? 0, streamed, timing })
   }
 
+  /** Redis lost a job or its batch (restarted without persistence, flushed): the engine sends the batch again. */
+  #requeue(id: string, why: string): void {
+    this.#renewLease()
+    this.#settle(id, new ExecutorFailure("aborted", `${why}; it is queued again.`))
+  }
+
   /** A job failed in BullMQ: its worker died (stalled) or its processor crashed. */
   #jobFailed(id: string, reason: string): void {
     if (!this.#pending.has(id)) return
+    this.#queue.remove(id).catch(() => {}) // kept for this look only (`jobOptions`)
     this.#settle(
       id,
       new ExecutorFailure("worker-died", `The worker running this batch died or failed: ${redact(reason)}`)
@@ -302,7 +321,7 @@ class Cluster implements ClusterExecutor {
   #abort(id: string): void {
     if (!this.#pending.has(id)) return
     this.#settle(id, aborted())
-    this.#queue.remove(id).catch(() => {})
+    this.#withdraw(id)
     this.#publish({ abort: [id], client: this.clientId })
   }
 
@@ -310,28 +329,39 @@ class Cluster implements ClusterExecutor {
     this.cmd.publish(keys.control(this.settings.prefix), JSON.stringify(message)).catch(() => {})
   }
 
+  /** The values of `list`, in chunks of MGETs, `fetchWindow` of them in flight (not one round trip after another). */
   async #fetch(list: ReadonlyArray<string>): Promise<unknown[]> {
-    const out: unknown[] = []
-    for (let at = 0; at < list.length; at += fetchChunk) {
-      const chunk = list.slice(at, at + fetchChunk)
-      const values = await this.#mget(chunk)
-      for (let round = 0; ; round++) {
-        const missing = chunk.filter((_, k) => values[k] === null)
-        if (missing.length === 0) break
-        // Vanished (Redis restarted without persistence, flushed): the engine computes them again
-        // from their lineage and this waits for them, or it rejects with their LostResultError.
-        if (this.#lineage === undefined || round === fetchRounds) throw new LostResultError(missing[0], vanished)
-        this.#renewLease()
-        await this.#lineage(missing, { wait: true, reason: vanished })
-        const again = await this.#mget(missing)
-        let m = 0
-        chunk.forEach((_, k) => {
-          if (values[k] === null) values[k] = again[m++]
-        })
+    const out = new Array<unknown>(list.length)
+    let next = 0
+    const lane = async () => {
+      while (next < list.length) {
+        const at = next
+        next += fetchChunk
+        await this.#fetchChunk(list.slice(at, at + fetchChunk), out, at)
       }
-      for (const bytes of values) out.push(deserialize(bytes!))
     }
+    const lanes = Math.min(fetchWindow, Math.ceil(list.length / fetchChunk))
+    await Promise.all(Array.from({ length: lanes }, lane))
     return out
+  }
+
+  async #fetchChunk(chunk: ReadonlyArray<string>, out: unknown[], at: number): Promise<void> {
+    const values = await this.#mget(chunk)
+    for (let round = 0; ; round++) {
+      const missing = chunk.filter((_, k) => values[k] === null)
+      if (missing.length === 0) break
+      // Vanished (Redis restarted without persistence, flushed): the engine computes them again
+      // from their lineage and this waits for them, or it rejects with their LostResultError.
+      if (this.#lineage === undefined || round === fetchRounds) throw new LostResultError(missing[0], vanished)
+      this.#renewLease()
+      await this.#lineage(missing, { wait: true, reason: vanished })
+      const again = await this.#mget(missing)
+      let m = 0
+      chunk.forEach((_, k) => {
+        if (values[k] === null) values[k] = again[m++]
+      })
+    }
+    for (let k = 0; k < values.length; k++) out[at + k] = decodeValue(values[k]!)
   }
 
   #mget(list: ReadonlyArray<string>): Promise<Array<Buffer | null>> {
@@ -344,9 +374,12 @@ class Cluster implements ClusterExecutor {
    * they read results (rather than travel in every job that uses it). The SET goes out on the
    * command connection before any job that needs it. When Redis refuses it (full), the engine
    * hears of it as missing: a scattered value cannot be computed again, so it is lost, with why.
+   * A value over Redis's limit for one string is refused at once (as a result over it is).
    */
   #store(key: string, value: unknown): HeldResult {
     const bytes = serialize(value)
+    if (bytes.length > maxValueBytes())
+      throw new ValueTooLargeError(key, bytes.length, maxValueBytes(), "scattered value")
     this.cmd.set(keys.result(this.settings.prefix, this.clientId, key), bytes).catch((error: unknown) => {
       const detail = redact(error instanceof Error ? error.message : String(error))
       this.#lineage?.([key], { wait: false, reason: `it could not be stored in Redis (${detail})` }).catch(() => {})
@@ -378,15 +411,22 @@ class Cluster implements ClusterExecutor {
     return bytes
   }
 
+  /**
+   * The engine's count of workers: it keeps two batches in flight for each. The worker threads of
+   * the cluster (so that a map is cut into a few big batches per thread, not many small ones: a
+   * BullMQ job costs more than a thousand trivial tasks), at least one; `concurrency` when given.
+   */
+  get workers(): number {
+    return this.settings.concurrency ?? Math.max(1, this.#threads)
+  }
+
   async workerCount(): Promise<number> {
-    let count = 0
-    let cursor = "0"
-    do {
-      const [next, found] = await this.cmd.scan(cursor, "MATCH", keys.workers(this.settings.prefix), "COUNT", 1000)
-      cursor = next
-      count += found.length
-    } while (cursor !== "0")
-    return count
+    return (await registrations(this.cmd, this.settings.prefix)).length
+  }
+
+  /** Counts the registered workers' threads (at connect, then every few seconds). */
+  async countThreads(): Promise<void> {
+    this.#threads = await registeredThreads(this.cmd, this.settings.prefix)
   }
 
   close(): Promise<void> {
@@ -395,6 +435,7 @@ class Cluster implements ClusterExecutor {
 
   async #close(): Promise<void> {
     clearInterval(this.#leaseTimer)
+    clearInterval(this.#countTimer)
     this.#watch.stop()
     const ids = [...this.#pending.keys()]
     for (const id of ids)
@@ -410,13 +451,32 @@ class Cluster implements ClusterExecutor {
     } catch {
       // Redis is gone: the lease lapses and a worker deletes the rest.
     }
-    await Promise.allSettled([this.#events.close(), this.#queue.close()])
+    await this.#queue.close().catch(() => {})
     // Every connection: BullMQ does not close one it was given (the events one kept the process alive).
     for (const redis of this.#connections) redis.disconnect()
   }
 }
 
 const aborted = () => new ExecutorFailure("aborted", "The batch was aborted.")
+/** A failed job is kept (an hour at most, a thousand failed jobs of the queue) until its client reads why (job-watch.ts). */
+const jobOptions = (jobId: string) => ({
+  jobId,
+  removeOnComplete: true,
+  removeOnFail: { age: 3600, count: 1000 },
+  attempts: 1
+})
+
+/** A part's outcomes as the engine takes them: a `HeldResult` per stored result, the error of each failed task. */
+function heldResults(taskKeys: ReadonlyArray<string>, completion: Completion): unknown[] {
+  const { from, sizes, types, typeNames, failed, errors } = completion
+  const results = new Array<unknown>(sizes.length)
+  let f = 0
+  for (let k = 0; k < sizes.length; k++) {
+    if (failed[f] === from + k) results[k] = errors[f++]
+    else results[k] = new HeldResult(taskKeys[from + k], sizes[k], typeNames[types[k]])
+  }
+  return results
+}
 /** A batch over Redis's value limit: several tasks are rerun one by one (the engine's rule); one fails clearly. */
 const tooLarge = (bytes: number, taskKeys: ReadonlyArray<string>): WireBatchResult | ExecutorFailure => {
   const error = new ValueTooLargeError(taskKeys[0], bytes, maxValueBytes(), "arguments")

@@ -1,5 +1,9 @@
 /**
- * Batches whose BullMQ job vanished from Redis (a restart without persistence, FLUSHALL): no
+ * Batches whose BullMQ job failed or vanished. Failed: its worker died (BullMQ's stalled check
+ * fails it, `maxStalledCount` 0) or its processor threw; the job is kept (`removeOnFail` keeps it
+ * for a while) so that its `failedReason` is read here: one look per job every half second, instead of
+ * a `QueueEvents` reader that parses every event of the queue for the one kind it needs.
+ * Vanished (a restart without persistence, FLUSHALL): no
  * worker will ever report them, so without this their Futures would wait forever. Every `everyMs`
  * the client checks that the job of each batch it waits for still exists; a job missing at two
  * checks in a row (so that one just finished, whose completion is on its way, is not taken for
@@ -31,9 +35,11 @@ export class JobWatch {
     /** The ids of the jobs the client waits for now. */
     readonly pending: () => ReadonlyArray<string>,
     readonly onVanished: (id: string) => void,
+    /** A job BullMQ failed, with its `failedReason`. */
+    readonly onFailed: (id: string, reason: string) => void,
     /** The client's lease key, and what to do when it is missing. */
     readonly lease?: { readonly key: string; readonly onGone: () => void },
-    everyMs = 2_000
+    everyMs = 500
   ) {
     this.#timer = setInterval(() => void this.check().catch(() => {}), everyMs)
     this.#timer.unref()
@@ -48,13 +54,18 @@ export class JobWatch {
       if (ids.length === 0) this.#missing.clear()
       if (ids.length === 0 && this.lease === undefined) return []
       const pipeline = this.redis.pipeline()
-      for (const id of ids) pipeline.exists(this.jobKey(id))
+      for (const id of ids) pipeline.exists(this.jobKey(id)).hget(this.jobKey(id), "failedReason")
       if (this.lease !== undefined) pipeline.exists(this.lease.key)
       const replies = (await pipeline.exec()) ?? []
-      const leaseGone = this.lease !== undefined && isZero(replies[ids.length])
+      const leaseGone = this.lease !== undefined && isZero(replies[2 * ids.length])
       if (leaseGone) this.lease!.onGone()
       if (ids.length === 0) return []
-      const missing = new Set(ids.filter((_, i) => isZero(replies[i])))
+      // A failed job (its worker died: BullMQ's stalled check; or its processor threw) says why.
+      ids.forEach((id, i) => {
+        const reason = replies[2 * i + 1]
+        if (reason?.[0] === null && typeof reason[1] === "string") this.onFailed(id, reason[1])
+      })
+      const missing = new Set(ids.filter((_, i) => isZero(replies[2 * i])))
       // With the lease gone too, Redis lost its data: a missing job vanished, no second look needed.
       const vanished = [...missing].filter((id) => leaseGone || this.#missing.has(id))
       this.#missing = new Set([...missing].filter((id) => !vanished.includes(id)))

@@ -12,7 +12,7 @@ import { deserialize, serialize } from "node:v8"
 import type { BatchTiming, EncodedError, WireBatch } from "../../core/protocol.js"
 
 /** Bumped whenever the job data or the stream entries change shape: a worker refuses other versions. */
-export const clusterProtocolVersion = 2
+export const clusterProtocolVersion = 3
 
 /** Redis key names, given the prefix (default `weft`) and the client id. */
 export const keys = {
@@ -20,6 +20,10 @@ export const keys = {
   result: (prefix: string, client: string, key: string) => `${prefix}:r:${client}:${key}`,
   /** Pattern of every result of a client (SCAN MATCH). Keys are escaped for glob characters by `globEscape`. */
   results: (prefix: string, client: string) => `${prefix}:r:${globEscape(client)}:*`,
+  /** A queued job's batch: `v8.serialize(WireBatch)`, read and deleted (GETDEL) by the worker that takes the job. */
+  batch: (prefix: string, client: string, job: string) => `${prefix}:b:${client}:${job}`,
+  /** Pattern of every queued batch of a client. */
+  batches: (prefix: string, client: string) => `${prefix}:b:${globEscape(client)}:*`,
   /** The client's completions: a Stream of `StreamEntry`s. */
   completions: (prefix: string, client: string) => `${prefix}:c:${client}`,
   /** The client's forwarded task logs (`forwardLogs`): a Stream of JSON `LogEntry`s, bounded. */
@@ -44,8 +48,12 @@ export interface JobData {
   readonly client: string
   /** The client's project root (a file path): `--root DIR` maps it to the worker's. */
   readonly root: string
-  /** base64 of `v8.serialize(batch)` (a WireBatch may hold Maps, Dates, typed arrays: not JSON). */
-  readonly batch: string
+  /**
+   * Always "": the batch itself is a binary value of its own (`keys.batch`), not JSON in the job
+   * (no base64, no copy in BullMQ's job hash). Kept as a string so that a worker of an older
+   * protocol version still reaches its version check and refuses the job clearly.
+   */
+  readonly batch: ""
   /** For each registered task module of the batch (client-side URL): 16 hex of sha256 of the file. */
   readonly modules?: Readonly<Record<string, string>>
   /** The client wants its tasks' console lines (`forwardLogs`). */
@@ -61,17 +69,23 @@ export interface LogEntry {
   readonly lines: ReadonlyArray<readonly [key: string, stream: 0 | 1, text: string]>
 }
 
-/** What a worker reports for some tasks of a job. */
+/**
+ * What a worker reports for some tasks of a job, in columns (one typed array per field rather
+ * than one small array per task: a part of a thousand tasks decodes in microseconds).
+ */
 export interface Completion {
   /** The batch index of the first task reported. */
   readonly from: number
-  /**
-   * For task `from + k`: the size in bytes of its stored result and its type name, or its
-   * `EncodedError` when `from + k` is in `failed`.
-   */
-  readonly results: ReadonlyArray<readonly [size: number, type: string] | EncodedError>
+  /** For task `from + k`: the size in bytes of its stored result (0 when it failed). */
+  readonly sizes: Uint32Array
+  /** For task `from + k`: its result's type name, as an index into `typeNames`. */
+  readonly types: Uint16Array
+  /** The distinct type names of the results ("number", "Object", "Map", ...). */
+  readonly typeNames: ReadonlyArray<string>
   /** Batch indices of the failed tasks here, ascending. */
   readonly failed: ReadonlyArray<number>
+  /** The error of each failed task, index-aligned with `failed`. */
+  readonly errors: ReadonlyArray<EncodedError>
   /** On the last entry of a job: the batch's run time in ms (the engine's batch-size rule). */
   readonly elapsedMs?: number
   /** On the last entry, when the batch asked for `timing` (a client's dashboard): worker-side times, the worker named `NAME thread N`. */
@@ -88,6 +102,8 @@ export type StreamEntry =
   | { readonly job: string; readonly kind: "started" }
   /** The job was dropped: an input it needs is no longer held (`keys`). */
   | { readonly job: string; readonly kind: "missing"; readonly keys: ReadonlyArray<string> }
+  /** The job's batch was not in Redis (it restarted, or was flushed, between the two writes): queue it again. */
+  | { readonly job: string; readonly kind: "requeue" }
 
 /** A message on the control channel. */
 export type ControlMessage =
@@ -115,20 +131,27 @@ export const typeOf = (value: unknown): string => {
   return typeof ctor === "function" && ctor.name !== "" ? ctor.name : "Object"
 }
 
-export const encodeBatch = (batch: WireBatch): string => serialize(batch).toString("base64")
-export const decodeBatch = (data: string): WireBatch => deserialize(Buffer.from(data, "base64")) as WireBatch
+export const encodeBatch = (batch: WireBatch): Buffer => serialize(batch)
+export const decodeBatch = (data: Buffer): WireBatch => deserialize(data) as WireBatch
 export const encodeEntry = (entry: StreamEntry): Buffer => serialize(entry)
 export const decodeEntry = (data: Buffer): StreamEntry => deserialize(data) as StreamEntry
 
 /**
  * Lua: store results and report them, only while the client's lease exists, atomically. So a
- * worker that finishes after its client closed (or died) leaves nothing behind.
+ * worker that finishes after its client closed (or died) leaves nothing behind. MSET in chunks
+ * (one command per thousand results, not one SET each; `unpack` has a stack limit).
  * KEYS[1] = lease, KEYS[2] = completion stream, KEYS[3..] = result keys;
  * ARGV[1] = the stream entry (empty: none, a first share of big results), ARGV[2..] = the serialized results (index-aligned with KEYS[3..]).
  */
 export const storeScript = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[i - 1]) end
+local pairs = {}
+for i = 3, #KEYS do
+  pairs[#pairs + 1] = KEYS[i]
+  pairs[#pairs + 1] = ARGV[i - 1]
+  if #pairs >= 2000 then redis.call('MSET', unpack(pairs)); pairs = {} end
+end
+if #pairs > 0 then redis.call('MSET', unpack(pairs)) end
 if ARGV[1] ~= '' then redis.call('XADD', KEYS[2], '*', 'd', ARGV[1]) end
 return 1
 `

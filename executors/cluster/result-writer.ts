@@ -1,18 +1,18 @@
 /**
- * A worker's writes for one job: each finished task's result (`v8.serialize`) under its key and
+ * A worker's writes for one job: each finished task's result (`encodeValue`: V8's bytes) under its key and
  * one completion entry per flush on the client's stream, in one Lua call that writes only while
  * the client's lease exists (`storeScript`). Writes of a job go in order (a promise chain), so
  * the client sees its parts in order and the last one last.
  *
  * @internal
  */
-import { serialize } from "node:v8"
 import type { Redis } from "ioredis"
 import { encodeError } from "../../core/error-codec.js"
 import { ClusterMemoryError } from "../../core/errors.js"
 import { maxValueBytes, ValueTooLargeError } from "../../core/value-size.js"
 import type { BatchTiming, EncodedError, PartialResults } from "../../core/protocol.js"
 import { encodeEntry, keys, storeScript, typeOf, type Completion, type StreamEntry } from "./protocol.js"
+import { encodeValue } from "./value-codec.js"
 
 type StoreCommand = (numKeys: number, ...args: Array<string | Buffer>) => Promise<number>
 
@@ -56,31 +56,47 @@ export class ResultWriter {
 
   async #write(part: PartialResults, done: boolean, elapsedMs?: number, timing?: BatchTiming): Promise<void> {
     if (this.clientGone) return
+    const n = part.results.length
     const resultKeys: string[] = []
     const values: Buffer[] = []
-    const results: Completion["results"][number][] = new Array(part.results.length)
-    let failed = part.failed
+    const sizes = new Uint32Array(n)
+    const types = new Uint16Array(n)
+    const typeNames: string[] = []
+    const failed: number[] = []
+    const errors: EncodedError[] = []
     const limit = maxValueBytes()
+    const { prefix, client, taskKeys } = this
     let f = 0
-    for (let k = 0; k < part.results.length; k++) {
+    let lastType = ""
+    let lastIndex = -1
+    for (let k = 0; k < n; k++) {
       const i = part.from + k
       while (f < part.failed.length && part.failed[f] < i) f++
+      const value = part.results[k]
       if (part.failed[f] === i) {
-        results[k] = part.results[k] as EncodedError
+        failed.push(i)
+        errors.push(value as EncodedError)
         continue
       }
-      const bytes = serialize(part.results[k])
+      const bytes = encodeValue(value)
       if (bytes.length > limit) {
         // Redis would refuse it (proto-max-bulk-len): say so, by key, size and limit, and write nothing.
-        results[k] = encodeError(new ValueTooLargeError(this.taskKeys[i], bytes.length, limit, "result"))
-        failed = [...failed, i].sort((a, b) => a - b)
+        failed.push(i)
+        errors.push(encodeError(new ValueTooLargeError(taskKeys[i], bytes.length, limit, "result")))
         continue
       }
-      resultKeys.push(keys.result(this.prefix, this.client, this.taskKeys[i]))
+      resultKeys.push(keys.result(prefix, client, taskKeys[i]))
       values.push(bytes)
-      results[k] = [bytes.length, typeOf(part.results[k])]
+      sizes[k] = bytes.length
+      const type = typeOf(value)
+      if (type !== lastType) {
+        lastType = type
+        lastIndex = typeNames.indexOf(type)
+        if (lastIndex < 0) lastIndex = typeNames.push(type) - 1
+      }
+      types[k] = lastIndex
     }
-    const completion: Completion = { from: part.from, results, failed, elapsedMs, timing }
+    const completion: Completion = { from: part.from, sizes, types, typeNames, failed, errors, elapsedMs, timing }
     try {
       if (!(await this.#storeBig(resultKeys, values))) return
       await this.#store(resultKeys, values, encodeEntry({ job: this.job, kind: "part", part: completion, done }))
@@ -94,15 +110,16 @@ export class ResultWriter {
   /** The part with every task that had a result failed with a `ClusterMemoryError`. */
   #failed(part: PartialResults, error: unknown): Completion {
     const detail = error instanceof Error ? error.message : String(error)
+    const n = part.results.length
     const failed: number[] = []
-    const results = part.results.map((value, k) => {
+    const errors = part.results.map((value, k) => {
       const i = part.from + k
       failed.push(i)
       return part.failed.includes(i)
         ? (value as EncodedError)
         : encodeError(new ClusterMemoryError(this.taskKeys[i], detail))
     })
-    return { from: part.from, results, failed }
+    return { from: part.from, sizes: new Uint32Array(n), types: new Uint16Array(n), typeNames: [], failed, errors }
   }
 
   /**

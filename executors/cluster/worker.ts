@@ -5,8 +5,11 @@
  * finish (`ResultWriter`), drops jobs of clients without a lease, and stops batches that a client
  * aborts (pub/sub) or whose client's lease lapsed.
  *
- * BullMQ settings: a 4 s lock renewed every 2 s and a stalled check every 2 s, so that the batch
- * of a worker killed outright comes back within seconds (not BullMQ's default 30 s), and
+ * BullMQ settings: a 5 s lock renewed every half second (so that a worker whose event loop or
+ * process stalls for up to ~4.5 s under load keeps its batch: its lock is never less than ~4.5 s
+ * from expiring while it lives; it was 2.6 s with a 4 s lock renewed every second) and a stalled
+ * check every second, so that the batch of a worker killed outright fails within ~6 s and its
+ * client reruns it (not BullMQ's default 30 s), and
  * `maxStalledCount: 0`, so that the job fails at once and the client decides, with its own
  * `allowedFailures`, whether the tasks rerun (as new jobs, on any worker) or fail with
  * `KilledWorkerError`.
@@ -33,7 +36,7 @@ import {
 } from "./protocol.js"
 import { defineStore, ResultWriter } from "./result-writer.js"
 import { LogForwarder } from "./task-logs.js"
-import { deserialize } from "node:v8"
+import { decodeValue } from "./value-codec.js"
 import { parseBytes } from "../../core/duration.js"
 
 /** Options of `startWorker` (and the flags of `weft worker`). */
@@ -76,8 +79,11 @@ interface Running {
   readonly abort: BatchAbort
 }
 
-const lockMs = 4_000
-const stalledMs = 2_000
+/** BullMQ's lock on a running job, renewed every `lockRenewMs / 2`: a stalled event loop keeps its job for ~4.5 s. */
+const lockMs = 5_000
+const lockRenewMs = 1_000
+/** Every second a worker looks for jobs whose lock lapsed (their worker died). */
+const stalledMs = 1_000
 const heartbeatMs = 3_000
 const leaseCheckMs = 2_000
 
@@ -155,11 +161,12 @@ class WorkerRuntime implements WorkerHandle {
       // when another worker is idle (a slow task would hold up a fast one behind it).
       concurrency: threads,
       lockDuration: lockMs,
+      lockRenewTime: lockRenewMs,
       stalledInterval: stalledMs,
       maxStalledCount: 0,
       autorun: false
     })
-    this.#worker.on("error", (error) => process.stderr.write(`weft worker ${name}: ${redact(error.message)}\n`))
+    this.#worker.on("error", (error) => this.#error(error))
   }
 
   async start(): Promise<void> {
@@ -193,13 +200,22 @@ class WorkerRuntime implements WorkerHandle {
       throw new Error(`weft worker ${this.name}: job ${job.id} is not a weft batch.`)
     const id = job.id!
     const client = data.client
-    if ((await cmd.exists(keys.lease(this.prefix, client))) === 0) {
+    // One round trip: is the client alive, and its batch (taken: nobody else runs this job).
+    const [[, alive], [, bytes]] = (await cmd
+      .pipeline()
+      .exists(keys.lease(this.prefix, client))
+      .getdelBuffer(keys.batch(this.prefix, client, id))
+      .exec()) as [[unknown, number], [unknown, Buffer | null]]
+    if (alive === 0) {
       // Its client is gone (died, or closed): drop the job, and what it left.
       await deleteClientKeys(cmd, this.prefix, client)
       return
     }
     const refusal = versionRefusal(data, this.name)
-    const original = refusal === undefined ? decodeBatch(data.batch) : undefined
+    // The job outlived its batch (Redis lost data between the client's two writes): the client queues it again.
+    if (refusal === undefined && bytes === null)
+      return new ResultWriter(cmd, this.prefix, client, id, []).entry({ job: id, kind: "requeue" })
+    const original = refusal === undefined ? decodeBatch(bytes!) : undefined
     const batch = original === undefined ? undefined : mapRoot(original, data.root, this.options.root)
     const writer = new ResultWriter(cmd, this.prefix, client, id, batch?.keys ?? [])
     const refused = refusal ?? hashRefusal(original!, data.modules, data.root, this.options.root)
@@ -215,7 +231,7 @@ class WorkerRuntime implements WorkerHandle {
         )
       const missing = inputs.filter((_, i) => found[i] === null)
       if (missing.length > 0) return writer.entry({ job: id, kind: "missing", keys: missing })
-      values = new Map(inputs.map((key, i) => [key, deserialize(found[i]!)]))
+      values = new Map(inputs.map((key, i) => [key, decodeValue(found[i]!)]))
     }
     if (this.#aborted.delete(id)) return
     const abort = new BatchAbort()
@@ -244,6 +260,27 @@ class WorkerRuntime implements WorkerHandle {
       this.#running.delete(id)
       forwarded?.()
     }
+  }
+
+  /**
+   * BullMQ's errors, on this worker's output. "could not renew lock for job X": for a job that
+   * finished here meanwhile, nothing was lost (the renewal raced its end); for one still running,
+   * its lock lapsed (the process stalled longer than the lock) and another worker's stalled check
+   * failed it, so its client runs it again: stop it here, and say so plainly.
+   */
+  #error(error: Error): void {
+    const lost = /^could not renew lock for job (\S+)$/.exec(error.message)
+    if (lost !== null) {
+      const running = this.#running.get(lost[1]!)
+      if (running === undefined) return
+      running.abort.abort()
+      process.stderr.write(
+        `weft worker ${this.name}: lost the lock of job ${lost[1]} (this process stalled for more than ${lockMs / 1000} s); ` +
+          "it is stopped here and its tasks run again elsewhere\n"
+      )
+      return
+    }
+    process.stderr.write(`weft worker ${this.name}: ${redact(error.message)}\n`)
   }
 
   #control(text: string): void {

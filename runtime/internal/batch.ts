@@ -30,13 +30,13 @@ export const refKey = `__weftBatchRef_${randomKeyToken().slice(0, 12)}`
 const targetBatchMs = 4
 
 /**
- * Tasks per batch: about `targetBatchMs` of work once durations are known (`avgTaskMs`, -1 while
- * unknown), a few until then.
+ * Tasks per batch: about `targetMs` (default `targetBatchMs`) of work once durations are known
+ * (`avgTaskMs`, -1 while unknown), a few until then.
  */
-export const batchCap = (avgTaskMs: number): number => {
+export const batchCap = (avgTaskMs: number, targetMs = targetBatchMs): number => {
   if (avgTaskMs < 0) return firstBatch
   if (avgTaskMs === 0) return maxBatch
-  const cap = Math.max(1, Math.min(maxBatch, Math.floor(targetBatchMs / avgTaskMs)))
+  const cap = Math.max(1, Math.min(maxBatch, Math.floor(targetMs / avgTaskMs)))
   return 2 ** Math.floor(Math.log2(cap + 1)) - 1 // 2^k - 1, as above
 }
 

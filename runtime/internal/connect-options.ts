@@ -30,7 +30,10 @@ export interface ConnectOptions {
   readonly lease?: number | string
   /** Give up connecting to Redis after this long (ms or a duration); default 10 s. */
   readonly connectTimeout?: number | string
-  /** Batches in flight at once: about two per worker thread you expect; default 16. */
+  /**
+   * Batches in flight at once, in pairs (one running and one queued per worker thread): by default
+   * the number of worker threads registered in the cluster, followed as workers come and go.
+   */
   readonly concurrency?: number
   /** Worker deaths a task may cause before it fails with `KilledWorkerError`; default 3. */
   readonly allowedFailures?: number
@@ -61,7 +64,8 @@ export interface ConnectSettings {
   readonly prefix: string
   readonly leaseMs: number
   readonly connectTimeoutMs: number
-  readonly concurrency: number
+  /** Undefined: follow the registered workers' threads. */
+  readonly concurrency: number | undefined
   readonly allowedFailures: number
   readonly root: string
   readonly faults: ClientSettings["faults"]
@@ -105,6 +109,16 @@ const count = (value: unknown, what: string, fallback: number, min: number): num
   return value
 }
 
+const concurrency = (value: unknown): number | undefined => {
+  if (value === undefined) return undefined
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
+    throw bad(
+      `concurrency must be a whole number >= 1, got ${describeGot(value)}`,
+      "Omit it to follow the worker threads registered in the cluster."
+    )
+  return value
+}
+
 const forwardLogs = (value: unknown): ConnectSettings["forwardLogs"] => {
   if (value === undefined || value === false) return undefined
   if (value === true) return writeLogLine
@@ -138,7 +152,7 @@ export function validateConnectOptions(options: unknown): ConnectSettings {
     leaseMs,
     connectTimeoutMs:
       o.connectTimeout === undefined ? 10_000 : parseDuration(o.connectTimeout, "Client.connect connectTimeout"),
-    concurrency: count(o.concurrency, "concurrency", 16, 1),
+    concurrency: concurrency(o.concurrency),
     allowedFailures: count(o.allowedFailures, "allowedFailures", 3, 0),
     root: o.root ?? process.cwd(),
     faults: o.faults === undefined ? undefined : validateFaultPlan(o.faults, "Client.connect faults"),

@@ -50,7 +50,6 @@ export class Dispatcher {
   #inFlight = 0
   /** The last attempt id given (`WireBatch.ids`), when the executor can interrupt. */
   #lastAttempt = 0
-  readonly #maxInFlight: number
   #pumpScheduled = false
   /** Stamps the batch being built, for fusion. */
   #stamp = 0
@@ -80,7 +79,6 @@ export class Dispatcher {
     this.#cache = cache
     this.#writes = cache === undefined ? undefined : new CacheWrites(cache)
     cache?.connect({ hit: (task, value) => this.#cacheHit(task, value), resume: (task) => this.#cacheMiss(task) })
-    this.#maxInFlight = Math.max(1, executor.workers * depth)
   }
 
   /** Runs the pump once the current synchronous work is done. */
@@ -111,6 +109,8 @@ export class Dispatcher {
     if (this.#closed) return
     this.#startTimed()
     const scheduler = this.#scheduler
+    // Read per pump: a cluster's count of workers follows the workers that come and go.
+    const maxInFlight = Math.max(1, this.#executor.workers * depth)
     // The cache's hooks, looked up once per pump: without a cache the loop below pays nothing for them.
     const cache = this.#cache
     const claimable = cache === undefined ? undefined : this.#claimable
@@ -119,13 +119,13 @@ export class Dispatcher {
     // (it was popped first: it goes first). Batches in flight land, and the next pump starts it.
     while (
       !this.#closed &&
-      this.#inFlight < this.#maxInFlight &&
+      this.#inFlight < maxInFlight &&
       scheduler.readyCount > 0 &&
       this.#waitingForIdle.length === 0
     ) {
-      const cap = batchCap(this.#avgTaskMs)
+      const cap = batchCap(this.#avgTaskMs, this.#executor.batchMs)
       // Spread the ready tasks over the batches in flight; fused dependents fill up to the cap.
-      const share = Math.min(cap, Math.ceil(scheduler.readyCount / this.#maxInFlight))
+      const share = Math.min(cap, Math.ceil(scheduler.readyCount / maxInFlight))
       const tasks: TaskRecordOf[] = []
       const stamp = ++this.#stamp
       let taken = 0

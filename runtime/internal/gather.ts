@@ -100,8 +100,13 @@ export function gatherInto(
     // Results held remotely (a cluster) are fetched together, once every Future has settled.
     const fetching = fetchAll(engine.executor, heldCandidates(records))
     if (fetching === undefined) return build(undefined)
+    const held = inMemory(records)
     fetching.then(build, (error: unknown) => {
-      if (!finished) finish({ ok: false, error })
+      if (finished) return
+      // "skip": a result this fetch found lost (its record left memory meanwhile, e.g. "lost") is
+      // skipped like any failed Future: fetch the others again. No progress: the error stands.
+      if (mode === "skip" && inMemory(records) < held) waitAll()
+      else finish({ ok: false, error })
     })
   }
   const build = (fetched: Map<string, unknown> | undefined) => {
@@ -112,25 +117,33 @@ export function gatherInto(
       finish({ ok: false, error })
     }
   }
+  // Waits for the unsettled records (again, after a fetch that found some lost: they may be rerunning).
+  const waitAll = () => {
+    pending = 0
+    for (const record of records) if (!isSettled(record)) pending++
+    if (pending === 0) return complete()
+    for (const record of records) if (!isSettled(record)) engine.whenSettled(record, onSettled)
+  }
   for (const record of records) {
-    if (isSettled(record)) {
-      if (mode === "raise" && record.state !== "memory") {
-        finish({ ok: false, error: errorOf(engine.outcomeOf(record)) })
-        return () => {}
-      }
-    } else pending++
+    if (isSettled(record) && mode === "raise" && record.state !== "memory") {
+      finish({ ok: false, error: errorOf(engine.outcomeOf(record)) })
+      return () => {}
+    }
   }
-  if (pending === 0) {
-    complete()
-    return () => {}
-  }
-  for (const record of records) if (!isSettled(record)) engine.whenSettled(record, onSettled)
+  waitAll()
   return () => {
     if (!finished) {
       finished = true
       for (const record of records) engine.unlisten(record, onSettled)
     }
   }
+}
+
+/** How many of the records are in memory. */
+function inMemory(records: ReadonlyArray<TaskRecordOf>): number {
+  let n = 0
+  for (const record of records) if (record.state === "memory") n++
+  return n
 }
 
 /** The values of the records in memory (held results among them). */

@@ -105,3 +105,28 @@ test("FLUSHALL after a chain finished whose inputs were released: result() compu
   expect(c.status).toBe("finished")
   expect(client.heldKeys()).toEqual([c.key])
 }, 90_000)
+
+test('FLUSHALL, then gather(..., { errors: "skip" }): a result found lost during that very fetch is skipped like any failed Future', async () => {
+  const cluster = await clusterFor()
+  const client = await cluster.connect()
+  const pure = client.submit(inc, 1)
+  const impure = client.with({ pure: false }).submit((x: number) => x * 7, 6)
+  const data = client.scatter([4, 5])
+  const failed = client.submit((x: number) => {
+    throw new Error(`no ${x}`)
+  }, 3)
+  await wait([pure, impure, data, failed])
+  expect([pure.status, impure.status, data.status, failed.status]).toEqual([
+    "finished",
+    "finished",
+    "finished",
+    "error"
+  ])
+  await cluster.admin.flushall()
+  // Still "finished" on the client: the loss of the impure result and the scattered value is only
+  // discovered by this gather's fetch. The pure one is computed again; the lost ones are skipped.
+  expect(await client.gather([pure, impure, data, failed], { errors: "skip" })).toEqual([2])
+  expect([impure.status, data.status]).toEqual(["lost", "lost"])
+  // "raise" still rejects with the LostResultError.
+  expect(await rejection(client.gather([pure, impure]))).toBeInstanceOf(LostResultError)
+}, 90_000)

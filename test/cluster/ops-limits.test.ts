@@ -46,4 +46,28 @@ describe("values over Redis's limit", () => {
     expect(await fs[2].result()).toBe(20)
     await client.close()
   })
+
+  test("a scattered value over the limit is refused with ValueTooLargeError, as a result is; nothing is stored", async () => {
+    const client = await cluster().connect()
+    const id = clientIdOf(client)
+    let error: unknown
+    try {
+      client.scatter(new Uint8Array(limit + 1))
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ValueTooLargeError)
+    expect((error as ValueTooLargeError).what).toBe("scattered value")
+    expect((error as Error).message).toMatch(
+      /^The scattered value of Uint8Array-\S+ serializes to 10\d{5} bytes \(1\.0 MB\)/
+    )
+    // scatterMany refuses the whole list: none of it is stored or held.
+    expect(() => client.scatterMany([new Uint8Array(10), new Uint8Array(limit + 1)])).toThrow(ValueTooLargeError)
+    expect(client.heldKeys()).toEqual([])
+    expect(await allKeys(cluster().inspect(), `weft:r:${id}:*`)).toEqual([])
+    // A value under the limit is scattered and used as before.
+    const small = client.scatter(new Uint8Array(limit - 1_000))
+    expect(await client.submit((a: Uint8Array) => a.length, small).result()).toBe(limit - 1_000)
+    await client.close()
+  })
 })

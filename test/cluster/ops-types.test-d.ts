@@ -27,6 +27,6 @@ describe("cluster logs and limits types", () => {
     expectTypeOf(error.key).toEqualTypeOf<string>()
     expectTypeOf(error.bytes).toEqualTypeOf<number>()
     expectTypeOf(error.limit).toEqualTypeOf<number>()
-    expectTypeOf(error.what).toEqualTypeOf<"result" | "arguments">()
+    expectTypeOf(error.what).toEqualTypeOf<"result" | "arguments" | "scattered value">()
   })
 })
