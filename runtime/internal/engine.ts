@@ -13,7 +13,7 @@
 import type { ResultCache } from "../../cache/result-cache.js"
 import { randomKeyToken } from "../../dsl/keys.js"
 import type { NormalizedTaskOptions } from "../../dsl/options.js"
-import { tokenize } from "../../dsl/tokenize.js"
+import { tokenizeCall } from "../../dsl/tokenize.js"
 import { CancelledError, ClientClosedError } from "../../core/errors.js"
 import type { ScannedArgs } from "../../core/args.js"
 import type { Executor } from "../../executors/executor.js"
@@ -141,7 +141,7 @@ export class Engine {
     options: NormalizedTaskOptions
   ): TaskRecordOf {
     const key =
-      options.key ?? (options.pure ? `${fn.name}-${tokenize(fn.identity, ...args)}` : `${fn.name}-${randomHex()}`)
+      options.key ?? (options.pure ? `${fn.name}-${tokenizeCall(fn.identity, args)}` : `${fn.name}-${randomHex()}`)
     return this.submitKeyed(key, fn, scanned.template, inputs, options)
   }
 
