@@ -278,13 +278,21 @@ export class Engine {
       callback(record)
       return
     }
-    ;(record.payload.listeners ??= []).push(callback)
+    // One callback is kept as it is (gather, result()): an array only for a second one.
+    const listeners = record.payload.listeners
+    if (listeners === undefined) record.payload.listeners = callback
+    else if (typeof listeners === "function") record.payload.listeners = [listeners, callback]
+    else listeners.push(callback)
   }
 
   /** Stops waiting: removes a callback given to `whenSettled`. */
   unlisten(record: TaskRecordOf, callback: (task: TaskRecordOf) => void): void {
     const listeners = record.payload.listeners
     if (listeners === undefined) return
+    if (typeof listeners === "function") {
+      if (listeners === callback) record.payload.listeners = undefined
+      return
+    }
     const index = listeners.indexOf(callback)
     if (index >= 0) listeners.splice(index, 1)
   }
@@ -350,7 +358,8 @@ export class Engine {
     const listeners = task.payload.listeners
     if (listeners !== undefined) {
       task.payload.listeners = undefined
-      for (let i = 0; i < listeners.length; i++) listeners[i](task)
+      if (typeof listeners === "function") listeners(task)
+      else for (let i = 0; i < listeners.length; i++) listeners[i](task)
     }
     if (this.#observers.size > 0) for (const observer of this.#observers) observer(task)
   }
