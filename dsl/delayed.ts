@@ -15,7 +15,7 @@ import { descend, isPlainObject, walk as walkValue } from "../core/walk.js"
 import { describeFunction, type FnInfo } from "./function-ref.js"
 import { randomKeyToken } from "./keys.js"
 import { mergeTaskOptions, validateTaskOptions, type NormalizedTaskOptions, type TaskOptions } from "./options.js"
-import { tokenize, tokenizeSymbol } from "./tokenize.js"
+import { tokenizeCall, tokenizeSymbol } from "./tokenize.js"
 import type { AnyFunction, Args, FutureOf, TaskResult } from "./types.js"
 
 /** A call that has not run: its function, argument template and inputs. @internal */
@@ -223,7 +223,7 @@ export function delayed<F extends AnyFunction>(
         )
   const call = (...args: unknown[]): Delayed<TaskResult<F>> => {
     const scanned = scanArgs(args, where)
-    const key = `${info.name}-${normalized.pure ? tokenize(info.identity, ...args) : randomKeyToken()}`
+    const key = `${info.name}-${normalized.pure ? tokenizeCall(info.identity, args) : randomKeyToken()}`
     return new Delayed(key, {
       kind: "call",
       fn: info,

@@ -1,6 +1,6 @@
 import { describe, expect } from "vitest"
 import { fc, test } from "@fast-check/vitest"
-import { tokenize, tokenizeSymbol, typeName, type Tokenizable } from "./tokenize.js"
+import { tokenize, tokenizeCall, tokenizeSymbol, typeName, type Tokenizable } from "./tokenize.js"
 
 // ---------------------------------------------------------------------------------------------
 // Test values: what tasks take as arguments, plus the types tokenize must tell apart.
@@ -339,6 +339,18 @@ const replaceNode = (v: unknown, n: number, by: unknown): unknown => {
 const hex32 = /^[0-9a-f]{32}$/
 
 describe("tokenize properties", () => {
+  test.prop(
+    [
+      fc.array(fc.tuple(fc.constantFrom("f1", "f2", "s3:x"), fc.array(anyValue, { maxLength: 3 })), {
+        minLength: 1,
+        maxLength: 6
+      })
+    ],
+    { numRuns: 300 }
+  )("tokenizeCall(identity, args) is tokenize(identity, ...args), call after call of any functions", (calls) => {
+    for (const [identity, args] of calls) expect(tokenizeCall(identity, args)).toBe(tokenize(identity, ...args))
+  })
+
   test.prop([anyValue], { numRuns: 300 })("is 32 lowercase hex characters and repeatable", (v) => {
     const token = tokenize(v)
     expect(token).toMatch(hex32)

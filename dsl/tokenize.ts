@@ -78,6 +78,33 @@ export const tokenize = (...values: unknown[]): string => {
 }
 
 /**
+ * `tokenize(identity, ...args)`, the token of a call, without the spread: the same token, key for
+ * key. The encoding of `identity` (a function's, the same for all its calls: a `map` calls this
+ * once per item) is kept for the next call, flattened, so that only the arguments are encoded.
+ */
+export const tokenizeCall = (identity: string, args: ReadonlyArray<unknown>): string => {
+  let out = identity === lastIdentity && args.length === lastCount ? lastPrefix : callPrefix(identity, args.length)
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]
+    out += typeof v === "object" && v !== null ? encTree(v) : encLeaf(v)
+  }
+  return digest(out)
+}
+
+let lastIdentity: string | undefined
+let lastCount = -1
+let lastPrefix = ""
+
+/** The start of `tokenize(identity, ...args)`'s encoding for `count` arguments, kept as the last one. */
+const callPrefix = (identity: string, count: number): string => {
+  // A flat string (not a rope of the parts), so that the hashing of each call's encoding does not walk the parts again.
+  lastPrefix = (count + 1 + ":" + encLeaf(identity)).split("").join("")
+  lastIdentity = identity
+  lastCount = count
+  return lastPrefix
+}
+
+/**
  * The encoding `tokenize` hashes, unhashed: for callers that need another hash of the same
  * encoding (the result cache's keys use sha256). Bytes beyond 64 of a binary value are folded into
  * their md5 inside it, as in `tokenize`.

@@ -13,7 +13,7 @@
 import type { ResultCache } from "../../cache/result-cache.js"
 import { randomKeyToken } from "../../dsl/keys.js"
 import type { NormalizedTaskOptions } from "../../dsl/options.js"
-import { tokenize } from "../../dsl/tokenize.js"
+import { tokenizeCall } from "../../dsl/tokenize.js"
 import { CancelledError, ClientClosedError } from "../../core/errors.js"
 import type { ScannedArgs } from "../../core/args.js"
 import type { Executor } from "../../executors/executor.js"
@@ -55,10 +55,19 @@ export class Engine {
   readonly #dispatcher: Dispatcher
   #monitor: EngineMonitor | undefined = undefined
   #closed = false
-  /** Releases the record of a Future that was garbage-collected without `release()`. */
-  readonly #collected = new FinalizationRegistry<TaskRecordOf>((record) => {
-    if (!this.#closed) this.scheduler.release(record)
+  /**
+   * Releases the records of Futures that were garbage-collected without `release()`. One
+   * registration per group of Futures (`track`), not per Future: see `FutureGroup`.
+   */
+  readonly #collected = new FinalizationRegistry<Array<TaskRecordOf | undefined>>((records) => {
+    if (this.#closed) return
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]
+      if (record !== undefined) this.scheduler.release(record)
+    }
   })
+  /** The group new Futures join, until it is full or the current synchronous run ends. */
+  #group: FutureGroup | undefined = undefined
   /** Observers of every settled task (asCompleted, progress). */
   readonly #observers = new Set<(task: TaskRecordOf) => void>()
   /** Deletes held results (an executor with `remote`) that left memory. */
@@ -134,7 +143,7 @@ export class Engine {
     options: NormalizedTaskOptions
   ): TaskRecordOf {
     const key =
-      options.key ?? (options.pure ? `${fn.name}-${tokenize(fn.identity, ...args)}` : `${fn.name}-${randomHex()}`)
+      options.key ?? (options.pure ? `${fn.name}-${tokenizeCall(fn.identity, args)}` : `${fn.name}-${randomHex()}`)
     return this.submitKeyed(key, fn, scanned.template, inputs, options)
   }
 
@@ -216,14 +225,32 @@ export class Engine {
     return this.scheduler.addValue(key, name, payload, held)
   }
 
-  /** Registers a Future object, so that its garbage collection releases its record. */
-  track(future: object, record: TaskRecordOf): void {
-    this.#collected.register(future, record, future)
+  /**
+   * Puts a new Future's record in a group, so that the garbage collection of the group's Futures
+   * releases the records they did not release themselves. The Future must keep the group (the
+   * registry's target) and its slot. Futures made one after another in one synchronous run (a
+   * `map`, a loop of `submit`) share a group of up to `groupSize`: one `FinalizationRegistry` cell
+   * per group instead of per Future, which costs a few µs per task and GC work per cell.
+   */
+  track(record: TaskRecordOf): FutureGroup {
+    let group = this.#group
+    if (group === undefined || group.records.length === groupSize) {
+      group = new FutureGroup()
+      this.#group = group
+      this.#collected.register(group, group.records)
+      // A group closes at the end of this synchronous run: a Future made later does not keep it alive.
+      queueMicrotask(() => {
+        if (this.#group === group) this.#group = undefined
+      })
+    }
+    group.records.push(record)
+    return group
   }
 
-  /** A Future's explicit release. */
-  release(future: object, record: TaskRecordOf): void {
-    this.#collected.unregister(future)
+  /** A Future's explicit release: `slot` is its record's index in `group` (`track`). */
+  release(group: FutureGroup, slot: number, record: TaskRecordOf): void {
+    // Its slot is emptied: the GC callback skips it, and the group no longer keeps the record (and its arguments) alive.
+    group.records[slot] = undefined
     if (!this.#closed) this.scheduler.release(record)
   }
 
@@ -254,13 +281,21 @@ export class Engine {
       callback(record)
       return
     }
-    ;(record.payload.listeners ??= []).push(callback)
+    // One callback is kept as it is (gather, result()): an array only for a second one.
+    const listeners = record.payload.listeners
+    if (listeners === undefined) record.payload.listeners = callback
+    else if (typeof listeners === "function") record.payload.listeners = [listeners, callback]
+    else listeners.push(callback)
   }
 
   /** Stops waiting: removes a callback given to `whenSettled`. */
   unlisten(record: TaskRecordOf, callback: (task: TaskRecordOf) => void): void {
     const listeners = record.payload.listeners
     if (listeners === undefined) return
+    if (typeof listeners === "function") {
+      if (listeners === callback) record.payload.listeners = undefined
+      return
+    }
     const index = listeners.indexOf(callback)
     if (index >= 0) listeners.splice(index, 1)
   }
@@ -326,7 +361,8 @@ export class Engine {
     const listeners = task.payload.listeners
     if (listeners !== undefined) {
       task.payload.listeners = undefined
-      for (let i = 0; i < listeners.length; i++) listeners[i](task)
+      if (typeof listeners === "function") listeners(task)
+      else for (let i = 0; i < listeners.length; i++) listeners[i](task)
     }
     if (this.#observers.size > 0) for (const observer of this.#observers) observer(task)
   }
@@ -369,6 +405,22 @@ export class Engine {
       Error.stackTraceLimit = limit
     }
   }
+}
+
+/**
+ * How many Futures share one GC registration at most. A Future dropped without `release()` is
+ * released once every Future of its group is unreachable (or released): at most this many
+ * results wait for each other.
+ */
+const groupSize = 64
+
+/** The target of one GC registration, held by each Future of the group (`Engine.track`). */
+export class FutureGroup {
+  /**
+   * The records of its Futures by slot, emptied (undefined) by an explicit release: what the
+   * registry keeps for the group, so it never refers to the group itself.
+   */
+  readonly records: Array<TaskRecordOf | undefined> = []
 }
 
 /** The records without repeats; the same array when there are none. */

@@ -10,7 +10,7 @@ import { rejectUnknownOptions } from "../../core/options.js"
 import { Future } from "../Future.js"
 import type { Engine } from "./engine.js"
 import { isSettled, type Outcome, type TaskRecordOf } from "./task-record.js"
-import { descend, isPlainObject, omit, walk } from "../../core/walk.js"
+import { descend, isPlainObject, omit, sparseFrom, walk } from "../../core/walk.js"
 import { fetchAll, valueFrom } from "./remote.js"
 
 /** `"raise"`: reject with the first error; `"skip"`: leave errored and cancelled Futures out. */
@@ -60,7 +60,7 @@ export function futuresIn(
   const start = out.length
   allFutures(value, out)
   for (let i = start; i < out.length; i++) {
-    recordIn(engine, out[i], "gather, cancel or retry it with the client that made it")
+    recordIn(engine, out[i], foreignFix)
   }
   return out
 }
@@ -78,8 +78,10 @@ export function gatherInto(
   mode: GatherErrors,
   done: (exit: GatherExit) => void
 ): () => void {
-  const futures = futuresIn(engine, value)
-  const records = futures.map((future) => recordOf(future))
+  // The usual case, a flat array of Futures (what map returns), skips the structure walks.
+  const flat = flatFutures(value)
+  const records =
+    flat === undefined ? futuresIn(engine, value).map((future) => recordOf(future)) : recordsIn(engine, flat)
   let pending = 0
   let finished = false
   const onSettled = (task: TaskRecordOf) => {
@@ -98,7 +100,8 @@ export function gatherInto(
   }
   const complete = () => {
     // Results held remotely (a cluster) are fetched together, once every Future has settled.
-    const fetching = fetchAll(engine.executor, heldCandidates(records))
+    const fetching =
+      engine.executor.remote === undefined ? undefined : fetchAll(engine.executor, heldCandidates(records))
     if (fetching === undefined) return build(undefined)
     const held = inMemory(records)
     fetching.then(build, (error: unknown) => {
@@ -112,7 +115,9 @@ export function gatherInto(
   const build = (fetched: Map<string, unknown> | undefined) => {
     if (finished) return
     try {
-      finish({ ok: true, value: rebuild(engine, value, mode, fetched) })
+      const built =
+        flat === undefined ? rebuild(engine, value, mode, fetched) : rebuildFlat(engine, records, mode, fetched)
+      finish({ ok: true, value: built })
     } catch (error) {
       finish({ ok: false, error })
     }
@@ -144,6 +149,46 @@ function inMemory(records: ReadonlyArray<TaskRecordOf>): number {
   let n = 0
   for (const record of records) if (record.state === "memory") n++
   return n
+}
+
+/**
+ * `value` when it is an array of Futures only, up to `sparseFrom` long (which the walk reads index
+ * by index, as this does); undefined for anything else, which takes the walk.
+ */
+function flatFutures(value: unknown): ReadonlyArray<Future<unknown, unknown>> | undefined {
+  if (!Array.isArray(value) || value.length > sparseFrom) return undefined
+  for (let i = 0; i < value.length; i++) if (!(value[i] instanceof Future)) return undefined
+  return value as Future<unknown, unknown>[]
+}
+
+/** The records of `futures`, each checked to belong to `engine` (as `futuresIn`). */
+function recordsIn(engine: Engine, futures: ReadonlyArray<Future<unknown, unknown>>): TaskRecordOf[] {
+  const records: TaskRecordOf[] = new Array(futures.length)
+  for (let i = 0; i < futures.length; i++) records[i] = recordIn(engine, futures[i], foreignFix)
+  return records
+}
+
+const foreignFix = "gather, cancel or retry it with the client that made it"
+
+/** What `rebuild` gives for a flat array of Futures: their values in order (skipped ones left out). */
+function rebuildFlat(
+  engine: Engine,
+  records: ReadonlyArray<TaskRecordOf>,
+  mode: GatherErrors,
+  fetched: Map<string, unknown> | undefined
+): unknown[] {
+  const out: unknown[] = []
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]
+    if (record.state === "memory") {
+      out.push(valueFrom(record.value, fetched))
+      continue
+    }
+    const outcome = engine.outcomeOf(record)
+    if (outcome.ok) out.push(valueFrom(outcome.value, fetched))
+    else if (mode !== "skip") throw outcome.error
+  }
+  return out
 }
 
 /** The values of the records in memory (held results among them). */

@@ -26,8 +26,8 @@ export interface Payload {
    */
   readonly inputSlots: ReadonlyArray<number>
   readonly options: NormalizedTaskOptions
-  /** Callbacks waiting for the task to settle. */
-  listeners: Array<(task: TaskRecordOf) => void> | undefined
+  /** Callbacks waiting for the task to settle: the one callback itself, or an array of two or more. */
+  listeners: ((task: TaskRecordOf) => void) | Array<(task: TaskRecordOf) => void> | undefined
   /** The batch running it, while processing. */
   flight: Flight | undefined
   /** Pending retry timer. */
