@@ -57,7 +57,7 @@ export class Future<T, E = never> {
     engine.scheduler.acquire(record)
     const group = engine.track(record)
     this.#group = group
-    this.#slot = group.records.length - 1
+    this.#slot = group.held.records.length - 1
   }
 
   /** The task's key: `${name}-${token}` for a pure call (spec section 4). */

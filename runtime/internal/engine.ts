@@ -59,12 +59,10 @@ export class Engine {
    * Releases the records of Futures that were garbage-collected without `release()`. One
    * registration per group of Futures (`track`), not per Future: see `FutureGroup`.
    */
-  readonly #collected = new FinalizationRegistry<Array<TaskRecordOf | undefined>>((records) => {
+  readonly #collected = new FinalizationRegistry<GroupRecords>((held) => {
     if (this.#closed) return
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]
-      if (record !== undefined) this.scheduler.release(record)
-    }
+    const { records, released } = held
+    for (let i = 0; i < records.length; i++) if (released[i] === 0) this.scheduler.release(records[i])
   })
   /** The group new Futures join, until it is full or the current synchronous run ends. */
   #group: FutureGroup | undefined = undefined
@@ -234,23 +232,22 @@ export class Engine {
    */
   track(record: TaskRecordOf): FutureGroup {
     let group = this.#group
-    if (group === undefined || group.records.length === groupSize) {
+    if (group === undefined || group.held.records.length === groupSize) {
       group = new FutureGroup()
       this.#group = group
-      this.#collected.register(group, group.records)
+      this.#collected.register(group, group.held)
       // A group closes at the end of this synchronous run: a Future made later does not keep it alive.
       queueMicrotask(() => {
         if (this.#group === group) this.#group = undefined
       })
     }
-    group.records.push(record)
+    group.held.records.push(record)
     return group
   }
 
   /** A Future's explicit release: `slot` is its record's index in `group` (`track`). */
   release(group: FutureGroup, slot: number, record: TaskRecordOf): void {
-    // Its slot is emptied: the GC callback skips it, and the group no longer keeps the record (and its arguments) alive.
-    group.records[slot] = undefined
+    group.held.released[slot] = 1
     if (!this.#closed) this.scheduler.release(record)
   }
 
@@ -414,13 +411,15 @@ export class Engine {
  */
 const groupSize = 64
 
+/** What the registry keeps for a group: its records, and which were released explicitly. Never refers to its group. */
+interface GroupRecords {
+  readonly records: TaskRecordOf[]
+  readonly released: Uint8Array
+}
+
 /** The target of one GC registration, held by each Future of the group (`Engine.track`). */
 export class FutureGroup {
-  /**
-   * The records of its Futures by slot, emptied (undefined) by an explicit release: what the
-   * registry keeps for the group, so it never refers to the group itself.
-   */
-  readonly records: Array<TaskRecordOf | undefined> = []
+  readonly held: GroupRecords = { records: [], released: new Uint8Array(groupSize) }
 }
 
 /** The records without repeats; the same array when there are none. */
