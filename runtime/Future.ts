@@ -10,7 +10,7 @@
 import { inspect } from "node:util"
 import { tokenizeSymbol, typeName } from "../dsl/tokenize.js"
 import { futureBrand } from "../core/brand.js"
-import type { Engine, FutureGroup } from "./internal/engine.js"
+import type { Engine } from "./internal/engine.js"
 import type { Outcome, TaskRecordOf } from "./internal/task-record.js"
 import { registerFuture } from "./internal/client-engine.js"
 import { futureStatus } from "../scheduler/state.js"
@@ -33,9 +33,6 @@ export class Future<T, E = never> {
   readonly [futureBrand] = true as const
   readonly #engine: Engine
   readonly #record: TaskRecordOf
-  /** Its GC registration, shared with the Futures made with it (`Engine.track`), and its slot there. */
-  readonly #group: FutureGroup
-  readonly #slot: number
   #released = false
   /** Phantom: the typed error channel, for the Effect API. */
   declare readonly _E: E
@@ -55,9 +52,7 @@ export class Future<T, E = never> {
     this.#engine = engine
     this.#record = record
     engine.scheduler.acquire(record)
-    const group = engine.track(record)
-    this.#group = group
-    this.#slot = group.held.records.length - 1
+    engine.track(this, record)
   }
 
   /** The task's key: `${name}-${token}` for a pure call (spec section 4). */
@@ -121,7 +116,7 @@ export class Future<T, E = never> {
   release(): void {
     if (this.#released) return
     this.#released = true
-    this.#engine.release(this.#group, this.#slot, this.#record)
+    this.#engine.release(this, this.#record)
   }
 
   /** `using f = client.submit(...)` releases it at the end of the block. */

@@ -55,17 +55,10 @@ export class Engine {
   readonly #dispatcher: Dispatcher
   #monitor: EngineMonitor | undefined = undefined
   #closed = false
-  /**
-   * Releases the records of Futures that were garbage-collected without `release()`. One
-   * registration per group of Futures (`track`), not per Future: see `FutureGroup`.
-   */
-  readonly #collected = new FinalizationRegistry<GroupRecords>((held) => {
-    if (this.#closed) return
-    const { records, released } = held
-    for (let i = 0; i < records.length; i++) if (released[i] === 0) this.scheduler.release(records[i])
+  /** Releases the record of a Future that was garbage-collected without `release()`. */
+  readonly #collected = new FinalizationRegistry<TaskRecordOf>((record) => {
+    if (!this.#closed) this.scheduler.release(record)
   })
-  /** The group new Futures join, until it is full or the current synchronous run ends. */
-  #group: FutureGroup | undefined = undefined
   /** Observers of every settled task (asCompleted, progress). */
   readonly #observers = new Set<(task: TaskRecordOf) => void>()
   /** Deletes held results (an executor with `remote`) that left memory. */
@@ -223,31 +216,14 @@ export class Engine {
     return this.scheduler.addValue(key, name, payload, held)
   }
 
-  /**
-   * Puts a new Future's record in a group, so that the garbage collection of the group's Futures
-   * releases the records they did not release themselves. The Future must keep the group (the
-   * registry's target) and its slot. Futures made one after another in one synchronous run (a
-   * `map`, a loop of `submit`) share a group of up to `groupSize`: one `FinalizationRegistry` cell
-   * per group instead of per Future, which costs a few µs per task and GC work per cell.
-   */
-  track(record: TaskRecordOf): FutureGroup {
-    let group = this.#group
-    if (group === undefined || group.held.records.length === groupSize) {
-      group = new FutureGroup()
-      this.#group = group
-      this.#collected.register(group, group.held)
-      // A group closes at the end of this synchronous run: a Future made later does not keep it alive.
-      queueMicrotask(() => {
-        if (this.#group === group) this.#group = undefined
-      })
-    }
-    group.held.records.push(record)
-    return group
+  /** Registers a Future object, so that its garbage collection releases its record. */
+  track(future: object, record: TaskRecordOf): void {
+    this.#collected.register(future, record, future)
   }
 
-  /** A Future's explicit release: `slot` is its record's index in `group` (`track`). */
-  release(group: FutureGroup, slot: number, record: TaskRecordOf): void {
-    group.held.released[slot] = 1
+  /** A Future's explicit release. */
+  release(future: object, record: TaskRecordOf): void {
+    this.#collected.unregister(future)
     if (!this.#closed) this.scheduler.release(record)
   }
 
@@ -402,24 +378,6 @@ export class Engine {
       Error.stackTraceLimit = limit
     }
   }
-}
-
-/**
- * How many Futures share one GC registration at most. A Future dropped without `release()` is
- * released once every Future of its group is unreachable (or released): at most this many
- * results wait for each other.
- */
-const groupSize = 64
-
-/** What the registry keeps for a group: its records, and which were released explicitly. Never refers to its group. */
-interface GroupRecords {
-  readonly records: TaskRecordOf[]
-  readonly released: Uint8Array
-}
-
-/** The target of one GC registration, held by each Future of the group (`Engine.track`). */
-export class FutureGroup {
-  readonly held: GroupRecords = { records: [], released: new Uint8Array(groupSize) }
 }
 
 /** The records without repeats; the same array when there are none. */
