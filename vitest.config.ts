@@ -72,10 +72,13 @@ class MixedSequencer extends BaseSequencer {
   }
 }
 
+/** Registers tsx in each test process (see the comment at the top). */
+const setupFiles = ["test/support/tsx-setup.ts"]
+
 // What both projects share (the global setup stays at the root, so it runs once per run).
 const shared = {
   pool: "forks",
-  setupFiles: ["test/support/tsx-setup.ts"],
+  setupFiles,
   testTimeout: 20_000,
   hookTimeout: 20_000
 } as const
