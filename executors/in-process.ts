@@ -19,7 +19,7 @@
  */
 import type { InterruptOutcome, PartialResults, StreamedResults, WireBatch, WireBatchResult } from "../core/protocol.js"
 import { BatchControl, interruptAttempt } from "./interrupt/worker.js"
-import type { runBatch as RunBatch } from "./worker/run-batch.js"
+import { runBatch } from "./worker/run-batch.js"
 import { ExecutorFailure, type BatchSignal, type Executor } from "./executor.js"
 
 interface Queued {
@@ -68,22 +68,6 @@ const streamTo = (item: Queued): ((message: StreamedResults) => void) | undefine
     })
   }
 }
-
-/**
- * The worker's batch runner, loaded at the first batch, not at `import "weft"`: a client with
- * worker threads never runs a batch in this thread, and the runner's modules cost start-up time.
- * Once loaded, a batch starts synchronously in `#next`, as before.
- */
-let runBatch: typeof RunBatch | undefined
-let loading: Promise<typeof RunBatch> | undefined
-const loadRunner = (): Promise<typeof RunBatch> =>
-  (loading ??= import("./worker/run-batch.js").then(
-    (module) => (runBatch = module.runBatch),
-    (error: unknown) => {
-      loading = undefined // let the next batch try again
-      throw error
-    }
-  ))
 
 const aborted = () => new ExecutorFailure("aborted", "The batch was aborted before it finished")
 const closed = () => new ExecutorFailure("closed", "The executor is closed")
@@ -193,12 +177,7 @@ class InProcessExecutor implements Executor {
     }
     if (item.batch.ids !== undefined) item.control ??= new BatchControl(item.batch.ids)
     const post = streamTo(item)
-    const batch: WireBatch = { ...item.batch, args, ...(post === undefined ? {} : { stream: inThisThread }) }
-    const started =
-      runBatch === undefined
-        ? loadRunner().then((run) => run(batch, item.control, post))
-        : runBatch(batch, item.control, post)
-    started.then(
+    runBatch({ ...item.batch, args, ...(post === undefined ? {} : { stream: inThisThread }) }, item.control, post).then(
       (result) => this.#finish(item, result),
       (error: unknown) =>
         this.#fail(
