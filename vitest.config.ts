@@ -2,9 +2,11 @@ import { availableParallelism } from "node:os"
 import { configDefaults, defineConfig } from "vitest/config"
 import { BaseSequencer, type TestSpecification } from "vitest/node"
 
-// Tests run in forked processes started with `--import tsx`, as a user running `tsx app.ts` would.
-// Worker threads inherit the flag, but tsx installs its hooks on the main thread only; weft's
-// worker registers tsx itself before it imports a `.ts` task module (executors/worker/run-batch.ts).
+// Tests run in forked processes with tsx registered and `--import tsx` in `process.execArgv`, as a
+// user running `tsx app.ts` would (test/support/tsx-setup.ts, a setup file: registered there, tsx's
+// hooks skip vitest's own modules). Worker threads inherit the flag, but tsx installs its hooks on
+// the main thread only; weft's worker registers tsx itself before it imports a `.ts` task module
+// (executors/worker/load.ts).
 // The global setup finds or installs redis-server and Chromium once per run, before any test
 // starts, and sweeps up Redis servers a dead test process left (test/support/global-setup.ts).
 
@@ -70,9 +72,13 @@ class MixedSequencer extends BaseSequencer {
   }
 }
 
+/** Registers tsx in each test process (see the comment at the top). */
+const setupFiles = ["test/support/tsx-setup.ts"]
+
 // What both projects share (the global setup stays at the root, so it runs once per run).
 const shared = {
   pool: "forks",
+  setupFiles,
   testTimeout: 20_000,
   hookTimeout: 20_000
 } as const
@@ -81,7 +87,7 @@ export default defineConfig({
   test: {
     globalSetup: ["test/support/global-setup.ts"],
     pool: "forks",
-    poolOptions: { forks: { execArgv: ["--import", "tsx"], maxForks: forks, minForks: 1 } },
+    poolOptions: { forks: { maxForks: forks, minForks: 1 } },
     sequence: { sequencer: MixedSequencer },
     projects: [
       {

@@ -10,14 +10,12 @@ import { validateTaskOptions, type NormalizedTaskOptions, type TaskOptions } fro
 import { Future } from "./Future.js"
 import { scanArgs, type ScannedArgs } from "../core/args.js"
 import { validateClientOptions, type ClientOptions } from "./internal/client-options.js"
-import { openLocalCache } from "../cache/open.js"
 import { workerState } from "../core/worker-state.js"
 import { summarize, type ClusterShape } from "./internal/client-summary.js"
 import { Engine, randomHex } from "./internal/engine.js"
 import type { TaskRecordOf } from "./internal/task-record.js"
 import { makeInProcessExecutor } from "../executors/in-process.js"
 import { makeTinypoolExecutor } from "../executors/tinypool/tinypool.js"
-import { connectCluster } from "./internal/connect.js"
 import type { ConnectOptions } from "./internal/connect-options.js"
 import { futuresIn, gatherInto, gatherMode } from "./internal/gather.js"
 import { materialize } from "./internal/graph.js"
@@ -45,6 +43,10 @@ export type { ClientView } from "./types.js"
 
 /** The dashboard's code: loaded only when a dashboard, report or timeline is asked for. */
 const dashboardModule = () => import("./dashboard/client-dashboard.js")
+/** The disk cache (cacache and its dependencies): loaded only for `Client.local({ cache })`. */
+const cacheModule = () => import("../cache/open.js")
+/** The cluster client (and its cache on Redis): loaded only by `Client.connect`. */
+const connectModule = () => import("./internal/connect.js")
 
 let defaultClient: Client | undefined
 
@@ -124,7 +126,7 @@ export class Client implements ClientView {
    */
   static async connect(url: string, options?: ConnectOptions): Promise<Client> {
     refuseInWorker("Client.connect()")
-    const { engine, shape, dashboard } = await connectCluster(url, options)
+    const { engine, shape, dashboard } = await (await connectModule()).connectCluster(url, options)
     const client = new Client(engine, shape)
     if (dashboard !== undefined) await client.#serveDashboard(dashboard)
     defaultClient ??= client
@@ -146,7 +148,10 @@ export class Client implements ClientView {
     refuseInWorker("Client.local()")
     const settings = validateClientOptions(options)
     // Before the workers start: nothing to stop if it fails.
-    const cache = settings.cache === undefined ? undefined : await openLocalCache<TaskRecordOf>(settings.cache)
+    const cache =
+      settings.cache === undefined
+        ? undefined
+        : await (await cacheModule()).openLocalCache<TaskRecordOf>(settings.cache)
     const executor =
       settings.workers === 0
         ? makeInProcessExecutor()

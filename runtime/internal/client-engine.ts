@@ -16,7 +16,6 @@ import { describeFunction, type FnInfo } from "../../dsl/function-ref.js"
 import type { AnyFunction } from "../../dsl/types.js"
 import { decodeError } from "../../core/error-codec.js"
 import type { EncodedError } from "../../core/protocol.js"
-import { runBatch } from "../../executors/worker/run-batch.js"
 
 /** How this module reaches into Futures: set by the Future class when it is defined. */
 interface FutureAccess {
@@ -116,6 +115,8 @@ export type LocalOutcome =
  */
 export async function runHere(fn: FnInfo | AnyFunction, args: ReadonlyArray<unknown>): Promise<LocalOutcome> {
   const info = typeof fn === "function" ? describeFunction(fn) : fn
+  // Loaded here, not at `import "weft"`: the worker's code is only needed in this thread for a run here.
+  const { runBatch } = await import("../../executors/worker/run-batch.js")
   const result = await runBatch({ fns: [info.ref], fn: [0], args: [args] })
   if (result.failed.length === 0) return { ok: true, value: result.results[0] }
   return { ok: false, error: decodeError(result.results[0] as EncodedError) }

@@ -19,7 +19,7 @@ describe("worker deaths, timeouts and transport failures", () => {
     expect(runCount(log)).toBe(3)
   })
 
-  // Each of the 4 replacement workers imports client-tasks.ts (and effect) again: about 2.5 s each under tsx.
+  // Each of the 4 replacement workers imports client-tasks.ts again (through tsx: ~1.5 s of CPU each under load).
   test(
     "after allowedFailures + 1 deaths the task fails with KilledWorkerError, and so do its dependents",
     { timeout: 30_000 },

@@ -14,7 +14,8 @@ import type { Browser } from "playwright-core"
 import { Client } from "weft"
 import { useCluster } from "../cluster/helpers.js"
 import { launchBrowser } from "../support/browser.js"
-import { dies, inc } from "../fixtures/client-tasks.js"
+import { inc } from "../fixtures/client-tasks.js"
+import { dies } from "../fixtures/client-effect-tasks.js"
 
 const cluster = useCluster({ workers: 2, threads: 1 })
 const weftBin = fileURLToPath(new URL("../../dist/cli/weft.js", import.meta.url))

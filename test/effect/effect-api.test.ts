@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Schedule, Stream } from "effect"
 import { Weft } from "weft/effect"
-import { dies, failsThenSucceeds, inc, load, NotFound, overQuota } from "../fixtures/client-tasks.js"
+import { failsThenSucceeds, inc, overQuota } from "../fixtures/client-tasks.js"
+import { dies, load, NotFound } from "../fixtures/client-effect-tasks.js"
 import { runCount, runLog } from "../client/helpers.js"
 
 const cluster = Weft.local({ workers: 2 })

@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from "vitest"
 import { Client, KilledWorkerError } from "weft"
-import { inc, load } from "../fixtures/client-tasks.js"
+import { inc } from "../fixtures/client-tasks.js"
+import { load } from "../fixtures/client-effect-tasks.js"
 import { captureStderr, outOfMemoryReports } from "./capture-stderr.js"
 import { childPids, eventually, noStrayErrors, watchWorkerThreads, within } from "./fault-helpers.js"
 

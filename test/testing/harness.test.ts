@@ -12,7 +12,8 @@ import { afterAll, describe, expect, test } from "vitest"
 import { Client, delayed, graphModule } from "weft"
 import { arbitraries, checkGraph, checkTask, CheckFailed, type RandomGraph } from "weft/testing"
 import { inc } from "../fixtures/client-tasks.js"
-import { jitter, logOrder, makePoint, payAll, sqrt, stamp, tally, wordCounts } from "../fixtures/harness-tasks.js"
+import { jitter, logOrder, makePoint, payAll, stamp, tally, wordCounts } from "../fixtures/harness-tasks.js"
+import { sqrt } from "../fixtures/harness-effect-tasks.js"
 
 const scratch = mkdtempSync(join(tmpdir(), "weft-harness-"))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
