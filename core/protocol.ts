@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import type { DeclaredEnv } from "./declared-env.js"
 
 /** How a worker finds the function to run. */
 export type FnRef =
@@ -102,6 +103,12 @@ export interface WireBatch {
    * Effect task runs with it as its parent span, so the spans it makes nest under its task's.
    */
   readonly trace?: ReadonlyArray<string | undefined>
+  /**
+   * For task i, the environment variables its cached result is keyed by and the client's digest
+   * of their values (set only on a cluster with the cache on, for tasks that declare some): the
+   * worker refuses the task when its own values differ (core/declared-env.ts).
+   */
+  readonly declared?: ReadonlyArray<DeclaredEnv | undefined>
 }
 
 /**

@@ -16,6 +16,8 @@ import { link, skip } from "./link.js"
 import type { Resolved } from "./load.js"
 import { encodeThrown, injectedFault, skippedTask, uncloneable } from "./outcomes.js"
 import { uncloneableReason } from "./result-check.js"
+import { declaredEnvDigest } from "../../core/declared-env.js"
+import { TaskDefinitionError } from "../../core/errors.js"
 import { openStream, type ResultStream } from "./stream.js"
 
 /** What `BatchRun.start` and `settle` return when the task's outcome is already recorded (it failed). */
@@ -62,6 +64,11 @@ export class BatchRun {
     if (skipped !== undefined && skipped.has(i)) return this.fail(i, notStarted(batch.fns[f]))
     const fn = this.fns[f]
     if (typeof fn !== "function") return this.fail(i, fn)
+    const declared = batch.declared?.[i]
+    if (declared !== undefined && declaredEnvDigest(declared.names) !== declared.digest) {
+      this.threw(i, declaredEnvDiffers(batch.fns[f].name, declared.names))
+      return recorded
+    }
     let args = batch.args[i]
     const linked = batch.linked
     if (linked !== undefined && linked[i]) {
@@ -130,3 +137,13 @@ export class BatchRun {
     return { results, failed: this.failed, elapsedMs: performance.now() - start }
   }
 }
+
+/** A cached task whose declared variables differ here from the client's (only names: values may be secrets). */
+const declaredEnvDiffers = (task: string, names: ReadonlyArray<string>): TaskDefinitionError =>
+  new TaskDefinitionError(
+    `Task "${task}" declares ${names.join(", ")} as input${names.length === 1 ? "" : "s"} of its cached result ` +
+      `(cacheInputs.env), and this worker's value${names.length === 1 ? "" : "s"} differ from the client's, ` +
+      `so the cache key would not describe the result. Give the workers the same value${names.length === 1 ? "" : "s"} ` +
+      `as the client, or turn the cache off for this task (cache: false).`,
+    { task }
+  )

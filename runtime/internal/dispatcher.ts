@@ -20,6 +20,7 @@ import type { Scheduler } from "../../scheduler/scheduler.js"
 import type { EngineMonitor } from "./monitor-hook.js"
 import type { ClientSettings } from "./client-options.js"
 import { CacheWrites } from "./cache-writes.js"
+import { declaredEnvs } from "./declared-env.js"
 import { batchCap, fuse, packCalls, place, refKey } from "./batch.js"
 import { injections } from "./faults.js"
 import { retryDelay } from "./retry.js"
@@ -176,7 +177,7 @@ export class Dispatcher {
       ...(this.#faults === undefined ? {} : { inject: injections(this.#faults, tasks) }),
       ...(ids === undefined ? {} : { ids }),
       ...(linked === undefined ? {} : { linked, refKey }),
-      ...(this.#executor.remote === undefined ? {} : remoteFields(tasks, held)),
+      ...(this.#executor.remote === undefined ? {} : remoteFields(tasks, held, this.#cache !== undefined)),
       // Task times for a monitor (the dashboard) and for the cache's write rule (cache-writes.ts).
       ...(this.monitor === undefined && this.#writes === undefined ? {} : { timing: true as const }),
       ...(this.monitor?.traceparents === undefined ? {} : { trace: this.monitor.traceparents(tasks) })
@@ -408,8 +409,12 @@ const stoppedInside = (outcome: InterruptOutcome): boolean =>
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
-/** A batch's `keys` and `inputs`, for an executor whose results stay remote. */
-const remoteFields = (tasks: TaskRecordOf[], held: Set<string> | undefined) => ({
-  keys: tasks.map((task) => task.key),
-  inputs: held === undefined ? [] : [...held]
-})
+/** A batch's `keys` and `inputs`, for an executor whose results stay remote; with the cache on, `declared` (declared-env.ts). */
+const remoteFields = (tasks: TaskRecordOf[], held: Set<string> | undefined, cached: boolean) => {
+  const declared = cached ? declaredEnvs(tasks) : undefined
+  return {
+    keys: tasks.map((task) => task.key),
+    inputs: held === undefined ? [] : [...held],
+    ...(declared === undefined ? {} : { declared })
+  }
+}

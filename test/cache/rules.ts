@@ -51,8 +51,8 @@ export interface CacheTarget {
   readonly editsInPlace: boolean
   /**
    * Tasks run with the program's environment (local workers inherit it). A cluster's worker
-   * processes have their own: a declared variable is keyed by the client's value, and the task
-   * reads the worker's (docs/cache.md, Limits).
+   * processes have their own: a declared variable is keyed by the client's value, and a worker
+   * whose value differs refuses the task (docs/cache.md, Limits).
    */
   readonly tasksSeeClientEnv: boolean
 }
@@ -179,11 +179,24 @@ export function cacheRules(target: () => CacheTarget): void {
 
       // A declared environment variable changes: a miss; back to the old value: a hit again.
       const url = "https://example.test"
-      expect(await a.run({ API_URL: url })).toEqual({
-        value: target().tasksSeeClientEnv ? `2:${url}` : "2:",
-        hit: false
-      })
-      expect((await a.run({ API_URL: url })).hit).toBe(true)
+      if (target().tasksSeeClientEnv) {
+        expect(await a.run({ API_URL: url })).toEqual({ value: `2:${url}`, hit: false })
+        expect((await a.run({ API_URL: url })).hit).toBe(true)
+      } else {
+        // The workers' API_URL (unset) differs from the client's: the task is refused, so no
+        // result is cached under a key that does not describe it; the message names the
+        // variable, never its value.
+        const refusal = () =>
+          a.run({ API_URL: url }).then(
+            () => "ran",
+            (error: Error) => error.message
+          )
+        const refused = await refusal()
+        expect(refused).toMatch(/TaskDefinitionError.*declares API_URL as input of its cached result/)
+        expect(refused).not.toContain(url)
+        // Nothing was cached under that key: a second run is refused again rather than a hit.
+        expect(await refusal()).toBe(refused)
+      }
       expect((await a.run()).hit).toBe(true)
 
       // An edit of the helper it calls (another module): a miss with the new result.
