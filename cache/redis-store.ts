@@ -19,6 +19,7 @@
  */
 import { createHash, randomBytes } from "node:crypto"
 import type { Redis } from "ioredis"
+import { forEachKeyPage } from "../core/redis-scan.js"
 import type { CacheStore, EntryInfo, EntryMeta, RunCounts, StoreLock, StoreStats, StoredEntry } from "./store.js"
 
 const lockMs = 30_000
@@ -239,12 +240,7 @@ export class RedisStore implements CacheStore {
   }
 
   async clear(): Promise<void> {
-    let cursor = "0"
-    do {
-      const [next, keys] = await this.#redis.scan(cursor, "MATCH", `${this.#base}*`, "COUNT", 500)
-      cursor = next
-      if (keys.length > 0) await this.#redis.del(...keys)
-    } while (cursor !== "0")
+    await forEachKeyPage(this.#redis, `${this.#base}*`, (keys) => this.#redis.del(...keys), 500)
   }
 
   /** Closes the connection when the store opened it (the client's cache connection). */

@@ -6,18 +6,13 @@
  * @internal
  */
 import type { Redis } from "ioredis"
+import { forEachKeyPage } from "../../core/redis-scan.js"
 import { keys } from "./protocol.js"
 
 /** Deletes the client's results, queued batches, completion and log streams and lease. */
 export async function deleteClientKeys(redis: Redis, prefix: string, client: string): Promise<void> {
   await redis.unlink(keys.lease(prefix, client), keys.completions(prefix, client), keys.logs(prefix, client))
-  for (const pattern of [keys.results(prefix, client), keys.batches(prefix, client)]) {
-    let cursor = "0"
-    do {
-      const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000)
-      cursor = next
-      if (found.length > 0) await redis.unlink(...found)
-    } while (cursor !== "0")
-  }
+  for (const pattern of [keys.results(prefix, client), keys.batches(prefix, client)])
+    await forEachKeyPage(redis, pattern, (found) => redis.unlink(...found))
   // A result written between the scan and now cannot exist: writes need the lease (storeScript).
 }

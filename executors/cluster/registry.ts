@@ -6,19 +6,11 @@
  * @internal
  */
 import type { Redis } from "ioredis"
+import { scanKeys } from "../../core/redis-scan.js"
 import { keys, type WorkerInfo } from "./protocol.js"
 
 /** The registration keys of the workers alive now. */
-export async function registrations(redis: Redis, prefix: string): Promise<string[]> {
-  const out: string[] = []
-  let cursor = "0"
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", keys.workers(prefix), "COUNT", 1000)
-    cursor = next
-    out.push(...found)
-  } while (cursor !== "0")
-  return out
-}
+export const registrations = (redis: Redis, prefix: string): Promise<string[]> => scanKeys(redis, keys.workers(prefix))
 
 /** The threads of the workers alive now, together. */
 export async function registeredThreads(redis: Redis, prefix: string): Promise<number> {

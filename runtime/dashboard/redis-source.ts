@@ -7,6 +7,7 @@
  * @internal
  */
 import type { Redis } from "ioredis"
+import { scanKeys } from "../../core/redis-scan.js"
 import { keys, type WorkerInfo } from "../../executors/cluster/protocol.js"
 import type { RedisTarget } from "../../executors/cluster/connection.js"
 import {
@@ -73,8 +74,8 @@ export class RedisSource implements DashboardSource {
     try {
       await redis.set(dashKeys.watch(this.prefix), "1", "PX", watchTtlMs)
       const [workerKeys, reportKeys] = await Promise.all([
-        scanAll(redis, keys.workers(this.prefix)),
-        scanAll(redis, dashKeys.reports(this.prefix))
+        scanKeys(redis, keys.workers(this.prefix)),
+        scanKeys(redis, dashKeys.reports(this.prefix))
       ])
       const [workers, reports] = await Promise.all([mget(redis, workerKeys), mget(redis, reportKeys)])
       this.#workers = parseAll<WorkerInfo>(workers)
@@ -134,17 +135,6 @@ export class RedisSource implements DashboardSource {
     await this.#reading
     this.redis.disconnect()
   }
-}
-
-async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
-  const out: string[] = []
-  let cursor = "0"
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000)
-    cursor = next
-    out.push(...found)
-  } while (cursor !== "0")
-  return out
 }
 
 const mget = (redis: Redis, list: string[]): Promise<Array<string | null>> =>

@@ -10,6 +10,7 @@ import { Redis } from "ioredis"
 import { afterAll, beforeAll } from "vitest"
 import { Client, type ConnectOptions } from "weft"
 import { startRedis, type RedisServer } from "../support/redis.js"
+import { scanKeys } from "../../dist/core/redis-scan.js"
 
 const weftBin = fileURLToPath(new URL("../../dist/cli/weft.js", import.meta.url))
 const root = fileURLToPath(new URL("../..", import.meta.url))
@@ -153,12 +154,5 @@ export function useCluster(options?: { workers?: number; threads?: number }): ()
 
 /** Every key in Redis (SCAN), sorted. */
 export async function allKeys(redis: Redis, pattern = "*"): Promise<string[]> {
-  const out: string[] = []
-  let cursor = "0"
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000)
-    cursor = next
-    out.push(...found)
-  } while (cursor !== "0")
-  return out.sort()
+  return (await scanKeys(redis, pattern)).sort()
 }
