@@ -13,7 +13,6 @@
  *
  * @module
  */
-import { createRequire } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import ts from "typescript"
@@ -22,6 +21,7 @@ import { graphModule } from "../../dsl/graph-module.js"
 import { Client } from "../../runtime/Client.js"
 import { compute } from "../../runtime/compute.js"
 import { stats, type Stats } from "../measure.js"
+import { editorService } from "../../test/support/editor-service.js"
 
 const n = 2000
 
@@ -99,55 +99,6 @@ export interface PluginSide {
 export interface PluginFigures {
   readonly plugin: PluginSide
   readonly plain: PluginSide
-}
-
-/** A language service over `tsconfig` whose file texts `edit` changes (as an editor's are), optionally decorated. */
-function editorService(
-  tsconfig: string,
-  pluginPath: string | undefined
-): ts.LanguageService & {
-  edit: (file: string, text: string) => void
-} {
-  const config = ts.getParsedCommandLineOfConfigFile(
-    tsconfig,
-    {},
-    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} }
-  )!
-  const texts = new Map<string, { text: string; version: number }>()
-  const host: ts.LanguageServiceHost = {
-    getScriptFileNames: () => config.fileNames,
-    getScriptVersion: (f) => String(texts.get(f)?.version ?? 0),
-    getScriptSnapshot: (f) => {
-      const text = texts.get(f)?.text ?? ts.sys.readFile(f)
-      return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text)
-    },
-    getCurrentDirectory: () => path.dirname(tsconfig),
-    getCompilationSettings: () => config.options,
-    getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-    fileExists: ts.sys.fileExists,
-    readFile: ts.sys.readFile,
-    readDirectory: ts.sys.readDirectory
-  }
-  const ls = ts.createLanguageService(host)
-  const info = {
-    languageService: ls,
-    languageServiceHost: host,
-    project: {
-      getProjectName: () => tsconfig,
-      refreshDiagnostics: () => {},
-      projectService: { logger: { info: () => {} } }
-    },
-    config: {}
-  }
-  const require = createRequire(import.meta.url)
-  const used =
-    pluginPath === undefined
-      ? ls
-      : (require(pluginPath) as (m: { typescript: typeof ts }) => { create: (i: unknown) => ts.LanguageService })({
-          typescript: ts
-        }).create(info)
-  const edit = (file: string, text: string) => texts.set(file, { text, version: (texts.get(file)?.version ?? 0) + 1 })
-  return Object.assign(Object.create(used) as ts.LanguageService, { edit })
 }
 
 /** Wall and CPU milliseconds of `fn`. */

@@ -2,7 +2,6 @@
 // `weft/ts-plugin`) decorating a LanguageService over a project on disk whose texts are edited in
 // memory. Needs `npm run build --silent` first.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
-import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
 import fc from "fast-check"
@@ -10,11 +9,7 @@ import ts from "typescript"
 import { afterAll, describe, expect, it } from "vitest"
 import { compile } from "../../dist/compiler/index.js"
 import { repoRoot, writeProject } from "../../compiler/fixtures/temp-project.js"
-
-const require = createRequire(import.meta.url)
-const plugin = require(join(repoRoot, "dist/compiler/ts-plugin.cjs")) as (m: { typescript: typeof ts }) => {
-  create: (info: unknown) => ts.LanguageService
-}
+import { editorService } from "../support/editor-service.js"
 
 const temps: string[] = []
 afterAll(() => {
@@ -27,42 +22,8 @@ function editor(sources: Record<string, string>) {
   temps.push(dir)
   writeProject(dir, sources)
   const tsconfig = join(dir, "tsconfig.json")
-  const config = ts.getParsedCommandLineOfConfigFile(
-    tsconfig,
-    {},
-    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} }
-  )!
-  const texts = new Map<string, { text: string; version: number }>()
-  const host: ts.LanguageServiceHost = {
-    getScriptFileNames: () => config.fileNames,
-    getScriptVersion: (f) => String(texts.get(f)?.version ?? 0),
-    getScriptSnapshot: (f) => {
-      const text = texts.get(f)?.text ?? ts.sys.readFile(f)
-      return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text)
-    },
-    getCurrentDirectory: () => dir,
-    getCompilationSettings: () => config.options,
-    getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-    fileExists: ts.sys.fileExists,
-    readFile: ts.sys.readFile,
-    readDirectory: ts.sys.readDirectory
-  }
-  const ls = ts.createLanguageService(host)
-  const info = {
-    languageService: ls,
-    languageServiceHost: host,
-    project: {
-      getProjectName: () => tsconfig,
-      refreshDiagnostics: () => {},
-      projectService: { logger: { info: () => {} } }
-    },
-    config: {}
-  }
-  const decorated = plugin({ typescript: ts }).create(info)
-  const edit = (file: string, text: string) => {
-    const f = join(dir, file)
-    texts.set(f, { text, version: (texts.get(f)?.version ?? 0) + 1 })
-  }
+  const decorated = editorService(tsconfig, join(repoRoot, "dist/compiler/ts-plugin.cjs"))
+  const edit = (file: string, text: string) => decorated.edit(join(dir, file), text)
   const weft = (file: string) => decorated.getSemanticDiagnostics(join(dir, file)).filter((d) => d.source === "weft")
   return { dir, tsconfig, decorated, edit, weft }
 }
