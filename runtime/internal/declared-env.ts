@@ -11,12 +11,15 @@ import type { TaskRecordOf } from "./task-record.js"
 
 export function declaredEnvs(tasks: ReadonlyArray<TaskRecordOf>): Array<DeclaredEnv | undefined> | undefined {
   let out: Array<DeclaredEnv | undefined> | undefined
+  // Tasks of one map share their options: one digest (and one object in the batch) for all of them.
+  let last: DeclaredEnv | undefined
   for (let i = 0; i < tasks.length; i++) {
     const payload = tasks[i].payload
     const names = payload.options.cacheInputs?.env
     if (names === undefined || names.length === 0 || !ResultCache.cacheable(payload)) continue
     out ??= new Array<DeclaredEnv | undefined>(tasks.length).fill(undefined)
-    out[i] = { names, digest: declaredEnvDigest(names) }
+    if (last?.names !== names) last = { names, digest: declaredEnvDigest(names) }
+    out[i] = last
   }
   return out
 }
