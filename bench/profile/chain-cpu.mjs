@@ -122,12 +122,19 @@ for (let rep = 0; rep <= reps; rep++) {
     const was = before.get(tid)
     const d = (ns - (was?.ns ?? 0)) / 1e6
     if (d > 0)
-      deltas.push({ tid, comm, ms: d, sleeps: sleeps - (was?.sleeps ?? 0), preempted: preempted - (was?.preempted ?? 0) })
+      deltas.push({
+        tid,
+        comm,
+        ms: d,
+        sleeps: sleeps - (was?.sleeps ?? 0),
+        preempted: preempted - (was?.preempted ?? 0)
+      })
   }
   deltas.sort((a, b) => b.ms - a.ms)
   const mainThread = deltas.find((d) => d.tid === mainTid)
   const main = mainThread?.ms ?? 0
-  const perLink = (d) => d === undefined ? "-" : `${(d.sleeps / n).toFixed(2)} sleeps + ${(d.preempted / n).toFixed(2)} preemptions`
+  const perLink = (d) =>
+    d === undefined ? "-" : `${(d.sleeps / n).toFixed(2)} sleeps + ${(d.preempted / n).toFixed(2)} preemptions`
   const others = deltas.filter((d) => d.tid !== mainTid)
   const load = readFileSync("/proc/loadavg", "utf8").split(" ")[0]
   console.log(

@@ -15,7 +15,12 @@ const shapes = {
   "weft batch, ids + control": (v, i) => request({ fns: [fn], fn: [0], args: [[v]], ids: [i], control }, i),
   "weft batch, no interrupt fields": (v, i) => request({ fns: [fn], fn: [0], args: [[v]] }, i),
   "raw number": (v, i) => request(v, i),
-  "weft reply": (v, i) => ({ taskId: i, result: { results: [v], failed: [], elapsedMs: 0.0123 }, error: null, usedMemory: 1e6 }),
+  "weft reply": (v, i) => ({
+    taskId: i,
+    result: { results: [v], failed: [], elapsedMs: 0.0123 },
+    error: null,
+    usedMemory: 1e6
+  }),
   "raw reply": (v, i) => ({ taskId: i, result: v, error: null, usedMemory: 1e6 })
 }
 for (let round = 0; round < 3; round++)
@@ -32,6 +37,8 @@ for (let round = 0; round < 3; round++)
       post += b - a
     }
     if (round === 2)
-      console.log(`${name.padEnd(32)} postMessage ${((post * 1000) / n).toFixed(2)} µs, receive ${((receive * 1000) / n).toFixed(2)} µs`)
+      console.log(
+        `${name.padEnd(32)} postMessage ${((post * 1000) / n).toFixed(2)} µs, receive ${((receive * 1000) / n).toFixed(2)} µs`
+      )
   }
 port1.close()
