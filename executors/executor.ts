@@ -53,19 +53,30 @@ export interface BatchSignal {
   readonly onStart?: (() => void) | undefined
 }
 
-/** The engine's abort switch for one batch: a plain object with a listener list. */
+/**
+ * The engine's abort switch for one batch: a plain object with its listeners. The one listener a
+ * batch has (tinypool's, added at `run` and removed when it settles) is kept as it is: an array
+ * only for a second one, so an awaited round trip allocates nothing here.
+ */
 export class BatchAbort implements BatchSignal {
   aborted = false
   onStart: (() => void) | undefined = undefined
-  #listeners: Array<() => void> | undefined
+  #listeners: (() => void) | Array<() => void> | undefined
 
   once(_type: "abort", listener: () => void): void {
-    ;(this.#listeners ??= []).push(listener)
+    const listeners = this.#listeners
+    if (listeners === undefined) this.#listeners = listener
+    else if (typeof listeners === "function") this.#listeners = [listeners, listener]
+    else listeners.push(listener)
   }
 
   off(_type: "abort", listener: () => void): void {
     const listeners = this.#listeners
     if (listeners === undefined) return
+    if (typeof listeners === "function") {
+      if (listeners === listener) this.#listeners = undefined
+      return
+    }
     const at = listeners.indexOf(listener)
     if (at >= 0) listeners.splice(at, 1)
   }
@@ -76,7 +87,8 @@ export class BatchAbort implements BatchSignal {
     this.aborted = true
     const listeners = this.#listeners
     this.#listeners = undefined
-    if (listeners !== undefined) for (const listener of listeners) listener()
+    if (typeof listeners === "function") listeners()
+    else if (listeners !== undefined) for (const listener of listeners) listener()
   }
 }
 
@@ -156,6 +168,9 @@ export interface Executor {
    * `streamed` says how many leading tasks were streamed, and `run` resolves only after
    * `onResults` had all of them. A batch that rejects may have streamed some outcomes first;
    * those stand. Never called after `run` settled.
+   *
+   * The executor may write its own fields into `batch` (`control`, `stream`, `skip`: a copy per
+   * batch cost an awaited round trip its share); a batch given again is copied without them.
    */
   run(batch: WireBatch, signal?: BatchSignal, onResults?: (part: PartialResults) => void): Promise<WireBatchResult>
   /**

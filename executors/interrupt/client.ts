@@ -3,20 +3,23 @@
  * (the worker end, and the messages, are in `worker.ts`).
  *
  * Every batch with attempt `ids` is sent with the name of this end's control `BroadcastChannel`
- * (`track`). `interrupt(id)` opens the channel on first use; the ids asked in one tick are posted
+ * (`name`, which the executor writes into the batch's `control`). `interrupt(id)` opens the
+ * channel on first use; the ids asked in one tick are posted
  * together at its end, `{ interrupt: ids, graceMs }` with the largest grace asked, and each
  * attempt's promise settles with the answer of the worker holding it. A worker busy in synchronous
  * code cannot read the request, so no answer within `graceMs` is `"unknown"` (one timer per
  * request, not per id). A batch still waiting in the pool when a request is sent gets the ids it
  * holds in its `skip` list (the pool clones a batch only when it hands it to a worker), so an
- * attempt asked to stop never starts later.
+ * attempt asked to stop never starts later: the executor says which batches wait (`queued`, the
+ * pool's own queue), so a batch costs this end nothing unless it waits there.
  *
  * Child processes share no BroadcastChannel with this thread: their executor has no client end,
  * and a running task there is stopped by aborting its batch only. (tinypool's per-task `channel`
  * option could carry requests to a process, but only to a task it was given to at `run`; not worth
  * a second protocol for a rarely used isolation mode.)
  *
- * Cost: `track` is one shallow copy of a batch with `ids`; the channel is touched on interrupts only.
+ * Cost: nothing per batch (no copy, no registration, no extra promise); the channel is touched on
+ * interrupts only.
  *
  * @internal
  */
@@ -41,21 +44,10 @@ export class InterruptClient {
   #outgoing: number[] | undefined
   #outgoingGraceMs = 0
   #round = 0
-  /** The batches with `ids` given to the pool and not settled: running, or queued for a worker. */
-  readonly #unsettled = new Set<WireBatch>()
   #closed = false
 
-  /** `batch` as it goes to the pool: naming this channel, and tracked until `settled`. */
-  track(batch: WireBatch): WireBatch {
-    const sent: WireBatch = { ...batch, control: this.name }
-    this.#unsettled.add(sent)
-    return sent
-  }
-
-  /** A batch `track` returned has settled: it can no longer be given a `skip` list. */
-  settled(sent: WireBatch): void {
-    this.#unsettled.delete(sent)
-  }
+  /** `queued` lists the batches given to the pool that no worker has taken yet (the pool's queue). */
+  constructor(private readonly queued: () => Iterable<WireBatch>) {}
 
   /** Asks the worker holding attempt `id` to stop it; `Executor.interrupt` says what comes back. */
   interrupt(id: number, graceMs: number): Promise<InterruptOutcome> {
@@ -127,8 +119,9 @@ export class InterruptClient {
    */
   #skipQueued(ids: ReadonlyArray<number>): void {
     const wanted = new Set(ids)
-    for (const batch of this.#unsettled) {
-      const batchIds = batch.ids!
+    for (const batch of this.queued()) {
+      const batchIds = batch.ids
+      if (batchIds === undefined) continue
       for (let i = 0; i < batchIds.length; i++) if (wanted.has(batchIds[i])) (batch.skip ??= []).push(batchIds[i])
     }
   }

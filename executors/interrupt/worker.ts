@@ -117,14 +117,26 @@ export const interrupted = (ref: FnRef): EncodedError => ({
  */
 export function listenWhileRunning<R>(
   batch: WireBatch,
-  run: (control: BatchControl | undefined) => Promise<R>
-): Promise<R> {
+  run: (control: BatchControl | undefined) => R | Promise<R>
+): R | Promise<R> {
   if (batch.control === undefined || batch.ids === undefined) return run(undefined)
   const own = new BatchControl(batch.ids)
   const channel = listen(batch.control)
   if (unclaimed.size > 0 || batch.skip !== undefined) claim(own, channel, batch.skip)
   listening.add(own)
-  return run(own).finally(() => listening.delete(own))
+  let result: R | Promise<R>
+  try {
+    result = run(own)
+  } catch (error) {
+    listening.delete(own)
+    throw error
+  }
+  // A batch that ran to its end at once (no await) has nothing more to listen for.
+  if (!(result instanceof Promise)) {
+    listening.delete(own)
+    return result
+  }
+  return result.finally(() => listening.delete(own))
 }
 
 /** The batches running in this thread that listen on a control channel (a worker runs one at a time). */

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { threadId } from "node:worker_threads"
 import { describe, expect, it } from "vitest"
+import type { PartialResults, WireBatch } from "../../core/protocol.js"
 import { BatchAbort, ExecutorFailure } from "../executor.js"
 import { makeTinypoolExecutor } from "./tinypool.js"
 import { childPids, eventually, watchWorkerThreads } from "../../test/faults/fault-helpers.js"
@@ -31,6 +32,36 @@ describe("tinypool executor", () => {
       )
       expect(new Set(ids).size).toBe(3)
       expect(ids).not.toContain(threadId)
+    } finally {
+      await executor.close()
+    }
+  })
+
+  it("runs a batch given again as given: what an earlier run wrote into it (stream, control) does not carry over", async () => {
+    const executor = await makeTinypoolExecutor({ workers: 1 })
+    try {
+      // Task 1's function is new to the worker, then slow: each run streams task 0 before task 1 starts.
+      const slowDouble = inline((x: number) => {
+        const end = performance.now() + 3
+        while (performance.now() < end) {
+          // busy: slow enough to be flushed before next time too
+        }
+        return x * 2
+      })
+      const batch: WireBatch = {
+        fns: [inline((x: number) => x + 1), slowDouble],
+        fn: [0, 1],
+        args: [[1], [2]],
+        ids: [1, 2]
+      }
+      const parts: PartialResults[] = []
+      const first = await executor.run(batch, undefined, (part) => parts.push(part))
+      const streamed = parts.flatMap((part) => part.results)
+      expect(streamed).toEqual([2])
+      expect(first.results.slice(streamed.length)).toEqual([4])
+      const again = await executor.run(batch)
+      expect(again.streamed ?? 0).toBe(0)
+      expect(again.results).toEqual([2, 4])
     } finally {
       await executor.close()
     }

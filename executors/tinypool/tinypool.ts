@@ -18,9 +18,12 @@
  *   destroyed, and never stops that one: `close()` first sets the pool's `minThreads` and
  *   `maxThreads` to 0, so that no worker starts once it began.
  *
- * Hot path: `run` is one `pool.run` and one shared rejection mapper per batch, nothing per task
- * (with `ids` or `onResults`, one shallow copy of the batch to add the channel's name). The
- * control channel is touched on interrupts only.
+ * Hot path: `run` is one `pool.run` and one shared rejection mapper per batch, nothing per task.
+ * A batch with `ids` gets the control channel's name written into it (the batch is built for this
+ * run alone: no copy); the batches that wait for a worker are the pool's own queue
+ * (`batch-queue.ts`), so nothing tracks the others. The control channel is touched on interrupts
+ * only. An awaited round trip (one lone task) costs this file one property write and one
+ * rejection handler.
  *
  * @internal
  */
@@ -28,6 +31,7 @@ import { Tinypool } from "tinypool"
 import type { InterruptOutcome, PartialResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
 import { ExecutorFailure, type BatchSignal, type Executor } from "../executor.js"
 import { InterruptClient } from "../interrupt/client.js"
+import { BatchQueue } from "./batch-queue.js"
 import { batchFailure, describe, within } from "./failures.js"
 import { checkOptions, tinypoolOptions, type TinypoolExecutorOptions } from "./pool-options.js"
 import { PoolWorkers } from "./pool-workers.js"
@@ -104,20 +108,23 @@ class PoolExecutor implements TinypoolExecutor {
   /** Streamed results: outcomes of a batch's finished tasks, before its reply. */
   readonly #streams: ResultStreams
   readonly #interrupts: InterruptClient | undefined
+  /** The batches no worker has taken yet (tinypool's `taskQueue`). */
+  readonly #queue = new BatchQueue()
   #closing = false
   #closed: Promise<void> | undefined
 
   constructor(options: TinypoolExecutorOptions) {
     this.workers = options.workers
     this.#threads = (options.isolation ?? "thread") === "thread"
-    this.#pool = new Tinypool(tinypoolOptions(options, entry))
+    this.#pool = new Tinypool({ ...tinypoolOptions(options, entry), taskQueue: this.#queue })
     // Each such error belongs to a worker with no batch (tinypool hands a busy worker's error to its
     // batch) and that worker is replaced; without a listener it would crash the process.
     this.#pool.on("error", () => {})
     this.#streams = new ResultStreams(this.#threads)
     this.#watch = new PoolWorkers(this.#pool, this.#threads, this.workers, this.#streams)
     if (this.#threads) {
-      const interrupts = (this.#interrupts = new InterruptClient())
+      const queue = this.#queue
+      const interrupts = (this.#interrupts = new InterruptClient(() => queue.batches()))
       this.interrupt = (id, graceMs) => interrupts.interrupt(id, graceMs)
     }
   }
@@ -131,14 +138,13 @@ class PoolExecutor implements TinypoolExecutor {
     if (!this.#threads) this.#watch.watchNew() // child processes do not announce themselves
     // tinypool takes an EventEmitter-like signal (`once`/`off`) as well as an AbortSignal.
     const options = signal === undefined ? noOptions : { signal: signal as unknown as AbortSignal }
+    // The batch is built for this run: the channel's name is written into it, not into a copy.
+    // One given again (a test's constant) is copied first, without what an earlier run wrote.
+    if (batch.stream !== undefined || batch.skip !== undefined) batch = { ...batch, stream: undefined, skip: undefined }
+    if (this.#interrupts !== undefined && batch.ids !== undefined)
+      (batch as { control?: string }).control = this.#interrupts.name
     if (onResults !== undefined) return this.#runStreamed(batch, options, onResults)
-    const interrupts = this.#interrupts
-    if (interrupts === undefined || batch.ids === undefined) return this.#pool.run(batch, options).catch(this.#rethrow)
-    const sent = interrupts.track(batch)
-    return this.#pool.run(sent, options).then(
-      (result: WireBatchResult) => (interrupts.settled(sent), result),
-      (error: unknown) => (interrupts.settled(sent), this.#rethrow(error))
-    )
+    return this.#pool.run(batch, options).catch(this.#rethrow)
   }
 
   close(): Promise<void> {
@@ -153,18 +159,12 @@ class PoolExecutor implements TinypoolExecutor {
   ): Promise<WireBatchResult> {
     const streams = this.#streams
     const id = streams.open(onResults)
-    const streamed: WireBatch = { ...batch, stream: { via: streams.via, id } }
-    const interrupts = batch.ids === undefined ? undefined : this.#interrupts
-    const sent = interrupts === undefined ? streamed : interrupts.track(streamed)
+    ;(batch as { stream?: WireBatch["stream"] }).stream = { via: streams.via, id }
     // A child process's own messages reach the run's `channel` (tinypool hands it every message that is not its own).
     const options = this.#threads ? aborts : { ...aborts, channel: streams.channel }
-    return this.#pool.run(sent, options).then(
-      (result: WireBatchResult) => {
-        interrupts?.settled(sent)
-        return streams.settle(id, result)
-      },
+    return this.#pool.run(batch, options).then(
+      (result: WireBatchResult) => streams.settle(id, result),
       (error: unknown) => {
-        interrupts?.settled(sent)
         streams.drop(id)
         return this.#rethrow(error)
       }

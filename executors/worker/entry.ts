@@ -10,7 +10,8 @@
  */
 import type { WireBatch, WireBatchResult } from "../../core/protocol.js"
 
-type RunBatch = (batch: WireBatch) => Promise<WireBatchResult>
+/** `runBatchNow`: a batch that ran at once returns its result itself (tinypool sends it in the same turn). */
+type RunBatch = (batch: WireBatch) => WireBatchResult | Promise<WireBatchResult>
 
 let runBatch: RunBatch | undefined
 let loading: Promise<RunBatch> | undefined
@@ -31,10 +32,10 @@ if (typeof process.send === "function") {
 }
 
 /** Runs `batch` in this worker (tinypool's handler). */
-export default function run(batch: WireBatch): Promise<WireBatchResult> {
+export default function run(batch: WireBatch): WireBatchResult | Promise<WireBatchResult> {
   if (runBatch !== undefined) return runBatch(batch)
   loading ??= import("./run-batch.js").then(
-    (module) => (runBatch = module.runBatch),
+    (module) => (runBatch = module.runBatchNow),
     (error: unknown) => {
       loading = undefined // let the next batch try again
       throw error

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import type { FnRef, WireBatch } from "../../core/protocol.js"
 import { uncloneableReason } from "./result-check.js"
-import { runBatch } from "./run-batch.js"
+import { runBatch, runBatchNow } from "./run-batch.js"
 
 let ids = 0
 const inline = (source: string): FnRef => ({ kind: "inline", id: `run-batch-${ids++}`, source, name: "task" })
@@ -22,6 +22,29 @@ describe("runBatch", () => {
     expect((globalThis as Record<symbol, unknown>)[probe]).toBe(3)
     delete (globalThis as Record<symbol, unknown>)[probe]
     await pending
+  })
+
+  it("returns a batch whose tasks all returned at once without a Promise, and one that awaits with one", async () => {
+    const quick = runBatchNow({ fns: [inline("(x) => x + 1")], fn: [0, 0], args: [[1], [2]] })
+    expect(quick).not.toBeInstanceOf(Promise)
+    expect(quick).toMatchObject({ results: [2, 3], failed: [] })
+    const slow = runBatchNow({
+      fns: [inline("(x) => x + 1"), inline("async (x) => x * 10")],
+      fn: [0, 1, 0],
+      args: [[1], [2], [3]]
+    })
+    expect(slow).toBeInstanceOf(Promise)
+    expect(await slow).toMatchObject({ results: [2, 20, 4], failed: [] })
+  })
+
+  it("runs the tasks after an awaited one, failures included, and reports each in its place", async () => {
+    const result = await runBatchNow({
+      fns: [inline("async (x) => { if (x === 2) throw new Error('two'); return x }"), inline("(x) => x + 100")],
+      fn: [0, 1, 0, 1, 0],
+      args: [[1], [1], [2], [2], [3]]
+    })
+    expect(result.failed).toEqual([2])
+    expect(result.results).toMatchObject([1, 101, { message: "two" }, 102, 3])
   })
 
   it("awaits thenables that are not Promises", async () => {

@@ -13,7 +13,7 @@
  */
 import type { StreamedResults, WireBatch, WireBatchResult } from "../../core/protocol.js"
 import { awaitingPromise, listenWhileRunning, type BatchControl } from "../interrupt/worker.js"
-import { findFunctions } from "./load.js"
+import { findFunctions, type Resolved } from "./load.js"
 import { BatchRun, isEffect, isThenable, mustAwait, recorded } from "./task.js"
 import { batchTiming } from "./timing.js"
 import { prefixingTaskOutput, taskOutput } from "./task-output.js"
@@ -34,51 +34,127 @@ export function runBatch(
   control?: BatchControl,
   post?: (message: StreamedResults) => void
 ): Promise<WireBatchResult> {
+  try {
+    return Promise.resolve(runBatchNow(batch, control, post))
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
+/**
+ * `runBatch`, but a batch whose tasks all returned at once (no thenable, no Effect) and whose
+ * functions were already loaded returns its result itself, not a Promise: the worker entry hands
+ * it to tinypool, which sends it in the same turn. An awaited round trip (one quick task) then
+ * costs the worker no Promise and no microtask of weft's. May throw where `runBatch` rejects.
+ */
+export function runBatchNow(
+  batch: WireBatch,
+  control?: BatchControl,
+  post?: (message: StreamedResults) => void
+): WireBatchResult | Promise<WireBatchResult> {
   if (control !== undefined || batch.control === undefined) return run(batch, control, post)
   return listenWhileRunning(batch, (own) => run(batch, own, post))
 }
 
-/** The batch loop: synchronous tasks run back to back, with no microtask between them. */
-async function run(
+/** One batch's loop state. */
+interface Loop {
+  readonly tasks: BatchRun
+  readonly n: number
+  readonly start: number
+  /** Task start times, only when asked (the dashboard): task i ran from at[i] to at[i + 1]. */
+  readonly at: number[] | undefined
+  /** A cluster worker's threads prefix each task's console output with its key (task-output.ts). */
+  readonly keys: ReadonlyArray<string> | undefined
+  /** What the task `runNow` stopped at returned: a thenable or an Effect, to await. */
+  pending: unknown
+}
+
+/** Finds the functions (importing modules when needed), then runs the tasks. */
+function run(
   batch: WireBatch,
   control: BatchControl | undefined,
   post: ((message: StreamedResults) => void) | undefined
-): Promise<WireBatchResult> {
+): WireBatchResult | Promise<WireBatchResult> {
   const start = performance.now()
   const found = findFunctions(batch.fns)
-  const tasks = new BatchRun(batch, Array.isArray(found) ? found : await found, control, post)
+  if (!Array.isArray(found)) return found.then((fns) => runFound(batch, fns, control, post, start))
+  return runFound(batch, found, control, post, start)
+}
+
+function runFound(
+  batch: WireBatch,
+  fns: ReadonlyArray<Resolved>,
+  control: BatchControl | undefined,
+  post: ((message: StreamedResults) => void) | undefined,
+  start: number
+): WireBatchResult | Promise<WireBatchResult> {
   const n = batch.fn.length
-  // Task start times, only when asked (the dashboard): task i ran from at[i] to at[i + 1].
-  const at = batch.timing === true ? new Array<number>(n + 1) : undefined
-  // A cluster worker's threads prefix each task's console output with its key (task-output.ts).
-  const keys = prefixingTaskOutput ? batch.keys : undefined
-  for (let i = 0; i < n; i++) {
+  const loop: Loop = {
+    tasks: new BatchRun(batch, fns, control, post),
+    n,
+    start,
+    at: batch.timing === true ? new Array<number>(n + 1) : undefined,
+    keys: prefixingTaskOutput ? batch.keys : undefined,
+    pending: undefined
+  }
+  const stopped = runNow(loop, 0)
+  return stopped === n ? end(loop) : runAwaiting(loop, stopped)
+}
+
+/**
+ * Runs tasks `from` on while each returns at once (synchronous tasks back to back, no microtask
+ * between them); returns the index of the first task whose value must be awaited (the value is in
+ * `loop.pending`), or the task count when all ran.
+ */
+function runNow(loop: Loop, from: number): number {
+  const { tasks, n, at, keys } = loop
+  for (let i = from; i < n; i++) {
     if (keys !== undefined) taskOutput.key = keys[i]
     if (at !== undefined) at[i] = performance.now()
-    let value = tasks.start(i)
+    const value = tasks.start(i)
     if (value === recorded) continue
     if (mustAwait(value)) {
-      // Awaited here, not in a helper: an async helper would cost every async task a second promise.
-      try {
-        const object = typeof value === "object"
-        if (isThenable(value)) {
-          tasks.awaits(i, awaitingPromise)
-          value = await value
-        }
-        // An Effect, also one a Promise resolved to (not one a function-thenable resolved to, as ever).
-        if (object && isEffect(value)) value = await tasks.runEffect(i, value)
-      } catch (error) {
-        tasks.threw(i, error)
-        continue
-      }
-      if (value === recorded) continue
+      loop.pending = value
+      return i
     }
     tasks.finish(i, value)
   }
-  if (control !== undefined) control.current = n
+  return n
+}
+
+/** The rest of a batch from task `i`, whose value must be awaited: one Promise for the whole rest. */
+async function runAwaiting(loop: Loop, i: number): Promise<WireBatchResult> {
+  const { tasks, n } = loop
+  while (i < n) {
+    let value = loop.pending
+    loop.pending = undefined
+    // Awaited here, not in a helper: an async helper would cost every async task a second promise.
+    let threw = false
+    try {
+      const object = typeof value === "object"
+      if (isThenable(value)) {
+        tasks.awaits(i, awaitingPromise)
+        value = await value
+      }
+      // An Effect, also one a Promise resolved to (not one a function-thenable resolved to, as ever).
+      if (object && isEffect(value)) value = await tasks.runEffect(i, value)
+    } catch (error) {
+      tasks.threw(i, error)
+      threw = true
+    }
+    if (!threw && value !== recorded) tasks.finish(i, value)
+    i = runNow(loop, i + 1)
+  }
+  return end(loop)
+}
+
+/** The reply, once every task ran. */
+function end(loop: Loop): WireBatchResult {
+  const { tasks, n, at, keys } = loop
+  if (tasks.control !== undefined) tasks.control.current = n
   if (keys !== undefined) taskOutput.key = undefined
-  if (at === undefined) return tasks.end(start)
+  if (at === undefined) return tasks.end(loop.start)
   at[n] = performance.now()
   const timing = batchTiming(at, tasks.failed)
-  return { ...tasks.end(start), timing }
+  return { ...tasks.end(loop.start), timing }
 }

@@ -59,7 +59,8 @@ export class Dispatcher {
   readonly #timers = new Set<NodeJS.Timeout>()
   /** Tasks with a timeout, popped and waiting for an idle worker so that their clock starts when they start. */
   readonly #waitingForIdle: TaskRecordOf[] = []
-  readonly #flights = new Set<Flight>()
+  /** The flights of tasks with a timeout (their timers), until they settle. */
+  readonly #timed = new Set<Flight>()
   /** The result cache, when on (issue 17): its hooks are the `#cache...` methods and four calls below. */
   readonly #cache: ResultCache<TaskRecordOf> | undefined
   /** The cache's writes, with each task's run time from its batch's `timing`. */
@@ -102,7 +103,7 @@ export class Dispatcher {
     for (const timer of this.#timers) clearTimeout(timer)
     this.#timers.clear()
     // A batch's timeout would abort it, like a cancel: the executor's close stops it instead.
-    for (const flight of this.#flights) if (flight.timer !== undefined) clearTimeout(flight.timer)
+    for (const flight of this.#timed) if (flight.timer !== undefined) clearTimeout(flight.timer)
   }
 
   readonly #pump = (): void => {
@@ -170,18 +171,18 @@ export class Dispatcher {
       ids = new Array<number>(tasks.length)
       for (let i = 0; i < tasks.length; i++) ids[i] = ++this.#lastAttempt
     }
-    const batch: WireBatch = {
-      fns,
-      fn: fnIndex,
-      args,
-      ...(this.#faults === undefined ? {} : { inject: injections(this.#faults, tasks) }),
-      ...(ids === undefined ? {} : { ids }),
-      ...(linked === undefined ? {} : { linked, refKey }),
-      ...(this.#executor.remote === undefined ? {} : remoteFields(tasks, held, this.#cache !== undefined)),
-      // Task times for a monitor (the dashboard) and for the cache's write rule (cache-writes.ts).
-      ...(this.monitor === undefined && this.#writes === undefined ? {} : { timing: true as const }),
-      ...(this.monitor?.traceparents === undefined ? {} : { trace: this.monitor.traceparents(tasks) })
+    // Optional fields assigned, not spread from `{}` literals: a third of the cost of building it.
+    const batch: Mutable<WireBatch> = { fns, fn: fnIndex, args }
+    if (this.#faults !== undefined) batch.inject = injections(this.#faults, tasks)
+    if (ids !== undefined) batch.ids = ids
+    if (linked !== undefined) {
+      batch.linked = linked
+      batch.refKey = refKey
     }
+    if (this.#executor.remote !== undefined) Object.assign(batch, remoteFields(tasks, held, this.#cache !== undefined))
+    // Task times for a monitor (the dashboard) and for the cache's write rule (cache-writes.ts).
+    if (this.monitor !== undefined || this.#writes !== undefined) batch.timing = true
+    if (this.monitor?.traceparents !== undefined) batch.trace = this.monitor.traceparents(tasks)
     const flight: Flight = { tasks, ids, controller: new BatchAbort(), timer: undefined, timedOut: false, done: false }
     for (const task of tasks) task.payload.flight = flight
     if (tasks.length === 1 && tasks[0].payload.options.timeoutMs !== undefined) {
@@ -195,9 +196,9 @@ export class Dispatcher {
       // On a cluster the batch may wait in a queue first: the clock starts when a worker starts it.
       if (this.#executor.startsLate === true) flight.controller.onStart = arm
       else arm()
+      this.#timed.add(flight) // only these have a timer for stop() to clear
     }
     this.#inFlight++
-    this.#flights.add(flight)
     if (this.#writes !== undefined) this.#writes.sent(flight)
     // Two or more tasks: the outcomes of those that finish early come before the batch ends
     // (`#streamed`), so that none waits for a slow or blocked batch-mate. A lone task has none to wait for.
@@ -338,8 +339,8 @@ export class Dispatcher {
   #finishFlight(flight: Flight): void {
     flight.done = true
     this.#inFlight--
-    this.#flights.delete(flight)
     if (flight.timer !== undefined) clearTimeout(flight.timer)
+    if (flight.tasks.length === 1) this.#timed.delete(flight)
   }
 
   /** An attempt failed: retry it when its policy says so, else the task errs. */
@@ -406,6 +407,8 @@ export class Dispatcher {
 /** True when an interrupt left nothing to stop: the task was interrupted, skipped, or had ended. */
 const stoppedInside = (outcome: InterruptOutcome): boolean =>
   outcome === "interrupted" || outcome === "not-started" || outcome === "finished"
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
