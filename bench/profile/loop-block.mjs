@@ -1,6 +1,7 @@
 // Event-loop responsiveness while weft adds a huge graph or map (plain node, built weft):
 //   node bench/profile/loop-block.mjs graph 300000|1000000 [reps=1]
 //   node bench/profile/loop-block.mjs chunks 1000000 [chunk=10000]
+//   node bench/profile/loop-block.mjs scenario       (scenario 13's order in one process: 30k, 3 x 300k, 1M)
 // graph: chains of 100 `delayed(inc)` (N nodes in all) summed in groups; prints how long the
 // synchronous `client.compute` call took, the longest event-loop block seen from the call to the
 // result (a 1 ms setInterval probe, bench/loop-probe.mjs), the total time, the process's CPU time
@@ -35,9 +36,10 @@ async function probe(work) {
 }
 
 const client = await Client.local({ workers: 2 })
-if (mode === "graph") {
-  const reps = Number(extra ?? 1)
-  for (let rep = 0; rep < reps; rep++) {
+if (mode === "graph" || mode === "scenario") {
+  const sizes = mode === "scenario" ? [30_000, 300_000, 300_000, 300_000, 1_000_000] : Array(Number(extra ?? 1)).fill(n)
+  for (let rep = 0; rep < sizes.length; rep++) {
+    const n = sizes[rep]
     const base = (rep + 1) * 10_000_000
     const chains = Math.round(n / 100)
     const ends = []
