@@ -86,6 +86,11 @@ export interface SchedulerHooks<P> {
   onForget?(task: TaskRecord<P>): void
   /** Every state change, after it happened (added to the contract: for tests, diagnostics and progress). */
   onTransition?(task: TaskRecord<P>, from: TaskState, to: TaskState): void
+  /**
+   * Runs `work` in a later turn of the event loop (added to the contract): a release cascade longer than
+   * `releaseSlice.records` goes on there (release.ts). Without it every cascade runs to its end at once.
+   */
+  later?(work: () => void): void
 }
 
 /**

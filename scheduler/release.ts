@@ -41,15 +41,31 @@ export function afterSettledAll<P>(m: Machine<P>, settled: ReadonlyArray<TaskRec
 }
 
 /**
+ * How many records one cascade of the release rules forgets before it goes on in a later turn of
+ * the event loop (when the engine gives the `later` hook): releasing the output of a graph of a
+ * million nodes forgets the whole graph, ~1 s of work in one go. Meanwhile the records not yet
+ * reached stay in the table, wanted by nobody; each is checked again when its turn comes (a key
+ * submitted again meanwhile keeps its record).
+ */
+export const releaseSlice = { records: 4096 }
+
+/**
  * The release rules, iteratively: pops records and forgets (settled) or cancels with reason
  * "released" and forgets (pending) every one nobody wants, pushing its dependencies, which may
  * stop being wanted in turn. A record pushed twice is skipped the second time (no longer in the
- * table, or wanted).
+ * table, or wanted). After `releaseSlice.records` records it goes on in a later turn (`later`).
  */
 export function collect<P>(m: Machine<P>, stack: TaskRecord<P>[]): void {
+  const later = m.hooks.later
+  let left = later === undefined ? Infinity : releaseSlice.records
   while (stack.length > 0) {
     const t = stack.pop()!
     if (!t.inTable || isWanted(t)) continue
+    if (--left < 0) {
+      stack.push(t)
+      later!(() => collect(m, stack))
+      return
+    }
     if (isPending(t.state)) transition(m, t, "cancelled", "released")
     transition(m, t, "released")
     const deps = t.dependencies

@@ -1,6 +1,9 @@
 // Event-loop responsiveness while weft adds a huge graph or map (plain node, built weft):
 //   node bench/profile/loop-block.mjs graph 300000|1000000 [reps=1]
 //   node bench/profile/loop-block.mjs chunks 1000000 [chunk=10000]
+//   node bench/profile/loop-block.mjs scenario       (scenario 13's order in one process: 30k, 3 x 300k, 1M)
+//   node bench/profile/loop-block.mjs release 300000 (the longest block while the output of an N-node graph, all of it
+//                                                     waiting on tasks that sleep, is released: the whole graph goes)
 // graph: chains of 100 `delayed(inc)` (N nodes in all) summed in groups; prints how long the
 // synchronous `client.compute` call took, the longest event-loop block seen from the call to the
 // result (a 1 ms setInterval probe, bench/loop-probe.mjs), the total time, the process's CPU time
@@ -35,9 +38,10 @@ async function probe(work) {
 }
 
 const client = await Client.local({ workers: 2 })
-if (mode === "graph") {
-  const reps = Number(extra ?? 1)
-  for (let rep = 0; rep < reps; rep++) {
+if (mode === "graph" || mode === "scenario") {
+  const sizes = mode === "scenario" ? [30_000, 300_000, 300_000, 300_000, 1_000_000] : Array(Number(extra ?? 1)).fill(n)
+  for (let rep = 0; rep < sizes.length; rep++) {
+    const n = sizes[rep]
     const base = (rep + 1) * 10_000_000
     const chains = Math.round(n / 100)
     const ends = []
@@ -64,6 +68,31 @@ if (mode === "graph") {
     if (value !== expected) throw new Error(`wrong: ${value} != ${expected}`)
     console.log(`graph ${n}: compute() call ${submitMs.toFixed(0)} ms, to result ${total.toFixed(0)} ms, ${figures}`)
   }
+} else if (mode === "release") {
+  const nap = (ms) => new Promise((resolve) => setTimeout(() => resolve(ms), ms))
+  const chains = Math.round(n / 100)
+  const ends = []
+  for (let c = 0; c < chains; c++) {
+    let d = delayed(inc)(delayed(nap)(60_000 + c))
+    for (let k = 1; k < 100; k++) d = delayed(inc)(d)
+    ends.push(d)
+  }
+  const groups = []
+  for (let g = 0; g < ends.length; g += 100) groups.push(delayed(sum)(ends.slice(g, g + 100)))
+  const future = client.compute(delayed(sum)(groups))
+  const { engineOf } = await import("../../dist/runtime/internal/client-engine.js")
+  const scheduler = engineOf(client).scheduler
+  // Until the whole graph is in (the heads sleep 60 s: nothing downstream has run).
+  while (scheduler.size < n) await new Promise((resolve) => setTimeout(resolve, 50))
+  const before = scheduler.size
+  const t0 = performance.now()
+  const { figures } = await probe(async () => {
+    future.release()
+    // Until the graph is forgotten (a few records may stay while their batch is being stopped).
+    while (scheduler.size > 100) await new Promise((resolve) => setImmediate(resolve))
+  })
+  const ms = (performance.now() - t0).toFixed(0)
+  console.log(`release of a pending ${n}-node graph (${before} records): forgotten in ${ms} ms, ${figures}`)
 } else {
   const chunk = Number(extra ?? 10_000)
   const t0 = performance.now()

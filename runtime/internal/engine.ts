@@ -81,7 +81,9 @@ export class Engine {
         // Released, cancelled or lost: a result held remotely is deleted there.
         else if (from === "memory" && remote) this.#held.drop(task.value)
         if (this.#monitor !== undefined) this.#monitor.transition(task, from, to)
-      }
+      },
+      // A long release cascade (a huge graph let go) goes on in later turns (scheduler/release.ts).
+      later: (work) => setImmediate(work)
     })
     this.#cache = options.cache
     this.#dispatcher = new Dispatcher(
