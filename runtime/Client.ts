@@ -164,7 +164,9 @@ export class Client implements ClientView {
         : await makeTinypoolExecutor({
             workers: settings.workers,
             isolation: settings.isolation,
-            memoryLimitBytes: settings.memoryLimitBytes
+            memoryLimitBytes: settings.memoryLimitBytes,
+            // Resolve once one worker is up: the first tasks run there while the others finish starting.
+            readyWhen: "first"
           })
     const shape: ClusterShape = {
       isolation: settings.workers === 0 ? "in-process" : settings.isolation,
