@@ -106,6 +106,18 @@ describe('tinypool executor, readyWhen: "first"', () => {
     expect(executor.liveWorkers()).toBe(0)
   })
 
+  it("closed while a worker still starts, it says closed, not that a worker could not start", async () => {
+    const executor = await withSecondWorkerHeld()
+    await executor.close()
+    const failure = await executor.run(batchOf(inc, [[1]])).then(
+      () => undefined,
+      (error: unknown) => error
+    )
+    expect(failure).toBeInstanceOf(ExecutorFailure)
+    expect((failure as ExecutorFailure).reason).toBe("closed")
+    expect(executor.liveWorkers()).toBe(0)
+  })
+
   it("refuses an unknown readyWhen", async () => {
     await expect(makeTinypoolExecutor({ workers: 1, readyWhen: "some" as never })).rejects.toThrow(
       /readyWhen must be "all" or "first", got some/

@@ -157,6 +157,8 @@ class PoolExecutor implements TinypoolExecutor {
       },
       (error: unknown) => {
         this.#starting = undefined
+        // A worker stopped by close() while it started did not fail to start.
+        if (this.#closing) return
         this.#startFailed = startFailure(error)
         void this.close()
       }
