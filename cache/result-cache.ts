@@ -29,6 +29,7 @@ import {
   type ProjectParts
 } from "./key.js"
 import { Demand } from "./demand.js"
+import { cacheable } from "./cacheable.js"
 import type { CacheStore, RunCounts, StoreLock } from "./store.js"
 
 /** A result that took this long or more (ms) is always written. */
@@ -115,7 +116,7 @@ export class ResultCache<R extends CacheRecord> {
 
   /** Whether a record's result may be cached: a pure task not marked `cache: false`. */
   static cacheable(payload: CachePayload): payload is CachePayload & { fn: FnInfo } {
-    return payload.fn !== undefined && payload.options.pure && payload.options.cache
+    return cacheable(payload)
   }
 
   /**

@@ -7,11 +7,20 @@
  *
  * @internal
  */
-import { createHash } from "node:crypto"
+import { createRequire } from "node:module"
+
+/**
+ * `node:crypto`, loaded at the first digest: every worker thread loads this module before its first
+ * batch, and loading `node:crypto` there costs about 5 ms of CPU per worker at start-up, for
+ * batches that almost never declare an environment (bench/profile/startup-timeline.mjs).
+ */
+let crypto: typeof import("node:crypto") | undefined
+const sha256 = () =>
+  (crypto ??= createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto")).createHash("sha256")
 
 /** The digest of `names`' values in `env` (an unset variable counts as such). */
 export function declaredEnvDigest(names: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env): string {
-  const hash = createHash("sha256")
+  const hash = sha256()
   for (const name of names) {
     const value = env[name]
     hash.update(value === undefined ? `${name}\u0000unset\u0000` : `${name}\u0000=${value}\u0000`)

@@ -14,7 +14,7 @@ import { workerState } from "../core/worker-state.js"
 import { summarize, type ClusterShape } from "./internal/client-summary.js"
 import { Engine, randomHex } from "./internal/engine.js"
 import type { TaskRecordOf } from "./internal/task-record.js"
-import { makeInProcessExecutor } from "../executors/in-process.js"
+import { makeDeferredInProcessExecutor } from "../executors/in-process-deferred.js"
 import { makeTinypoolExecutor } from "../executors/tinypool/tinypool.js"
 import type { ConnectOptions } from "./internal/connect-options.js"
 import { futuresIn, gatherInto, gatherMode } from "./internal/gather.js"
@@ -47,6 +47,12 @@ const dashboardModule = () => import("./dashboard/client-dashboard.js")
 const cacheModule = () => import("../cache/open.js")
 /** The cluster client (and its cache on Redis): loaded only by `Client.connect`. */
 const connectModule = () => import("./internal/connect.js")
+/**
+ * The in-process executor and the worker modules it runs batches with (13 modules), loaded by
+ * `Client.local({ workers: 0 })` before it resolves, so that no batch waits for them; `import
+ * "weft"` does not load them.
+ */
+const inProcessModule = () => import("../executors/in-process.js")
 
 let defaultClient: Client | undefined
 
@@ -75,7 +81,7 @@ export class Client implements ClientView {
       engine: (client) => (client as Client).#engine,
       detached: (options) => Client.#detached(options),
       // Runs a graph when no client is started (`Delayed.compute()`, `compute(...)`): tasks in this thread, never the default.
-      inProcess: () => new Client(new Engine({ executor: makeInProcessExecutor(), allowedFailures: 3 })),
+      inProcess: () => new Client(new Engine({ executor: makeDeferredInProcessExecutor(), allowedFailures: 3 })),
       // A client over an engine built elsewhere (tests of an executor through the whole API).
       over: (engine) => new Client(engine)
     })
@@ -154,11 +160,13 @@ export class Client implements ClientView {
         : await (await cacheModule()).openLocalCache<TaskRecordOf>(settings.cache)
     const executor =
       settings.workers === 0
-        ? makeInProcessExecutor()
+        ? (await inProcessModule()).makeInProcessExecutor()
         : await makeTinypoolExecutor({
             workers: settings.workers,
             isolation: settings.isolation,
-            memoryLimitBytes: settings.memoryLimitBytes
+            memoryLimitBytes: settings.memoryLimitBytes,
+            // Resolve once one worker is up: the first tasks run there while the others finish starting.
+            readyWhen: "first"
           })
     const shape: ClusterShape = {
       isolation: settings.workers === 0 ? "in-process" : settings.isolation,

@@ -9,8 +9,16 @@ import { splitTsxLoaders, tsxArgvPrefix } from "../../core/tsx-flags.js"
 
 /** How a tinypool executor is started. */
 export interface TinypoolExecutorOptions {
-  /** How many workers; all are started before the executor is returned. */
+  /** How many workers; all are started before the executor is returned, unless `readyWhen: "first"`. */
   readonly workers: number
+  /**
+   * `"all"` (default): the executor is returned once every worker ran an empty batch. `"first"`: once
+   * one did (`Client.local`, for the time to a first result): the first batches run there while
+   * the others finish starting. A worker that then fails to start fails every batch, in flight or
+   * later, with `ExecutorFailure("worker-died")` naming why, and stops the pool; and while they
+   * start the executor `startsLate`: a batch with a timeout waits for them all, its clock then.
+   */
+  readonly readyWhen?: "all" | "first"
   /** `"thread"` (default): worker threads; `"process"`: child processes, which survive `process.exit` and native crashes. */
   readonly isolation?: "thread" | "process"
   /**
@@ -29,6 +37,9 @@ export function checkOptions(options: TinypoolExecutorOptions): void {
     throw new TypeError(`workers must be a positive integer, got ${String(workers)}`)
   if (isolation !== "thread" && isolation !== "process") {
     throw new TypeError(`isolation must be "thread" or "process", got ${String(isolation)}`)
+  }
+  if (options.readyWhen !== undefined && options.readyWhen !== "all" && options.readyWhen !== "first") {
+    throw new TypeError(`readyWhen must be "all" or "first", got ${String(options.readyWhen)}`)
   }
   if (memoryLimitBytes !== undefined && !(memoryLimitBytes > 0)) {
     throw new TypeError(`memoryLimitBytes must be a positive number, got ${String(memoryLimitBytes)}`)

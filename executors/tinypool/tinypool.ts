@@ -49,7 +49,7 @@ export {
 /** A running tinypool executor. */
 export interface TinypoolExecutor extends Executor {
   readonly kind: "tinypool"
-  /** Milliseconds from creating the pool until every worker had run an empty batch. */
+  /** Milliseconds from creating the pool until it was returned: every worker (one with `readyWhen: "first"`) had run an empty batch. */
   readonly startupMs: number
   /** Workers started and not yet exited (for tests and diagnostics). */
   liveWorkers(): number
@@ -72,26 +72,40 @@ const startTimeoutMs = 60_000
 const emptyBatch: WireBatch = { fns: [], fn: [], args: [] }
 const noOptions = {}
 
+/** Resolves once `warmups` all resolved within `startTimeoutMs`; rejects with the first failure or the timeout. */
+const allStarted = (warmups: ReadonlyArray<Promise<unknown>>): Promise<void> =>
+  within(Promise.all(warmups), startTimeoutMs).then((ready) => {
+    if (ready === undefined) throw new Error(`the workers did not start within ${startTimeoutMs / 1000} s`)
+  })
+
+const startFailure = (error: unknown): ExecutorFailure =>
+  new ExecutorFailure("worker-died", `weft could not start its tinypool workers: ${describe(error)}`, { cause: error })
+
 /**
- * Starts `options.workers` tinypool workers and resolves when each has run an empty batch, so
- * that the first real batch does not pay for start-up. Rejects (and stops the pool) when a worker
- * cannot start.
+ * Starts `options.workers` tinypool workers and resolves when each has run an empty batch (with
+ * `readyWhen: "first"`, when one has), so that the first real batch does not pay for start-up.
+ * Rejects (and stops the pool) when a worker cannot start before then.
  */
 export async function makeTinypoolExecutor(options: TinypoolExecutorOptions): Promise<TinypoolExecutor> {
   checkOptions(options)
   const started = performance.now()
   const executor = new PoolExecutor(options)
+  // tinypool counts the workers it starts with as ready at once, so each empty batch goes to its own worker.
+  const warmups = Array.from({ length: options.workers }, () => executor.run(emptyBatch))
+  const all = allStarted(warmups)
+  all.catch(() => {}) // handled below, or by `starting`
   try {
-    const warmups = Array.from({ length: options.workers }, () => executor.run(emptyBatch))
-    const ready = await within(Promise.all(warmups), startTimeoutMs)
-    if (ready === undefined) throw new Error(`the workers did not start within ${startTimeoutMs / 1000} s`)
+    if (options.readyWhen === "first") {
+      // The first empty batch back, or the first failure: a worker that failed before one was up fails the start.
+      const first = await within(Promise.race(warmups), startTimeoutMs)
+      if (first === undefined) throw new Error(`the workers did not start within ${startTimeoutMs / 1000} s`)
+    } else await all
   } catch (error) {
     await executor.close()
-    throw new ExecutorFailure("worker-died", `weft could not start its tinypool workers: ${describe(error)}`, {
-      cause: error
-    })
+    throw startFailure(error)
   }
   executor.startupMs = performance.now() - started
+  if (options.readyWhen === "first") executor.starting(all)
   return executor
 }
 
@@ -112,6 +126,10 @@ class PoolExecutor implements TinypoolExecutor {
   readonly #queue = new BatchQueue()
   #closing = false
   #closed: Promise<void> | undefined
+  /** While workers still start (`readyWhen: "first"`): settles once each ran its empty batch, or one could not start. */
+  #starting: Promise<void> | undefined
+  /** Why a worker could not start after the executor was returned: every batch fails with it. */
+  #startFailed: ExecutorFailure | undefined
 
   constructor(options: TinypoolExecutorOptions) {
     this.workers = options.workers
@@ -133,8 +151,32 @@ class PoolExecutor implements TinypoolExecutor {
     return this.#watch.live()
   }
 
+  /** While workers start, a batch's timeout starts when it is handed to tinypool after they did (`signal.onStart`). */
+  get startsLate(): boolean {
+    return this.#starting !== undefined
+  }
+
+  /** Watches the start of the workers not yet up (`readyWhen: "first"`); `all` settles once they are, or one failed. */
+  starting(all: Promise<void>): void {
+    this.#starting = all.then(
+      () => {
+        this.#starting = undefined
+      },
+      (error: unknown) => {
+        this.#starting = undefined
+        // A worker stopped by close() while it started did not fail to start.
+        if (this.#closing) return
+        this.#startFailed = startFailure(error)
+        void this.close()
+      }
+    )
+  }
+
   run(batch: WireBatch, signal?: BatchSignal, onResults?: (part: PartialResults) => void): Promise<WireBatchResult> {
-    if (this.#closing) return Promise.reject(new ExecutorFailure("closed", "The executor is closed"))
+    if (this.#closing)
+      return Promise.reject(this.#startFailed ?? new ExecutorFailure("closed", "The executor is closed"))
+    if (signal?.onStart !== undefined && this.#starting !== undefined)
+      return this.#runAfterStart(batch, signal, onResults)
     if (!this.#threads) this.#watch.watchNew() // child processes do not announce themselves
     // tinypool takes an EventEmitter-like signal (`once`/`off`) as well as an AbortSignal.
     const options = signal === undefined ? noOptions : { signal: signal as unknown as AbortSignal }
@@ -171,7 +213,19 @@ class PoolExecutor implements TinypoolExecutor {
     )
   }
 
+  /** A batch with a timeout, sent while workers start: handed over once they did, its clock started then. */
+  async #runAfterStart(
+    batch: WireBatch,
+    signal: BatchSignal,
+    onResults?: (part: PartialResults) => void
+  ): Promise<WireBatchResult> {
+    await this.#starting
+    signal.onStart?.()
+    return this.run(batch, signal, onResults)
+  }
+
   readonly #rethrow = (error: unknown): never => {
+    if (this.#startFailed !== undefined) throw this.#startFailed
     if (!this.#threads) this.#watch.watchNew() // the replacement of a child process that died
     throw batchFailure(error, this.#closing, (died) => this.#watch.deathOf(died))
   }

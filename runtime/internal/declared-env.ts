@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { ResultCache } from "../../cache/result-cache.js"
+import { cacheable } from "../../cache/cacheable.js"
 import { declaredEnvDigest, type DeclaredEnv } from "../../core/declared-env.js"
 import type { TaskRecordOf } from "./task-record.js"
 
@@ -16,7 +16,7 @@ export function declaredEnvs(tasks: ReadonlyArray<TaskRecordOf>): Array<Declared
   for (let i = 0; i < tasks.length; i++) {
     const payload = tasks[i].payload
     const names = payload.options.cacheInputs?.env
-    if (names === undefined || names.length === 0 || !ResultCache.cacheable(payload)) continue
+    if (names === undefined || names.length === 0 || !cacheable(payload)) continue
     out ??= new Array<DeclaredEnv | undefined>(tasks.length).fill(undefined)
     if (last?.names !== names) last = { names, digest: declaredEnvDigest(names) }
     out[i] = last

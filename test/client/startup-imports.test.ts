@@ -81,6 +81,22 @@ describe("start-up: what a first result loads", () => {
     expect(heavyIn(loaded)).toEqual([])
   })
 
+  test("import weft loads neither the workers' batch runner nor the result cache", () => {
+    // The in-process executor and the worker modules it runs batches with load at `Client.local({
+    // workers: 0 })` or at the first `compute()` without a client; the result cache with a cache.
+    const { loaded, printed } = modulesLoadedBy(`
+      import { Client } from "weft"
+      console.log("imported")
+    `)
+    expect(printed).toEqual(["imported"])
+    const notYet = [
+      /\/dist\/executors\/worker\//,
+      /\/dist\/executors\/in-process\.js$/,
+      /\/dist\/cache\/result-cache\.js$/
+    ]
+    expect(loaded.filter((url) => notYet.some((pattern) => pattern.test(url)))).toEqual([])
+  })
+
   test("the disk cache is still there when asked for: Client.local({ cache }) loads it then", () => {
     const { loaded, printed } = modulesLoadedBy(`
       import { mkdtempSync, rmSync } from "node:fs"
