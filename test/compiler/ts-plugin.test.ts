@@ -9,6 +9,7 @@ import ts from "typescript"
 import { afterAll, describe, expect, it } from "vitest"
 import { compile } from "../../dist/compiler/index.js"
 import { repoRoot, writeProject } from "../../compiler/fixtures/temp-project.js"
+import { documentRegistry } from "../../compiler/fixtures/ts-program.js"
 import { editorService } from "../support/editor-service.js"
 
 const temps: string[] = []
@@ -22,7 +23,7 @@ function editor(sources: Record<string, string>) {
   temps.push(dir)
   writeProject(dir, sources)
   const tsconfig = join(dir, "tsconfig.json")
-  const decorated = editorService(tsconfig, join(repoRoot, "dist/compiler/ts-plugin.cjs"))
+  const decorated = editorService(tsconfig, join(repoRoot, "dist/compiler/ts-plugin.cjs"), documentRegistry)
   const edit = (file: string, text: string) => decorated.edit(join(dir, file), text)
   const weft = (file: string) => decorated.getSemanticDiagnostics(join(dir, file)).filter((d) => d.source === "weft")
   return { dir, tsconfig, decorated, edit, weft }
