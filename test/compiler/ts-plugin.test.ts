@@ -11,6 +11,7 @@ import { compile } from "../../dist/compiler/index.js"
 import { repoRoot, writeProject } from "../../compiler/fixtures/temp-project.js"
 import { documentRegistry } from "../../compiler/fixtures/ts-program.js"
 import { editorService } from "../support/editor-service.js"
+import { propertyRuns } from "../support/runs.js"
 
 const temps: string[] = []
 afterAll(() => {
@@ -134,7 +135,7 @@ describe("weft/ts-plugin through the LanguageService API", () => {
             expect(fromPlugin(f).sort()).toEqual(expected.filter((d) => d.startsWith(`${f.slice(4)}:`)).sort())
         }
       }),
-      { numRuns: 8 }
+      { numRuns: propertyRuns(8) }
     )
   }, 300_000)
 
