@@ -17,6 +17,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { main, type CliIo } from "./cli.js"
 import { compile, diagnosticCodes } from "./index.js"
 import { repoRoot, writeProject } from "./fixtures/temp-project.js"
+import { createProgram } from "./fixtures/ts-program.js"
 
 // `weft build --arbitraries`. Fixtures are `*.ts.fixture` (the project's own tsc runs skip them):
 // `forms` covers every type form that derives (its arbitrary is compared with
@@ -61,7 +62,7 @@ function typeErrors(dir: string): string[] {
     {},
     { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} }
   )!
-  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options })
+  const program = createProgram(config.fileNames, config.options)
   const own = program.getSourceFiles().filter((sf) => sf.fileName.startsWith(join(dir, "src")))
   return own.flatMap((sf) =>
     [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].map(

@@ -6,6 +6,7 @@ import ts from "typescript"
 import { afterAll, describe, expect, it } from "vitest"
 import { compile } from "./index.js"
 import { repoRoot, writeProject } from "./fixtures/temp-project.js"
+import { createProgram } from "./fixtures/ts-program.js"
 
 /** Async tasks and an async graph that awaits them: honest TypeScript. */
 const io = `/** @task */
@@ -51,7 +52,7 @@ function typeErrors(tsconfig: string): string[] {
     {},
     { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} }
   )!
-  const program = ts.createProgram({ rootNames: config.fileNames, options: config.options })
+  const program = createProgram(config.fileNames, config.options)
   return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, " "))
 }
 

@@ -10,6 +10,7 @@ import { Client, type Future } from "weft"
 
 import { arbitraries, type RandomGraph, type RandomNode } from "weft/testing"
 import { engineOf } from "../../dist/runtime/internal/client-engine.js"
+import { propertyRuns } from "../support/runs.js"
 
 type Node = RandomNode
 
@@ -99,7 +100,7 @@ describe("fault plans", () => {
 })
 
 describe("random graphs of submissions", () => {
-  test.prop([graph], { numRuns: 60 })(
+  test.prop([graph], { numRuns: propertyRuns(60) })(
     "in process: values equal the reference and nothing is held after release",
     async (nodes) => {
       const client = await Client.local({ workers: 0 })
@@ -111,7 +112,7 @@ describe("random graphs of submissions", () => {
     }
   )
 
-  test.prop([graph, fc.integer(), fc.double({ min: 0, max: 0.6, noNaN: true })], { numRuns: 40 })(
+  test.prop([graph, fc.integer(), fc.double({ min: 0, max: 0.6, noNaN: true })], { numRuns: propertyRuns(40) })(
     "transient failures within retries change no result",
     async (nodes, seed, rate) => {
       const client = await Client.local({ workers: 0, faults: { seed, rate } })

@@ -8,6 +8,7 @@ import { fc, test } from "@fast-check/vitest"
 import { describe, expect } from "vitest"
 import { CancelledError, Client, wait, type Future } from "weft"
 import { engineOf } from "../../dist/runtime/internal/client-engine.js"
+import { propertyRuns } from "../support/runs.js"
 
 type State = "pending" | "finished" | "error" | "cancelled"
 
@@ -297,7 +298,7 @@ const commands = [
 ]
 
 describe("model-based: submit, cancel, release, retry and wait", () => {
-  test.prop([fc.commands(commands, { maxCommands: 60 })], { numRuns: 300 })(
+  test.prop([fc.commands(commands, { maxCommands: 60 })], { numRuns: propertyRuns(300) })(
     "every Future matches the model, and nothing stays held after release",
     async (cmds) => {
       ;(globalThis as unknown as { __weftModelRuns: Map<number, number> }).__weftModelRuns = new Map()

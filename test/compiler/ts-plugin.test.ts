@@ -9,7 +9,9 @@ import ts from "typescript"
 import { afterAll, describe, expect, it } from "vitest"
 import { compile } from "../../dist/compiler/index.js"
 import { repoRoot, writeProject } from "../../compiler/fixtures/temp-project.js"
+import { documentRegistry } from "../../compiler/fixtures/ts-program.js"
 import { editorService } from "../support/editor-service.js"
+import { propertyRuns } from "../support/runs.js"
 
 const temps: string[] = []
 afterAll(() => {
@@ -22,7 +24,7 @@ function editor(sources: Record<string, string>) {
   temps.push(dir)
   writeProject(dir, sources)
   const tsconfig = join(dir, "tsconfig.json")
-  const decorated = editorService(tsconfig, join(repoRoot, "dist/compiler/ts-plugin.cjs"))
+  const decorated = editorService(tsconfig, join(repoRoot, "dist/compiler/ts-plugin.cjs"), documentRegistry)
   const edit = (file: string, text: string) => decorated.edit(join(dir, file), text)
   const weft = (file: string) => decorated.getSemanticDiagnostics(join(dir, file)).filter((d) => d.source === "weft")
   return { dir, tsconfig, decorated, edit, weft }
@@ -133,7 +135,7 @@ describe("weft/ts-plugin through the LanguageService API", () => {
             expect(fromPlugin(f).sort()).toEqual(expected.filter((d) => d.startsWith(`${f.slice(4)}:`)).sort())
         }
       }),
-      { numRuns: 8 }
+      { numRuns: propertyRuns(8) }
     )
   }, 300_000)
 

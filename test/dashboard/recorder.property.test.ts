@@ -8,6 +8,7 @@ import { Client, type Future } from "weft"
 import { engineOf } from "../../dist/runtime/internal/client-engine.js"
 import { Recorder } from "../../dist/runtime/dashboard/recorder.js"
 import { shownStates } from "../../dist/runtime/dashboard/types.js"
+import { propertyRuns } from "../support/runs.js"
 
 const ok = (x: number, ...inputs: number[]) => x + inputs.length
 const bad = (x: number, ..._inputs: number[]) => {
@@ -50,7 +51,7 @@ describe("Recorder", () => {
           engine.monitor = undefined
         }
       }),
-      { numRuns: 60 }
+      { numRuns: propertyRuns(60) }
     )
   })
 })

@@ -40,6 +40,7 @@ import { afterAll, beforeAll, describe, expect } from "vitest"
 import { CancelledError, Client, KilledWorkerError, TimeoutError, type Future } from "weft"
 import { childPids, EscapeRecorder, osThreads, until, watchWorkerThreads, within } from "./fault-helpers.js"
 import { engineOf } from "../../dist/runtime/internal/client-engine.js"
+import { propertyRuns } from "../support/runs.js"
 
 /** What a node's task does (the numbers are what the task function reads). */
 const Kind = {
@@ -490,7 +491,7 @@ describe("chaos: crashes, throws, timeouts, cancels and releases on a real clust
         allowedFailures: [2, 3]
       })
     ],
-    { numRuns: 4, endOnFailure: true, ...replay }
+    { numRuns: propertyRuns(4), endOnFailure: true, ...replay }
   )("big graphs (1,000-2,000 tasks) on worker threads", (plan) => runChaos(plan, "thread", 60_000), 180_000)
 
   test.prop(
@@ -506,7 +507,7 @@ describe("chaos: crashes, throws, timeouts, cancels and releases on a real clust
         allowedFailures: [2, 3]
       })
     ],
-    { numRuns: 20, interruptAfterTimeLimit: 60_000, ...replay }
+    { numRuns: propertyRuns(20), interruptAfterTimeLimit: 60_000, ...replay }
   )("small graphs on worker threads", (plan) => runChaos(plan, "thread", 30_000), 180_000)
 
   test.prop(
@@ -522,7 +523,7 @@ describe("chaos: crashes, throws, timeouts, cancels and releases on a real clust
         allowedFailures: [2]
       })
     ],
-    { numRuns: 3, endOnFailure: true }
+    { numRuns: propertyRuns(3), endOnFailure: true }
   )('child processes (isolation: "process")', (plan) => runChaos(plan, "process", 60_000), 180_000)
 })
 

@@ -7,6 +7,7 @@ import { fc, test } from "@fast-check/vitest"
 import { afterAll, beforeAll, describe, expect } from "vitest"
 import { Client, delayed, type Delayed } from "weft"
 import { engineOf, inProcessClient } from "../../dist/runtime/internal/client-engine.js"
+import { propertyRuns } from "../support/runs.js"
 
 interface Node {
   readonly op: "add" | "mul" | "neg" | "const"
@@ -96,7 +97,7 @@ describe("random delayed graphs", () => {
     expect(build(nodes).map((d) => d.key)).toEqual(build(nodes).map((d) => d.key))
   })
 
-  test.prop([dag], { numRuns: 30 })(
+  test.prop([dag], { numRuns: propertyRuns(30) })(
     "computed on the cluster, every node equals the direct evaluation",
     async (nodes) => {
       const expected = direct(nodes)
@@ -109,14 +110,17 @@ describe("random delayed graphs", () => {
     }
   )
 
-  test.prop([dag, fc.nat()], { numRuns: 30 })("persist then compute equals compute", async (nodes, pick) => {
-    const i = pick % nodes.length
-    const persisted = client.persist(build(nodes)[i])
-    const on = delayed((a: number, b: number) => a - b)(persisted, 1)
-    expect(await client.compute(on).result()).toBe(direct(nodes)[i] - 1)
-  })
+  test.prop([dag, fc.nat()], { numRuns: propertyRuns(30) })(
+    "persist then compute equals compute",
+    async (nodes, pick) => {
+      const i = pick % nodes.length
+      const persisted = client.persist(build(nodes)[i])
+      const on = delayed((a: number, b: number) => a - b)(persisted, 1)
+      expect(await client.compute(on).result()).toBe(direct(nodes)[i] - 1)
+    }
+  )
 
-  test.prop([dag, fc.uniqueArray(fc.nat(), { minLength: 1, maxLength: 3 })], { numRuns: 60 })(
+  test.prop([dag, fc.uniqueArray(fc.nat(), { minLength: 1, maxLength: 3 })], { numRuns: propertyRuns(60) })(
     "culling: only the tasks the requested outputs need are added and run",
     async (nodes, picks) => {
       const outputs = [...new Set(picks.map((p) => p % nodes.length))]

@@ -9,10 +9,15 @@ import ts from "typescript"
 
 type PluginFactory = (m: { typescript: typeof ts }) => { create: (info: unknown) => ts.LanguageService }
 
-/** The service (decorated when `pluginPath` is given); `edit(file, text)` sets an absolute file's text and bumps its version. */
+/**
+ * The service (decorated when `pluginPath` is given); `edit(file, text)` sets an absolute file's
+ * text and bumps its version. Services given one `registry` share their parsed files (the tests do,
+ * so that each new service does not parse the libraries again); without one, each parses its own.
+ */
 export function editorService(
   tsconfig: string,
-  pluginPath?: string
+  pluginPath?: string,
+  registry?: ts.DocumentRegistry
 ): ts.LanguageService & { edit: (file: string, text: string) => void } {
   const config = ts.getParsedCommandLineOfConfigFile(
     tsconfig,
@@ -34,7 +39,7 @@ export function editorService(
     readFile: ts.sys.readFile,
     readDirectory: ts.sys.readDirectory
   }
-  const ls = ts.createLanguageService(host)
+  const ls = ts.createLanguageService(host, registry)
   const info = {
     languageService: ls,
     languageServiceHost: host,
