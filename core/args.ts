@@ -175,6 +175,8 @@ export function scanArgs(args: ReadonlyArray<unknown>, where: string): ScannedAr
     }
   }
   if (primitive) return { template: args, inputs: noInputs }
+  const flat = scanFlat(args)
+  if (flat !== undefined) return flat
   const scan = new Scan(where)
   let template: ReadonlyArray<unknown>
   try {
@@ -186,6 +188,32 @@ export function scanArgs(args: ReadonlyArray<unknown>, where: string): ScannedAr
   }
   if (scan.hint !== undefined) classHints.set(template, scan.hint)
   return { template, inputs: scan.inputs ?? noInputs }
+}
+
+/**
+ * `scanArgs` of arguments that are primitives and Futures/Delayeds only (a graph's task: `add(x, y)`),
+ * without the walk: the same template (each input an `InputRef`, in a new array) and inputs.
+ * Undefined when another object, a function, a symbol or a hole is among them.
+ */
+function scanFlat(args: ReadonlyArray<unknown>): ScannedArgs | undefined {
+  const n = args.length
+  let inputs: Branded[] | undefined
+  for (let i = 0; i < n; i++) {
+    const value = args[i]
+    const type = typeof value
+    if (type === "function" || type === "symbol" || (value === undefined && !(i in args))) return undefined
+    if (type !== "object" || value === null) continue
+    if (!isInput(value as object)) return undefined
+    inputs ??= []
+    if (!inputs.includes(value as Branded)) inputs.push(value as Branded)
+  }
+  if (inputs === undefined) return undefined
+  const template: unknown[] = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const value = args[i]
+    template[i] = typeof value === "object" && value !== null ? new InputRef(inputs.indexOf(value as Branded)) : value
+  }
+  return { template, inputs }
 }
 
 /** Fills a template with the inputs' values (a new structure; the template is kept for retries). */
