@@ -7,7 +7,7 @@
  */
 import type { NormalizedRetryPolicy } from "../../dsl/options.js"
 import { KilledWorkerError, TaskDefinitionError } from "../../core/errors.js"
-import type { TaskRecordOf } from "./task-record.js"
+import { retryState, type TaskRecordOf } from "./task-record.js"
 
 /** Steps an Effect Schedule: the delay before the next attempt and the new state, or undefined to stop. */
 export type RetryStep = (
@@ -38,19 +38,20 @@ const final = (error: unknown): boolean => error instanceof TaskDefinitionError 
 
 /**
  * The delay in ms before retrying `task` after `error`, or undefined when it must fail now.
- * `payload.failures` counts the failed attempts (this one included), so the retry about to happen
+ * `retryState(payload).failures` counts the failed attempts (this one included), so the retry about to happen
  * is number `failures`; worker deaths and aborted batches are not failures and use up no retry.
  */
 export function retryDelay(task: TaskRecordOf, error: unknown): number | undefined {
   const policy = task.payload.options.retries as ScheduledRetryPolicy | undefined
   if (policy === undefined || final(error)) return undefined
-  const retry = task.payload.failures
+  const state = retryState(task.payload)
+  const retry = state.failures
   if (retry > policy.times) return undefined
   if (policy.while !== undefined && !accepts(policy.while, error)) return undefined
   if (policy.step !== undefined) {
-    const next = policy.step(error, task.payload.retryState, Date.now())
+    const next = policy.step(error, state.schedule, Date.now())
     if (next === undefined) return undefined
-    task.payload.retryState = next.state
+    state.schedule = next.state
     return next.delay
   }
   return policy.backoff === "exponential" ? policy.delayMs * 2 ** (retry - 1) : policy.delayMs
