@@ -396,7 +396,10 @@ export class Client implements ClientView {
     const holds: Array<() => void> = []
     try {
       const inputs = this.#inputs(scanned, holds)
-      return newFuture<Future<any, any>>(this.#engine, this.#engine.submitCall(info, args, scanned.template, inputs, options))
+      return newFuture<Future<any, any>>(
+        this.#engine,
+        this.#engine.submitCall(info, args, scanned.template, inputs, options)
+      )
     } finally {
       for (const release of holds) release()
     }

@@ -75,7 +75,9 @@ for (const [name, [tasks, make]] of Object.entries(runs)) {
     for (const f of fs) f.release()
   }
   deltas.sort((a, b) => a - b)
-  console.log(`${name}: ${deltas.length ? deltas[0].toFixed(0) : "?"}-${deltas.length ? deltas.at(-1).toFixed(0) : "?"} B/task allocated by the synchronous call (${deltas.length} runs without GC)`)
+  console.log(
+    `${name}: ${deltas.length ? deltas[0].toFixed(0) : "?"}-${deltas.length ? deltas.at(-1).toFixed(0) : "?"} B/task allocated by the synchronous call (${deltas.length} runs without GC)`
+  )
   if (!showSites) continue
   sites.clear()
   const { run, done } = make()
