@@ -344,8 +344,7 @@ export class Dispatcher {
 
   /** An attempt failed: retry it when its policy says so, else the task errs. */
   #attemptFailed(task: TaskRecordOf, error: unknown): void {
-    const retry = retryState(task.payload)
-    retry.failures++
+    task.payload.failures++
     const delay = retryDelay(task, error)
     if (delay === undefined) {
       this.#scheduler.fail(task, error)
@@ -355,6 +354,7 @@ export class Dispatcher {
       this.#scheduler.requeue(task)
       return
     }
+    const retry = retryState(task.payload)
     const timer = setTimeout(() => {
       this.#timers.delete(timer)
       retry.timer = undefined

@@ -23,7 +23,7 @@ export const injections = (plan: FaultSettings, tasks: ReadonlyArray<TaskRecordO
     // Never on an attempt after which no retry is left: an injected fault must not become the
     // task's final error (a task that fails for real still reports its own error).
     const retry = payload.retry
-    if ((retry?.injected ?? 0) >= limit || (retry?.failures ?? 0) >= times) return false
+    if ((retry?.injected ?? 0) >= limit || payload.failures >= times) return false
     if (chance(`${plan.seed}:${task.key}:${task.attempts}`) >= plan.rate) return false
     retryState(payload).injected++
     return true

@@ -38,17 +38,17 @@ const final = (error: unknown): boolean => error instanceof TaskDefinitionError 
 
 /**
  * The delay in ms before retrying `task` after `error`, or undefined when it must fail now.
- * `retryState(payload).failures` counts the failed attempts (this one included), so the retry about to happen
+ * `payload.failures` counts the failed attempts (this one included), so the retry about to happen
  * is number `failures`; worker deaths and aborted batches are not failures and use up no retry.
  */
 export function retryDelay(task: TaskRecordOf, error: unknown): number | undefined {
   const policy = task.payload.options.retries as ScheduledRetryPolicy | undefined
   if (policy === undefined || final(error)) return undefined
-  const state = retryState(task.payload)
-  const retry = state.failures
+  const retry = task.payload.failures
   if (retry > policy.times) return undefined
   if (policy.while !== undefined && !accepts(policy.while, error)) return undefined
   if (policy.step !== undefined) {
+    const state = retryState(task.payload)
     const next = policy.step(error, state.schedule, Date.now())
     if (next === undefined) return undefined
     state.schedule = next.state

@@ -34,6 +34,8 @@ export interface Payload {
   deaths: number
   /** Run alone in a batch (after a worker death, or because of a timeout). */
   alone: boolean
+  /** Attempts that failed (threw, rejected or timed out): what retries count. Worker deaths and aborts do not. */
+  failures: number
   /** What only a task that failed (or met a fault plan) needs: made by `retryState(payload)` then, undefined before. */
   retry: RetryState | undefined
   /** The batch being built that holds it (a stamp), and its index there: for fusion. */
@@ -48,8 +50,6 @@ export interface Payload {
  * fewer fields the less a `map` of 20,000 allocates): most tasks never fail.
  */
 export interface RetryState {
-  /** Attempts that failed (threw, rejected or timed out): what retries count. Worker deaths and aborts do not. */
-  failures: number
   /** Pending retry timer. */
   timer: NodeJS.Timeout | undefined
   /** Per-task retry state of an Effect Schedule. */
@@ -60,7 +60,7 @@ export interface RetryState {
 
 /** The payload's retry bookkeeping, made on first use. */
 export const retryState = (payload: Payload): RetryState =>
-  (payload.retry ??= { failures: 0, timer: undefined, schedule: undefined, injected: 0 })
+  (payload.retry ??= { timer: undefined, schedule: undefined, injected: 0 })
 
 /** A task record as the engine uses it. */
 export type TaskRecordOf = TaskRecord<Payload>
@@ -98,6 +98,7 @@ export const newPayload = (
   flight: undefined,
   deaths: 0,
   alone,
+  failures: 0,
   retry: undefined,
   batchStamp: 0,
   batchIndex: -1,
@@ -107,9 +108,9 @@ export const newPayload = (
 /** retry(): a fresh budget of retries and worker deaths, as for a new task. */
 export const resetCounters = (payload: Payload): void => {
   payload.deaths = 0
+  payload.failures = 0
   const retry = payload.retry
   if (retry === undefined) return
-  retry.failures = 0
   retry.injected = 0
   retry.schedule = undefined
 }
