@@ -197,24 +197,38 @@ export function scanArgs(args: ReadonlyArray<unknown>, where: string): ScannedAr
  */
 function scanFlat(args: ReadonlyArray<unknown>): ScannedArgs | undefined {
   const n = args.length
-  let inputs: Branded[] | undefined
+  let found = 0
   for (let i = 0; i < n; i++) {
     const value = args[i]
     const type = typeof value
     if (type === "function" || type === "symbol" || (value === undefined && !(i in args))) return undefined
     if (type !== "object" || value === null) continue
     if (!isInput(value as object)) return undefined
-    inputs ??= []
-    if (!inputs.includes(value as Branded)) inputs.push(value as Branded)
+    found++
   }
-  if (inputs === undefined) return undefined
+  if (found === 0) return undefined
+  // An array of the right size at once (a push would grow it to 17 slots): a graph task has one or two inputs.
+  const inputs: Branded[] = new Array(found)
+  let distinct = 0
   const template: unknown[] = new Array(n)
   for (let i = 0; i < n; i++) {
     const value = args[i]
-    template[i] = typeof value === "object" && value !== null ? new InputRef(inputs.indexOf(value as Branded)) : value
+    if (typeof value !== "object" || value === null) {
+      template[i] = value
+      continue
+    }
+    let index = 0
+    while (index < distinct && inputs[index] !== value) index++
+    if (index === distinct) inputs[distinct++] = value as Branded
+    template[i] = sharedRef(index)
   }
+  inputs.length = distinct
   return { template, inputs }
 }
+
+/** `InputRef(index)`, one object per index for every template (an InputRef is never changed). */
+const sharedRefs: InputRef[] = []
+const sharedRef = (index: number): InputRef => (sharedRefs[index] ??= new InputRef(index))
 
 /** Fills a template with the inputs' values (a new structure; the template is kept for retries). */
 export function fillTemplate(template: ReadonlyArray<unknown>, values: ReadonlyArray<unknown>): unknown[] {
