@@ -175,6 +175,8 @@ export function scanArgs(args: ReadonlyArray<unknown>, where: string): ScannedAr
     }
   }
   if (primitive) return { template: args, inputs: noInputs }
+  const flat = scanFlat(args)
+  if (flat !== undefined) return flat
   const scan = new Scan(where)
   let template: ReadonlyArray<unknown>
   try {
@@ -187,6 +189,46 @@ export function scanArgs(args: ReadonlyArray<unknown>, where: string): ScannedAr
   if (scan.hint !== undefined) classHints.set(template, scan.hint)
   return { template, inputs: scan.inputs ?? noInputs }
 }
+
+/**
+ * `scanArgs` of arguments that are primitives and Futures/Delayeds only (a graph's task: `add(x, y)`),
+ * without the walk: the same template (each input an `InputRef`, in a new array) and inputs.
+ * Undefined when another object, a function, a symbol or a hole is among them.
+ */
+function scanFlat(args: ReadonlyArray<unknown>): ScannedArgs | undefined {
+  const n = args.length
+  let found = 0
+  for (let i = 0; i < n; i++) {
+    const value = args[i]
+    const type = typeof value
+    if (type === "function" || type === "symbol" || (value === undefined && !(i in args))) return undefined
+    if (type !== "object" || value === null) continue
+    if (!isInput(value as object)) return undefined
+    found++
+  }
+  if (found === 0) return undefined
+  // An array of the right size at once (a push would grow it to 17 slots): a graph task has one or two inputs.
+  const inputs: Branded[] = new Array(found)
+  let distinct = 0
+  const template: unknown[] = new Array(n)
+  for (let i = 0; i < n; i++) {
+    const value = args[i]
+    if (typeof value !== "object" || value === null) {
+      template[i] = value
+      continue
+    }
+    let index = 0
+    while (index < distinct && inputs[index] !== value) index++
+    if (index === distinct) inputs[distinct++] = value as Branded
+    template[i] = sharedRef(index)
+  }
+  inputs.length = distinct
+  return { template, inputs }
+}
+
+/** `InputRef(index)`, one object per index for every template (an InputRef is never changed). */
+const sharedRefs: InputRef[] = []
+const sharedRef = (index: number): InputRef => (sharedRefs[index] ??= new InputRef(index))
 
 /** Fills a template with the inputs' values (a new structure; the template is kept for retries). */
 export function fillTemplate(template: ReadonlyArray<unknown>, values: ReadonlyArray<unknown>): unknown[] {

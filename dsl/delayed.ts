@@ -212,7 +212,9 @@ export function delayed<F extends AnyFunction>(
   }
   const info = describeFunction(fn)
   const where = `delayed(${info.name})`
-  const merged = mergeTaskOptions(info.meta?.rawOptions, options)
+  // No options at all (`delayed(add)` made again for every call, as in a loop): the shared defaults, no object made.
+  const merged =
+    options === undefined && info.meta === undefined ? undefined : mergeTaskOptions(info.meta?.rawOptions, options)
   const normalized =
     options === undefined && info.meta !== undefined
       ? info.meta.options

@@ -86,9 +86,29 @@ export const tokenizeCall = (identity: string, args: ReadonlyArray<unknown>): st
   let out = identity === lastIdentity && args.length === lastCount ? lastPrefix : callPrefix(identity, args.length)
   for (let i = 0; i < args.length; i++) {
     const v = args[i]
-    out += typeof v === "object" && v !== null ? encTree(v) : encLeaf(v)
+    out += typeof v === "object" && v !== null ? encArgument(v) : encLeaf(v)
   }
   return digest(out)
+}
+
+/**
+ * `encTree(o)` for an argument, the same encoding. An object with a custom token that is a short
+ * array of primitives (a Future's or Delayed's `[tag, key]`: every input of a graph's task) is
+ * written here without the walk's frames and registry, which cost ~0.8 KB per such argument.
+ */
+const encArgument = (o: object): string => {
+  const custom = (o as { [tokenizeSymbol]?: unknown })[tokenizeSymbol]
+  if (typeof custom !== "function") return encTree(o)
+  const token: unknown = custom.call(o)
+  if (!Array.isArray(token) || token.length > 16 || Object.getPrototypeOf(token) !== Array.prototype)
+    return "t" + encTree(token, o)
+  let out = "ta" + token.length + ":"
+  for (let i = 0; i < token.length; i++) {
+    const item: unknown = token[i]
+    if (typeof item === "object" && item !== null) return "t" + encTree(token, o)
+    out += encLeaf(item)
+  }
+  return out
 }
 
 let lastIdentity: string | undefined
@@ -196,9 +216,11 @@ class Registry {
  * cases into calls costs per element (the keys are most of weft's per-task time; issue 18).
  */
 // eslint-disable-next-line max-lines-per-function -- the key's hot loop, kept whole (see above)
-const encTree = (root: object): string => {
+const encTree = (root: unknown, custom?: object): string => {
   const frames: Frame[] = []
   const registry = new Registry()
+  // `root` is what `custom`'s token method returned: `custom` is object number 0, as in the walk.
+  if (custom !== undefined) registry.add(custom)
   let out = ""
   let v: unknown = root
   for (;;) {

@@ -56,6 +56,9 @@ const inProcessModule = () => import("../executors/in-process.js")
 
 let defaultClient: Client | undefined
 
+/** The input records of a call without inputs: one shared empty array, none made per task. */
+const noRecords: ReadonlyArray<TaskRecordOf> = Object.freeze([])
+
 /** `util.inspect.custom`, without importing `node:util` for it. */
 const inspectCustom = Symbol.for("nodejs.util.inspect.custom")
 
@@ -377,9 +380,9 @@ export class Client implements ClientView {
    * graphs); `holds` collects the functions that let go of those graphs' intermediates once the
    * call that needs them is submitted.
    */
-  #inputs(scanned: ScannedArgs, holds: Array<() => void>): TaskRecordOf[] {
-    const inputs = scanned.inputs
-    if (inputs.length === 0) return []
+  #inputs(scanned: ScannedArgs | undefined, holds: Array<() => void>): ReadonlyArray<TaskRecordOf> {
+    const inputs = scanned?.inputs
+    if (inputs === undefined || inputs.length === 0) return noRecords
     const delayeds = inputs.filter(isDelayed)
     const graph = delayeds.length > 0 ? materialize(this.#engine, delayeds) : undefined
     if (graph !== undefined) holds.push(graph.release)
@@ -401,7 +404,10 @@ export class Client implements ClientView {
     const holds: Array<() => void> = []
     try {
       const inputs = this.#inputs(scanned, holds)
-      return newFuture<Future<any, any>>(this.#engine, this.#engine.submitCall(info, args, scanned, inputs, options))
+      return newFuture<Future<any, any>>(
+        this.#engine,
+        this.#engine.submitCall(info, args, scanned.template, inputs, options)
+      )
     } finally {
       for (const release of holds) release()
     }
@@ -424,19 +430,25 @@ export class Client implements ClientView {
     const prefix = options.key
     if (prefix !== undefined) options = { ...options, key: undefined }
     // Check every item before submitting any: bad input submits nothing.
-    const { argLists, scans } = scanItems(list, spread, named)
+    const { argLists, scans, inputs: anyInputs } = scanItems(list, spread, named)
     const n = argLists.length
-    const inputs: TaskRecordOf[][] = new Array(n)
+    // Input records of every item first (Delayeds added, Futures checked): a bad one submits nothing.
+    const inputs: Array<ReadonlyArray<TaskRecordOf>> | undefined = anyInputs ? new Array(n) : undefined
     const holds: Array<() => void> = []
     try {
-      for (let i = 0; i < n; i++) inputs[i] = this.#inputs(scans[i], holds)
+      if (inputs !== undefined) for (let i = 0; i < n; i++) inputs[i] = this.#inputs(scans[i], holds)
       const target = prefix === undefined ? info : { ...info, name: prefix }
       const futures: Future<any, any>[] = new Array(n)
       for (let i = 0; i < n; i++) {
-        futures[i] = newFuture<Future<any, any>>(
-          this.#engine,
-          this.#engine.submitCall(target, argLists[i], scans[i], inputs[i], options)
+        const args = argLists[i]
+        const record = this.#engine.submitCall(
+          target,
+          args,
+          scans[i]?.template ?? args,
+          inputs === undefined ? noRecords : inputs[i],
+          options
         )
+        futures[i] = newFuture<Future<any, any>>(this.#engine, record)
       }
       return futures
     } finally {

@@ -3,7 +3,8 @@
 //   node bench/profile/cpu-per-task.mjs [reps=7] [workers=2] [map,tree,chain]
 // map: client.map of 20,000 trivial tasks + gather; tree: the 16,383-task delayed tree, build +
 // compute; chain: 2,000 awaited round trips (submit, await result); prints the median of each.
-import { Client, delayed } from "weft"
+// WEFT=<a dist's runtime/index.js> measures another build (A/B against a copy of main's dist).
+const { Client, delayed } = await import(process.env.WEFT ?? "weft")
 
 const reps = Number(process.argv[2] ?? 7)
 const workers = Number(process.argv[3] ?? 2)

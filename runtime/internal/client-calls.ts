@@ -56,24 +56,32 @@ export function listItems(items: unknown, named: string): unknown[] {
 
 /**
  * The argument lists of `map` (`spread` false: one argument per item) or `starmap` (each item an
- * array of arguments), each scanned: every item is checked before any is submitted.
+ * array of arguments), each scanned: every item is checked before any is submitted. A `map` item
+ * that is a primitive needs no scan: its `scans` entry is undefined (its template is its argument
+ * list), and `inputs` is false when no item has an input (no per-item arrays of input records).
  */
 export function scanItems(
   list: ReadonlyArray<unknown>,
   spread: boolean,
   named: string
-): { argLists: unknown[][]; scans: ScannedArgs[] } {
+): { argLists: unknown[][]; scans: Array<ScannedArgs | undefined>; inputs: boolean } {
   const argLists: unknown[][] = new Array(list.length)
-  const scans: ScannedArgs[] = new Array(list.length)
+  const scans: Array<ScannedArgs | undefined> = new Array(list.length)
+  let inputs = false
   for (let i = 0; i < list.length; i++) {
     const item = list[i]
-    if (spread && !Array.isArray(item))
+    if (!spread) {
+      argLists[i] = [item]
+      const type = typeof item
+      if (type !== "object" && type !== "function" && type !== "symbol") continue
+    } else if (!Array.isArray(item))
       throw new TypeError(`${named}: item ${i} must be an array of arguments, got ${describeValue(item)}.`)
-    const args = spread ? (item as unknown[]) : [item]
-    argLists[i] = args
-    scans[i] = scanArgs(args, `${named} item ${i}`)
+    else argLists[i] = item as unknown[]
+    const scan = scanArgs(argLists[i], `${named} item ${i}`)
+    scans[i] = scan
+    if (scan.inputs.length > 0) inputs = true
   }
-  return { argLists, scans }
+  return { argLists, scans, inputs }
 }
 
 /** Throws `TaskDefinitionError` in a weft worker, naming the task module being imported and the fix. */

@@ -24,7 +24,7 @@ import { declaredEnvs } from "./declared-env.js"
 import { batchCap, fuse, packCalls, place, refKey } from "./batch.js"
 import { injections } from "./faults.js"
 import { retryDelay } from "./retry.js"
-import type { Flight, Payload, TaskRecordOf } from "./task-record.js"
+import { retryState, type Flight, type Payload, type TaskRecordOf } from "./task-record.js"
 
 /** Batches in flight per worker: one running, one waiting in the worker's queue. */
 const depth = 2
@@ -157,7 +157,7 @@ export class Dispatcher {
     while (waiting.length > 0) {
       const task = waiting[0]
       // Cancelled or released meanwhile: drop it, so that it holds nothing back.
-      if (task.state !== "processing" || task.payload.flight !== undefined || task.payload.retryTimer !== undefined)
+      if (task.state !== "processing" || task.payload.flight !== undefined || task.payload.retry?.timer !== undefined)
         waiting.shift()
       else if (this.#inFlight < this.#executor.workers) this.#dispatch([waiting.shift()!])
       else return
@@ -355,15 +355,16 @@ export class Dispatcher {
       this.#scheduler.requeue(task)
       return
     }
+    const retry = retryState(task.payload)
     const timer = setTimeout(() => {
       this.#timers.delete(timer)
-      task.payload.retryTimer = undefined
+      retry.timer = undefined
       if (task.state === "processing" && !this.#closed) {
         this.#scheduler.requeue(task)
         this.#pump()
       }
     }, delay)
-    task.payload.retryTimer = timer
+    retry.timer = timer
     this.#timers.add(timer)
   }
 
@@ -377,10 +378,11 @@ export class Dispatcher {
    */
   abort(task: TaskRecordOf): void {
     const payload = task.payload
-    if (payload.retryTimer !== undefined) {
-      clearTimeout(payload.retryTimer)
-      this.#timers.delete(payload.retryTimer)
-      payload.retryTimer = undefined
+    const retry = payload.retry
+    if (retry?.timer !== undefined) {
+      clearTimeout(retry.timer)
+      this.#timers.delete(retry.timer)
+      retry.timer = undefined
     }
     const flight = payload.flight
     if (flight === undefined) return

@@ -15,7 +15,6 @@ import { randomKeyToken } from "../../dsl/keys.js"
 import type { NormalizedTaskOptions } from "../../dsl/options.js"
 import { tokenizeCall } from "../../dsl/tokenize.js"
 import { CancelledError, ClientClosedError } from "../../core/errors.js"
-import type { ScannedArgs } from "../../core/args.js"
 import type { Executor } from "../../executors/executor.js"
 import { fetchOutcome, HeldReleases } from "./remote.js"
 import { holdScattered, watchLineage } from "./lineage.js"
@@ -125,19 +124,19 @@ export class Engine {
   // Submission
 
   /**
-   * Adds one call. `inputs` are the records of the Futures in its arguments (in `InputRef` order).
+   * Adds one call (`template`: its scanned arguments). `inputs` are the records of the Futures in its arguments (in `InputRef` order).
    * Returns the record of its key: an existing one when the same pure call is already known.
    */
   submitCall(
     fn: FnInfo,
     args: ReadonlyArray<unknown>,
-    scanned: ScannedArgs,
+    template: ReadonlyArray<unknown>,
     inputs: ReadonlyArray<TaskRecordOf>,
     options: NormalizedTaskOptions
   ): TaskRecordOf {
     const key =
       options.key ?? (options.pure ? `${fn.name}-${tokenizeCall(fn.identity, args)}` : `${fn.name}-${randomHex()}`)
-    return this.submitKeyed(key, fn, scanned.template, inputs, options)
+    return this.submitKeyed(key, fn, template, inputs, options)
   }
 
   /** Adds one call whose key is known (a Delayed's): the record of that key, existing or new. */

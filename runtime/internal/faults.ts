@@ -6,7 +6,7 @@
  * @module
  */
 import type { ClientSettings } from "./client-options.js"
-import type { TaskRecordOf } from "./task-record.js"
+import { retryState, type TaskRecordOf } from "./task-record.js"
 
 /** A fault plan: seed, rate, and how many faults a task may get. */
 export type FaultSettings = NonNullable<ClientSettings["faults"]>
@@ -22,9 +22,10 @@ export const injections = (plan: FaultSettings, tasks: ReadonlyArray<TaskRecordO
     const limit = plan.maxPerTask ?? times
     // Never on an attempt after which no retry is left: an injected fault must not become the
     // task's final error (a task that fails for real still reports its own error).
-    if (payload.injected >= limit || payload.failures >= times) return false
+    const retry = payload.retry
+    if ((retry?.injected ?? 0) >= limit || payload.failures >= times) return false
     if (chance(`${plan.seed}:${task.key}:${task.attempts}`) >= plan.rate) return false
-    payload.injected++
+    retryState(payload).injected++
     return true
   })
 

@@ -7,7 +7,7 @@
  */
 import type { NormalizedRetryPolicy } from "../../dsl/options.js"
 import { KilledWorkerError, TaskDefinitionError } from "../../core/errors.js"
-import type { TaskRecordOf } from "./task-record.js"
+import { retryState, type TaskRecordOf } from "./task-record.js"
 
 /** Steps an Effect Schedule: the delay before the next attempt and the new state, or undefined to stop. */
 export type RetryStep = (
@@ -48,9 +48,10 @@ export function retryDelay(task: TaskRecordOf, error: unknown): number | undefin
   if (retry > policy.times) return undefined
   if (policy.while !== undefined && !accepts(policy.while, error)) return undefined
   if (policy.step !== undefined) {
-    const next = policy.step(error, task.payload.retryState, Date.now())
+    const state = retryState(task.payload)
+    const next = policy.step(error, state.schedule, Date.now())
     if (next === undefined) return undefined
-    task.payload.retryState = next.state
+    state.schedule = next.state
     return next.delay
   }
   return policy.backoff === "exponential" ? policy.delayMs * 2 ** (retry - 1) : policy.delayMs

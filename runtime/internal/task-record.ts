@@ -30,24 +30,37 @@ export interface Payload {
   listeners: ((task: TaskRecordOf) => void) | Array<(task: TaskRecordOf) => void> | undefined
   /** The batch running it, while processing. */
   flight: Flight | undefined
-  /** Pending retry timer. */
-  retryTimer: NodeJS.Timeout | undefined
   /** Worker deaths while running it. */
   deaths: number
   /** Run alone in a batch (after a worker death, or because of a timeout). */
   alone: boolean
-  /** Per-task retry state of an Effect Schedule. */
-  retryState: unknown
-  /** Failures injected by a fault plan so far. */
-  injected: number
   /** Attempts that failed (threw, rejected or timed out): what retries count. Worker deaths and aborts do not. */
   failures: number
+  /** What only a task that failed (or met a fault plan) needs: made by `retryState(payload)` then, undefined before. */
+  retry: RetryState | undefined
   /** The batch being built that holds it (a stamp), and its index there: for fusion. */
   batchStamp: number
   batchIndex: number
   /** The result cache's state of this task (its cache key, lock, hit), when a cache is on. */
   cache: CacheSlot | undefined
 }
+
+/**
+ * A task's retry bookkeeping. Kept out of the payload (one object per task at submit, and the
+ * fewer fields the less a `map` of 20,000 allocates): most tasks never fail.
+ */
+export interface RetryState {
+  /** Pending retry timer. */
+  timer: NodeJS.Timeout | undefined
+  /** Per-task retry state of an Effect Schedule. */
+  schedule: unknown
+  /** Failures injected by a fault plan so far. */
+  injected: number
+}
+
+/** The payload's retry bookkeeping, made on first use. */
+export const retryState = (payload: Payload): RetryState =>
+  (payload.retry ??= { timer: undefined, schedule: undefined, injected: 0 })
 
 /** A task record as the engine uses it. */
 export type TaskRecordOf = TaskRecord<Payload>
@@ -83,12 +96,10 @@ export const newPayload = (
   options,
   listeners: undefined,
   flight: undefined,
-  retryTimer: undefined,
   deaths: 0,
   alone,
-  retryState: undefined,
-  injected: 0,
   failures: 0,
+  retry: undefined,
   batchStamp: 0,
   batchIndex: -1,
   cache: undefined
@@ -96,10 +107,12 @@ export const newPayload = (
 
 /** retry(): a fresh budget of retries and worker deaths, as for a new task. */
 export const resetCounters = (payload: Payload): void => {
-  payload.failures = 0
   payload.deaths = 0
-  payload.injected = 0
-  payload.retryState = undefined
+  payload.failures = 0
+  const retry = payload.retry
+  if (retry === undefined) return
+  retry.injected = 0
+  retry.schedule = undefined
 }
 
 /** The cancel reason of tasks cancelled by `close()`: their `result()` rejects with `ClientClosedError`. */
