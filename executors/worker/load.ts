@@ -8,38 +8,13 @@
  * @internal
  */
 import { isMainThread } from "node:worker_threads"
+import { registry, registryIndexKeyOf, registryKeyOf } from "../../dsl/registry.js"
 import { TaskDefinitionError } from "../../core/errors.js"
+import { workerState } from "../../core/worker-state.js"
 import { encodeError } from "../../core/error-codec.js"
 import type { EncodedError, FnRef } from "../../core/protocol.js"
 import { compileInline } from "./compile.js"
-
-/**
- * What only task modules need (the registry, the worker state, tsx's flags): loaded with the first
- * module a batch names, so that a worker's first batch of inline functions (and its empty start-up
- * batch) loads 3 modules fewer (issue 18: each costs a worker ~0.5-1 ms of CPU at start-up).
- */
-interface ForModules {
-  readonly registry: typeof import("../../dsl/registry.js")
-  readonly state: typeof import("../../core/worker-state.js")
-  readonly tsx: typeof import("../../core/tsx-flags.js")
-}
-
-let forModules: ForModules | undefined
-let forModulesLoading: Promise<ForModules> | undefined
-
-function loadForModules(): Promise<ForModules> {
-  return (forModulesLoading ??= Promise.all([
-    import("../../dsl/registry.js"),
-    import("../../core/worker-state.js"),
-    import("../../core/tsx-flags.js")
-  ]).then(
-    ([registry, state, tsx]) => (forModules = { registry, state, tsx }),
-    (error: unknown) => {
-      forModulesLoading = undefined // a later batch tries again
-      throw error
-    }
-  ))
-}
+import { splitTsxLoaders, tsxArgvPrefix } from "../../core/tsx-flags.js"
 
 /** A function ready to call, or why it cannot be. */
 export type Resolved = Function | EncodedError
@@ -83,39 +58,29 @@ const loadingModules = new Map<string, Promise<unknown>>()
 function loadModule(url: string): Promise<unknown> {
   let loading = loadingModules.get(url)
   if (loading === undefined) {
-    loading = loadForModules().then(
-      (helpers) => importTaskModule(url, helpers),
+    const ready = typeScriptReady(url)
+    // Recorded while it loads, for the error of a client started by the module (worker-state.ts).
+    const importing = workerState()?.loading
+    importing?.push(url)
+    const done = () => {
+      loadingModules.delete(url)
+      const at = importing?.indexOf(url) ?? -1
+      if (at >= 0) importing!.splice(at, 1)
+    }
+    loading = (ready === undefined ? import(url) : ready.then(() => import(url))).then(
+      (namespace: unknown) => {
+        loadedModules.add(url)
+        done()
+        return namespace
+      },
       (error: unknown) => {
-        loadingModules.delete(url)
+        done()
         throw error
       }
     )
     loadingModules.set(url, loading)
   }
   return loading
-}
-
-function importTaskModule(url: string, { state, tsx }: ForModules): Promise<unknown> {
-  const ready = typeScriptReady(url, tsx)
-  // Recorded while it loads, for the error of a client started by the module (worker-state.ts).
-  const importing = state.workerState()?.loading
-  importing?.push(url)
-  const done = () => {
-    loadingModules.delete(url)
-    const at = importing?.indexOf(url) ?? -1
-    if (at >= 0) importing!.splice(at, 1)
-  }
-  return (ready === undefined ? import(url) : ready.then(() => import(url))).then(
-    (namespace: unknown) => {
-      loadedModules.add(url)
-      done()
-      return namespace
-    },
-    (error: unknown) => {
-      done()
-      throw error
-    }
-  )
 }
 
 /**
@@ -125,10 +90,10 @@ function importTaskModule(url: string, { state, tsx }: ForModules): Promise<unkn
  * tsx itself: from the URL the parent's flag names (the tsx CLI passes `--import file:///.../tsx/dist/loader.mjs`),
  * else `tsx/esm/api` as resolved from weft. Processes need nothing: tsx registers itself there.
  */
-function typeScriptReady(url: string, tsx: ForModules["tsx"]): Promise<void> | undefined {
+function typeScriptReady(url: string): Promise<void> | undefined {
   if (isMainThread || !/\.[cm]?tsx?(?:[?#]|$)/.test(url)) return undefined
-  if (typeScriptLoader === undefined && tsxFlags(tsx).length === 0) return undefined
-  return registerTypeScriptLoader(tsx)
+  if (typeScriptLoader === undefined && tsxFlags().length === 0) return undefined
+  return registerTypeScriptLoader()
 }
 
 let typeScriptLoader: Promise<void> | undefined
@@ -138,7 +103,7 @@ let typeScriptLoader: Promise<void> | undefined
  * `NODE_OPTIONS`, or passed on by the executor (`--weft-tsx=` in `process.argv`: worker threads
  * start without tsx, see `tinypoolOptions`).
  */
-function tsxFlags({ splitTsxLoaders, tsxArgvPrefix }: ForModules["tsx"]): string[] {
+function tsxFlags(): string[] {
   const passedOn = process.argv
     .filter((arg) => arg.startsWith(tsxArgvPrefix))
     .map((arg) => arg.slice(tsxArgvPrefix.length))
@@ -147,9 +112,9 @@ function tsxFlags({ splitTsxLoaders, tsxArgvPrefix }: ForModules["tsx"]): string
 }
 
 /** Registers tsx's ESM hooks (for `import`) and its CommonJS hooks (for `require` of `.ts`), as `--import tsx` does on a main thread. */
-function registerTypeScriptLoader(tsx: ForModules["tsx"]): Promise<void> {
+function registerTypeScriptLoader(): Promise<void> {
   return (typeScriptLoader ??= (async () => {
-    const loaders = tsxFlags(tsx).filter((specifier) => specifier.startsWith("file:"))
+    const loaders = tsxFlags().filter((specifier) => specifier.startsWith("file:"))
     for (const api of ["esm", "cjs"]) {
       const candidates = loaders.map((loader) => new URL(`./${api}/api/index.mjs`, loader).href)
       candidates.push(`tsx/${api}/api`)
@@ -169,8 +134,6 @@ function registerTypeScriptLoader(tsx: ForModules["tsx"]): Promise<void> {
 }
 
 function lookUp(ref: Extract<FnRef, { kind: "registered" }>): Resolved {
-  // Only after its module loaded, so after `loadForModules`.
-  const { registry, registryKeyOf, registryIndexKeyOf } = forModules!.registry
   const table = registry()
   const entry = table.get(registryKeyOf(ref.module, ref.name)) ?? table.get(registryIndexKeyOf(ref.module, ref.index))
   if (entry !== undefined) return entry.fn
