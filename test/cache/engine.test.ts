@@ -9,7 +9,7 @@ import * as path from "node:path"
 import { afterAll, describe, expect, test } from "vitest"
 import { Client, progress, type ClientOptions } from "weft"
 import { DiskStore } from "../../dist/cache/disk-store.js"
-import { slowAdd, slowDouble } from "./slow-tasks.js"
+import { neverCachedCalls, slowAdd, slowDouble } from "./slow-tasks.js"
 
 const base = mkdtempSync(path.join(tmpdir(), "weft-cache-engine-"))
 afterAll(() => rmSync(base, { recursive: true, force: true }))
@@ -67,18 +67,7 @@ describe.each(executors)(
 
     test("impure tasks, failed tasks and cache: false are never cached", async () => {
       const dir = freshDir()
-      const body = async (c: Client) => {
-        const impure = c.with({ pure: false }).submit(slowDouble, 1)
-        const off = c.with({ cache: false }).submit(slowDouble, 2)
-        const failing = c.submit((x: number) => {
-          const end = Date.now() + 12
-          while (Date.now() < end);
-          throw new Error(`no ${x}`)
-        }, 3)
-        await expect(failing.result()).rejects.toThrow("no 3")
-        return [await impure.result(), await off.result()]
-      }
-      const first = await session(dir, body)
+      const first = await session(dir, neverCachedCalls)
       expect(first.value).toEqual([2, 4])
       expect(first.counts).toMatchObject({ hits: 0, misses: 0, written: 0 })
       expect((await new DiskStore(dir, 1e9).stats()).entries).toBe(0)

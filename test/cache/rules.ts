@@ -19,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import { promisify } from "node:util"
 import { afterAll, beforeEach, describe, expect, test } from "vitest"
 import type { Client } from "weft"
-import { countedDouble, slowBlock, slowDouble } from "./slow-tasks.js"
+import { countedDouble, neverCachedCalls, slowBlock, slowDouble } from "./slow-tasks.js"
 
 /** A run's counts, as the store recorded them at close. */
 export interface Counts {
@@ -223,19 +223,8 @@ export function cacheRules(target: () => CacheTarget): void {
     }, 60_000)
 
     test("impure tasks, failed tasks and cache: false (@task nocache) are never cached", async () => {
-      const body = async (c: Client) => {
-        const impure = c.with({ pure: false }).submit(slowDouble, 1)
-        const off = c.with({ cache: false }).submit(slowDouble, 2)
-        const failing = c.submit((x: number) => {
-          const end = Date.now() + 12
-          while (Date.now() < end);
-          throw new Error(`no ${x}`)
-        }, 3)
-        await expect(failing.result()).rejects.toThrow("no 3")
-        return [await impure.result(), await off.result()]
-      }
       for (let run = 0; run < 2; run++) {
-        const { value, counts } = await session(body)
+        const { value, counts } = await session(neverCachedCalls)
         expect(value).toEqual([2, 4])
         expect(counts).toMatchObject({ hits: 0, misses: 0, written: 0 })
         expect((await target().contents()).tasks).toEqual([])
